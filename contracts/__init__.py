@@ -1,0 +1,1 @@
+"""Service tiers, SLA policies and calendars, offers, contracts, hour blocks and the hour ledger (see SPEC.md; filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Ingest keys, alerts, heartbeats and sweeps (see SPEC.md; filled in by its issue)."""

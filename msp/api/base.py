@@ -1,0 +1,57 @@
+"""Base classes of every API view: they resolve the membership and activate its scope."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, viewsets
+from rest_framework.views import APIView
+
+from msp import scoping
+from msp.models import ApiToken
+
+
+class TenantAPIMixin:
+    """Resolve the membership: from the token, else from the browser session (middleware).
+
+    The scope activated here is restored by TenantMiddleware when the request ends.
+    """
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        if isinstance(request.auth, ApiToken):
+            membership = request.auth.membership
+        else:
+            membership = getattr(request._request, "membership", None)
+        request.membership = membership
+        request._request.membership = membership
+        scoping.activate(scoping.Scope.for_membership(membership) if membership else None)
+
+
+class TenantAPIView(TenantAPIMixin, APIView):
+    pass
+
+
+class TenantModelViewSet(TenantAPIMixin, viewsets.ModelViewSet):
+    """CRUD over one tenant-owned model. Set `model`, `permission_resource`, `serializer_class`."""
+
+    model = None
+    permission_resource: str | None = None
+
+    def get_queryset(self):
+        return self.model.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.save(tenant=self.request.membership.tenant)
+
+
+class StrictSerializerMixin:
+    """Refuse fields the resource does not have, instead of silently ignoring them."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class TenantModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    pass

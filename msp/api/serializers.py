@@ -1,0 +1,86 @@
+from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from msp.api.base import StrictSerializerMixin, TenantModelSerializer
+from msp.models import Client, Contact, Membership, Site
+from msp.roles import Role
+from msp.selectors import client_name_taken, site_name_taken
+
+User = get_user_model()
+
+
+class ClientSerializer(TenantModelSerializer):
+    class Meta:
+        model = Client
+        fields = ["id", "name", "currency", "timezone", "billing_email", "phone", "notes"]
+
+    def validate_name(self, name):
+        name = name.strip()
+        if client_name_taken(name=name, exclude_pk=getattr(self.instance, "pk", None)):
+            raise serializers.ValidationError(_("A client with this name already exists."))
+        return name
+
+
+class SiteSerializer(TenantModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "client", "name", "address", "phone", "notes"]
+
+    def validate(self, attrs):
+        client = attrs.get("client") or getattr(self.instance, "client", None)
+        name = attrs.get("name") or getattr(self.instance, "name", "")
+        if self.instance is not None and "client" in attrs and attrs["client"] != self.instance.client:
+            raise serializers.ValidationError({"client": [_("A site cannot move to another client.")]})
+        if client and site_name_taken(client=client, name=name, exclude_pk=getattr(self.instance, "pk", None)):
+            raise serializers.ValidationError({"name": [_("This client already has a site with this name.")]})
+        return attrs
+
+
+class ContactSerializer(TenantModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "client", "site", "name", "email", "phone", "job_title", "portal_access"]
+
+    def validate(self, attrs):
+        client = attrs.get("client") or getattr(self.instance, "client", None)
+        site = attrs.get("site", getattr(self.instance, "site", None))
+        if site is not None and site.client_id != client.pk:
+            raise serializers.ValidationError({"site": [_("The site belongs to another client.")]})
+        return attrs
+
+
+class MemberSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", max_length=150, required=False)
+    email = serializers.EmailField(source="user.email")
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "email", "password", "role", "client", "is_active"]
+
+    def validate(self, attrs):
+        role = attrs.get("role", getattr(self.instance, "role", None))
+        client = attrs.get("client", getattr(self.instance, "client", None))
+        if role == Role.CLIENT and client is None:
+            raise serializers.ValidationError({"client": [_("Choose the client this contact belongs to.")]})
+        if role != Role.CLIENT:
+            attrs["client"] = None
+        password = attrs.get("password")
+        if password:
+            user_data = attrs.get("user", {})
+            probe = User(username=user_data.get("username", ""), email=user_data.get("email", ""))
+            password_validation.validate_password(password, probe)
+        return attrs
+
+
+class TokenRequestSerializer(StrictSerializerMixin, serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    tenant = serializers.SlugField(required=False, help_text=_("Needed when the user belongs to several tenants."))
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    tenant = serializers.CharField()
+    role = serializers.CharField()

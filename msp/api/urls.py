@@ -1,0 +1,22 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from msp.api import views
+from msp.api.base import TenantAPIMixin
+
+class ApiRoot(TenantAPIMixin, DefaultRouter.APIRootView):
+    permission_required = "client.view"
+
+
+router = DefaultRouter()
+router.APIRootView = ApiRoot
+router.register("clients", views.ClientViewSet, basename="client")
+router.register("sites", views.SiteViewSet, basename="site")
+router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("members", views.MemberViewSet, basename="member")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.TokenObtainApi.as_view(), name="token"),
+    *router.urls,
+]

@@ -1,0 +1,130 @@
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from msp.api.base import TenantModelViewSet
+from msp.api.serializers import (
+    ClientSerializer,
+    ContactSerializer,
+    MemberSerializer,
+    SiteSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+from msp.models import ApiToken, Client, Contact, Membership, Site
+from msp.selectors import memberships_of_user
+from msp.services import member_invite, member_remove, member_update
+from msp.throttling import login_blocked, login_failed, login_succeeded
+
+
+class ClientViewSet(TenantModelViewSet):
+    model = Client
+    permission_resource = "client"
+    serializer_class = ClientSerializer
+    filterset_fields = ["currency"]
+    search_fields = ["name", "billing_email"]
+    ordering_fields = ["name", "created_at"]
+
+
+class SiteViewSet(TenantModelViewSet):
+    model = Site
+    permission_resource = "site"
+    serializer_class = SiteSerializer
+    filterset_fields = ["client"]
+    search_fields = ["name", "address"]
+    ordering_fields = ["name"]
+
+
+class ContactViewSet(TenantModelViewSet):
+    model = Contact
+    permission_resource = "contact"
+    serializer_class = ContactSerializer
+    filterset_fields = ["client", "site", "portal_access"]
+    search_fields = ["name", "email", "phone"]
+    ordering_fields = ["name"]
+
+
+class MemberViewSet(TenantModelViewSet):
+    """The tenant's users and roles (owner/admin only). Creating one invites the person."""
+
+    model = Membership
+    permission_resource = "member"
+    serializer_class = MemberSerializer
+    filterset_fields = ["role", "is_active", "client"]
+    search_fields = ["user__username", "user__email"]
+
+    def get_queryset(self):
+        return Membership.objects.select_related("user", "client")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        user_data = data.get("user", {})
+        membership = member_invite(
+            by=self.request.membership,
+            email=user_data["email"],
+            username=user_data.get("username", ""),
+            role=data["role"],
+            client=data.get("client"),
+            request=self.request,
+        )
+        if data.get("password") and not membership.user.has_usable_password():
+            membership.user.set_password(data["password"])
+            membership.user.save(update_fields=["password"])
+        serializer.instance = membership
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        member = serializer.instance
+        member_update(
+            by=self.request.membership,
+            membership=member,
+            role=data.get("role", member.role),
+            client=data.get("client", member.client),
+            is_active=data.get("is_active", member.is_active),
+        )
+
+    def perform_destroy(self, instance):
+        member_remove(by=self.request.membership, membership=instance)
+
+
+class TokenObtainApi(APIView):
+    """Exchange a username and password (and a tenant slug) for an API token."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+    @transaction.atomic
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        username, password = data.validated_data["username"], data.validated_data["password"]
+        if login_blocked(username, request):
+            raise exceptions.Throttled(detail=_("Too many failed sign-in attempts. Wait a few minutes and try again."))
+        user = authenticate(request, username=username, password=password)
+        if user is None:
+            login_failed(username, request)
+            raise exceptions.ValidationError({"detail": _("Wrong username or password.")})
+        login_succeeded(username, request)
+        memberships = list(memberships_of_user(user))
+        slug = data.validated_data.get("tenant")
+        if slug:
+            memberships = [m for m in memberships if m.tenant.slug == slug]
+        if not memberships:
+            raise exceptions.ValidationError({"tenant": [_("You are not a member of this tenant.")]})
+        if len(memberships) > 1:
+            slugs = ", ".join(m.tenant.slug for m in memberships)
+            raise exceptions.ValidationError(
+                {"tenant": [_("You belong to several tenants; say which: %(slugs)s.") % {"slugs": slugs}]}
+            )
+        membership = memberships[0]
+        _token, key = ApiToken.issue(membership)
+        body = {"token": key, "tenant": membership.tenant.slug, "role": membership.role}
+        return Response(body, status=status.HTTP_200_OK)
+
+

@@ -1,0 +1,75 @@
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from msp.models import Tenant
+from msp.models.tenancy import CURRENCY_CHOICES, TIMEZONE_CHOICES, slug_validator
+from msp.throttling import login_blocked, login_failed, login_succeeded
+
+User = get_user_model()
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": _("Too many failed sign-in attempts. Wait a few minutes and try again."),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if login_blocked(username, self.request):
+            raise ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            login_failed(username, self.request)
+            raise
+        login_succeeded(username, self.request)
+        return cleaned
+
+
+class SignupForm(forms.Form):
+    """An MSP signs itself up: the tenant and its owner in one go."""
+
+    company_name = forms.CharField(label=_("Company name"), max_length=120)
+    slug = forms.CharField(
+        label=_("Short name"),
+        max_length=50,
+        validators=[slug_validator],
+        help_text=_("Lowercase letters, digits and hyphens; identifies your organisation, e.g. in the API."),
+    )
+    default_currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="EUR")
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES, initial="Europe/Rome")
+    language = forms.ChoiceField(label=_("Language"), choices=Tenant._meta.get_field("language").choices)
+    username = forms.CharField(label=_("Your username"), max_length=150)
+    email = forms.EmailField(label=_("Your email"))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].strip().lower()
+        if Tenant.objects.filter(slug=slug).exists():
+            raise ValidationError(_("This short name is already taken: choose another."), code="taken")
+        return slug
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        User.username_validator(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("This username is taken."), code="taken")
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            probe = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(password1, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

@@ -1,0 +1,23 @@
+from django import forms
+
+from msp.scoping import TenantManager
+
+
+class TenantFormMixin:
+    """Rebuild choice fields over tenant-owned models inside the request's scope.
+
+    ModelForm builds its choice fields once, at import, outside any scope; rebuilding them
+    here makes every dropdown list only the member's tenant (and client) rows.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                manager = field.queryset.model._default_manager
+                if isinstance(manager, TenantManager):
+                    field.queryset = manager.all()
+
+
+class TenantModelForm(TenantFormMixin, forms.ModelForm):
+    pass

@@ -1,0 +1,54 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from msp.models import Client, Membership, Tenant
+from msp.roles import Role
+
+
+class TenantSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = ["name", "default_currency", "timezone", "language", "tax_rate", "invoice_prefix"]
+
+
+class _RoleClientMixin:
+    """A client contact needs its client; staff have none."""
+
+    def __init__(self, *args, membership: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.all()
+        if not membership.has_perm("member.grant_owner"):
+            self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") == Role.CLIENT and not cleaned.get("client"):
+            self.add_error("client", _("Choose the client this contact belongs to."))
+        if cleaned.get("role") and cleaned.get("role") != Role.CLIENT:
+            cleaned["client"] = None
+        return cleaned
+
+
+class MemberInviteForm(_RoleClientMixin, forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    username = forms.CharField(
+        label=_("Username"), max_length=150, required=False, help_text=_("Defaults to the email address.")
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.TECHNICIAN)
+    client = forms.ModelChoiceField(
+        label=_("Client"),
+        queryset=Client.objects.none(),
+        required=False,
+        help_text=_("Required for a client contact: the company they belong to."),
+    )
+
+
+class MemberEditForm(_RoleClientMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.none(), required=False)
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=[("", _("Organisation default")), *settings.LANGUAGES], required=False)

@@ -1,0 +1,55 @@
+from django.utils import translation
+
+from msp import scoping
+from msp.selectors import membership_for_request
+
+SESSION_TENANT_KEY = "msp_tenant_id"
+
+
+class TenantMiddleware:
+    """Resolve the request's membership (from the session) and activate its tenant scope.
+
+    API token requests resolve theirs in the API base classes, after DRF authenticates.
+    With no membership, no scope is active and tenant-owned models refuse to answer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        request.memberships = []
+        if request.user.is_authenticated:
+            request.membership = membership_for_request(request, SESSION_TENANT_KEY)
+        token = scoping.activate(
+            scoping.Scope.for_membership(request.membership) if request.membership else None
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            scoping.restore(token)
+
+
+class UserLanguageMiddleware:
+    """The user's language, else their tenant's default, else what the browser asks for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            language = user.language
+        elif getattr(request, "membership", None) is not None:
+            language = request.membership.tenant.language
+        if not language:
+            language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response

@@ -1,0 +1,4 @@
+from msp.models.clients import Client, Contact, Site
+from msp.models.tenancy import ApiToken, Membership, Tenant, User
+
+__all__ = ["ApiToken", "Client", "Contact", "Membership", "Site", "Tenant", "User"]

@@ -1,0 +1,95 @@
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from msp.models.tenancy import CURRENCY_CHOICES, TIMEZONE_CHOICES
+from msp.scoping import TenantOwnedModel
+
+
+
+class Client(TenantOwnedModel):
+    """A company the MSP serves."""
+
+    CLIENT_PATH = "pk"
+
+    name = models.CharField(_("name"), max_length=200)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default=settings.DEFAULT_CURRENCY
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Rome")
+    billing_email = models.EmailField(_("billing email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "tenant", name="%(app_label)s_%(class)s_unique_name"),
+        ]
+        indexes = [models.Index(fields=["tenant", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
+
+
+class Site(TenantOwnedModel):
+    """A place where a client has people and machines."""
+
+    CLIENT_PATH = "client"
+
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(_("name"), max_length=200)
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["client__name", "name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "client", name="%(app_label)s_%(class)s_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sites:detail", args=[self.pk])
+
+
+class Contact(TenantOwnedModel):
+    """A person at a client; may log into the portal."""
+
+    CLIENT_PATH = "client"
+
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="contacts")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.SET_NULL, related_name="contacts", null=True, blank=True
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    portal_access = models.BooleanField(_("portal access"), default=False)
+
+    class Meta:
+        ordering = ["client__name", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["tenant", "email"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:detail", args=[self.pk])

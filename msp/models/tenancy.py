@@ -1,0 +1,160 @@
+import hashlib
+import secrets
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from msp.roles import MANAGER_ROLES, STAFF_ROLES, Role, role_has_perm
+from msp.scoping import TenantOwnedModel
+
+TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+CURRENCY_CHOICES = [(code, code) for code in settings.CURRENCIES]
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$",
+    _("Use 3 to 50 lowercase letters, digits or hyphens, starting and ending with a letter or digit."),
+)
+
+
+class User(AbstractUser):
+    """A person; what they may see comes from their memberships, never from the user itself."""
+
+    email = models.EmailField(_("email address"))
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Leave empty to use your organisation's default language."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+
+class Tenant(models.Model):
+    """An MSP: the unit of isolation."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True, validators=[slug_validator])
+    default_currency = models.CharField(
+        _("default currency"), max_length=3, choices=CURRENCY_CHOICES, default=settings.DEFAULT_CURRENCY
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Rome")
+    language = models.CharField(_("default language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    tax_rate = models.DecimalField(
+        _("tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("22.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    invoice_prefix = models.CharField(_("invoice number prefix"), max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TenantOwnedModel):
+    """A user's place in one tenant: their role, and for client contacts, their company."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships", editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    client = models.ForeignKey(
+        "msp.Client",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        null=True,
+        blank=True,
+        help_text=_("Client contacts see only this company."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="%(app_label)s_%(class)s_unique_user"),
+            models.CheckConstraint(
+                condition=(Q(role=Role.CLIENT) & Q(client__isnull=False))
+                | (~Q(role=Role.CLIENT) & Q(client__isnull=True)),
+                name="%(app_label)s_%(class)s_client_iff_client_role",
+                violation_error_message=_("A client contact belongs to exactly one client; staff to none."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.tenant} ({self.role})"
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in MANAGER_ROLES
+
+    def has_perm(self, permission: str) -> bool:
+        return self.is_active and role_has_perm(self.role, permission)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def authenticate(self, key: str):
+        return (
+            self.select_related("membership__tenant", "membership__user", "membership__client")
+            .filter(digest=_digest(key), membership__is_active=True, membership__user__is_active=True)
+            .first()
+        )
+
+
+class ApiToken(models.Model):
+    """An API key. It belongs to one membership, so it fixes the tenant and the role.
+
+    Only a digest is stored: the key is shown once, when it is created.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.membership})"
+
+    @classmethod
+    def issue(cls, membership: Membership) -> tuple["ApiToken", str]:
+        key = secrets.token_hex(20)
+        token = cls.objects.create(membership=membership, digest=_digest(key), prefix=key[:8])
+        return token, key
+
+    @cached_property
+    def tenant(self) -> Tenant:
+        return self.membership.tenant

@@ -1,0 +1,36 @@
+"""The main navigation, by role: an entry shows when the member has its permission."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (label, url name, permission needed, url-name prefix that marks it active)
+NAV = [
+    (_("Dashboard"), "dashboard", None, "dashboard"),
+    (_("Clients"), "clients:list", "client.add", "clients:"),
+    (_("Contacts"), "contacts:list", "contact.add", "contacts:"),
+    (_("Members"), "members:list", "member.view", "members:"),
+    (_("Settings"), "tenant_settings", "tenant.change", "tenant_settings"),
+    (_("API"), "api-docs", "client.add", "api-"),
+]
+
+
+def nav_items(request) -> list[dict]:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return []
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    items = []
+    if membership.is_client and membership.client_id:
+        items.append(
+            {
+                "label": _("My company"),
+                "url": reverse("clients:detail", args=[membership.client_id]),
+                "active": current.startswith("clients:"),
+            }
+        )
+    for label, url_name, permission, prefix in NAV:
+        if permission and not membership.has_perm(permission):
+            continue
+        items.append({"label": label, "url": reverse(url_name), "active": current.startswith(prefix)})
+    return items

@@ -1,0 +1,46 @@
+"""Roles and what each may do: the one place permissions are declared."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    TECHNICIAN = "technician", _("Technician")
+    CLIENT = "client", _("Client contact")
+
+
+STAFF_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.ACCOUNT_MANAGER, Role.TECHNICIAN})
+MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+
+
+def _crud(resource: str, *actions: str) -> set[str]:
+    return {f"{resource}.{action}" for action in actions}
+
+
+_CLIENT_CONTACT = _crud("client", "view") | _crud("site", "view") | _crud("contact", "view")
+_TECHNICIAN = _CLIENT_CONTACT | _crud("site", "add", "change") | _crud("contact", "add", "change")
+_ACCOUNT_MANAGER = _TECHNICIAN | _crud("client", "add", "change")
+_ADMIN = (
+    _ACCOUNT_MANAGER
+    | _crud("client", "delete")
+    | _crud("site", "delete")
+    | _crud("contact", "delete")
+    | _crud("member", "view", "add", "change", "delete")
+    | {"tenant.change"}
+)
+_OWNER = _ADMIN | {"member.grant_owner"}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(_OWNER),
+    Role.ADMIN: frozenset(_ADMIN),
+    Role.ACCOUNT_MANAGER: frozenset(_ACCOUNT_MANAGER),
+    Role.TECHNICIAN: frozenset(_TECHNICIAN),
+    Role.CLIENT: frozenset(_CLIENT_CONTACT),
+}
+
+
+def role_has_perm(role: str, permission: str) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())

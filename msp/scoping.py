@@ -1,0 +1,119 @@
+"""Tenant scoping by construction.
+
+Every tenant-owned model's default manager filters by the *active scope*: the tenant
+(and, for a client contact, the client) of the membership behind the current request,
+token, task or command. Outside a scope it answers nothing at all (deny by default, as
+NetBox's ``restrict`` does), so a view, serializer or form cannot forget the filter: it
+never had to write it.
+
+A queryset is scoped when it is *built*. Querysets built at import time (a ModelForm's
+choice fields) are therefore rebuilt per request by ``msp.forms.base.TenantFormMixin``.
+
+Code that legitimately works across tenants (login, the tenant switcher, management
+commands, migrations of data) says so explicitly with ``Model.unscoped`` or
+``with unscoped():``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Scope:
+    tenant_id: int
+    # Set for client contacts: they see only their own company's rows.
+    client_id: int | None = None
+
+    @classmethod
+    def for_membership(cls, membership) -> Scope:
+        return cls(tenant_id=membership.tenant_id, client_id=membership.client_id if membership.is_client else None)
+
+
+_ALL = object()  # explicit cross-tenant access
+_current: ContextVar[Scope | object | None] = ContextVar("msp_scope", default=None)
+
+
+def activate(scope: Scope | None) -> Token:
+    return _current.set(scope)
+
+
+def restore(token: Token) -> None:
+    _current.reset(token)
+
+
+def current_scope() -> Scope | None:
+    scope = _current.get()
+    return scope if isinstance(scope, Scope) else None
+
+
+@contextmanager
+def tenant_scope(tenant, client=None) -> Iterator[Scope]:
+    scope = Scope(tenant_id=tenant.pk, client_id=client.pk if client is not None else None)
+    token = activate(scope)
+    try:
+        yield scope
+    finally:
+        restore(token)
+
+
+@contextmanager
+def membership_scope(membership) -> Iterator[Scope]:
+    token = activate(Scope.for_membership(membership))
+    try:
+        yield current_scope()
+    finally:
+        restore(token)
+
+
+@contextmanager
+def unscoped() -> Iterator[None]:
+    token = _current.set(_ALL)
+    try:
+        yield
+    finally:
+        restore(token)
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_tenant(self, tenant):
+        return self.filter(tenant=tenant)
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    """The default manager of tenant-owned models: scoped to the active tenant, or refusing."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        scope = _current.get()
+        if scope is _ALL:
+            return queryset
+        if scope is None:
+            return queryset.none()
+        queryset = queryset.filter(tenant_id=scope.tenant_id)
+        if scope.client_id is not None:
+            path = self.model.CLIENT_PATH
+            if path is None:
+                return queryset.none()
+            queryset = queryset.filter(**{path: scope.client_id})
+        return queryset
+
+
+class TenantOwnedModel(models.Model):
+    """Base of every row that belongs to one MSP."""
+
+    # How a row reaches its Client, for client contacts; None = client contacts never see it.
+    CLIENT_PATH: str | None = None
+
+    tenant = models.ForeignKey("msp.Tenant", on_delete=models.CASCADE, related_name="+", editable=False)
+
+    objects = TenantManager()
+    unscoped = models.Manager.from_queryset(TenantQuerySet)()
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,49 @@
+"""Reads of the tenancy core."""
+
+from django.db.models import Q, QuerySet
+
+from msp.models import Client, Membership, Site
+
+
+def memberships_of_user(user) -> QuerySet[Membership]:
+    """A user's active memberships in every tenant: the one cross-tenant read, for switching."""
+    return (
+        Membership.unscoped.filter(user=user, is_active=True)
+        .select_related("tenant", "client")
+        .order_by("tenant__name")
+    )
+
+
+def membership_for_request(request, session_key: str) -> Membership | None:
+    """The membership the user is working in now (remembered in the session), or None.
+
+    Leaves the user's memberships on ``request.memberships`` for the tenant switcher.
+    """
+    memberships = list(memberships_of_user(request.user))
+    request.memberships = memberships
+    tenant_id = request.session.get(session_key)
+    membership = None
+    if tenant_id is not None:
+        membership = next((m for m in memberships if m.tenant_id == tenant_id), None)
+    if membership is None:
+        membership = next(iter(memberships), None)
+        if membership is not None:
+            request.session[session_key] = membership.tenant_id
+    return membership
+
+
+def client_list(*, search: str = "") -> QuerySet[Client]:
+    queryset = Client.objects.all()
+    if search:
+        queryset = queryset.filter(
+            Q(name__icontains=search) | Q(billing_email__icontains=search) | Q(contacts__name__icontains=search)
+        ).distinct()
+    return queryset
+
+
+def client_name_taken(*, name: str, exclude_pk: int | None = None) -> bool:
+    return Client.objects.filter(name__iexact=name.strip()).exclude(pk=exclude_pk).exists()
+
+
+def site_name_taken(*, client: Client, name: str, exclude_pk: int | None = None) -> bool:
+    return Site.objects.filter(client=client, name__iexact=name.strip()).exclude(pk=exclude_pk).exists()

@@ -1,0 +1,146 @@
+"""Writes of the tenancy core: signup, members, tenant switching."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from msp.models import Client, Membership, Tenant
+from msp.roles import Role
+from msp.signals import tenant_created
+
+User = get_user_model()
+
+
+@dataclass(frozen=True)
+class TenantSignup:
+    tenant: Tenant
+    owner: User
+    membership: Membership
+
+
+@transaction.atomic
+def tenant_create(
+    *,
+    name: str,
+    slug: str,
+    owner_username: str,
+    owner_email: str,
+    owner_password: str,
+    default_currency: str = "EUR",
+    timezone: str = "Europe/Rome",
+    language: str = "en",
+) -> TenantSignup:
+    """Create an MSP with its owner. The caller has validated the password's strength."""
+    if Tenant.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("This slug is already taken.")})
+    owner = User.objects.filter(username=owner_username).first()
+    if owner is None:
+        owner = User.objects.create_user(username=owner_username, email=owner_email, password=owner_password)
+    elif not owner.check_password(owner_password):
+        raise ValidationError({"owner_username": _("This username is taken.")})
+    tenant = Tenant.objects.create(
+        name=name, slug=slug, default_currency=default_currency, timezone=timezone, language=language
+    )
+    membership = Membership.unscoped.create(tenant=tenant, user=owner, role=Role.OWNER)
+    transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant=tenant))
+    return TenantSignup(tenant=tenant, owner=owner, membership=membership)
+
+
+def _check_role_change(*, by: Membership, role: str) -> None:
+    if role == Role.OWNER and not by.has_perm("member.grant_owner"):
+        raise PermissionDenied(_("Only an owner can make someone an owner."))
+
+
+def _other_active_owners(membership: Membership) -> bool:
+    return (
+        Membership.unscoped.filter(tenant_id=membership.tenant_id, role=Role.OWNER, is_active=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def member_invite(
+    *, by: Membership, email: str, role: str, client: Client | None = None, username: str = "", request=None
+) -> Membership:
+    """Add a person to the tenant with a role, emailing them a link to set their password.
+
+    An existing user (matched by email) simply gains a membership in this tenant.
+    """
+    _check_role_change(by=by, role=role)
+    if (role == Role.CLIENT) != (client is not None):
+        raise ValidationError({"client": _("Choose the client for a client contact, and only for one.")})
+    if client is not None and client.tenant_id != by.tenant_id:
+        raise ValidationError({"client": _("Unknown client.")})
+    user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    created = user is None
+    if created:
+        username = username or email
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": _("This username is taken.")})
+        user = User.objects.create_user(username=username, email=email)  # unusable password until set
+    elif Membership.unscoped.filter(tenant_id=by.tenant_id, user=user).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    membership = Membership.unscoped.create(tenant_id=by.tenant_id, user=user, role=role, client=client)
+    transaction.on_commit(lambda: _send_invitation(membership=membership, by=by, new_user=created, request=request))
+    return membership
+
+
+def _send_invitation(*, membership: Membership, by: Membership, new_user: bool, request) -> None:
+    user = membership.user
+    path = reverse("login")
+    if new_user or not user.has_usable_password():
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        path = reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
+    link = request.build_absolute_uri(path) if request is not None else path
+    language = user.language or membership.tenant.language
+    with override(language):
+        context = {"membership": membership, "by": by, "link": link, "new_user": new_user}
+        subject = _("You have been invited to %(tenant)s") % {"tenant": membership.tenant.name}
+        body = render_to_string("msp/email/invitation.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def member_update(*, by: Membership, membership: Membership, role: str, client: Client | None, is_active: bool):
+    _check_role_change(by=by, role=role)
+    if membership.role == Role.OWNER and not by.has_perm("member.grant_owner"):
+        raise PermissionDenied(_("Only an owner can change an owner."))
+    demoting_owner = membership.role == Role.OWNER and (role != Role.OWNER or not is_active)
+    if demoting_owner and not _other_active_owners(membership):
+        raise ValidationError(_("A tenant needs at least one active owner."))
+    if (role == Role.CLIENT) != (client is not None):
+        raise ValidationError({"client": _("Choose the client for a client contact, and only for one.")})
+    membership.role, membership.client, membership.is_active = role, client, is_active
+    membership.save(update_fields=["role", "client", "is_active"])
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, by: Membership, membership: Membership) -> None:
+    if membership.role == Role.OWNER and not by.has_perm("member.grant_owner"):
+        raise PermissionDenied(_("Only an owner can remove an owner."))
+    if membership.role == Role.OWNER and not _other_active_owners(membership):
+        raise ValidationError(_("A tenant needs at least one active owner."))
+    membership.api_tokens.all().delete()
+    membership.delete()
+
+
+def tenant_switch(*, request, slug: str, session_key: str) -> Membership | None:
+    """Make the user's membership in the tenant `slug` the current one; None if they have none."""
+    membership = next((m for m in request.memberships if m.tenant.slug == slug), None)
+    if membership is not None:
+        request.session[session_key] = membership.tenant_id
+    return membership

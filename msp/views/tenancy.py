@@ -1,0 +1,183 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView, UpdateView
+
+from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, TenantSettingsForm
+from msp.middleware import SESSION_TENANT_KEY
+from msp.models import Client, Contact, Membership, Site
+from msp.services import member_invite, member_remove, member_update, tenant_switch
+from msp.views.base import MemberRequiredMixin
+
+
+def _next_url(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+class DashboardView(MemberRequiredMixin, TemplateView):
+    template_name = "msp/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        membership = self.request.membership
+        if membership.is_client:
+            return super().get_context_data(client=membership.client, **kwargs)
+        return super().get_context_data(
+            counts={
+                "clients": Client.objects.count(),
+                "sites": Site.objects.count(),
+                "contacts": Contact.objects.count(),
+                "members": Membership.objects.filter(is_active=True).count(),
+            },
+            recent_clients=Client.objects.order_by("-created_at")[:8],
+            **kwargs,
+        )
+
+
+@login_required
+def no_tenant(request):
+    if request.membership is not None:
+        return redirect("dashboard")
+    return render(request, "msp/no_tenant.html")
+
+
+@login_required
+@require_POST
+def tenant_switch_view(request):
+    membership = tenant_switch(request=request, slug=request.POST.get("tenant", ""), session_key=SESSION_TENANT_KEY)
+    if membership is None:
+        messages.error(request, _("You are not a member of that organisation."))
+        return redirect("dashboard")
+    messages.success(request, _("You are now working in %(tenant)s.") % {"tenant": membership.tenant.name})
+    # The page we came from may belong to the other tenant: start from its dashboard.
+    return redirect("dashboard")
+
+
+@login_required
+@require_POST
+def account_language(request):
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        request.user.language = form.cleaned_data["language"]
+        request.user.save(update_fields=["language"])
+    return redirect(_next_url(request, reverse_lazy("dashboard")))
+
+
+class TenantSettingsView(MemberRequiredMixin, UpdateView):
+    permission_required = "tenant.change"
+    form_class = TenantSettingsForm
+    template_name = "msp/form.html"
+    success_url = reverse_lazy("tenant_settings")
+
+    def get_object(self, queryset=None):
+        return self.request.membership.tenant
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("Organisation settings"), cancel_url=reverse_lazy("dashboard"), **kwargs)
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Settings saved."))
+        return super().form_valid(form)
+
+
+class MemberListView(MemberRequiredMixin, TemplateView):
+    permission_required = "member.view"
+    template_name = "msp/members/list.html"
+
+    def get_context_data(self, **kwargs):
+        members = Membership.objects.select_related("user", "client").order_by("-is_active", "user__username")
+        return super().get_context_data(members=members, **kwargs)
+
+
+class MemberInviteView(MemberRequiredMixin, FormView):
+    permission_required = "member.add"
+    template_name = "msp/form.html"
+    form_class = MemberInviteForm
+    success_url = reverse_lazy("members:list")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "membership": self.request.membership}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("Invite a member"), cancel_url=reverse_lazy("members:list"), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            membership = member_invite(by=self.request.membership, request=self.request, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(email)s was invited.") % {"email": membership.user.email})
+        return super().form_valid(form)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class MemberEditView(MemberRequiredMixin, FormView):
+    permission_required = "member.change"
+    template_name = "msp/form.html"
+    form_class = MemberEditForm
+    success_url = reverse_lazy("members:list")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.membership is not None:
+            self.member = get_object_or_404(Membership.objects.select_related("user"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"role": self.member.role, "client": self.member.client, "is_active": self.member.is_active}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "membership": self.request.membership}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=_("Edit %(user)s") % {"user": self.member.user}, cancel_url=reverse_lazy("members:list"), **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            member_update(by=self.request.membership, membership=self.member, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Member updated."))
+        return super().form_valid(form)
+
+
+class MemberRemoveView(MemberRequiredMixin, View):
+    permission_required = "member.delete"
+
+    def get(self, request, pk):
+        member = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
+        return render(request, "msp/confirm_delete.html", {"object": member, "cancel_url": reverse_lazy("members:list")})
+
+    def post(self, request, pk):
+        member = get_object_or_404(Membership.objects.all(), pk=pk)
+        try:
+            member_remove(by=request.membership, membership=member)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            return redirect("members:list")
+        messages.success(request, _("Member removed."))
+        return redirect("members:list")

@@ -1,0 +1,1 @@
+"""Timers and time entries (see SPEC.md; filled in by its issue)."""
