@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from msp.api import views
 from msp.api.base import TenantAPIMixin
 
+
 class ApiRoot(TenantAPIMixin, DefaultRouter.APIRootView):
     permission_required = "client.view"
 

@@ -9,7 +9,6 @@ from msp.models.tenancy import CURRENCY_CHOICES, TIMEZONE_CHOICES
 from msp.scoping import TenantOwnedModel
 
 
-
 class Client(TenantOwnedModel):
     """A company the MSP serves."""
 

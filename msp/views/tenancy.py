@@ -131,6 +131,7 @@ def _add_errors(form, error: ValidationError) -> None:
 
 
 class MemberEditView(MemberRequiredMixin, FormView):
+    model = Membership
     permission_required = "member.change"
     template_name = "msp/form.html"
     form_class = MemberEditForm
@@ -166,6 +167,7 @@ class MemberEditView(MemberRequiredMixin, FormView):
 
 
 class MemberRemoveView(MemberRequiredMixin, View):
+    model = Membership
     permission_required = "member.delete"
 
     def get(self, request, pk):

@@ -1,0 +1,66 @@
+import os
+
+import pytest
+from django.db import connection
+
+from msp.roles import Role
+from tests.factories import ClientFactory, MembershipFactory, TenantFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Postgres-only tests are deselected on SQLite (not skipped): CI runs them on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgres") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """In CI nothing optional may skip: a skipped test fails the run."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if IN_CI and skipped:
+        terminalreporter.write_line(f"CI: {len(skipped)} test(s) skipped; in CI that is a failure.", red=True)
+        terminalreporter._session.exitstatus = 1  # noqa: SLF001
+
+
+@pytest.fixture(autouse=True)
+def _media_and_celery(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(name="Alpha MSP", slug="alpha")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(name="Bravo MSP", slug="bravo")
+
+
+@pytest.fixture
+def make_member(db):
+    def make(tenant, role=Role.TECHNICIAN, client=None, **user_kwargs):
+        if role == Role.CLIENT and client is None:
+            client = ClientFactory(tenant=tenant)
+        return MembershipFactory(tenant=tenant, role=role, client=client, user=UserFactory(**user_kwargs))
+
+    return make
+
+
+@pytest.fixture
+def owner(tenant, make_member):
+    return make_member(tenant, Role.OWNER)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    """Django's test client, signed in as the tenant's owner."""
+    client.force_login(owner.user)
+    return client

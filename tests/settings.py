@@ -1,0 +1,19 @@
+"""Test settings: production-like (DEBUG off, explicit key and hosts), tasks run in-process.
+
+Both CI runs (SQLite, then PostgreSQL + Redis) use these, whatever else is in the environment.
+"""
+
+import os
+
+os.environ["MSP_TESTING"] = "true"
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-used-anywhere-else-0123456789abcdef")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from msp.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
