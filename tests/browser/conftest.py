@@ -19,7 +19,7 @@ import pytest
 # (setup, assertions) would otherwise raise SynchronousOnlyOperation.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path("/usr/bin/chromium-missing")
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 SCREENSHOT_ROOT = REPO_ROOT / "artifacts" / "screenshots"
@@ -41,7 +41,9 @@ ACTION_TIMEOUT_MS = 10_000
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselection, so `-m "not browser"` works
 def pytest_collection_modifyitems(config, items):
-    no_chromium = pytest.mark.skip(reason=f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)")
+    no_chromium = pytest.mark.skip(
+        reason=f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)"
+    )
     for item in items:
         if HERE not in Path(str(item.path)).resolve().parents:
             continue

@@ -126,7 +126,9 @@ def test_msp_journey(page, live_server, shot):
 
     # htmx: typing waits 250 ms for a pause, then swaps #results in place.
     search = page.get_by_role("searchbox", name="Search clients")
-    with page.expect_response(lambda r: "/clients/?q=acm" in r.url and r.request.headers.get("hx-request") == "true"):
+    with page.expect_response(
+        lambda r: "/clients/?q=acm" in r.url and r.request.headers.get("hx-request") == "true"
+    ):
         search.press_sequentially("acm", delay=20)
     expect(globex_row).to_have_count(0)
     expect(acme_row).to_be_visible()
@@ -244,7 +246,10 @@ def test_signup_rejects_taken_short_name_and_weak_password(page, live_server, sh
     expect(field(page, "Short name")).to_have_attribute("aria-invalid", "true")
     password_errors = page.locator(".field", has=field(page, "Password")).locator(".errorlist li")
     expect(password_errors).to_contain_text(
-        ["This password is too short. It must contain at least 10 characters.", "This password is too common."]
+        [
+            "This password is too short. It must contain at least 10 characters.",
+            "This password is too common.",
+        ]
     )
     expect(field(page, "Password")).to_have_attribute("aria-invalid", "true")
     # What was typed stays, except the passwords.
@@ -280,7 +285,9 @@ def test_phone_navigation_collapses_behind_menu_toggle(new_context, live_server,
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(nav_clients).to_be_hidden()
     expect(page.locator("details.user-menu")).to_be_hidden()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways on a phone"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, (
+        "the page scrolls sideways on a phone"
+    )
     shot(page, "phone-nav-closed")
 
     toggle.tap()

@@ -456,7 +456,11 @@ def test_compiled_catalogue_matches_the_po(catalogue):
                 if got != entry["msgstr"][index]:
                     stale.append(entry["msgid"])
         else:
-            got = compiled.gettext(entry["msgid"]) if context is None else compiled.pgettext(context, entry["msgid"])
+            got = (
+                compiled.gettext(entry["msgid"])
+                if context is None
+                else compiled.pgettext(context, entry["msgid"])
+            )
             if got != entry["msgstr"][0]:
                 stale.append(entry["msgid"])
     assert not stale, "django.mo is out of date; run compilemessages. Stale: " + ", ".join(map(repr, stale))

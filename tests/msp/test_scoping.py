@@ -1,0 +1,49 @@
+"""The tenant scope: deny by default, and what a client contact's scope hides."""
+
+import pytest
+
+from msp.models import Client, Contact, Membership
+from msp.scoping import tenant_scope, unscoped
+from tests.factories import ClientFactory, ContactFactory, MembershipFactory
+
+
+@pytest.mark.django_db
+def test_outside_any_scope_tenant_models_answer_nothing(tenant):
+    ClientFactory(tenant=tenant)
+    assert Client.objects.count() == 0
+    assert Client.unscoped.count() == 1
+    with unscoped():
+        assert Client.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_scope_shows_one_tenant_and_a_client_scope_one_client(tenant, other_tenant):
+    acme, beta = ClientFactory(tenant=tenant), ClientFactory(tenant=tenant)
+    ClientFactory(tenant=other_tenant)
+    ContactFactory(tenant=tenant, client=acme)
+    ContactFactory(tenant=tenant, client=beta)
+    MembershipFactory(tenant=tenant)
+
+    with tenant_scope(tenant):
+        assert set(Client.objects.all()) == {acme, beta}
+        assert Contact.objects.count() == 2
+        assert Membership.objects.count() == 1
+        # Related managers are scoped too.
+        assert acme.contacts.count() == 1
+    with tenant_scope(tenant, client=acme):
+        assert list(Client.objects.all()) == [acme]
+        assert list(Contact.objects.values_list("client", flat=True)) == [acme.pk]
+        assert Membership.objects.count() == 0  # client contacts never list members
+    assert Client.objects.count() == 0  # the scope ends with the block
+
+
+@pytest.mark.django_db
+def test_every_tenant_owned_model_carries_its_tenant():
+    from django.apps import apps
+
+    from msp.scoping import TenantManager, TenantOwnedModel
+
+    for model in apps.get_models():
+        if issubclass(model, TenantOwnedModel):
+            assert model._meta.get_field("tenant").null is False, model
+            assert isinstance(model._default_manager, TenantManager), model
