@@ -19,7 +19,7 @@ import pytest
 # (setup, assertions) would otherwise raise SynchronousOnlyOperation.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = Path("/usr/bin/chromium-missing")
+CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 SCREENSHOT_ROOT = REPO_ROOT / "artifacts" / "screenshots"
