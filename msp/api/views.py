@@ -1,5 +1,4 @@
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -98,8 +97,8 @@ class TokenObtainApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    # Not atomic: a failed attempt must be counted even though the request fails.
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
-    @transaction.atomic
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -16,9 +16,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from msp.models import ApiToken, Client, Contact, Membership, Site, User
+from msp.models import ApiToken, Client, Contact, Membership, User
 from msp.roles import Role
-from tests.factories import PASSWORD, ClientFactory, ContactFactory, SiteFactory, UserFactory
+from tests.factories import PASSWORD, ClientFactory, ContactFactory, SiteFactory
 
 TOKEN_URL = "/api/v1/auth/token/"
 CLIENTS_URL = "/api/v1/clients/"
@@ -270,7 +270,12 @@ def test_clients_search_filters(owner_api, tenant):
 def test_client_create_update_delete_in_the_tokens_tenant(owner_api, tenant, other_tenant):
     created = owner_api.post(
         CLIENTS_URL,
-        {"name": "  Nuova Srl ", "currency": "EUR", "timezone": "Europe/Rome", "billing_email": "a@nuova.example"},
+        {
+            "name": "  Nuova Srl ",
+            "currency": "EUR",
+            "timezone": "Europe/Rome",
+            "billing_email": "a@nuova.example",
+        },
         format="json",
     )
     assert created.status_code == 201, created.content
@@ -419,7 +424,9 @@ def test_contact_with_another_tenants_site_does_not_exist(owner_api, tenant, oth
     mine = ClientFactory(tenant=tenant)
     their_site = SiteFactory(client=ClientFactory(tenant=other_tenant))
 
-    response = owner_api.post(CONTACTS_URL, {"client": mine.pk, "site": their_site.pk, "name": "X"}, format="json")
+    response = owner_api.post(
+        CONTACTS_URL, {"client": mine.pk, "site": their_site.pk, "name": "X"}, format="json"
+    )
 
     assert response.status_code == 400
     assert "site" in response.json()
@@ -526,12 +533,18 @@ def test_members_endpoint_works_for_owner_and_admin(tenant, other_tenant, make_m
 # --- members via the API ---------------------------------------------------------------------
 
 
-def test_owner_creates_a_technician_who_can_then_obtain_a_token(owner_api, tenant, mailoutbox,
-                                                                django_capture_on_commit_callbacks):
+def test_owner_creates_a_technician_who_can_then_obtain_a_token(
+    owner_api, tenant, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_api.post(
             MEMBERS_URL,
-            {"email": "tina@example.com", "username": "tina", "password": STRONG_PASSWORD, "role": "technician"},
+            {
+                "email": "tina@example.com",
+                "username": "tina",
+                "password": STRONG_PASSWORD,
+                "role": "technician",
+            },
             format="json",
         )
 
@@ -565,8 +578,12 @@ def test_creating_a_member_with_a_weak_password_writes_nothing(owner_api, tenant
 def test_password_like_the_username_is_refused(owner_api):
     response = owner_api.post(
         MEMBERS_URL,
-        {"email": "giuseppe.verdi@example.com", "username": "giuseppeverdi", "password": "giuseppeverdi1",
-         "role": "technician"},
+        {
+            "email": "giuseppe.verdi@example.com",
+            "username": "giuseppeverdi",
+            "password": "giuseppeverdi1",
+            "role": "technician",
+        },
         format="json",
     )
     assert response.status_code == 400
@@ -628,8 +645,13 @@ def test_client_role_with_own_client_sees_only_that_client(owner_api, tenant):
 
     response = owner_api.post(
         MEMBERS_URL,
-        {"email": "cc@acme.example", "username": "cc", "password": STRONG_PASSWORD, "role": "client",
-         "client": acme.pk},
+        {
+            "email": "cc@acme.example",
+            "username": "cc",
+            "password": STRONG_PASSWORD,
+            "role": "client",
+            "client": acme.pk,
+        },
         format="json",
     )
 
@@ -697,6 +719,51 @@ def test_adding_an_existing_member_again_is_refused(owner_api, tenant, make_memb
     assert Membership.unscoped.get(pk=tech.pk).role == Role.TECHNICIAN
 
 
+def test_member_update_never_silently_ignores_email_or_username(owner_api, tenant, make_member):
+    """A 200 must mean the change happened; otherwise the integrator needs a 400 saying why."""
+    tech = make_member(tenant, Role.TECHNICIAN)
+    before = (tech.user.username, tech.user.email)
+
+    response = owner_api.patch(
+        f"{MEMBERS_URL}{tech.pk}/", {"email": "moved@example.com", "username": "renamed"}, format="json"
+    )
+
+    user = User.objects.get(pk=tech.user_id)
+    if response.status_code == 200:
+        assert (user.username, user.email) == ("renamed", "moved@example.com")
+        assert (response.json()["username"], response.json()["email"]) == ("renamed", "moved@example.com")
+    else:
+        assert response.status_code == 400, response.content
+        assert (user.username, user.email) == before
+
+
+def test_member_create_never_silently_ignores_is_active(owner_api, tenant):
+    response = owner_api.post(
+        MEMBERS_URL, {"email": "later@example.com", "role": "technician", "is_active": False}, format="json"
+    )
+
+    if response.status_code == 201:
+        assert response.json()["is_active"] is False
+        assert Membership.unscoped.get(pk=response.json()["id"]).is_active is False
+    else:
+        assert response.status_code == 400, response.content
+        assert not User.objects.filter(email="later@example.com").exists()
+
+
+def test_member_with_a_taken_username_is_refused(owner_api, tenant, other_tenant, make_member):
+    make_member(other_tenant, Role.TECHNICIAN, username="mario")
+
+    response = owner_api.post(
+        MEMBERS_URL,
+        {"email": "another.mario@example.com", "username": "mario", "role": "technician"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "username" in response.json()
+    assert not User.objects.filter(email="another.mario@example.com").exists()
+
+
 def test_api_does_not_set_the_password_of_an_existing_user(owner_api, tenant, other_tenant, make_member):
     """An existing user (another MSP's member) joins; a password in the body must not take over their account."""
     elsewhere = make_member(other_tenant, Role.OWNER)
@@ -744,7 +811,9 @@ def test_swagger_ui_assets_are_served_by_the_project(db):
     assert response.status_code == 200
     html = response.content.decode()
     assert "swagger" in html.lower()
-    urls = re.findall(r"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", html, re.IGNORECASE)
+    urls = re.findall(
+        r"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", html, re.IGNORECASE
+    )
     assert urls, "the page loads no assets at all"
     for url in urls:
         parsed = urlparse(url)
@@ -763,7 +832,7 @@ def test_swagger_ui_assets_are_served_by_the_project(db):
 
 
 def _clients_with_people(tenant, count):
-    for i in range(count):
+    for _ in range(count):
         client = ClientFactory(tenant=tenant)
         site = SiteFactory(client=client)
         ContactFactory(client=client, site=site)

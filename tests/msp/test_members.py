@@ -41,10 +41,16 @@ def _html(response) -> str:
     return unescape(response.content.decode())
 
 
-def _invite(browser, capture, **data):
-    payload = {"email": "", "username": "", "role": Role.TECHNICIAN, "client": "", **data}
-    with capture(execute=True):
-        return browser.post(reverse("members:invite"), payload)
+@pytest.fixture
+def invite(django_capture_on_commit_callbacks):
+    """Post the invite form; the invitation email goes out on commit, as in production."""
+
+    def post(browser, **data):
+        payload = {"email": "", "username": "", "role": Role.TECHNICIAN, "client": "", **data}
+        with django_capture_on_commit_callbacks(execute=True):
+            return browser.post(reverse("members:invite"), payload)
+
+    return post
 
 
 def _edit(browser, member, **data):
@@ -63,10 +69,8 @@ def _link_path(body: str) -> str:
 # --- inviting ----------------------------------------------------------------------------
 
 
-def test_owner_invites_a_technician_who_sets_a_password_and_logs_in(
-    owner_client, owner, tenant, django_capture_on_commit_callbacks
-):
-    response = _invite(owner_client, django_capture_on_commit_callbacks, email="tina@example.com", username="tina")
+def test_owner_invites_a_technician_who_sets_a_password_and_logs_in(owner_client, owner, tenant, invite):
+    response = invite(owner_client, email="tina@example.com", username="tina")
 
     assert response.status_code == 302
     assert response["Location"] == reverse("members:list")
@@ -109,8 +113,8 @@ def test_owner_invites_a_technician_who_sets_a_password_and_logs_in(
     assert dashboard.context["request"].membership == membership
 
 
-def test_invitee_must_choose_a_strong_password(owner_client, django_capture_on_commit_callbacks):
-    _invite(owner_client, django_capture_on_commit_callbacks, email="tina@example.com")
+def test_invitee_must_choose_a_strong_password(owner_client, invite):
+    invite(owner_client, email="tina@example.com")
     invitee = BrowserClient()
     set_password_url = invitee.get(_link_path(mail.outbox[0].body), follow=True).redirect_chain[-1][0]
 
@@ -121,20 +125,18 @@ def test_invitee_must_choose_a_strong_password(owner_client, django_capture_on_c
     assert not User.objects.get(email="tina@example.com").has_usable_password()
 
 
-def test_username_defaults_to_the_email(owner_client, django_capture_on_commit_callbacks):
-    _invite(owner_client, django_capture_on_commit_callbacks, email="paolo@example.com")
+def test_username_defaults_to_the_email(owner_client, invite):
+    invite(owner_client, email="paolo@example.com")
     assert User.objects.get(email="paolo@example.com").username == "paolo@example.com"
 
 
 def test_inviting_a_user_of_another_tenant_adds_a_membership_only(
-    owner_client, tenant, other_tenant, make_member, django_capture_on_commit_callbacks
+    owner_client, tenant, other_tenant, make_member, invite
 ):
     elsewhere = make_member(other_tenant, Role.OWNER, email="marta@bravo.example")
     users_before = User.objects.count()
 
-    response = _invite(
-        owner_client, django_capture_on_commit_callbacks, email="MARTA@bravo.example", role=Role.ACCOUNT_MANAGER
-    )
+    response = invite(owner_client, email="MARTA@bravo.example", role=Role.ACCOUNT_MANAGER)
 
     assert response.status_code == 302, _html(response)
     assert User.objects.count() == users_before
@@ -150,12 +152,10 @@ def test_inviting_a_user_of_another_tenant_adds_a_membership_only(
     assert reverse("login") in mail.outbox[0].body
 
 
-def test_inviting_an_existing_member_again_changes_nothing(
-    owner_client, tenant, make_member, django_capture_on_commit_callbacks
-):
+def test_inviting_an_existing_member_again_changes_nothing(owner_client, tenant, make_member, invite):
     tech = make_member(tenant, Role.TECHNICIAN)
 
-    response = _invite(owner_client, django_capture_on_commit_callbacks, email=tech.user.email, role=Role.ADMIN)
+    response = invite(owner_client, email=tech.user.email, role=Role.ADMIN)
 
     assert response.status_code == 200
     assert "already a member" in _html(response)
@@ -164,29 +164,23 @@ def test_inviting_an_existing_member_again_changes_nothing(
     assert mail.outbox == []
 
 
-def test_invite_a_client_contact_needs_a_client_of_this_tenant(
-    owner_client, tenant, other_tenant, django_capture_on_commit_callbacks
-):
+def test_invite_a_client_contact_needs_a_client_of_this_tenant(owner_client, tenant, other_tenant, invite):
     acme = ClientFactory(tenant=tenant, name="Acme")
     theirs = ClientFactory(tenant=other_tenant, name="Theirs")
 
-    missing = _invite(owner_client, django_capture_on_commit_callbacks, email="c1@acme.example", role=Role.CLIENT)
-    foreign = _invite(
-        owner_client, django_capture_on_commit_callbacks, email="c2@acme.example", role=Role.CLIENT, client=theirs.pk
-    )
+    missing = invite(owner_client, email="c1@acme.example", role=Role.CLIENT)
+    foreign = invite(owner_client, email="c2@acme.example", role=Role.CLIENT, client=theirs.pk)
     assert missing.status_code == 200 and missing.context["form"].errors["client"]
     assert foreign.status_code == 200 and foreign.context["form"].errors["client"]
     assert not User.objects.filter(email__in=["c1@acme.example", "c2@acme.example"]).exists()
 
-    good = _invite(
-        owner_client, django_capture_on_commit_callbacks, email="c3@acme.example", role=Role.CLIENT, client=acme.pk
-    )
+    good = invite(owner_client, email="c3@acme.example", role=Role.CLIENT, client=acme.pk)
     assert good.status_code == 302
     assert Membership.unscoped.get(user__email="c3@acme.example").client_id == acme.pk
     assert len(mail.outbox) == 1
 
 
-def test_invite_form_is_not_offered_owner_role_for_admin(tenant, make_member, django_capture_on_commit_callbacks):
+def test_invite_form_is_not_offered_owner_role_for_admin(tenant, make_member, invite):
     admin = make_member(tenant, Role.ADMIN)
     browser = browser_as(admin)
 
@@ -194,7 +188,7 @@ def test_invite_form_is_not_offered_owner_role_for_admin(tenant, make_member, dj
     assert page.status_code == 200
     assert Role.OWNER not in [value for value, _label in page.context["form"].fields["role"].choices]
 
-    response = _invite(browser, django_capture_on_commit_callbacks, email="boss@example.com", role=Role.OWNER)
+    response = invite(browser, email="boss@example.com", role=Role.OWNER)
 
     assert response.status_code == 200
     assert response.context["form"].errors["role"]
@@ -202,8 +196,8 @@ def test_invite_form_is_not_offered_owner_role_for_admin(tenant, make_member, dj
     assert mail.outbox == []
 
 
-def test_owner_may_invite_another_owner(owner_client, tenant, django_capture_on_commit_callbacks):
-    response = _invite(owner_client, django_capture_on_commit_callbacks, email="co@example.com", role=Role.OWNER)
+def test_owner_may_invite_another_owner(owner_client, tenant, invite):
+    response = invite(owner_client, email="co@example.com", role=Role.OWNER)
     assert response.status_code == 302
     assert Membership.unscoped.get(user__email="co@example.com").role == Role.OWNER
 
@@ -364,24 +358,27 @@ def test_admin_cannot_remove_an_owner(owner, tenant, make_member):
 
 
 @pytest.mark.parametrize("role", [Role.TECHNICIAN, Role.ACCOUNT_MANAGER, Role.CLIENT])
-def test_non_managers_get_403_on_every_members_page(tenant, make_member, owner, role, django_capture_on_commit_callbacks):
+def test_non_managers_get_403_on_every_members_page(
+    tenant, make_member, owner, role, django_capture_on_commit_callbacks
+):
     me = make_member(tenant, role)
     browser = browser_as(me)
 
-    for url in (
-        reverse("members:list"),
-        reverse("members:invite"),
-        reverse("members:update", args=[owner.pk]),
-        reverse("members:delete", args=[owner.pk]),
-    ):
+    for url in (reverse("members:list"), reverse("members:invite")):
         assert browser.get(url).status_code == 403, url
+    # A client contact cannot even see memberships (they are not its company's rows): for
+    # it a member's own page may answer 404 as well as 403. Staff get 403.
+    refused = {403, 404} if role == Role.CLIENT else {403}
+    for url in (reverse("members:update", args=[owner.pk]), reverse("members:delete", args=[owner.pk])):
+        assert browser.get(url).status_code in refused, url
 
     with django_capture_on_commit_callbacks(execute=True):
         invite = browser.post(reverse("members:invite"), {"email": "x@example.com", "role": Role.OWNER})
     edit = browser.post(reverse("members:update", args=[me.pk]), {"role": Role.OWNER, "is_active": "on"})
     remove = browser.post(reverse("members:delete", args=[owner.pk]))
 
-    assert (invite.status_code, edit.status_code, remove.status_code) == (403, 403, 403)
+    assert invite.status_code == 403
+    assert edit.status_code in refused and remove.status_code in refused
     assert not User.objects.filter(email="x@example.com").exists()
     assert Membership.unscoped.get(pk=me.pk).role == role
     assert Membership.unscoped.filter(pk=owner.pk).exists()

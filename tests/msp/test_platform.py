@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 _SETTINGS_ENV = {
     "DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "MSP_TESTING",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
