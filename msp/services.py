@@ -73,7 +73,15 @@ def _other_active_owners(membership: Membership) -> bool:
 
 @transaction.atomic
 def member_invite(
-    *, by: Membership, email: str, role: str, client: Client | None = None, username: str = "", request=None
+    *,
+    by: Membership,
+    email: str,
+    role: str,
+    client: Client | None = None,
+    username: str = "",
+    is_active: bool = True,
+    password: str | None = None,
+    request=None,
 ) -> Membership:
     """Add a person to the tenant with a role, emailing them a link to set their password.
 
@@ -90,18 +98,24 @@ def member_invite(
         username = username or email
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError({"username": _("This username is taken.")})
-        user = User.objects.create_user(username=username, email=email)  # unusable password until set
+        # Without a password the invitee chooses one through the emailed link.
+        user = User.objects.create_user(username=username, email=email, password=password or None)
     elif Membership.unscoped.filter(tenant_id=by.tenant_id, user=user).exists():
         raise ValidationError({"email": _("This person is already a member.")})
-    membership = Membership.unscoped.create(tenant_id=by.tenant_id, user=user, role=role, client=client)
-    transaction.on_commit(lambda: _send_invitation(membership=membership, by=by, new_user=created, request=request))
+    membership = Membership.unscoped.create(
+        tenant_id=by.tenant_id, user=user, role=role, client=client, is_active=is_active
+    )
+    must_set_password = not user.has_usable_password()
+    transaction.on_commit(
+        lambda: _send_invitation(membership=membership, by=by, new_user=must_set_password, request=request)
+    )
     return membership
 
 
 def _send_invitation(*, membership: Membership, by: Membership, new_user: bool, request) -> None:
     user = membership.user
     path = reverse("login")
-    if new_user or not user.has_usable_password():
+    if new_user:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         path = reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
     link = request.build_absolute_uri(path) if request is not None else path

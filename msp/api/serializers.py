@@ -32,7 +32,9 @@ class SiteSerializer(TenantModelSerializer):
         name = attrs.get("name") or getattr(self.instance, "name", "")
         if self.instance is not None and "client" in attrs and attrs["client"] != self.instance.client:
             raise serializers.ValidationError({"client": [_("A site cannot move to another client.")]})
-        if client and site_name_taken(client=client, name=name, exclude_pk=getattr(self.instance, "pk", None)):
+        if client and site_name_taken(
+            client=client, name=name, exclude_pk=getattr(self.instance, "pk", None)
+        ):
             raise serializers.ValidationError({"name": [_("This client already has a site with this name.")]})
         return attrs
 
@@ -60,6 +62,18 @@ class MemberSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         fields = ["id", "username", "email", "password", "role", "client", "is_active"]
 
     def validate(self, attrs):
+        if self.instance is not None:
+            # A user (and its email) is shared by all its tenants: one tenant may not rename it.
+            user = self.instance.user
+            sent = attrs.get("user", {})
+            changed = {k: v for k, v in sent.items() if getattr(user, k) != v}
+            if changed or "password" in attrs:
+                raise serializers.ValidationError(
+                    {
+                        name: [_("This cannot be changed here.")]
+                        for name in [*changed, *(["password"] if "password" in attrs else [])]
+                    }
+                )
         role = attrs.get("role", getattr(self.instance, "role", None))
         client = attrs.get("client", getattr(self.instance, "client", None))
         if role == Role.CLIENT and client is None:
@@ -77,7 +91,9 @@ class MemberSerializer(StrictSerializerMixin, serializers.ModelSerializer):
 class TokenRequestSerializer(StrictSerializerMixin, serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-    tenant = serializers.SlugField(required=False, help_text=_("Needed when the user belongs to several tenants."))
+    tenant = serializers.SlugField(
+        required=False, help_text=_("Needed when the user belongs to several tenants.")
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):

@@ -69,11 +69,10 @@ class MemberViewSet(TenantModelViewSet):
             username=user_data.get("username", ""),
             role=data["role"],
             client=data.get("client"),
+            is_active=data.get("is_active", True),
+            password=data.get("password"),
             request=self.request,
         )
-        if data.get("password") and not membership.user.has_usable_password():
-            membership.user.set_password(data["password"])
-            membership.user.save(update_fields=["password"])
         serializer.instance = membership
 
     def perform_update(self, serializer):

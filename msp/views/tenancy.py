@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -137,10 +138,13 @@ class MemberEditView(MemberRequiredMixin, FormView):
     form_class = MemberEditForm
     success_url = reverse_lazy("members:list")
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.membership is not None:
-            self.member = get_object_or_404(Membership.objects.select_related("user"), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def member(self) -> Membership:
+        return get_object_or_404(Membership.objects.select_related("user"), pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.member  # noqa: B018 - 404 before rendering a form for nobody
+        return super().get(request, *args, **kwargs)
 
     def get_initial(self):
         return {"role": self.member.role, "client": self.member.client, "is_active": self.member.is_active}
