@@ -3,15 +3,17 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# (label, url name, permission needed, url-name prefix that marks it active)
+# (label, url name, permission needed, url-name prefix that marks it active). Client
+# contacts get "My company" instead of the MSP-wide lists, so those are staff-only.
 NAV = [
     (_("Dashboard"), "dashboard", None, "dashboard"),
-    (_("Clients"), "clients:list", "client.add", "clients:"),
-    (_("Contacts"), "contacts:list", "contact.add", "contacts:"),
+    (_("Clients"), "clients:list", "client.view", "clients:"),
+    (_("Contacts"), "contacts:list", "contact.view", "contacts:"),
     (_("Members"), "members:list", "member.view", "members:"),
     (_("Settings"), "tenant_settings", "tenant.change", "tenant_settings"),
-    (_("API"), "api-docs", "client.add", "api-"),
+    (_("API"), "api-docs", "client.view", "api-"),
 ]
+STAFF_ONLY = {"clients:list", "contacts:list", "api-docs"}
 
 
 def nav_items(request) -> list[dict]:
@@ -31,6 +33,8 @@ def nav_items(request) -> list[dict]:
         )
     for label, url_name, permission, prefix in NAV:
         if permission and not membership.has_perm(permission):
+            continue
+        if membership.is_client and url_name in STAFF_ONLY:
             continue
         items.append({"label": label, "url": reverse(url_name), "active": current.startswith(prefix)})
     return items

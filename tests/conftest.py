@@ -34,6 +34,23 @@ def _media_and_celery(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _clean_cache(request):
+    """The cache is Redis in CI's second run, shared by all tests: start each from zero
+    (failed-login counters would otherwise leak from one test into the next). Without
+    Redis it is a database table, rolled back with each test anyway."""
+    from django.conf import settings
+
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        yield
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def tenant(db):
     return TenantFactory(name="Alpha MSP", slug="alpha")

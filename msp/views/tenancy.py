@@ -19,7 +19,9 @@ from msp.views.base import MemberRequiredMixin
 
 def _next_url(request, fallback: str) -> str:
     target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -32,6 +34,7 @@ class DashboardView(MemberRequiredMixin, TemplateView):
         if membership.is_client:
             return super().get_context_data(client=membership.client, **kwargs)
         return super().get_context_data(
+            can_add_client=membership.has_perm("client.add"),
             counts={
                 "clients": Client.objects.count(),
                 "sites": Site.objects.count(),
@@ -53,7 +56,9 @@ def no_tenant(request):
 @login_required
 @require_POST
 def tenant_switch_view(request):
-    membership = tenant_switch(request=request, slug=request.POST.get("tenant", ""), session_key=SESSION_TENANT_KEY)
+    membership = tenant_switch(
+        request=request, slug=request.POST.get("tenant", ""), session_key=SESSION_TENANT_KEY
+    )
     if membership is None:
         messages.error(request, _("You are not a member of that organisation."))
         return redirect("dashboard")
@@ -82,7 +87,9 @@ class TenantSettingsView(MemberRequiredMixin, UpdateView):
         return self.request.membership.tenant
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(title=_("Organisation settings"), cancel_url=reverse_lazy("dashboard"), **kwargs)
+        return super().get_context_data(
+            title=_("Organisation settings"), cancel_url=reverse_lazy("dashboard"), **kwargs
+        )
 
     def form_valid(self, form):
         messages.success(self.request, _("Settings saved."))
@@ -108,27 +115,33 @@ class MemberInviteView(MemberRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "membership": self.request.membership}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(title=_("Invite a member"), cancel_url=reverse_lazy("members:list"), **kwargs)
+        return super().get_context_data(
+            title=_("Invite a member"), cancel_url=reverse_lazy("members:list"), **kwargs
+        )
 
     def form_valid(self, form):
-        try:
-            membership = member_invite(by=self.request.membership, request=self.request, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-            return self.form_invalid(form)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
+        membership = _call_service(
+            form, member_invite, by=self.request.membership, request=self.request, **form.cleaned_data
+        )
+        if membership is None:
             return self.form_invalid(form)
         messages.success(self.request, _("%(email)s was invited.") % {"email": membership.user.email})
         return super().form_valid(form)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+def _call_service(form, service, **kwargs):
+    """Run a service; turn the rules it refuses into errors on the form (and return None)."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+    return None
 
 
 class MemberEditView(MemberRequiredMixin, FormView):
@@ -154,17 +167,18 @@ class MemberEditView(MemberRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=_("Edit %(user)s") % {"user": self.member.user}, cancel_url=reverse_lazy("members:list"), **kwargs
+            title=_("Edit %(user)s") % {"user": self.member.user},
+            cancel_url=reverse_lazy("members:list"),
+            **kwargs,
         )
 
     def form_valid(self, form):
-        try:
-            member_update(by=self.request.membership, membership=self.member, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-            return self.form_invalid(form)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
+        if (
+            _call_service(
+                form, member_update, by=self.request.membership, membership=self.member, **form.cleaned_data
+            )
+            is None
+        ):
             return self.form_invalid(form)
         messages.success(self.request, _("Member updated."))
         return super().form_valid(form)
@@ -176,7 +190,9 @@ class MemberRemoveView(MemberRequiredMixin, View):
 
     def get(self, request, pk):
         member = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
-        return render(request, "msp/confirm_delete.html", {"object": member, "cancel_url": reverse_lazy("members:list")})
+        return render(
+            request, "msp/confirm_delete.html", {"object": member, "cancel_url": reverse_lazy("members:list")}
+        )
 
     def post(self, request, pk):
         member = get_object_or_404(Membership.objects.all(), pk=pk)

@@ -29,14 +29,6 @@ STRONG_PASSWORD = "Plum-Orchard-Lantern-72"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _clean_login_counters():
-    """Failed-login counters live in the cache (Redis in CI): start every test from zero."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def api_for(membership) -> APIClient:
     """An APIClient carrying a fresh token of this membership."""
     _token, key = ApiToken.issue(membership)

@@ -152,3 +152,23 @@ def test_client_page_uses_a_constant_number_of_queries(owner_client, tenant):
     for _ in range(20):
         ContactFactory(tenant=tenant, client=acme, site=SiteFactory(tenant=tenant, client=acme))
     assert _queries(owner_client, acme.get_absolute_url()) == small
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        (Role.OWNER, ["Clients", "Contacts", "Members", "Settings"], []),
+        (Role.TECHNICIAN, ["Clients", "Contacts"], ["Members", "Settings", "New client"]),
+        (Role.CLIENT, ["My company"], ["Contacts", "Members", "Settings", "New client"]),
+    ],
+)
+def test_navigation_and_actions_follow_the_role(client, tenant, make_member, role, shown, hidden):
+    client.force_login(make_member(tenant, role).user)
+    response = client.get(reverse("dashboard"))
+    labels = [str(item["label"]) for item in response.context["nav_items"]]
+    page = response.content.decode()
+    for label in shown:
+        assert label in labels
+    for label in hidden:
+        assert label not in labels and f">{label}<" not in page

@@ -10,7 +10,6 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client as BrowserClient
 from django.urls import reverse
 
@@ -22,13 +21,6 @@ NEW_PASSWORD = "Violet-Harbour-Kettle-58"
 LAST_OWNER = "A tenant needs at least one active owner."
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clean_login_counters():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def browser_as(membership) -> BrowserClient:
