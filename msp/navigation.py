@@ -13,7 +13,7 @@ NAV = [
     (_("Settings"), "tenant_settings", "tenant.change", "tenant_settings"),
     (_("API"), "api-docs", "client.view", "api-"),
 ]
-STAFF_ONLY = {"clients:list", "contacts:list", "api-docs"}
+STAFF_ONLY = {"clients:list", "contacts:list", "api-docs", "assets:list", "contracts:list"}
 
 
 def nav_items(request) -> list[dict]:

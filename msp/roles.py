@@ -20,15 +20,41 @@ def _crud(resource: str, *actions: str) -> set[str]:
     return {f"{resource}.{action}" for action in actions}
 
 
-_CLIENT_CONTACT = _crud("client", "view") | _crud("site", "view") | _crud("contact", "view")
-_TECHNICIAN = _CLIENT_CONTACT | _crud("site", "add", "change") | _crud("contact", "add", "change")
-_ACCOUNT_MANAGER = _TECHNICIAN | _crud("client", "add", "change")
+# Client contacts read their own company's rows (the scope limits them to it) and decide
+# on the offers made to them; MSP-wide catalogues (tiers, services) are staff-only.
+_CLIENT_CONTACT = (
+    _crud("client", "view")
+    | _crud("site", "view")
+    | _crud("contact", "view")
+    | _crud("asset", "view")
+    | _crud("contract", "view")
+    | {"offer.decide"}  # in the portal, on offers sent to them
+)
+_TECHNICIAN = (
+    _CLIENT_CONTACT - {"offer.decide"}
+    | _crud("site", "add", "change")
+    | _crud("contact", "add", "change")
+    | _crud("asset", "add", "change")
+    | _crud("servicetier", "view")
+    | _crud("recurringservice", "view")
+)
+_ACCOUNT_MANAGER = (
+    _TECHNICIAN
+    | _crud("client", "add", "change")
+    | _crud("asset", "delete")
+    | _crud("offer", "view", "add", "change", "delete")
+    | {"offer.send", "offer.decide"}
+    | _crud("contract", "add", "change")
+)
 _ADMIN = (
     _ACCOUNT_MANAGER
     | _crud("client", "delete")
     | _crud("site", "delete")
     | _crud("contact", "delete")
     | _crud("member", "view", "add", "change", "delete")
+    | _crud("servicetier", "add", "change", "delete")
+    | _crud("recurringservice", "add", "change", "delete")
+    | _crud("contract", "delete")
     | {"tenant.change"}
 )
 _OWNER = _ADMIN | {"member.grant_owner"}

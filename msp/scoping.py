@@ -32,7 +32,9 @@ class Scope:
 
     @classmethod
     def for_membership(cls, membership) -> Scope:
-        return cls(tenant_id=membership.tenant_id, client_id=membership.client_id if membership.is_client else None)
+        return cls(
+            tenant_id=membership.tenant_id, client_id=membership.client_id if membership.is_client else None
+        )
 
 
 _ALL = object()  # explicit cross-tenant access

@@ -36,7 +36,9 @@ def client_list(*, search: str = "") -> QuerySet[Client]:
     queryset = Client.objects.all()
     if search:
         queryset = queryset.filter(
-            Q(name__icontains=search) | Q(billing_email__icontains=search) | Q(contacts__name__icontains=search)
+            Q(name__icontains=search)
+            | Q(billing_email__icontains=search)
+            | Q(contacts__name__icontains=search)
         ).distinct()
     return queryset
 

@@ -128,7 +128,9 @@ def _send_invitation(*, membership: Membership, by: Membership, new_user: bool, 
 
 
 @transaction.atomic
-def member_update(*, by: Membership, membership: Membership, role: str, client: Client | None, is_active: bool):
+def member_update(
+    *, by: Membership, membership: Membership, role: str, client: Client | None, is_active: bool
+):
     _check_role_change(by=by, role=role)
     if membership.role == Role.OWNER and not by.has_perm("member.grant_owner"):
         raise PermissionDenied(_("Only an owner can change an owner."))

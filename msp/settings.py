@@ -70,11 +70,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "msp",
+    "assets",
     "contracts",
     "tickets",
     "timetracking",
     "billing",
     "monitoring",
+    "portal",
 ]
 
 MIDDLEWARE = [

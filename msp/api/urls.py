@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from msp.api import views
@@ -20,4 +20,7 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenObtainApi.as_view(), name="token"),
     *router.urls,
+    # Downstream apps bring their own routes (included by name: msp never imports them).
+    path("", include("assets.api.urls")),
+    path("", include("contracts.api.urls")),
 ]

@@ -103,7 +103,9 @@ class TokenObtainApi(APIView):
         data.is_valid(raise_exception=True)
         username, password = data.validated_data["username"], data.validated_data["password"]
         if login_blocked(username, request):
-            raise exceptions.Throttled(detail=_("Too many failed sign-in attempts. Wait a few minutes and try again."))
+            raise exceptions.Throttled(
+                detail=_("Too many failed sign-in attempts. Wait a few minutes and try again.")
+            )
         user = authenticate(request, username=username, password=password)
         if user is None:
             login_failed(username, request)
@@ -124,5 +126,3 @@ class TokenObtainApi(APIView):
         _token, key = ApiToken.issue(membership)
         body = {"token": key, "tenant": membership.tenant.slug, "role": membership.role}
         return Response(body, status=status.HTTP_200_OK)
-
-

@@ -51,4 +51,6 @@ class MemberEditForm(_RoleClientMixin, forms.Form):
 
 
 class LanguageForm(forms.Form):
-    language = forms.ChoiceField(choices=[("", _("Organisation default")), *settings.LANGUAGES], required=False)
+    language = forms.ChoiceField(
+        choices=[("", _("Organisation default")), *settings.LANGUAGES], required=False
+    )

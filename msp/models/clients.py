@@ -1,4 +1,3 @@
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -18,7 +17,9 @@ class Client(TenantOwnedModel):
     currency = models.CharField(
         _("currency"), max_length=3, choices=CURRENCY_CHOICES, default=settings.DEFAULT_CURRENCY
     )
-    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Rome")
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Rome"
+    )
     billing_email = models.EmailField(_("billing email"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -45,7 +46,9 @@ class Site(TenantOwnedModel):
 
     CLIENT_PATH = "client"
 
-    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="sites")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="sites"
+    )
     name = models.CharField(_("name"), max_length=200)
     address = models.TextField(_("address"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
@@ -71,9 +74,16 @@ class Contact(TenantOwnedModel):
 
     CLIENT_PATH = "client"
 
-    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="contacts")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="contacts"
+    )
     site = models.ForeignKey(
-        Site, verbose_name=_("site"), on_delete=models.SET_NULL, related_name="contacts", null=True, blank=True
+        Site,
+        verbose_name=_("site"),
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        null=True,
+        blank=True,
     )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), blank=True)

@@ -47,8 +47,12 @@ class Tenant(models.Model):
     default_currency = models.CharField(
         _("default currency"), max_length=3, choices=CURRENCY_CHOICES, default=settings.DEFAULT_CURRENCY
     )
-    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Rome")
-    language = models.CharField(_("default language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Rome"
+    )
+    language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
     tax_rate = models.DecimalField(
         _("tax rate (%)"),
         max_digits=5,

@@ -20,9 +20,13 @@ class ClientListView(TenantListView):
 
     def get_queryset(self):
         self.search = self.request.GET.get("q", "").strip()
-        return client_list(search=self.search).annotate(
-            contact_count=Count("contacts", distinct=True), site_count=Count("sites", distinct=True)
-        ).order_by("name", "pk")
+        return (
+            client_list(search=self.search)
+            .annotate(
+                contact_count=Count("contacts", distinct=True), site_count=Count("sites", distinct=True)
+            )
+            .order_by("name", "pk")
+        )
 
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:

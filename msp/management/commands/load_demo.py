@@ -89,7 +89,9 @@ class Command(BaseCommand):
         return tenant
 
     def _print_logins(self, tenant: Tenant) -> None:
-        self.stdout.write(self.style.SUCCESS(f"Demo MSP '{tenant.name}': log in with password {DEMO_PASSWORD}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo MSP '{tenant.name}': log in with password {DEMO_PASSWORD}")
+        )
         for username, role in USERS:
             self.stdout.write(f"  {username:<8} {role.label}")
         self.stdout.write("  (owner also belongs to 'Northwind IT': use the switcher)")

@@ -1,0 +1,1 @@
+"""The asset and desktop inventory of each client."""

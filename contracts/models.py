@@ -1,0 +1,270 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+
+from assets.choices import AssetKind
+from contracts.choices import ContractKind, ContractStatus, Feature, OfferStatus, ServiceUnit
+from msp.models.tenancy import CURRENCY_CHOICES
+from msp.scoping import TenantOwnedModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "currency_choices": CURRENCY_CHOICES}
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class ServiceTier(TenantOwnedModel):
+    """A managed-service package (Silver/Gold/Platinum), priced per asset kind per month."""
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Order in offers, thin first.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    features = models.JSONField(_("included features"), default=list, blank=True)
+    onsite_discount_percent = models.DecimalField(
+        _("on-site call-out discount (%)"), max_digits=5, decimal_places=2, default=0, validators=PERCENT
+    )
+    includes_labour = models.BooleanField(
+        _("labour included"), default=False, help_text=_("All-inclusive: covered work draws no hours.")
+    )
+    after_hours_support = models.BooleanField(_("after-hours support"), default=False)
+    review_meeting_hours = models.PositiveSmallIntegerField(_("review meeting hours per year"), default=0)
+    sla_first_response_minutes = models.PositiveIntegerField(
+        _("SLA first response (minutes)"), null=True, blank=True
+    )
+    sla_server_first_response_minutes = models.PositiveIntegerField(
+        _("SLA first response for servers (minutes)"), null=True, blank=True
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("service tier")
+        verbose_name_plural = _("service tiers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name", "currency"], name="%(app_label)s_%(class)s_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tiers:detail", args=[self.pk])
+
+    def feature_labels(self) -> list[str]:
+        return [Feature(code).label for code in self.features if code in Feature.values]
+
+
+class TierPrice(TenantOwnedModel):
+    """The monthly price of one asset kind in one tier."""
+
+    tier = models.ForeignKey(ServiceTier, on_delete=models.CASCADE, related_name="prices")
+    kind = models.CharField(_("asset kind"), max_length=20, choices=AssetKind.choices)
+    price = MoneyField(_("monthly price"), **MONEY)
+
+    class Meta:
+        ordering = ["tier", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "kind"], name="%(app_label)s_%(class)s_unique_kind"),
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="%(app_label)s_%(class)s_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier} {self.kind}: {self.price}"
+
+
+class RecurringService(TenantOwnedModel):
+    """An à-la-carte monthly service beside the tiers (e.g. backup monitoring per device)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(
+        _("charged"), max_length=20, choices=ServiceUnit.choices, default=ServiceUnit.PER_DEVICE
+    )
+    kinds = models.JSONField(
+        _("asset kinds"), default=list, blank=True, help_text=_("Per-device services count these kinds.")
+    )
+    price = MoneyField(_("monthly price"), **MONEY)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("à-la-carte service")
+        verbose_name_plural = _("à-la-carte services")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name", "price_currency"], name="%(app_label)s_%(class)s_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("services:update", args=[self.pk])
+
+
+class Offer(TenantOwnedModel):
+    """A tiered quote for one client: one option per tier, priced and then frozen."""
+
+    CLIENT_PATH = "client"
+
+    client = models.ForeignKey(
+        "msp.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="offers"
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OfferStatus.choices, default=OfferStatus.DRAFT
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    discount_percent = models.DecimalField(
+        _("discount (%)"), max_digits=5, decimal_places=2, default=0, validators=PERCENT
+    )
+    hour_block_minutes = models.PositiveIntegerField(_("prepaid hours add-on (minutes)"), default=0)
+    hour_block_price = MoneyField(_("prepaid hours add-on price"), null=True, blank=True, **MONEY)
+    recommended_tier = models.ForeignKey(
+        ServiceTier,
+        verbose_name=_("recommended tier"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notes = models.TextField(_("notes for the client"), blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    accepted_option = models.ForeignKey(
+        "OfferOption", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        indexes = [models.Index(fields=["tenant", "status"])]
+
+    def __str__(self) -> str:
+        return self.title or _("Offer %(number)s") % {"number": self.pk}
+
+    def get_absolute_url(self) -> str:
+        return reverse("offers:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (OfferStatus.DRAFT, OfferStatus.SENT)
+
+
+class OfferOption(TenantOwnedModel):
+    """One column of an offer, frozen when saved: later price changes never touch it.
+
+    `lines` is the snapshot: [{"kind" or "service", "label", "quantity", "unit_price"}].
+    """
+
+    CLIENT_PATH = "offer__client"
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="options")
+    tier = models.ForeignKey(ServiceTier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+    features = models.JSONField(default=list)
+    includes_labour = models.BooleanField(default=False)
+    onsite_discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    lines = models.JSONField(default=list)
+    monthly_total = MoneyField(_("monthly total"), **MONEY)
+
+    class Meta:
+        ordering = ["offer", "position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def quantities(self) -> dict[str, int]:
+        return {line["kind"]: line["quantity"] for line in self.lines if "kind" in line}
+
+
+class Contract(TenantOwnedModel):
+    """What a client bought: managed service, prepaid hours, or break/fix at a rate."""
+
+    CLIENT_PATH = "client"
+
+    client = models.ForeignKey(
+        "msp.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ContractKind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    tier = models.ForeignKey(
+        ServiceTier,
+        verbose_name=_("tier"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+    )
+    offer = models.OneToOneField(
+        Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="contract"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ContractStatus.choices, default=ContractStatus.ACTIVE
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("Empty: month to month."))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    monthly_fee = MoneyField(_("monthly fee"), null=True, blank=True, **MONEY)
+    lines = models.JSONField(_("monthly fee lines"), default=list, blank=True)
+    hourly_rate = MoneyField(_("hourly rate"), null=True, blank=True, **MONEY)
+    overage_rate = MoneyField(_("overage rate"), null=True, blank=True, **MONEY)
+    rounding_minutes = models.PositiveSmallIntegerField(
+        _("round up to (minutes)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    minimum_minutes = models.PositiveSmallIntegerField(
+        _("minimum per entry (minutes)"), default=0, validators=[MaxValueValidator(480)]
+    )
+    includes_labour = models.BooleanField(_("labour included"), default=False)
+    auto_renew = models.BooleanField(_("auto-renew hour blocks"), default=False)
+    renew_threshold_minutes = models.PositiveIntegerField(_("renew below (minutes)"), default=300)
+    renew_block_minutes = models.PositiveIntegerField(_("renewal block (minutes)"), default=600)
+    renew_block_price = MoneyField(_("renewal block price"), null=True, blank=True, **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client__name", "kind", "-start_date"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        indexes = [models.Index(fields=["tenant", "client", "kind", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE),
+                name="%(app_label)s_%(class)s_one_active_managed",
+                violation_error_message=_("This client already has an active managed contract."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.client} · {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:detail", args=[self.pk])

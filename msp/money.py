@@ -1,0 +1,22 @@
+"""Money rounding in one place: Decimal, to the currency's minor unit, ROUND_HALF_UP."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from djmoney.money import Money
+from moneyed import get_currency
+
+_NO_MINOR_UNIT = {"JPY", "KRW", "CLP", "ISK", "VND"}
+
+
+def minor_exponent(currency: str) -> int:
+    return 0 if currency in _NO_MINOR_UNIT else 2
+
+
+def quantize_money(money: Money) -> Money:
+    places = Decimal(1).scaleb(-minor_exponent(money.currency.code))
+    return Money(Decimal(money.amount).quantize(places, rounding=ROUND_HALF_UP), money.currency)
+
+
+def zero(currency: str) -> Money:
+    get_currency(currency)  # unknown codes fail loudly
+    return Money(Decimal("0"), currency)

@@ -1,0 +1,1 @@
+"""The client contact's pages: offers to decide on (later: balance, tickets, reports, invoices)."""
