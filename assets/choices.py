@@ -16,3 +16,21 @@ class PatchStatus(models.TextChoices):
     UP_TO_DATE = "up_to_date", _("Up to date")
     MISSING = "missing", _("Patches missing")
     FAILED = "failed", _("Patching failed")
+
+
+class WarrantyWindow(models.TextChoices):
+    """The list's warranty filter: already expired, or expiring within N days."""
+
+    EXPIRED = "expired", _("Expired")
+    DAYS_30 = "30", _("Expiring within 30 days")
+    DAYS_60 = "60", _("Expiring within 60 days")
+    DAYS_90 = "90", _("Expiring within 90 days")
+
+
+class ImportOutcome(models.TextChoices):
+    """What a CSV import did with one row."""
+
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    UNCHANGED = "unchanged", _("Unchanged")
+    REJECTED = "rejected", _("Rejected")

@@ -1,10 +1,17 @@
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assets.choices import AssetKind, PatchStatus
 from msp.scoping import TenantOwnedModel
+
+# A warranty ending within this many days is shown as "expiring soon".
+WARRANTY_SOON_DAYS = 30
 
 
 class Asset(TenantOwnedModel):
@@ -66,6 +73,14 @@ class Asset(TenantOwnedModel):
                 fields=["tenant", "serial"],
                 condition=~Q(serial=""),
                 name="%(app_label)s_%(class)s_unique_serial",
+                violation_error_message=_("Another asset already has this serial number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(warranty_expires__isnull=True)
+                | Q(purchase_date__isnull=True)
+                | Q(warranty_expires__gte=F("purchase_date")),
+                name="%(app_label)s_%(class)s_warranty_after_purchase",
+                violation_error_message=_("The warranty cannot expire before the purchase date."),
             ),
         ]
 
@@ -74,3 +89,39 @@ class Asset(TenantOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("assets:detail", args=[self.pk])
+
+    def clean(self):
+        """Rules that span fields: the site and the person are the client's own; dates in order."""
+        errors = {}
+        if self.client_id is not None:
+            if self.site_id is not None and self.site.client_id != self.client_id:
+                errors["site"] = _("This site belongs to another client.")
+            if self.assigned_contact_id is not None and self.assigned_contact.client_id != self.client_id:
+                errors["assigned_contact"] = _("This contact belongs to another client.")
+        if self.purchase_date and self.warranty_expires and self.warranty_expires < self.purchase_date:
+            errors["warranty_expires"] = _("The warranty cannot expire before the purchase date.")
+        if errors:
+            raise ValidationError(errors)
+
+    def warranty_days_left(self, today: date | None = None) -> int | None:
+        if self.warranty_expires is None:
+            return None
+        return (self.warranty_expires - (today or timezone.localdate())).days
+
+    @property
+    def warranty_state(self) -> str:
+        """'expired', 'expiring' (within WARRANTY_SOON_DAYS), 'valid', or '' when unknown."""
+        days = self.warranty_days_left()
+        if days is None:
+            return ""
+        if days < 0:
+            return "expired"
+        if days <= WARRANTY_SOON_DAYS:
+            return "expiring"
+        return "valid"
+
+
+def warranty_window(days: int, today: date | None = None) -> tuple[date, date]:
+    """The dates between which a warranty expires "within `days` days" (today included)."""
+    today = today or timezone.localdate()
+    return today, today + timedelta(days=days)

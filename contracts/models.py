@@ -113,6 +113,9 @@ class RecurringService(TenantOwnedModel):
     def get_absolute_url(self) -> str:
         return reverse("services:update", args=[self.pk])
 
+    def kind_labels(self) -> list[str]:
+        return [AssetKind(kind).label for kind in self.kinds if kind in AssetKind.values]
+
 
 class Offer(TenantOwnedModel):
     """A tiered quote for one client: one option per tier, priced and then frozen."""

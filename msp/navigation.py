@@ -9,11 +9,23 @@ NAV = [
     (_("Dashboard"), "dashboard", None, "dashboard"),
     (_("Clients"), "clients:list", "client.view", "clients:"),
     (_("Contacts"), "contacts:list", "contact.view", "contacts:"),
+    (_("Assets"), "assets:list", "asset.view", "assets:"),
+    (_("Offers"), "offers:list", "offer.view", "offers:"),
+    (_("Contracts"), "contracts:list", "contract.view", "contracts:"),
+    (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
     (_("Members"), "members:list", "member.view", "members:"),
     (_("Settings"), "tenant_settings", "tenant.change", "tenant_settings"),
     (_("API"), "api-docs", "client.view", "api-"),
 ]
-STAFF_ONLY = {"clients:list", "contacts:list", "api-docs", "assets:list", "contracts:list"}
+STAFF_ONLY = {
+    "clients:list",
+    "contacts:list",
+    "api-docs",
+    "assets:list",
+    "contracts:list",
+    "offers:list",
+    "tiers:list",
+}
 
 
 def nav_items(request) -> list[dict]:
@@ -31,6 +43,14 @@ def nav_items(request) -> list[dict]:
                 "active": current.startswith("clients:"),
             }
         )
+        if membership.has_perm("offer.decide"):
+            items.append(
+                {
+                    "label": _("Offers"),
+                    "url": reverse("portal:offers"),
+                    "active": current.startswith("portal:"),
+                }
+            )
     for label, url_name, permission, prefix in NAV:
         if permission and not membership.has_perm(permission):
             continue

@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set shared by several resources (asset kinds: assets, tiers, services).
+    "ENUM_NAME_OVERRIDES": {"AssetKindEnum": "assets.choices.AssetKind"},
 }
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

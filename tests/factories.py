@@ -1,8 +1,16 @@
 """factory_boy factories, and the registry the isolation harness uses to build any model."""
 
+from datetime import date
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
+from djmoney.money import Money
 
+from assets.choices import AssetKind
+from assets.models import Asset
+from contracts.choices import ContractKind
+from contracts.models import Contract, Offer, RecurringService, ServiceTier, TierPrice
 from msp.models import Client, Contact, Membership, Site, Tenant
 from msp.roles import Role
 
@@ -81,6 +89,106 @@ class MembershipFactory(TenantOwnedFactory):
     client = None
 
 
+class AssetFactory(TenantOwnedFactory):
+    class Meta:
+        model = Asset
+
+    client = factory.SubFactory(ClientFactory)
+    tenant = factory.SelfAttribute("client.tenant")
+    kind = AssetKind.DESKTOP
+    name = factory.Sequence(lambda n: f"Asset {n}")
+    hostname = factory.Sequence(lambda n: f"host-{n}")
+    serial = factory.Sequence(lambda n: f"SN{n:06d}")
+
+
+class OfferFactory(factory.Factory):
+    """An offer built as an account manager builds one: offer_create prices every active tier
+    in the client's currency (seeding Silver/Gold/Platinum when the tenant has none) and
+    freezes the options. `status` "sent", "accepted" (the `accept` tier name, else the first
+    option) or "declined" goes through the services too."""
+
+    class Meta:
+        model = Offer
+
+    tenant = factory.SubFactory(TenantFactory)
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    title = factory.Sequence(lambda n: f"Offer {n}")
+    quantities = factory.LazyFunction(lambda: {"server": 2, "network": 1, "desktop": 15})
+    status = "draft"
+    accept = ""
+
+    @classmethod
+    def _create(cls, model_class, *, tenant, client, status, accept, **kwargs):
+        from contracts.models import ServiceTier
+        from contracts.services import offer_accept, offer_create, offer_decline, offer_send, tiers_seed
+        from msp.scoping import tenant_scope
+
+        with tenant_scope(tenant):
+            if not ServiceTier.objects.filter(currency=client.currency, is_active=True).exists():
+                tiers_seed(tenant=tenant)
+            offer = offer_create(by=None, client=client, **kwargs)
+            if status != "draft":
+                offer = offer_send(offer=offer, by=None)
+            if status == "accepted":
+                options = offer.options.order_by("position")
+                option = options.filter(name=accept).first() if accept else options.first()
+                offer_accept(offer=offer, option=option, by=None)
+            elif status == "declined":
+                offer_decline(offer=offer, by=None)
+        return model_class.unscoped.get(pk=offer.pk)
+
+
+class ServiceTierFactory(TenantOwnedFactory):
+    """A tier; `prices={"server": "350", ...}` gives it per-kind prices in its currency."""
+
+    class Meta:
+        model = ServiceTier
+        skip_postgeneration_save = True
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    currency = factory.LazyAttribute(lambda t: t.tenant.default_currency)
+    features = factory.LazyFunction(lambda: ["asset_management", "monitoring"])
+
+    @factory.post_generation
+    def prices(obj, create, extracted, **kwargs):
+        if create and extracted:
+            TierPrice.unscoped.bulk_create(
+                TierPrice(tenant=obj.tenant, tier=obj, kind=kind, price=Money(Decimal(str(amount)), obj.currency))
+                for kind, amount in extracted.items()
+            )
+
+
+class RecurringServiceFactory(TenantOwnedFactory):
+    class Meta:
+        model = RecurringService
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Service {n}")
+    kinds = factory.LazyFunction(lambda: ["server", "desktop"])
+    price = factory.LazyAttribute(lambda s: Money(Decimal("15.00"), s.tenant.default_currency))
+
+
+class ContractFactory(TenantOwnedFactory):
+    """A managed contract on a new tier by default; pass `kind=` (and no tier) for others."""
+
+    class Meta:
+        model = Contract
+
+    client = factory.SubFactory(ClientFactory)
+    tenant = factory.SelfAttribute("client.tenant")
+    kind = ContractKind.MANAGED
+    currency = factory.SelfAttribute("client.currency")
+    tier = factory.Maybe(
+        factory.LazyAttribute(lambda c: c.kind == ContractKind.MANAGED),
+        yes_declaration=factory.SubFactory(
+            ServiceTierFactory, tenant=factory.SelfAttribute("..tenant"), currency=factory.SelfAttribute("..currency")
+        ),
+        no_declaration=None,
+    )
+    start_date = date(2026, 1, 1)
+
+
 # The isolation harness builds "an object of model M in tenant T under client C, whose
 # text shows MARKER" through this registry (see tests/test_isolation.py). A tenant-owned
 # model reachable from a URL must be registered here, or the harness fails and says so.
@@ -93,4 +201,12 @@ ISOLATION_FACTORIES = {
     Membership: lambda tenant, client, marker: MembershipFactory(
         tenant=tenant, user=UserFactory(username=marker.lower()), role=Role.TECHNICIAN
     ),
+    Asset: lambda tenant, client, marker: AssetFactory(tenant=tenant, client=client, name=marker),
+    # Sent, so that a client contact can open its own company's offer in the portal.
+    Offer: lambda tenant, client, marker: OfferFactory(tenant=tenant, client=client, title=marker, status="sent"),
+    # After Offer: tiers are tenant-wide, so a marker-named tier must not be priced into
+    # the offers the harness builds (a client contact would see its name in the portal).
+    ServiceTier: lambda tenant, client, marker: ServiceTierFactory(tenant=tenant, name=marker),
+    RecurringService: lambda tenant, client, marker: RecurringServiceFactory(tenant=tenant, name=marker),
+    Contract: lambda tenant, client, marker: ContractFactory(tenant=tenant, client=client, name=marker),
 }

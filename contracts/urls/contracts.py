@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from contracts.views import contracts
 
 app_name = "contracts"
-urlpatterns = []
+urlpatterns = [
+    path("", contracts.ContractListView.as_view(), name="list"),
+    path("new/", contracts.ContractCreateView.as_view(), name="create"),
+    path("<int:pk>/", contracts.ContractDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", contracts.ContractUpdateView.as_view(), name="update"),
+    path("<int:pk>/delete/", contracts.ContractDeleteView.as_view(), name="delete"),
+]

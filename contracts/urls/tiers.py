@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from contracts.views import tiers
 
 app_name = "tiers"
-urlpatterns = []
+urlpatterns = [
+    path("", tiers.TierListView.as_view(), name="list"),
+    path("new/", tiers.TierCreateView.as_view(), name="create"),
+    path("<int:pk>/", tiers.TierDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", tiers.TierUpdateView.as_view(), name="update"),
+    path("<int:pk>/delete/", tiers.TierDeleteView.as_view(), name="delete"),
+]

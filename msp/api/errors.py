@@ -2,8 +2,17 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from msp.views.base import protected_summary
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 def exception_handler(exc, context):
@@ -16,4 +25,9 @@ def exception_handler(exc, context):
             exc = exceptions.ValidationError({"detail": exc.messages})
     elif isinstance(exc, DjangoPermissionDenied) and exc.args:
         exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = Conflict(
+            _("This cannot be deleted while other records depend on it (%(what)s).")
+            % {"what": protected_summary(exc)}
+        )
     return drf_exception_handler(exc, context)

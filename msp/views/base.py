@@ -7,6 +7,8 @@ already scoped to the member's tenant (and client) by the models' default manage
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -93,12 +95,34 @@ class TenantUpdateView(ResourceMixin, generic.UpdateView):
         return response
 
 
+def protected_summary(exc: ProtectedError | RestrictedError) -> str:
+    """What blocks a delete, e.g. "2 contracts", from Django's ProtectedError/RestrictedError."""
+    rows = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    counts: dict = {}
+    for row in rows:
+        counts[type(row)] = counts.get(type(row), 0) + 1
+    return ", ".join(
+        f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
+        for model, n in counts.items()
+    )
+
+
 class TenantDeleteView(ResourceMixin, generic.DeleteView):
     action = "delete"
     template_name = "msp/confirm_delete.html"
 
     def form_valid(self, form):
         name = str(self.object)
-        response = super().form_valid(form)
+        try:
+            with transaction.atomic():
+                response = super().form_valid(form)
+        except (ProtectedError, RestrictedError) as exc:
+            # Rows of other apps protect this one (a client's contracts, say): refuse clearly.
+            messages.error(
+                self.request,
+                _("%(name)s cannot be deleted while other records depend on it (%(what)s).")
+                % {"name": name, "what": protected_summary(exc)},
+            )
+            return redirect(self.object.get_absolute_url())
         messages.success(self.request, _("%(name)s was deleted.") % {"name": name})
         return response

@@ -47,6 +47,8 @@ class ClientDetailView(TenantDetailView):
             contacts=self.object.contacts.select_related("site"),
             can_add_site=self.has_perm("site.add"),
             can_add_contact=self.has_perm("contact.add"),
+            can_view_contracts=self.has_perm("contract.view"),
+            can_add_contract=self.has_perm("contract.add"),
             **kwargs,
         )
 

@@ -58,6 +58,7 @@ def test_the_embedded_default_needs_no_servers():
         assert settings.CELERY_BROKER_URL == "filesystem://"
     from msp.celery import app
 
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
     assert "msp.tasks.sessions_clear_expired_task" in app.tasks
     assert settings.CELERY_BEAT_SCHEDULE["clear-expired-sessions"]["task"] == "msp.tasks.sessions_clear_expired_task"
 

@@ -1,0 +1,35 @@
+"""Reads of offers (the browser, the portal and the API share them)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from contracts.choices import OfferStatus
+from contracts.models import Offer
+
+
+def offer_list() -> QuerySet[Offer]:
+    """Offers in the active scope, with what a list row shows (constant queries)."""
+    return Offer.objects.select_related("client", "recommended_tier", "accepted_option")
+
+
+def offer_detail_list() -> QuerySet[Offer]:
+    """Offers with everything one offer's page shows: its client, decision, contract and
+    frozen options (one query plus one for the options)."""
+    return Offer.objects.select_related(
+        "client", "recommended_tier", "accepted_option", "created_by", "decided_by", "contract"
+    ).prefetch_related("options")
+
+
+def offers_sent_list(queryset: QuerySet[Offer] | None = None) -> QuerySet[Offer]:
+    """What a client contact may see: offers sent to them, never drafts."""
+    return (queryset if queryset is not None else Offer.objects.all()).exclude(status=OfferStatus.DRAFT)
+
+
+def offer_contract(offer: Offer):
+    """The contract an accepted offer created, or None (loaded with the offer by
+    offer_detail_list, else one query)."""
+    try:
+        return offer.contract
+    except Offer.contract.RelatedObjectDoesNotExist:
+        return None

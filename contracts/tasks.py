@@ -1,0 +1,73 @@
+"""Celery tasks of contracts/: emailing an offer with its PDF."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from contracts.models import Offer
+from contracts.pdf import offer_pdf_filename, render_offer_pdf
+from msp.models import Contact
+from msp.scoping import tenant_scope
+
+
+def portal_url(offer: Offer, base_url: str = "") -> str:
+    path = reverse("portal:offer", args=[offer.pk])
+    return f"{base_url.rstrip('/')}{path}" if base_url else path
+
+
+def offer_email_messages(
+    *, offer: Offer, contacts, base_url: str = "", message: str = ""
+) -> list[EmailMessage]:
+    """One email per contact, in the MSP's language, with the offer's PDF attached."""
+    tenant = offer.tenant
+    pdf = render_offer_pdf(offer)
+    with translation.override(tenant.language):
+        filename = offer_pdf_filename(offer)
+        subject = _("Your offer from %(msp)s: %(title)s") % {"msp": tenant.name, "title": offer}
+        options = list(offer.options.all())
+        emails = []
+        for contact in contacts:
+            body = render_to_string(
+                "contracts/email/offer.txt",
+                {
+                    "offer": offer,
+                    "tenant": tenant,
+                    "contact": contact,
+                    "message": message,
+                    "link": portal_url(offer, base_url),
+                    "options": options,
+                    "hours": offer.hour_block_minutes // 60,
+                },
+            )
+            reply_to = [offer.created_by.email] if offer.created_by and offer.created_by.email else []
+            email = EmailMessage(subject, body, to=[contact.email], reply_to=reply_to)
+            email.attach(filename, pdf, "application/pdf")
+            emails.append(email)
+    return emails
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def offer_send_task(offer_id: int, contact_ids: list[int], base_url: str = "", message: str = "") -> str:
+    """Email the offer (PDF attached, link to the portal) to these contacts of its client."""
+    offer = Offer.unscoped.select_related("tenant", "client", "created_by").filter(pk=offer_id).first()
+    if offer is None:
+        return "offer deleted"
+    with tenant_scope(offer.tenant, client=offer.client):
+        contacts = list(Contact.objects.filter(pk__in=contact_ids).exclude(email="").order_by("pk"))
+        if not contacts:
+            return "no recipients"
+        emails = offer_email_messages(offer=offer, contacts=contacts, base_url=base_url, message=message)
+    get_connection().send_messages(emails)
+    return f"sent to {len(emails)}"

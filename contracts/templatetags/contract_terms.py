@@ -1,0 +1,20 @@
+"""Template filters for contract terms: durations in minutes, shown as hours and minutes."""
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def minutes(value) -> str:
+    """120 -> "2 h", 90 -> "1 h 30 min", 45 -> "45 min"; empty for None."""
+    if value in (None, ""):
+        return ""
+    total = int(value)
+    hours, rest = divmod(total, 60)
+    if hours and rest:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": rest}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": rest}

@@ -1,0 +1,408 @@
+"""Offers in the browser: the tiered builder with live totals, the saved offer, its PDF,
+sending it, and deciding on the client's behalf.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views import View
+from django.views.generic.detail import SingleObjectMixin
+from djmoney.money import Money
+
+from assets.selectors import asset_counts_by_kind
+from contracts.choices import OfferStatus
+from contracts.forms.offers import OfferBuilderForm, OfferSendForm
+from contracts.models import Offer
+from contracts.offer_columns import columns_from_offer, columns_from_pricing
+from contracts.offer_selectors import offer_contract, offer_detail_list, offer_list
+from contracts.pdf import offer_pdf_response
+from contracts.pricing import price_tier
+from contracts.services import (
+    offer_accept,
+    offer_create,
+    offer_decline,
+    offer_delete,
+    offer_send,
+    offer_services,
+    offer_tiers,
+)
+from msp.models import Client
+from msp.selectors import client_list
+from msp.views.base import ResourceMixin, TenantDeleteView, TenantDetailView, TenantListView
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def client_or_404(value) -> Client:
+    pk = _int_or_none(value)
+    if pk is None:
+        raise Http404
+    return get_object_or_404(Client.objects.all(), pk=pk)
+
+
+def hour_block_of(*, minutes: int, price) -> dict | None:
+    if not minutes:
+        return None
+    return {"hours": minutes // 60, "minutes": minutes, "price": price}
+
+
+class StaffOnlyMixin:
+    """Client contacts decide in the portal (on sent offers only), never here."""
+
+    def dispatch(self, request, *args, **kwargs):
+        membership = getattr(request, "membership", None)
+        if membership is not None and membership.is_client:
+            raise PermissionDenied(_("Client contacts decide on offers in the portal."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- List -------------------------------------------------------------------------------
+
+
+class OfferListView(TenantListView):
+    model = Offer
+    template_name = "contracts/offers/list.html"
+
+    def get_queryset(self):
+        params = self.request.GET
+        self.search = params.get("q", "").strip()
+        self.status = params.get("status", "") if params.get("status") in OfferStatus.values else ""
+        self.client_id = _int_or_none(params.get("client"))
+        queryset = offer_list()
+        if self.search:
+            queryset = queryset.filter(
+                Q(title__icontains=self.search) | Q(client__name__icontains=self.search)
+            )
+        if self.status:
+            queryset = queryset.filter(status=self.status)
+        if self.client_id:
+            queryset = queryset.filter(client_id=self.client_id)
+        return queryset.order_by("-created_at", "-pk")
+
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:
+            return ["contracts/offers/_table.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            search=self.search,
+            status=self.status,
+            client_id=self.client_id,
+            statuses=OfferStatus.choices,
+            clients=Client.objects.order_by("name").only("pk", "name"),
+            **kwargs,
+        )
+
+
+# --- Builder ----------------------------------------------------------------------------
+
+
+class OfferBuilderView(StaffOnlyMixin, ResourceMixin, View):
+    """/offers/new/?client=<id>: the tiers side by side, priced from the client's inventory.
+
+    Without a client it lists the clients to pick from. Loading costs a fixed number of
+    queries: the client, one aggregate of asset counts, the tiers with their prices, and
+    the à-la-carte services.
+    """
+
+    model = Offer
+    action = "add"
+    template_name = "contracts/offers/builder.html"
+
+    def load(self, client_value):
+        self.client = client_or_404(client_value)
+        self.tiers = list(offer_tiers(currency=self.client.currency))
+        self.services = list(offer_services(currency=self.client.currency))
+        self.inventory = asset_counts_by_kind(client=self.client)
+
+    def get_form(self, data=None) -> OfferBuilderForm:
+        return OfferBuilderForm(
+            data, client=self.client, tiers=self.tiers, services=self.services, inventory=self.inventory
+        )
+
+    def get(self, request):
+        if not request.GET.get("client"):
+            return self.pick_client(request)
+        self.load(request.GET["client"])
+        return self.render_builder(self.get_form())
+
+    def post(self, request):
+        self.load(request.POST.get("client") or request.GET.get("client"))
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                offer = offer_create(by=request.user, client=self.client, **form.terms())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request,
+                    _("The offer was saved with today's prices. Download the PDF or send it to %(client)s.")
+                    % {"client": self.client.name},
+                )
+                return redirect(offer)
+        return self.render_builder(form)
+
+    def context(self, form) -> dict:
+        columns = price_columns(form, tiers=self.tiers, services=self.services)
+        terms = form.terms() if columns is not None else {}
+        return {
+            "client": self.client,
+            "form": form,
+            "tiers": self.tiers,
+            "inventory": self.inventory,
+            "columns": columns,
+            "hour_block": hour_block_of(
+                minutes=terms.get("hour_block_minutes", 0), price=_money(terms, self.client.currency)
+            ),
+            "pricing_errors": _flat_errors(form) if columns is None else [],
+        }
+
+    def render_builder(self, form):
+        return render(self.request, self.template_name, self.context(form))
+
+    def pick_client(self, request):
+        search = request.GET.get("q", "").strip()
+        clients = client_list(search=search).annotate(asset_count=Count("assets")).order_by("name", "pk")
+        context = {"clients": clients[:50], "search": search}
+        if request.htmx and not request.htmx.boosted:
+            return render(request, "contracts/offers/_client_picker.html", context)
+        return render(request, "contracts/offers/pick_client.html", context)
+
+
+class OfferPriceView(OfferBuilderView):
+    """POST the builder's form: answers the tier columns with their totals. Saves nothing."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        self.load(request.POST.get("client"))
+        return render(request, "contracts/offers/_columns.html", self.context(self.get_form(request.POST)))
+
+
+def _money(terms: dict, currency: str):
+    price = terms.get("hour_block_price")
+    return Money(price, currency) if price is not None else None
+
+
+def _flat_errors(form) -> list[str]:
+    errors = []
+    for name, field_errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        errors += [f"{label}: {message}" if label else message for message in field_errors]
+    return errors
+
+
+def price_columns(form: OfferBuilderForm, *, tiers, services):
+    """The columns for what the form says now, or None while it has errors."""
+    if form.is_bound and not form.is_valid():
+        return None
+    terms = form.terms()
+    priced = [
+        price_tier(
+            tier=tier,
+            quantities=terms["quantities"],
+            discount_percent=terms["discount_percent"],
+            services=services,
+            service_quantities=terms["service_quantities"],
+        )
+        for tier in tiers
+    ]
+    recommended = terms["recommended_tier"]
+    return columns_from_pricing(
+        tiers=tiers, priced=priced, recommended_tier_id=recommended.pk if recommended else None
+    )
+
+
+# --- One offer --------------------------------------------------------------------------
+
+
+class OfferDetailView(TenantDetailView):
+    model = Offer
+    template_name = "contracts/offers/detail.html"
+
+    def get_queryset(self):
+        return offer_detail_list()
+
+    def get_context_data(self, **kwargs):
+        offer = self.object
+        return super().get_context_data(
+            columns=columns_from_offer(offer, offer.options.all()),
+            contract=offer_contract(offer),
+            hour_block=hour_block_of(minutes=offer.hour_block_minutes, price=offer.hour_block_price),
+            can_send=offer.is_open and self.has_perm("offer.send"),
+            can_decide=offer.is_open and self.has_perm("offer.decide"),
+            can_delete=offer.status == OfferStatus.DRAFT and self.has_perm("offer.delete"),
+            **kwargs,
+        )
+
+
+class OfferObjectMixin(StaffOnlyMixin, ResourceMixin, SingleObjectMixin):
+    """An action on one offer: the permission is checked before the offer is looked up (in
+    the member's scope), so another tenant's offer answers as one that does not exist."""
+
+    model = Offer
+
+    def get_queryset(self):
+        return Offer.objects.select_related("client")
+
+
+class OfferPdfView(OfferObjectMixin, View):
+    action = "view"
+
+    def get(self, request, pk):
+        return offer_pdf_response(self.get_object(), attachment=request.GET.get("inline") != "1")
+
+
+class OfferSendView(OfferObjectMixin, View):
+    action = "send"
+    template_name = "contracts/offers/send.html"
+
+    def get(self, request, pk):
+        offer = self.get_object()
+        if not offer.is_open:
+            return self.closed(offer)
+        return self.render_form(
+            offer, OfferSendForm(offer=offer, initial={"contacts": self.default_contacts(offer)})
+        )
+
+    def post(self, request, pk):
+        offer = self.get_object()
+        if not offer.is_open:
+            return self.closed(offer)
+        form = OfferSendForm(request.POST, offer=offer)
+        if form.is_valid():
+            contacts = list(form.cleaned_data["contacts"])
+            try:
+                offer_send(
+                    offer=offer,
+                    by=request.user,
+                    contacts=contacts,
+                    base_url=request.build_absolute_uri("/"),
+                    message=form.cleaned_data["message"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(
+                    request,
+                    _("The offer was sent to %(recipients)s.")
+                    % {"recipients": ", ".join(f"{c.name} <{c.email}>" for c in contacts)},
+                )
+                return redirect(offer)
+        return self.render_form(offer, form)
+
+    def default_contacts(self, offer):
+        return [c.pk for c in OfferSendForm(offer=offer).fields["contacts"].queryset if c.portal_access]
+
+    def render_form(self, offer, form):
+        return render(self.request, self.template_name, {"offer": offer, "object": offer, "form": form})
+
+    def closed(self, offer):
+        messages.error(
+            self.request,
+            _("This offer was already %(status)s; it cannot be sent again.")
+            % {"status": offer.get_status_display().lower()},
+        )
+        return redirect(offer)
+
+
+class OfferAcceptView(OfferObjectMixin, View):
+    """The account manager accepts one option on the client's behalf."""
+
+    action = "decide"
+
+    def post(self, request, pk):
+        offer = self.get_object()
+        accept_option(request, offer)
+        return redirect(offer)
+
+
+ACCEPTED_MESSAGE = _lazy("%(option)s was accepted. The contract “%(contract)s” starts on %(date)s.")
+
+
+def accept_option(request, offer, success_message=ACCEPTED_MESSAGE):
+    """Accept the option named by POST `option`; report the outcome as a message. Returns
+    the new contract, or None."""
+    option = offer.options.filter(pk=_int_or_none(request.POST.get("option")) or 0).first()
+    if option is None:
+        messages.error(request, _("Choose one of the offer's options."))
+        return None
+    try:
+        contract = offer_accept(offer=offer, option=option, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return None
+    messages.success(
+        request,
+        str(success_message)
+        % {
+            "option": option.name,
+            "contract": contract,
+            "date": date_format(contract.start_date, "DATE_FORMAT"),
+        },
+    )
+    return contract
+
+
+def decline_offer(request, offer) -> bool:
+    try:
+        offer_decline(offer=offer, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return False
+    return True
+
+
+class OfferDeclineView(OfferObjectMixin, View):
+    action = "decide"
+
+    def post(self, request, pk):
+        offer = self.get_object()
+        if decline_offer(request, offer):
+            messages.success(request, _("The offer was marked as declined."))
+        return redirect(offer)
+
+
+class OfferDeleteView(TenantDeleteView):
+    """Drafts only: a sent offer is part of the client's history."""
+
+    model = Offer
+    http_method_names = ["get", "post"]
+    success_url = reverse_lazy("offers:list")
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if self.object.status != OfferStatus.DRAFT:
+            return self.refuse()
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            offer_delete(offer=self.object)
+        except ValidationError:
+            return self.refuse()
+        messages.success(self.request, _("%(name)s was deleted.") % {"name": self.object})
+        return redirect(self.get_success_url())
+
+    def refuse(self):
+        messages.error(
+            self.request,
+            _("Only a draft offer can be deleted; this one was already %(status)s.")
+            % {"status": self.object.get_status_display().lower()},
+        )
+        return redirect(reverse("offers:detail", args=[self.object.pk]))
