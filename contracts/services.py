@@ -432,6 +432,13 @@ def _delete(obj, message: str) -> None:
 # Service tiers
 
 
+# A tier's flags that its billing reads, and the feature each one is sold as: they agree.
+TIER_FLAG_FEATURES = {
+    "includes_labour": Feature.ALL_INCLUSIVE_SUPPORT.value,
+    "after_hours_support": Feature.AFTER_HOURS_SUPPORT.value,
+}
+
+
 def tier_clean_features(features) -> list[str]:
     """Feature codes from SPEC.md's fixed list, without repeats, in the list's order."""
     if not isinstance(features, list | tuple):
@@ -514,6 +521,14 @@ def tier_validate(*, tier: ServiceTier, prices=None) -> None:
         tier.features = tier_clean_features(tier.features or [])
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    else:
+        for flag, feature in TIER_FLAG_FEATURES.items():
+            if bool(getattr(tier, flag)) != (feature in tier.features):
+                errors.add(
+                    flag,
+                    _("This goes with the feature “%(feature)s”: include both or neither.")
+                    % {"feature": Feature(feature).label},
+                )
     discount = tier.onsite_discount_percent
     if discount is None or not Decimal(0) <= Decimal(discount) <= Decimal(100):
         errors.add("onsite_discount_percent", _("A discount is between 0 and 100 %."))

@@ -154,7 +154,9 @@ class ServiceTierFactory(TenantOwnedFactory):
     def prices(obj, create, extracted, **kwargs):
         if create and extracted:
             TierPrice.unscoped.bulk_create(
-                TierPrice(tenant=obj.tenant, tier=obj, kind=kind, price=Money(Decimal(str(amount)), obj.currency))
+                TierPrice(
+                    tenant=obj.tenant, tier=obj, kind=kind, price=Money(Decimal(str(amount)), obj.currency)
+                )
                 for kind, amount in extracted.items()
             )
 
@@ -182,7 +184,9 @@ class ContractFactory(TenantOwnedFactory):
     tier = factory.Maybe(
         factory.LazyAttribute(lambda c: c.kind == ContractKind.MANAGED),
         yes_declaration=factory.SubFactory(
-            ServiceTierFactory, tenant=factory.SelfAttribute("..tenant"), currency=factory.SelfAttribute("..currency")
+            ServiceTierFactory,
+            tenant=factory.SelfAttribute("..tenant"),
+            currency=factory.SelfAttribute("..currency"),
         ),
         no_declaration=None,
     )

@@ -27,6 +27,7 @@ from contracts.choices import Feature
 from contracts.models import Contract, RecurringService, ServiceTier
 from contracts.services import (
     CONTRACT_MONEY_FIELDS,
+    TIER_FLAG_FEATURES,
     contract_save,
     contract_validate,
     recurring_service_save,
@@ -168,6 +169,17 @@ class TierSerializer(TenantModelSerializer):
         tier = copy.copy(self.instance) if self.instance is not None else ServiceTier()
         if self.instance is None:
             attrs.setdefault("currency", self.context["request"].membership.tenant.default_currency)
+        # A billing flag and the feature it is sold as agree: sending one sets the other.
+        for flag, feature in TIER_FLAG_FEATURES.items():
+            if "features" in attrs and flag not in attrs:
+                attrs[flag] = feature in attrs["features"]
+            elif flag in attrs and "features" not in attrs:
+                features = [
+                    code for code in (attrs.get("_features") or tier.features or []) if code != feature
+                ]
+                attrs["_features"] = [*features, feature] if attrs[flag] else features
+        if "_features" in attrs:
+            attrs["features"] = attrs.pop("_features")
         for field, value in attrs.items():
             if field != "prices":
                 setattr(tier, field, value)

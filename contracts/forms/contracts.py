@@ -34,7 +34,10 @@ class ContractForm(ServiceValidatedForm):
         help_text=_("Every amount of the contract is in this currency."),
     )
     tier = TierChoiceField(label=_("Service tier"), queryset=ServiceTier.objects.none(), required=False)
-    monthly_fee = amount_field(label=_("Monthly fee"), help_text=_("Empty: priced from the tier."))
+    monthly_fee = amount_field(
+        label=_("Monthly fee"),
+        help_text=_("The agreed amount; leave empty to bill the tier's per-device prices."),
+    )
     hourly_rate = amount_field(label=_("Hourly rate"), help_text=_("Break/fix work is billed at this rate."))
     overage_rate = amount_field(
         label=_("Overage rate"), help_text=_("Per hour worked beyond the prepaid hours.")

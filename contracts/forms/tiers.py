@@ -7,7 +7,7 @@ from assets.choices import AssetKind
 from contracts.choices import Feature
 from contracts.forms.base import FieldGroup, ServiceValidatedForm, amount_field
 from contracts.models import ServiceTier
-from contracts.services import tier_save, tier_validate
+from contracts.services import TIER_FLAG_FEATURES, tier_save, tier_validate
 
 PRICE_PREFIX = "price_"
 
@@ -20,6 +20,10 @@ class ServiceTierForm(ServiceValidatedForm):
         choices=Feature.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        help_text=_(
+            "All-inclusive support includes labour: covered work draws no hours. "
+            "After-hours support covers evenings and weekends when scheduled."
+        ),
     )
 
     class Meta:
@@ -32,8 +36,6 @@ class ServiceTierForm(ServiceValidatedForm):
             "description",
             "features",
             "onsite_discount_percent",
-            "includes_labour",
-            "after_hours_support",
             "review_meeting_hours",
             "sla_first_response_minutes",
             "sla_server_first_response_minutes",
@@ -46,9 +48,7 @@ class ServiceTierForm(ServiceValidatedForm):
         if self.instance.pk:
             existing = {price.kind: price.price.amount for price in self.instance.prices.all()}
         for kind in AssetKind:
-            self.fields[PRICE_PREFIX + kind.value] = amount_field(
-                label=kind.label, help_text=_("Per device per month. Empty: not priced in this tier.")
-            )
+            self.fields[PRICE_PREFIX + kind.value] = amount_field(label=kind.label)
             self.initial.setdefault(PRICE_PREFIX + kind.value, existing.get(kind.value))
         self.fields["currency"].help_text = _("The prices below are in this currency.")
         for name in ("sla_first_response_minutes", "sla_server_first_response_minutes"):
@@ -72,8 +72,6 @@ class ServiceTierForm(ServiceValidatedForm):
                 _("Support terms"),
                 [
                     "onsite_discount_percent",
-                    "includes_labour",
-                    "after_hours_support",
                     "review_meeting_hours",
                     "sla_first_response_minutes",
                     "sla_server_first_response_minutes",
@@ -89,6 +87,12 @@ class ServiceTierForm(ServiceValidatedForm):
             for kind in AssetKind.values
             if data.get(PRICE_PREFIX + kind) is not None
         }
+
+    def prepare_instance(self) -> None:
+        # The billing flags follow the features they are sold as.
+        features = self.cleaned_data.get("features") or []
+        for flag, feature in TIER_FLAG_FEATURES.items():
+            setattr(self.instance, flag, feature in features)
 
     def service_validate(self) -> None:
         tier_validate(tier=self.instance, prices=self.prices())

@@ -73,21 +73,26 @@ class ContractFormMixin(ServiceFormMixin):
 class ContractCreateView(ContractFormMixin, TenantCreateView):
     model = Contract
 
+    def get_client(self) -> Client | None:
+        if not hasattr(self, "_client"):
+            self._client = _client_from_query(self.request)
+        return self._client
+
     def get_initial(self):
         initial = {"kind": ContractKind.MANAGED, "start_date": timezone.localdate()}
-        self.client = _client_from_query(self.request)
-        if self.client is not None:
-            initial.update(client=self.client, currency=self.client.currency)
+        client = self.get_client()
+        if client is not None:
+            initial.update(client=client, currency=client.currency)
         return initial
 
     def get_context_data(self, **kwargs):
-        client = getattr(self, "client", None)
-        if client is not None:
-            kwargs.setdefault("parent", client)
+        if self.get_client() is not None:
+            kwargs.setdefault("parent", self.get_client())
         return super().get_context_data(**kwargs)
 
     def get_cancel_url(self):
-        return reverse("contracts:list")
+        client = self.get_client()
+        return client.get_absolute_url() if client is not None else reverse("contracts:list")
 
 
 class ContractUpdateView(ContractFormMixin, TenantUpdateView):

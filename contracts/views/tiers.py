@@ -69,6 +69,12 @@ class ProtectedDeleteView(TenantDeleteView):
         return self.object.get_absolute_url()
 
 
+# Features whose row says what they mean for billing too.
+FEATURE_ROW_LABELS = {
+    Feature.ALL_INCLUSIVE_SUPPORT: gettext_lazy("All-inclusive support (labour included)"),
+}
+
+
 def tier_comparison(tiers: list[ServiceTier]) -> dict:
     """The rows of the side-by-side table (prices must be prefetched)."""
     prices = [{price.kind: price.price for price in tier.prices.all()} for tier in tiers]
@@ -79,7 +85,10 @@ def tier_comparison(tiers: list[ServiceTier]) -> dict:
             if any(kind.value in by_kind for by_kind in prices)
         ],
         "feature_rows": [
-            {"label": feature.label, "cells": [feature.value in tier.features for tier in tiers]}
+            {
+                "label": FEATURE_ROW_LABELS.get(feature, feature.label),
+                "cells": [feature.value in tier.features for tier in tiers],
+            }
             for feature in Feature
         ],
     }

@@ -42,9 +42,8 @@ def tier_form(**overrides) -> dict:
         "currency": "EUR",
         "is_active": "on",
         "description": "",
-        "features": ["monitoring", "patch_management"],
+        "features": ["monitoring", "patch_management", "all_inclusive_support"],
         "onsite_discount_percent": "30",
-        "includes_labour": "on",
         "review_meeting_hours": "2",
         "sla_first_response_minutes": "60",
         "sla_server_first_response_minutes": "30",
@@ -77,7 +76,7 @@ def test_owner_creates_a_tier_with_its_prices_and_features_on_one_page(owner_cli
     tier = ServiceTier.unscoped.get(name="Diamond")
     assert tier.tenant == tenant and tier.currency == "EUR"
     assert prices_of(tier) == {"server": Decimal("400.00"), "desktop": Decimal("70.50")}
-    assert tier.features == ["monitoring", "patch_management"]
+    assert tier.features == ["monitoring", "patch_management", "all_inclusive_support"]
     assert (tier.onsite_discount_percent, tier.includes_labour, tier.after_hours_support) == (30, True, False)
     assert (tier.sla_first_response_minutes, tier.sla_server_first_response_minutes) == (60, 30)
     assert TierPrice.unscoped.filter(tier=tier).values_list("tenant", flat=True).distinct().get() == tenant.pk
@@ -224,7 +223,7 @@ def test_the_tier_list_shows_the_tiers_side_by_side(owner_client, tenant):
         name="Platinum",
         position=2,
         prices={"server": "350", "network": "350", "desktop": "60"},
-        features=["monitoring", "patch_management"],
+        features=["monitoring", "patch_management", "all_inclusive_support"],
         onsite_discount_percent=Decimal("50"),
         includes_labour=True,
         sla_first_response_minutes=120,
@@ -368,6 +367,27 @@ def test_api_bad_tier_input_is_refused_and_nothing_is_written(owner_api, payload
     assert field in errors, errors
     assert text in str(errors[field]).lower(), errors
     assert not ServiceTier.unscoped.exists() and not TierPrice.unscoped.exists()
+
+
+def test_api_billing_flags_follow_the_features_they_are_sold_as(owner_api, tenant):
+    created = owner_api.post(
+        TIERS_URL, {"name": "Night", "features": ["monitoring", "after_hours_support"]}, format="json"
+    ).json()
+    assert (created["after_hours_support"], created["includes_labour"]) == (True, False)
+
+    url = f"{TIERS_URL}{created['id']}/"
+    patched = owner_api.patch(url, {"includes_labour": True}, format="json").json()
+    assert patched["features"] == ["monitoring", "all_inclusive_support", "after_hours_support"]
+    patched = owner_api.patch(url, {"after_hours_support": False}, format="json").json()
+    assert patched["features"] == ["monitoring", "all_inclusive_support"]
+
+    clash = owner_api.patch(
+        url, {"includes_labour": False, "features": ["all_inclusive_support"]}, format="json"
+    )
+    assert clash.status_code == 400
+    assert "All-inclusive support" in clash.json()["includes_labour"][0]
+    tier = ServiceTier.unscoped.get(pk=created["id"])
+    assert tier.includes_labour and not tier.after_hours_support
 
 
 def test_api_bad_prices_on_update_change_nothing(owner_api, tenant):
