@@ -6,3 +6,6 @@ class AssetsConfig(AppConfig):
     name = "assets"
     verbose_name = _("Inventory")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from assets import signals  # noqa: F401

@@ -6,6 +6,7 @@ from msp.models import Client, Contact, Membership, Site, Tenant
 from msp.progress import progress
 from msp.roles import Role
 from msp.services import tenant_create
+from msp.signals import demo_loaded
 
 User = get_user_model()
 
@@ -86,6 +87,7 @@ class Command(BaseCommand):
             language="it",
         ).tenant
         Client.unscoped.create(tenant=second, name="Trattoria da Mario", billing_email="mario@example.it")
+        demo_loaded.send(sender=self.__class__, tenant=tenant)
         return tenant
 
     def _print_logins(self, tenant: Tenant) -> None:
