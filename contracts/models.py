@@ -10,7 +10,7 @@ from djmoney.models.fields import MoneyField
 
 from assets.choices import AssetKind
 from contracts.choices import ContractKind, ContractStatus, Feature, OfferStatus, ServiceUnit
-from msp.models.tenancy import CURRENCY_CHOICES
+from msp.models.tenancy import CURRENCY_CHOICES, TIMEZONE_CHOICES
 from msp.scoping import TenantOwnedModel
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "currency_choices": CURRENCY_CHOICES}
@@ -35,6 +35,14 @@ class ServiceTier(TenantOwnedModel):
     )
     after_hours_support = models.BooleanField(_("after-hours support"), default=False)
     review_meeting_hours = models.PositiveSmallIntegerField(_("review meeting hours per year"), default=0)
+    sla_policy = models.ForeignKey(
+        "SlaPolicy",
+        verbose_name=_("SLA policy"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tiers",
+    )
     sla_first_response_minutes = models.PositiveIntegerField(
         _("SLA first response (minutes)"), null=True, blank=True
     )
@@ -246,6 +254,8 @@ class Contract(TenantOwnedModel):
     renew_threshold_minutes = models.PositiveIntegerField(_("renew below (minutes)"), default=300)
     renew_block_minutes = models.PositiveIntegerField(_("renewal block (minutes)"), default=600)
     renew_block_price = MoneyField(_("renewal block price"), null=True, blank=True, **MONEY)
+    # Kept equal to the sum of the ledger by the hours services, under a lock on this row.
+    balance_minutes = models.IntegerField(_("balance (minutes)"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -271,3 +281,153 @@ class Contract(TenantOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:detail", args=[self.pk])
+
+
+class BusinessCalendar(TenantOwnedModel):
+    """When SLA clocks run: opening hours per weekday in a time zone, minus holidays; or 24x7.
+
+    `hours` maps a weekday ("0" = Monday) to opening intervals: {"0": [["09:00", "18:00"]]}.
+    `holidays` is a list of ISO dates.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Rome"
+    )
+    always_open = models.BooleanField(_("24x7"), default=False)
+    hours = models.JSONField(_("opening hours"), default=dict, blank=True)
+    holidays = models.JSONField(_("holidays"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(TenantOwnedModel):
+    """First-response and resolution targets per priority, with faster ones per asset kind.
+
+    `targets`: {"P1": {"response": 60, "resolution": 240}, ...} in business minutes.
+    `kind_overrides`: {"server": {"P1": {"response": 30}}}: only what differs.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="policies"
+    )
+    targets = models.JSONField(_("targets"), default=dict)
+    kind_overrides = models.JSONField(_("overrides by asset kind"), default=dict, blank=True)
+    is_default = models.BooleanField(_("tenant default"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"], condition=Q(is_default=True), name="%(app_label)s_%(class)s_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def target_minutes(self, *, priority: str, asset_kind: str | None, which: str) -> int | None:
+        """The target in business minutes for `which` ("response" or "resolution")."""
+        override = (self.kind_overrides.get(asset_kind or "", {}) or {}).get(priority, {})
+        if which in override:
+            return int(override[which])
+        value = self.targets.get(priority, {}).get(which)
+        return int(value) if value is not None else None
+
+
+class BlockOrigin(models.TextChoices):
+    INITIAL = "initial", _("Initial")
+    MANUAL = "manual", _("Manual purchase")
+    AUTO_RENEW = "auto_renew", _("Auto-renewal")
+
+
+class HourBlock(TenantOwnedModel):
+    """Prepaid minutes bought for a contract. Its use is in the ledger, never on the block."""
+
+    CLIENT_PATH = "contract__client"
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="blocks")
+    minutes = models.PositiveIntegerField(_("minutes"))
+    price = MoneyField(_("price"), **MONEY)
+    origin = models.CharField(_("origin"), max_length=20, choices=BlockOrigin.choices)
+    purchased_at = models.DateTimeField(_("purchased at"))
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # Billing (downstream) sets these when it invoices the block; contracts/ never imports billing/.
+    invoiced_at = models.DateTimeField(_("invoiced at"), null=True, blank=True)
+    invoice_ref = models.CharField(_("invoice"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["contract", "purchased_at", "pk"]
+        verbose_name = _("hour block")
+        verbose_name_plural = _("hour blocks")
+        indexes = [models.Index(fields=["tenant", "invoiced_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0), name="%(app_label)s_%(class)s_minutes_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minutes // 60} h {self.minutes % 60:02d} min ({self.get_origin_display()})"
+
+
+class LedgerKind(models.TextChoices):
+    CREDIT = "credit", _("Credit")
+    DEBIT = "debit", _("Debit")
+    REVERSAL = "reversal", _("Reversal")
+    EXPIRY = "expiry", _("Expiry")
+
+
+class LedgerEntry(TenantOwnedModel):
+    """One append-only movement of a contract's prepaid minutes.
+
+    The balance is always the sum of the ledger; `balance_after` records it at each step.
+    A row points at its source generically (kind + id) so contracts/ needs no import of
+    the apps that draw (a time entry, for now).
+    """
+
+    CLIENT_PATH = "contract__client"
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="ledger")
+    block = models.ForeignKey(
+        HourBlock, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=LedgerKind.choices)
+    minutes = models.IntegerField(_("minutes"))
+    balance_after = models.IntegerField(_("balance after"))
+    source_kind = models.CharField(max_length=40, blank=True)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract", "pk"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        indexes = [
+            models.Index(fields=["contract", "id"]),
+            models.Index(fields=["source_kind", "source_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(minutes=0), name="%(app_label)s_%(class)s_minutes_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.minutes:+d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("The hour ledger is append-only: add a reversal instead of changing a row.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The hour ledger is append-only: add a reversal instead of deleting a row.")

@@ -1,0 +1,251 @@
+"""Prepaid hours: blocks bought, minutes drawn, reversals, renewals, expiry.
+
+Every change follows one pattern (STYLE §5): lock the contract row, read its blocks'
+balances, decide with the pure functions of contracts.allocation, append ledger rows,
+update the contract's cached balance, all in one transaction. So concurrent entries on
+one contract queue on the lock: none can lose a minute or renew twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from contracts.allocation import BlockBalance, allocate, blocks_needed
+from contracts.choices import ContractKind
+from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry, LedgerKind
+from contracts.signals import hour_block_purchased
+
+
+@dataclass
+class DrawResult:
+    requested_minutes: int
+    drawn_minutes: int = 0
+    overage_minutes: int = 0
+    entries: list[LedgerEntry] = field(default_factory=list)
+    renewals: list[HourBlock] = field(default_factory=list)
+
+    @property
+    def balance_after(self) -> int | None:
+        return self.entries[-1].balance_after if self.entries else None
+
+
+class _Ledger:
+    """Appends rows for one locked contract, keeping the running balance."""
+
+    def __init__(self, contract: Contract):
+        self.contract = contract
+        self.rows: list[LedgerEntry] = []
+
+    def append(
+        self, *, kind: str, minutes: int, block: HourBlock | None, source=("", None), note=""
+    ) -> LedgerEntry:
+        self.contract.balance_minutes += minutes
+        row = LedgerEntry(
+            tenant_id=self.contract.tenant_id,
+            contract=self.contract,
+            block=block,
+            kind=kind,
+            minutes=minutes,
+            balance_after=self.contract.balance_minutes,
+            source_kind=source[0],
+            source_id=source[1],
+            note=note,
+        )
+        self.rows.append(row)
+        return row
+
+    def flush(self) -> list[LedgerEntry]:
+        LedgerEntry.objects.bulk_create(self.rows)
+        self.contract.save(update_fields=["balance_minutes"])
+        rows, self.rows = self.rows, []
+        return rows
+
+
+def _lock(contract: Contract) -> Contract:
+    return Contract.unscoped.select_for_update().get(pk=contract.pk)
+
+
+def _block_balances(contract: Contract) -> tuple[dict[int, HourBlock], list[BlockBalance]]:
+    blocks = {b.pk: b for b in HourBlock.unscoped.filter(contract=contract)}
+    available = dict(
+        LedgerEntry.unscoped.filter(contract=contract, block__isnull=False)
+        .values("block")
+        .annotate(total=Sum("minutes"))
+        .values_list("block", "total")
+    )
+    balances = [
+        BlockBalance(b.pk, int(available.get(b.pk, 0)), purchased_at=b.purchased_at, expires_at=b.expires_at)
+        for b in blocks.values()
+    ]
+    return blocks, balances
+
+
+def _expire(ledger: _Ledger, blocks, balances, now: datetime) -> None:
+    for balance in balances:
+        if balance.expires_at is not None and balance.expires_at <= now and balance.available_minutes > 0:
+            ledger.append(
+                kind=LedgerKind.EXPIRY,
+                minutes=-balance.available_minutes,
+                block=blocks[balance.block_id],
+                note=_("Unused minutes expired"),
+            )
+
+
+def _new_block(contract: Contract, *, minutes: int, price: Money, origin: str, expires_at, now) -> HourBlock:
+    if minutes <= 0:
+        raise ValidationError({"minutes": _("A block has a positive number of minutes.")})
+    if price.currency.code != contract.currency:
+        raise ValidationError(
+            {
+                "price": _("The contract is billed in %(currency)s; the block's price must be too.")
+                % {"currency": contract.currency}
+            }
+        )
+    if price.amount < 0:
+        raise ValidationError({"price": _("A price cannot be negative.")})
+    block = HourBlock.unscoped.create(
+        tenant_id=contract.tenant_id,
+        contract=contract,
+        minutes=minutes,
+        price=price,
+        origin=origin,
+        purchased_at=now,
+        expires_at=expires_at,
+    )
+    transaction.on_commit(
+        lambda: hour_block_purchased.send(sender=HourBlock, block_id=block.pk, contract_id=contract.pk)
+    )
+    return block
+
+
+@transaction.atomic
+def block_purchase(
+    *,
+    contract: Contract,
+    minutes: int,
+    price: Money,
+    origin: str = BlockOrigin.MANUAL,
+    expires_at=None,
+    at=None,
+) -> HourBlock:
+    """Buy a block: it credits the contract at once and is announced (on commit) for billing."""
+    if contract.kind != ContractKind.PREPAID_HOURS:
+        raise ValidationError(_("Hour blocks are bought on prepaid-hours contracts only."))
+    now = at or timezone.now()
+    contract = _lock(contract)
+    ledger = _Ledger(contract)
+    block = _new_block(contract, minutes=minutes, price=price, origin=origin, expires_at=expires_at, now=now)
+    ledger.append(kind=LedgerKind.CREDIT, minutes=minutes, block=block, note=block.get_origin_display())
+    ledger.flush()
+    return block
+
+
+@transaction.atomic
+def hours_draw(
+    *, contract: Contract, minutes: int, source_kind: str, source_id: int, at=None, note: str = ""
+) -> DrawResult:
+    """Draw `minutes` from a prepaid contract, oldest-expiring block first.
+
+    When the draw takes the balance under the contract's threshold (or past zero) and
+    auto-renew is on, renewal blocks are bought in this same transaction: exactly as many
+    as `blocks_needed` says. What no block covers is returned as overage.
+    """
+    if minutes <= 0:
+        raise ValidationError(_("Draw a positive number of minutes."))
+    now = at or timezone.now()
+    contract = _lock(contract)
+    if contract.kind != ContractKind.PREPAID_HOURS:
+        raise ValidationError(_("Only prepaid-hours contracts have hours to draw."))
+    ledger = _Ledger(contract)
+    blocks, balances = _block_balances(contract)
+    _expire(ledger, blocks, balances, now)
+    before = contract.balance_minutes
+    result = DrawResult(requested_minutes=minutes)
+    source = (source_kind, source_id)
+
+    allocation = allocate(balances, minutes, now)
+    for block_id, taken in allocation.draws:
+        ledger.append(kind=LedgerKind.DEBIT, minutes=-taken, block=blocks[block_id], source=source, note=note)
+    result.drawn_minutes = allocation.drawn_minutes
+    shortfall = allocation.shortfall_minutes
+
+    renew_price = contract.renew_block_price
+    if contract.auto_renew and renew_price is not None and contract.renew_block_minutes > 0:
+        count = blocks_needed(
+            balance_before_minutes=before,
+            balance_after_minutes=contract.balance_minutes,
+            shortfall_minutes=shortfall,
+            threshold_minutes=contract.renew_threshold_minutes,
+            block_minutes=contract.renew_block_minutes,
+        )
+        for _n in range(count):
+            block = _new_block(
+                contract,
+                minutes=contract.renew_block_minutes,
+                price=renew_price,
+                origin=BlockOrigin.AUTO_RENEW,
+                expires_at=None,
+                now=now,
+            )
+            result.renewals.append(block)
+            ledger.append(
+                kind=LedgerKind.CREDIT, minutes=block.minutes, block=block, note=block.get_origin_display()
+            )
+            if shortfall:
+                taken = min(shortfall, block.minutes)
+                ledger.append(kind=LedgerKind.DEBIT, minutes=-taken, block=block, source=source, note=note)
+                result.drawn_minutes += taken
+                shortfall -= taken
+    result.overage_minutes = shortfall
+    result.entries = ledger.flush()
+    return result
+
+
+@transaction.atomic
+def hours_reverse(*, contract: Contract, source_kind: str, source_id: int, at=None, note: str = "") -> int:
+    """Give back everything a source drew (an entry edited or deleted): reversal rows, never
+    an update. Minutes returned to a block that has since expired expire again at once."""
+    now = at or timezone.now()
+    contract = _lock(contract)
+    ledger = _Ledger(contract)
+    net = (
+        LedgerEntry.unscoped.filter(contract=contract, source_kind=source_kind, source_id=source_id)
+        .values("block")
+        .annotate(total=Sum("minutes"))
+        .order_by("block")
+    )
+    blocks = {b.pk: b for b in HourBlock.unscoped.filter(contract=contract)}
+    restored = 0
+    for row in net:
+        drawn = -int(row["total"])
+        if drawn <= 0:
+            continue
+        block = blocks[row["block"]]
+        ledger.append(
+            kind=LedgerKind.REVERSAL, minutes=drawn, block=block, source=(source_kind, source_id), note=note
+        )
+        if block.expires_at is not None and block.expires_at <= now:
+            ledger.append(
+                kind=LedgerKind.EXPIRY, minutes=-drawn, block=block, note=_("Unused minutes expired")
+            )
+        restored += drawn
+    ledger.flush()
+    return restored
+
+
+@transaction.atomic
+def blocks_expire(*, contract: Contract, at=None) -> int:
+    """Append expiry rows for blocks past their date (the beat sweep and the ledger page call it)."""
+    contract = _lock(contract)
+    ledger = _Ledger(contract)
+    blocks, balances = _block_balances(contract)
+    _expire(ledger, blocks, balances, at or timezone.now())
+    return -sum(row.minutes for row in ledger.flush())
