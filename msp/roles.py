@@ -29,9 +29,15 @@ _CLIENT_CONTACT = (
     | _crud("asset", "view")
     | _crud("contract", "view")
     | {"offer.decide"}  # in the portal, on offers sent to them
+    | _crud("ticket", "view", "add")  # their own company's tickets, in the portal
+    | {"ticket.reply"}
 )
 _TECHNICIAN = (
     _CLIENT_CONTACT - {"offer.decide"}
+    | _crud("ticket", "change")
+    | {"ticket.note", "ticket.assign"}
+    | _crud("timeentry", "view", "add", "change", "delete")
+    | _crud("worktype", "view")
     | _crud("site", "add", "change")
     | _crud("contact", "add", "change")
     | _crud("asset", "add", "change")
@@ -45,6 +51,7 @@ _ACCOUNT_MANAGER = (
     | _crud("offer", "view", "add", "change", "delete")
     | {"offer.send", "offer.decide"}
     | _crud("contract", "add", "change")
+    | _crud("hourblock", "view", "add")
 )
 _ADMIN = (
     _ACCOUNT_MANAGER
@@ -55,7 +62,11 @@ _ADMIN = (
     | _crud("servicetier", "add", "change", "delete")
     | _crud("recurringservice", "add", "change", "delete")
     | _crud("contract", "delete")
-    | {"tenant.change"}
+    | _crud("ticket", "delete")
+    | _crud("worktype", "add", "change", "delete")
+    | _crud("slapolicy", "view", "add", "change", "delete")
+    | _crud("businesscalendar", "view", "add", "change", "delete")
+    | {"tenant.change", "timeentry.manage_all"}
 )
 _OWNER = _ADMIN | {"member.grant_owner"}
 

@@ -1,0 +1,123 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from msp.scoping import TenantOwnedModel
+from tickets.choices import Priority, SlaState, Source, TicketStatus
+
+
+class Ticket(TenantOwnedModel):
+    """One piece of work for a client: every minute spent lands on a ticket."""
+
+    CLIENT_PATH = "client"
+
+    client = models.ForeignKey(
+        "msp.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("bills to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    asset = models.ForeignKey(
+        "assets.Asset",
+        verbose_name=_("asset"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    contact = models.ForeignKey(
+        "msp.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    subject = models.CharField(_("subject"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW
+    )
+    priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices, default=Priority.P3)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.TECHNICIAN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    # SLA: the policy chosen when the ticket opened, and the clock's state. Due and warning
+    # instants are stored so the beat sweep is one set-based UPDATE, not a loop in Python.
+    sla_policy = models.ForeignKey(
+        "contracts.SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    response_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_pauses = models.JSONField(default=list, blank=True)  # [[paused ISO, resumed ISO or null], ...]
+    sla_state = models.CharField(_("SLA"), max_length=20, choices=SlaState.choices, default=SlaState.NONE)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)  # next 80 % point
+    sla_breach_at = models.DateTimeField(null=True, blank=True)  # next due time
+    at_risk_notified_at = models.DateTimeField(null=True, blank=True)
+    breached_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["tenant", "status", "sla_breach_at"]),
+            models.Index(fields=["tenant", "assignee", "status"]),
+            models.Index(fields=["tenant", "client", "status"]),
+            models.Index(fields=["sla_warn_at"], condition=Q(sla_state="ok"), name="tickets_sla_warn_due"),
+            models.Index(
+                fields=["sla_breach_at"],
+                condition=Q(sla_state__in=["ok", "at_risk"]),
+                name="tickets_sla_breach_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:detail", args=[self.pk])
+
+
+class TicketComment(TenantOwnedModel):
+    """A public reply (the contact sees it) or an internal note (staff only)."""
+
+    CLIENT_PATH = "ticket__client"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    public = models.BooleanField(_("public reply"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ticket", "created_at", "pk"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return self.body[:60]

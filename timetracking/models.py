@@ -1,0 +1,127 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from msp.scoping import TenantOwnedModel
+from timetracking.rounding import MAX_ENTRY_MINUTES
+
+
+class WorkType(TenantOwnedModel):
+    """What kind of work an entry is; after-hours or weekend work may weigh more (1.5×)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    rate_factor = models.DecimalField(
+        _("rate factor"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("5"))],
+    )
+    is_default = models.BooleanField(_("default"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("work type")
+        verbose_name_plural = _("work types")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="%(app_label)s_%(class)s_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimeEntry(TenantOwnedModel):
+    """Minutes of work on a ticket. Integer minutes, rounded once, at save, by the contract's rule.
+
+    `billed_minutes` is after rounding and the work type's factor; of those, `drawn_minutes`
+    came out of prepaid hours and `overage_minutes` did not; `covered` marks work an
+    all-inclusive tier includes (recorded, drawing nothing).
+    """
+
+    CLIENT_PATH = "ticket__client"
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="time_entries"
+    )
+    contract = models.ForeignKey(
+        "contracts.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="time_entries"
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+    )
+    work_type = models.ForeignKey(
+        WorkType,
+        verbose_name=_("work type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    minutes = models.PositiveIntegerField(
+        _("minutes"), validators=[MinValueValidator(1), MaxValueValidator(MAX_ENTRY_MINUTES)]
+    )
+    rate_factor = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.00"))
+    billed_minutes = models.PositiveIntegerField(_("billed minutes"), default=0)
+    drawn_minutes = models.PositiveIntegerField(_("drawn from prepaid hours"), default=0)
+    overage_minutes = models.PositiveIntegerField(_("overage"), default=0)
+    covered = models.BooleanField(_("covered by the tier"), default=False)
+    billable = models.BooleanField(_("billable"), default=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    invoiced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        indexes = [
+            models.Index(fields=["tenant", "technician", "started_at"]),
+            models.Index(fields=["tenant", "ticket"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0) & Q(minutes__lte=MAX_ENTRY_MINUTES),
+                name="%(app_label)s_%(class)s_minutes_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True)
+                | Q(started_at__isnull=True)
+                | Q(ended_at__gt=models.F("started_at")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min on {self.ticket_id}"
+
+
+class Timer(TenantOwnedModel):
+    """A technician's running timer: one at a time per technician and tenant."""
+
+    CLIENT_PATH = None
+
+    technician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timers")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="timers")
+    started_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "technician"], name="%(app_label)s_%(class)s_one_running"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician} on {self.ticket_id} since {self.started_at:%H:%M}"
