@@ -13,6 +13,13 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from msp.settings import *  # noqa: E402,F403
 
+# Under pytest-xdist each worker gets its own Redis database, so one worker's cache.clear()
+# (tests/conftest.py) cannot wipe another's login-failure counters mid-test.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
+    _db = int(_worker[2:]) + 1
+    CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{_db}"  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_USE_FINDERS = True
