@@ -8,10 +8,12 @@ from django.utils.translation import gettext_lazy as _
 NAV = [
     (_("Dashboard"), "dashboard", None, "dashboard"),
     (_("Clients"), "clients:list", "client.view", "clients:"),
+    (_("Tickets"), "tickets:list", "ticket.change", "tickets:"),
     (_("Contacts"), "contacts:list", "contact.view", "contacts:"),
     (_("Assets"), "assets:list", "asset.view", "assets:"),
     (_("Offers"), "offers:list", "offer.view", "offers:"),
     (_("Contracts"), "contracts:list", "contract.view", "contracts:"),
+    (_("Timesheet"), "timesheet:week", "timeentry.view", "timesheet:"),
     (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
     (_("Members"), "members:list", "member.view", "members:"),
     (_("Settings"), "tenant_settings", "tenant.change", "tenant_settings"),
@@ -25,6 +27,7 @@ STAFF_ONLY = {
     "contracts:list",
     "offers:list",
     "tiers:list",
+    "tickets:list",
 }
 
 
@@ -43,12 +46,28 @@ def nav_items(request) -> list[dict]:
                 "active": current.startswith("clients:"),
             }
         )
+        if membership.has_perm("ticket.view"):
+            items.append(
+                {
+                    "label": _("Tickets"),
+                    "url": reverse("portal:tickets"),
+                    "active": current.startswith("portal:ticket"),
+                }
+            )
+        if membership.has_perm("contract.view"):
+            items.append(
+                {
+                    "label": _("Prepaid hours"),
+                    "url": reverse("portal:hours"),
+                    "active": current.startswith("portal:hours"),
+                }
+            )
         if membership.has_perm("offer.decide"):
             items.append(
                 {
                     "label": _("Offers"),
                     "url": reverse("portal:offers"),
-                    "active": current.startswith("portal:"),
+                    "active": current.startswith("portal:offer"),
                 }
             )
     for label, url_name, permission, prefix in NAV:

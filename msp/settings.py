@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "msp.tasks.sessions_clear_expired_task",
         "schedule": 60 * 60 * 6,
     },
+    "tickets-sla-sweep": {
+        "task": "tickets.tasks.sla_sweep_task",
+        "schedule": 60,
+    },
 }
 
 # Email: console by default, so nothing fails for want of an SMTP server.
@@ -219,6 +223,8 @@ if os.environ.get("EMAIL_URL") or os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = get_bool_from_env("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MSP PSA <noreply@localhost>")
+# Prepaid hours: email a warning when these percentages of the current block are used.
+HOURS_WARNING_LEVELS = tuple(int(level) for level in get_list_from_env("HOURS_WARNING_LEVELS", "80,95"))
 
 # REST API v1
 REST_FRAMEWORK = {

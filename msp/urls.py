@@ -85,6 +85,8 @@ urlpatterns = [
     path("services/", include("contracts.urls.services")),
     path("offers/", include("contracts.urls.offers")),
     path("contracts/", include("contracts.urls.contracts")),
+    path("tickets/", include("tickets.urls")),
+    path("time/", include("timetracking.urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include("msp.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -10,3 +10,12 @@ urlpatterns = [
     path("offers/<int:pk>/decline/", views.PortalOfferDeclineView.as_view(), name="offer-decline"),
     path("offers/<int:pk>/pdf/", views.PortalOfferPdfView.as_view(), name="offer-pdf"),
 ]
+urlpatterns += [
+    path("tickets/", views.PortalTicketListView.as_view(), name="tickets"),
+    path("tickets/new/", views.PortalTicketCreateView.as_view(), name="ticket-create"),
+    path("tickets/<int:pk>/", views.PortalTicketDetailView.as_view(), name="ticket"),
+    path("tickets/<int:pk>/reply/", views.PortalTicketReplyView.as_view(), name="ticket-reply"),
+]
+from portal.hours import PortalHoursView  # noqa: E402
+
+urlpatterns += [path("hours/", PortalHoursView.as_view(), name="hours")]

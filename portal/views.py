@@ -19,6 +19,7 @@ from contracts.offer_selectors import offer_contract, offer_detail_list, offers_
 from contracts.pdf import offer_pdf_response
 from contracts.views.offers import accept_option, decline_offer, hour_block_of
 from msp.views.base import MemberRequiredMixin
+from tickets.models import Ticket
 
 PORTAL_ACCEPTED = _lazy(
     "Thank you! You accepted %(option)s. Your contract “%(contract)s” starts on %(date)s."
@@ -91,3 +92,124 @@ class PortalOfferDeclineView(PortalOfferActionMixin, View):
 class PortalOfferPdfView(PortalOfferActionMixin, View):
     def get(self, request, pk):
         return offer_pdf_response(self.get_object(), attachment=request.GET.get("inline") != "1")
+
+
+# --- tickets: a client contact opens and follows its company's tickets -------------------
+
+
+class PortalTicketMixin(MemberRequiredMixin):
+    """Client contacts only; the scope limits them to their own company's tickets."""
+
+    permission_required = "ticket.view"
+
+    def dispatch(self, request, *args, **kwargs):
+        membership = getattr(request, "membership", None)
+        if request.user.is_authenticated and membership is not None and not membership.is_client:
+            raise PermissionDenied(_("The client portal is for client contacts."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PortalTicketListView(PortalTicketMixin, ListView):
+    template_name = "portal/tickets/list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return Ticket.objects.select_related("contact").order_by("-created_at", "-pk")
+
+
+class PortalTicketCreateView(PortalTicketMixin, View):
+    permission_required = "ticket.add"
+    template_name = "portal/tickets/form.html"
+
+    def _form(self, data=None):
+        from tickets.forms import PortalTicketForm
+
+        form = PortalTicketForm(data)
+        form.fields["asset"].queryset = form.fields["asset"].queryset.filter(
+            client_id=self.request.membership.client_id
+        )
+        return form
+
+    def get(self, request):
+        from django.shortcuts import render
+
+        return render(request, self.template_name, {"form": self._form()})
+
+    def post(self, request):
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import render
+
+        from msp.models import Client, Contact
+        from tickets.choices import Source
+        from tickets.services import ticket_create
+
+        form = self._form(request.POST)
+        if form.is_valid():
+            membership = request.membership
+            client = Client.objects.get(pk=membership.client_id)
+            contact = (
+                Contact.objects.filter(client=client, email__iexact=request.user.email).first()
+                if request.user.email
+                else None
+            )
+            try:
+                ticket = ticket_create(
+                    tenant=membership.tenant,
+                    client=client,
+                    contact=contact,
+                    source=Source.PORTAL,
+                    created_by=request.user,
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Your ticket was opened. We will get back to you soon."))
+                return redirect("portal:ticket", pk=ticket.pk)
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class PortalTicketDetailView(PortalTicketMixin, DetailView):
+    template_name = "portal/tickets/detail.html"
+
+    model = Ticket
+
+    def get_queryset(self):
+        return Ticket.objects.select_related("contact", "asset")
+
+    def get_context_data(self, **kwargs):
+        from tickets.forms import ReplyForm
+
+        return super().get_context_data(
+            ticket=self.object,
+            # Never internal notes: public replies only.
+            comments=self.object.comments.filter(public=True).select_related("author"),
+            reply_form=ReplyForm(can_note=False),
+            can_reply=self.request.membership.has_perm("ticket.reply"),
+            **kwargs,
+        )
+
+
+class PortalTicketReplyView(PortalTicketMixin, View):
+    model = Ticket
+    permission_required = "ticket.reply"
+
+    def post(self, request, pk):
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import get_object_or_404
+
+        from tickets.forms import ReplyForm
+        from tickets.services import comment_add
+
+        ticket = get_object_or_404(Ticket.objects.all(), pk=pk)
+        form = ReplyForm(request.POST, can_note=False)
+        if form.is_valid():
+            try:
+                comment_add(ticket, author=request.user, body=form.cleaned_data["body"], public=True, by_staff=False)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Your reply was sent."))
+        else:
+            messages.error(request, _("Write a message."))
+        return redirect("portal:ticket", pk=ticket.pk)

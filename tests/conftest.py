@@ -35,6 +35,16 @@ def _media_and_celery(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English: a language activated by one test never leaks into the next."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache(request):
     """The cache is Redis in CI's second run, shared by all tests: start each from zero
     (failed-login counters would otherwise leak from one test into the next). Without

@@ -13,6 +13,8 @@ from contracts.choices import ContractKind
 from contracts.models import Contract, Offer, RecurringService, ServiceTier, TierPrice
 from msp.models import Client, Contact, Membership, Site, Tenant
 from msp.roles import Role
+from tickets.models import Ticket, TicketComment
+from timetracking.models import TimeEntry, WorkType
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -193,6 +195,67 @@ class ContractFactory(TenantOwnedFactory):
     start_date = date(2026, 1, 1)
 
 
+class TicketFactory(TenantOwnedFactory):
+    """A ticket as the browser opens one: through tickets.services.ticket_create (SLA set)."""
+
+    class Meta:
+        model = Ticket
+
+    tenant = factory.SubFactory(TenantFactory)
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    subject = factory.Sequence(lambda n: f"Ticket {n}")
+    priority = "P3"
+
+    @classmethod
+    def _create(cls, model_class, *, tenant, client, **kwargs):
+        from tickets.services import ticket_create
+
+        kwargs.setdefault("use_default_contract", False)
+        return ticket_create(tenant=client.tenant, client=client, **kwargs)  # the client's tenant wins
+
+
+class TicketCommentFactory(TenantOwnedFactory):
+    class Meta:
+        model = TicketComment
+
+    ticket = factory.SubFactory(TicketFactory)
+    tenant = factory.SelfAttribute("ticket.tenant")
+    body = factory.Sequence(lambda n: f"Comment {n}")
+    public = True
+
+
+
+class WorkTypeFactory(TenantOwnedFactory):
+    class Meta:
+        model = WorkType
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Work type {n}")
+    rate_factor = Decimal("1.00")
+
+
+class TimeEntryFactory(factory.Factory):
+    """A time entry made through timetracking.services.time_entry_create, so it draws hours."""
+
+    class Meta:
+        model = TimeEntry
+
+    ticket = factory.SubFactory(TicketFactory)
+    technician = factory.SubFactory(UserFactory)
+    minutes = 15
+    billable = True
+    note = ""
+    work_type = None
+
+    @classmethod
+    def _create(cls, model_class, *, ticket, technician, **kwargs):
+        from msp.scoping import unscoped
+        from timetracking.services import time_entry_create
+
+        with unscoped():
+            return time_entry_create(ticket=ticket, technician=technician, **kwargs)
+
+
 # The isolation harness builds "an object of model M in tenant T under client C, whose
 # text shows MARKER" through this registry (see tests/test_isolation.py). A tenant-owned
 # model reachable from a URL must be registered here, or the harness fails and says so.
@@ -213,4 +276,20 @@ ISOLATION_FACTORIES = {
     ServiceTier: lambda tenant, client, marker: ServiceTierFactory(tenant=tenant, name=marker),
     RecurringService: lambda tenant, client, marker: RecurringServiceFactory(tenant=tenant, name=marker),
     Contract: lambda tenant, client, marker: ContractFactory(tenant=tenant, client=client, name=marker),
+    Ticket: lambda tenant, client, marker: _ticket_with_note(tenant, client, marker),
+    WorkType: lambda tenant, client, marker: WorkTypeFactory(tenant=tenant, name=marker),
+    TimeEntry: lambda tenant, client, marker: TimeEntryFactory(
+        ticket=TicketFactory(tenant=tenant, client=client, subject=marker),
+        technician=UserFactory(),
+        note=marker,
+    ),
 }
+
+
+def _ticket_with_note(tenant, client, marker):
+    """A ticket whose subject carries the marker, with an internal note that carries it too
+    (a client contact must never see internal notes, even of its own company's tickets)."""
+    ticket = TicketFactory(tenant=tenant, client=client, subject=marker)
+    TicketCommentFactory(ticket=ticket, body=f"{marker} public reply", public=True)
+    TicketCommentFactory(ticket=ticket, body=f"Internal {marker} note", public=False)
+    return ticket

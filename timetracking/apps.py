@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TimetrackingConfig(AppConfig):
     name = "timetracking"
+    verbose_name = _("Time tracking")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from tickets import hooks
+        from timetracking import notifications, signals  # noqa: F401
+        from timetracking.views.panels import ticket_time_panel
+
+        hooks.register_panel(ticket_time_panel)
+        hooks.register_row_action("timetracking/_timer_button.html")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from msp.scoping import TenantOwnedModel
@@ -33,6 +34,9 @@ class WorkType(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("timesheet:worktype-update", args=[self.pk])
 
 
 class TimeEntry(TenantOwnedModel):
@@ -103,7 +107,21 @@ class TimeEntry(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.minutes} min on {self.ticket_id}"
+        text = f"{self.minutes} min on #{self.ticket_id}"
+        return f"{text}: {self.note[:60]}" if self.note else text
+
+    def get_absolute_url(self) -> str:
+        return reverse("timesheet:entry-update", args=[self.pk])
+
+    @property
+    def labour_amount(self):
+        """Break/fix labour at the contract's rate × the work type's factor (billing invoices it)."""
+        from msp.money import quantize_money
+
+        contract = self.contract
+        if not self.overage_minutes or contract is None or contract.hourly_rate is None:
+            return None
+        return quantize_money(contract.hourly_rate * self.overage_minutes / 60)
 
 
 class Timer(TenantOwnedModel):
@@ -125,3 +143,28 @@ class Timer(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.technician} on {self.ticket_id} since {self.started_at:%H:%M}"
+
+
+class BalanceWarning(TenantOwnedModel):
+    """A low-balance (or auto-renewal) email sent for one block of a contract: one row per
+    crossing, so re-draws after an edit never send it again (a unique constraint says so)."""
+
+    LEVEL = "level"
+    RENEWED = "renewed"
+    REASONS = [(LEVEL, _("Level crossed")), (RENEWED, _("Block auto-renewed"))]
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="+")
+    block = models.ForeignKey("contracts.HourBlock", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=10, choices=REASONS)
+    level = models.PositiveSmallIntegerField(default=0)  # percent of the block used
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["block", "reason", "level"], name="%(app_label)s_%(class)s_once_per_crossing"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.level} % of block {self.block_id}"

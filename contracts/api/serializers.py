@@ -23,7 +23,7 @@ from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
 from assets.choices import AssetKind
-from contracts.choices import Feature
+from contracts.choices import ContractKind, Feature
 from contracts.models import Contract, RecurringService, ServiceTier
 from contracts.services import (
     CONTRACT_MONEY_FIELDS,
@@ -306,9 +306,8 @@ class ContractSerializer(TenantModelSerializer):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_balance_minutes(self, contract) -> int | None:
-        # The hour ledger (hour blocks, draw-down) comes with the hours issue, which fills
-        # this in from the ledger's sum; until then no contract has a balance.
-        return None
+        # Kept equal to the ledger's sum by contracts.hours under the contract's lock.
+        return contract.balance_minutes if contract.kind == ContractKind.PREPAID_HOURS else None
 
     def validate(self, attrs):
         contract = copy.copy(self.instance) if self.instance is not None else Contract()

@@ -1,6 +1,8 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from contracts.api import views
+from contracts.api.hours import ContractBlocksApi, ContractLedgerApi
 from contracts.api.offers import OfferViewSet
 
 router = SimpleRouter()
@@ -10,4 +12,8 @@ router.register("contracts", views.ContractViewSet, basename="contract")
 # Offers register their routes here too (contracts/api/offers.py).
 router.register("offers", OfferViewSet, basename="offer")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("contracts/<int:contract_pk>/ledger/", ContractLedgerApi.as_view(), name="contract-ledger"),
+    path("contracts/<int:contract_pk>/blocks/", ContractBlocksApi.as_view(), name="contract-blocks"),
+    *router.urls,
+]

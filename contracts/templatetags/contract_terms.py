@@ -18,3 +18,14 @@ def minutes(value) -> str:
     if hours:
         return _("%(hours)d h") % {"hours": hours}
     return _("%(minutes)d min") % {"minutes": rest}
+
+
+@register.filter
+def hm(value) -> str:
+    """Integer minutes as h:mm (95 -> "1:35", -30 -> "-0:30"); empty for None."""
+    if value in (None, ""):
+        return ""
+    total = int(value)
+    sign = "-" if total < 0 else ""
+    hours, rest = divmod(abs(total), 60)
+    return f"{sign}{hours}:{rest:02d}"

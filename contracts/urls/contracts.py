@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts.views import contracts
+from contracts.views import contracts, hours
 
 app_name = "contracts"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", contracts.ContractDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", contracts.ContractUpdateView.as_view(), name="update"),
     path("<int:pk>/delete/", contracts.ContractDeleteView.as_view(), name="delete"),
+    path("<int:pk>/blocks/new/", hours.BlockPurchaseView.as_view(), name="block-create"),
 ]

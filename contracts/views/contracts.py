@@ -10,6 +10,7 @@ from contracts.choices import ContractKind
 from contracts.forms.contracts import ContractFilterSet, ContractForm
 from contracts.models import Contract
 from contracts.services import contract_delete
+from contracts.views.hours import hours_context
 from contracts.views.tiers import ProtectedDeleteView, ServiceFormMixin
 from msp.models import Client
 from msp.views.base import (
@@ -54,6 +55,7 @@ class ContractDetailView(TenantDetailView):
             can_view_tier=self.has_perm("servicetier.view"),
             can_view_offer=self.has_perm("offer.view"),
             is_prepaid=self.object.kind == ContractKind.PREPAID_HOURS,
+            **hours_context(self.request, self.object, can_buy=self.has_perm("hourblock.add")),
             **kwargs,
         )
 

@@ -23,4 +23,6 @@ urlpatterns = [
     # Downstream apps bring their own routes (included by name: msp never imports them).
     path("", include("assets.api.urls")),
     path("", include("contracts.api.urls")),
+    path("", include("tickets.api.urls")),
+    path("", include("timetracking.api.urls")),
 ]

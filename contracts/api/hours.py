@@ -1,0 +1,103 @@
+"""The hour ledger and hour blocks of a contract: `contracts/{id}/ledger/`, `contracts/{id}/blocks/`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from djmoney.money import Money
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from contracts.api.serializers import AmountField, CurrencyOfField
+from contracts.hours import block_purchase
+from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry
+from msp.api.base import StrictSerializerMixin, TenantAPIMixin
+
+TIME_ENTRY_SOURCE = "time_entry"  # the source kind timetracking/ writes (contracts/ never imports it)
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    time_entry = serializers.SerializerMethodField(
+        help_text=_("The time entry that drew or gave back minutes.")
+    )
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "kind", "minutes", "balance_after", "time_entry", "block", "note", "created_at"]
+
+    def get_time_entry(self, row) -> int | None:
+        return row.source_id if row.source_kind == TIME_ENTRY_SOURCE else None
+
+
+class HourBlockSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    price = AmountField()
+    price_currency = CurrencyOfField("price")
+    origin = serializers.ChoiceField(
+        choices=[BlockOrigin.INITIAL, BlockOrigin.MANUAL], default=BlockOrigin.MANUAL
+    )
+
+    class Meta:
+        model = HourBlock
+        fields = [
+            "id",
+            "minutes",
+            "price",
+            "price_currency",
+            "origin",
+            "purchased_at",
+            "expires_at",
+            "invoiced_at",
+        ]
+        read_only_fields = ["purchased_at", "invoiced_at"]
+
+
+class ContractHoursMixin(TenantAPIMixin):
+    def get_contract(self) -> Contract:
+        if not hasattr(self, "_contract"):
+            self._contract = get_object_or_404(Contract.objects.all(), pk=self.kwargs["contract_pk"])
+        return self._contract
+
+
+class ContractLedgerApi(ContractHoursMixin, generics.ListAPIView):
+    """The contract's hour ledger, newest first: signed minutes and the balance after each row."""
+
+    permission_required = "contract.view"
+    serializer_class = LedgerEntrySerializer
+
+    def get_queryset(self):
+        return LedgerEntry.objects.filter(contract=self.get_contract()).order_by("-pk")
+
+    filter_backends: list = []
+
+
+class ContractBlocksApi(ContractHoursMixin, generics.ListCreateAPIView):
+    """The contract's hour blocks; a POST buys one (it credits the ledger at once)."""
+
+    serializer_class = HourBlockSerializer
+    filter_backends: list = []
+
+    @property
+    def permission_required(self):
+        return "hourblock.add" if self.request.method == "POST" else "contract.view"
+
+    def get_queryset(self):
+        return HourBlock.objects.filter(contract=self.get_contract()).order_by("purchased_at", "pk")
+
+    def create(self, request, *args, **kwargs):
+        contract = self.get_contract()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        price = data["price"]
+        if isinstance(price, Decimal):
+            price = Money(price, contract.currency)
+        block = block_purchase(
+            contract=contract,
+            minutes=data["minutes"],
+            price=price,
+            origin=data.get("origin", BlockOrigin.MANUAL),
+            expires_at=data.get("expires_at"),
+        )
+        return Response(self.get_serializer(block).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,89 @@
+"""The SLA beat sweep: set-based, once per transition, notifying the assignee and owners."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import TicketFactory
+from tickets.choices import SlaState
+from tickets.models import Ticket
+from tickets.tasks import sla_sweep, sla_sweep_task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def due_ticket(acme, platinum_contract, server, tech, owner, seeded):
+    # Opened just now on a 24x7 basis would be simplest; instead fix the instants directly.
+    ticket = TicketFactory(tenant=seeded, client=acme, asset=server, priority="P1", assignee=tech.user)
+    now = timezone.now()
+    Ticket.unscoped.filter(pk=ticket.pk).update(
+        sla_state=SlaState.OK,
+        sla_warn_at=now + timedelta(minutes=10),
+        sla_breach_at=now + timedelta(minutes=20),
+    )
+    return ticket
+
+
+def test_marks_at_risk_then_breached_once_each(due_ticket, tech, owner):
+    now = timezone.now()
+    assert sla_sweep(now=now) == {"breached": 0, "at_risk": 0}
+    assert sla_sweep(now=now + timedelta(minutes=11)) == {"breached": 0, "at_risk": 1}
+    assert Ticket.unscoped.get(pk=due_ticket.pk).sla_state == SlaState.AT_RISK
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) == {tech.user.email, owner.user.email}
+    assert "at risk" in mail.outbox[0].subject.lower()
+    assert sla_sweep(now=now + timedelta(minutes=12)) == {"breached": 0, "at_risk": 0}
+    assert sla_sweep(now=now + timedelta(minutes=21)) == {"breached": 1, "at_risk": 0}
+    assert Ticket.unscoped.get(pk=due_ticket.pk).sla_state == SlaState.BREACHED
+    assert sla_sweep(now=now + timedelta(minutes=30)) == {"breached": 0, "at_risk": 0}
+    assert len(mail.outbox) == 2 and "breached" in mail.outbox[1].subject.lower()
+
+
+def test_recompute_keeps_the_sweep_states(due_ticket):
+    from tickets.services import ticket_update
+
+    now = timezone.now()
+    sla_sweep(now=now + timedelta(minutes=21))
+    ticket = Ticket.unscoped.get(pk=due_ticket.pk)
+    ticket_update(ticket, subject="renamed")
+    assert Ticket.unscoped.get(pk=ticket.pk).sla_state == SlaState.BREACHED
+    assert sla_sweep(now=now + timedelta(minutes=40))["breached"] == 0
+
+
+def test_task_runs(due_ticket):
+    assert "breached 0" in sla_sweep_task.delay().get()
+
+
+def _queries_of_a_sweep(now) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        sla_sweep(now=now)
+    return len(ctx.captured_queries)
+
+
+def test_query_count_does_not_grow_with_tickets_that_need_nothing(acme, seeded, due_ticket):
+    now = timezone.now() + timedelta(minutes=11)
+    few = _queries_of_a_sweep(now - timedelta(minutes=30))
+    far = timezone.now() + timedelta(days=3)
+    Ticket.unscoped.bulk_create(
+        Ticket(
+            tenant=seeded,
+            client=acme,
+            subject=f"quiet {n}",
+            sla_state=SlaState.OK,
+            sla_warn_at=far,
+            sla_breach_at=far,
+        )
+        for n in range(300)
+    )
+    many = _queries_of_a_sweep(now - timedelta(minutes=30))
+    assert many == few <= 2
+    # Claiming one ticket costs a constant number of queries too, whatever else is open.
+    with CaptureQueriesContext(connection) as ctx:
+        result = sla_sweep(now=now)
+    assert result == {"breached": 0, "at_risk": 1}
+    assert len(ctx.captured_queries) <= 5

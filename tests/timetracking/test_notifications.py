@@ -1,0 +1,77 @@
+"""Low-balance warnings: at 80 % and 95 % of the current block used, and on auto-renewal,
+once per crossing, to contacts with portal access and account managers."""
+
+import pytest
+from django.core import mail
+
+from msp.roles import Role
+from tests.factories import ContactFactory, UserFactory
+from tests.timetracking.helpers import balance, prepaid, ticket_on
+from timetracking.models import BalanceWarning
+from timetracking.services import time_entry_create, time_entry_update
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(make_member):
+    contract = prepaid(auto_renew=False)
+    ContactFactory(
+        tenant=contract.tenant, client=contract.client, email="boss@client.example", portal_access=True
+    )
+    ContactFactory(
+        tenant=contract.tenant, client=contract.client, email="nobody@client.example", portal_access=False
+    )
+    make_member(contract.tenant, Role.ACCOUNT_MANAGER, email="am@msp.example")
+    return contract, ticket_on(contract), UserFactory()
+
+
+def test_levels_once_per_crossing(setup, django_capture_on_commit_callbacks):
+    contract, ticket, tech = setup
+    with django_capture_on_commit_callbacks(execute=True):
+        time_entry_create(ticket=ticket, technician=tech, minutes=400)  # 67 %
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = time_entry_create(ticket=ticket, technician=tech, minutes=90)  # 81.7 %
+    assert len(mail.outbox) == 1
+    assert "80" in mail.outbox[0].subject
+    assert sorted(mail.outbox[0].to) == ["am@msp.example", "boss@client.example"]
+    # A re-draw (edit) crossing the same level again sends nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = time_entry_update(entry=entry, minutes=10)
+        entry = time_entry_update(entry=entry, minutes=95)
+    assert len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        time_entry_create(ticket=ticket, technician=tech, minutes=80)  # 95.8 %
+    assert len(mail.outbox) == 2 and "95" in mail.outbox[1].subject
+    assert BalanceWarning.unscoped.filter(contract=contract).count() == 2
+    balance(contract)
+
+
+def test_auto_renewal_is_announced_once(make_member, django_capture_on_commit_callbacks):
+    contract = prepaid()
+    ContactFactory(
+        tenant=contract.tenant, client=contract.client, email="boss@client.example", portal_access=True
+    )
+    ticket, tech = ticket_on(contract), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        time_entry_create(ticket=ticket, technician=tech, minutes=301)
+    subjects = [m.subject for m in mail.outbox]
+    assert sum("new block" in s for s in subjects) == 1
+    assert BalanceWarning.unscoped.filter(reason=BalanceWarning.RENEWED).count() == 1
+
+
+def test_one_draw_across_both_levels_sends_one_email(setup, django_capture_on_commit_callbacks):
+    contract, ticket, tech = setup
+    with django_capture_on_commit_callbacks(execute=True):
+        time_entry_create(ticket=ticket, technician=tech, minutes=580)
+    assert len(mail.outbox) == 1 and "95" in mail.outbox[0].subject
+    assert BalanceWarning.unscoped.filter(contract=contract, reason=BalanceWarning.LEVEL).count() == 2
+
+
+def test_levels_come_from_settings(setup, settings, django_capture_on_commit_callbacks):
+    settings.HOURS_WARNING_LEVELS = (50,)
+    contract, ticket, tech = setup
+    with django_capture_on_commit_callbacks(execute=True):
+        time_entry_create(ticket=ticket, technician=tech, minutes=300)
+    assert len(mail.outbox) == 1 and "50" in mail.outbox[0].subject

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from contracts.api.serializers import as_drf_error
+from msp.api.base import TenantModelSerializer
+from msp.roles import STAFF_ROLES
+from tickets.models import Ticket, TicketComment
+from tickets.services import comment_add, ticket_create, ticket_update
+
+SLA_READ_ONLY = ["response_due_at", "resolution_due_at", "first_response_at", "sla_state"]
+
+
+class AssigneeField(serializers.PrimaryKeyRelatedField):
+    """A staff member of the request's tenant."""
+
+    def get_queryset(self):
+        membership = self.context["request"].membership
+        return (
+            get_user_model()
+            .objects.filter(
+                memberships__tenant_id=membership.tenant_id,
+                memberships__role__in=STAFF_ROLES,
+                memberships__is_active=True,
+            )
+            .distinct()
+        )
+
+
+class TicketSerializer(TenantModelSerializer):
+    assignee = AssigneeField(required=False, allow_null=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "client",
+            "contract",
+            "asset",
+            "contact",
+            "subject",
+            "description",
+            "priority",
+            "status",
+            "source",
+            "assignee",
+            "created_at",
+            "resolved_at",
+            *SLA_READ_ONLY,
+        ]
+        read_only_fields = ["created_at", "resolved_at", *SLA_READ_ONLY]
+
+    def validate(self, attrs):
+        client = attrs.get("client") or (self.instance.client if self.instance else None)
+        if self.instance is not None and "client" in attrs and attrs["client"] != self.instance.client:
+            raise serializers.ValidationError({"client": [_("A ticket's client cannot change.")]})
+        errors = {}
+        messages = {
+            "contact": _("This contact is not one of the client's."),
+            "asset": _("This asset is not one of the client's."),
+            "contract": _("This contract is not one of the client's."),
+        }
+        for field, message in messages.items():
+            obj = attrs.get(field)
+            if obj is not None and client is not None and obj.client_id != client.pk:
+                errors[field] = [message]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def create(self, validated_data):
+        request = self.context["request"]
+        validated_data.pop("tenant", None)
+        status = validated_data.pop("status", None)
+        try:
+            ticket = ticket_create(
+                tenant=request.membership.tenant, created_by=request.user, **validated_data
+            )
+            if status and status != ticket.status:
+                ticket = ticket_update(ticket, by=request.user, status=status)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return ticket
+
+    def update(self, instance, validated_data):
+        validated_data.pop("client", None)
+        try:
+            return ticket_update(instance, by=self.context["request"].user, **validated_data)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+
+class TicketCommentSerializer(TenantModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    public = serializers.BooleanField(default=True)
+
+    class Meta:
+        model = TicketComment
+        fields = ["id", "body", "public", "author", "created_at"]
+        read_only_fields = ["author", "created_at"]
+
+    def create(self, validated_data):
+        request = self.context["request"]
+        membership = request.membership
+        try:
+            return comment_add(
+                self.context["ticket"],
+                author=request.user,
+                body=validated_data["body"],
+                public=validated_data.get("public", True),
+                by_staff=not membership.is_client,
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc

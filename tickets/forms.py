@@ -1,0 +1,102 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from msp.forms.base import TenantModelForm
+from msp.roles import STAFF_ROLES
+from tickets.choices import TicketStatus
+from tickets.models import Ticket
+
+
+def staff_users(tenant):
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__tenant=tenant, memberships__role__in=STAFF_ROLES, memberships__is_active=True
+        )
+        .order_by("username")
+        .distinct()
+    )
+
+
+class TicketForm(TenantModelForm):
+    class Meta:
+        model = Ticket
+        fields = [
+            "client",
+            "contact",
+            "asset",
+            "contract",
+            "subject",
+            "description",
+            "priority",
+            "source",
+            "assignee",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, tenant, can_change_contract=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_users(tenant)
+        self.fields["contract"].help_text = _(
+            "Leave empty to use the default: the prepaid contract with hours left, else the managed one, "
+            "else break/fix."
+        )
+        if self.instance.pk:
+            self.fields["client"].disabled = True
+            if not can_change_contract:
+                self.fields["contract"].disabled = True
+                self.fields["contract"].help_text = _(
+                    "Time on this ticket was invoiced: the contract is fixed."
+                )
+        else:
+            self.fields["contract"].required = False
+
+    def clean(self):
+        data = super().clean()
+        client = data.get("client") or (self.instance.client if self.instance.pk else None)
+        if client is None:
+            return data
+        for field, message in (
+            ("contact", _("This contact is not one of the client's.")),
+            ("asset", _("This asset is not one of the client's.")),
+            ("contract", _("This contract is not one of the client's.")),
+        ):
+            obj = data.get(field)
+            if obj is not None and obj.client_id != client.pk:
+                self.add_error(field, message)
+        return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
+    public = forms.TypedChoiceField(
+        label=_("Visibility"),
+        choices=[("1", _("Public reply (the contact sees it)")), ("0", _("Internal note (staff only)"))],
+        coerce=lambda v: v == "1",
+        initial="1",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, can_note=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_note:
+            del self.fields["public"]
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write a message."))
+        return body
+
+
+class PortalTicketForm(TenantModelForm):
+    class Meta:
+        model = Ticket
+        fields = ["subject", "description", "priority", "asset"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}

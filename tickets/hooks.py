@@ -1,0 +1,67 @@
+"""Extension points of the ticket pages for apps downstream of tickets/ (time tracking...).
+
+tickets/ never imports them: they register here from their AppConfig.ready().
+
+* ``register_panel(fn)``: ``fn(request, ticket)`` returns ``(template name, context dict)``,
+  already rendered HTML (a str), or None; the ticket page shows each panel in order.
+* ``register_row_action(template_name)``: included in the actions cell of every queue row
+  (with ``ticket`` in context). It must not query per row: prefetch through
+  ``register_queue_prefetch`` or keep it to links and forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_panels: list[Callable] = []
+_row_actions: list[str] = []
+_queue_context: list[Callable] = []
+
+
+def register_panel(fn: Callable) -> Callable:
+    if fn not in _panels:
+        _panels.append(fn)
+    return fn
+
+
+def register_row_action(template_name: str) -> str:
+    if template_name not in _row_actions:
+        _row_actions.append(template_name)
+    return template_name
+
+
+def register_queue_context(fn: Callable) -> Callable:
+    """``fn(request, tickets)`` returns a dict merged into the queue's context (one query for
+    the whole page, e.g. the member's running timer)."""
+    if fn not in _queue_context:
+        _queue_context.append(fn)
+    return fn
+
+
+def extra_panels(request, ticket) -> list[str]:
+    """The registered panels of this ticket, rendered (safe HTML), in registration order."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    panels = []
+    for fn in _panels:
+        panel = fn(request, ticket)
+        if not panel:
+            continue
+        if isinstance(panel, str):
+            panels.append(mark_safe(panel))  # noqa: S308 - rendered by a template
+        else:
+            template_name, context = panel
+            panels.append(render_to_string(template_name, {"ticket": ticket, **context}, request=request))
+    return panels
+
+
+def row_actions() -> list[str]:
+    return list(_row_actions)
+
+
+def queue_context(request, tickets) -> dict:
+    context = {}
+    for fn in _queue_context:
+        context.update(fn(request, tickets) or {})
+    return context

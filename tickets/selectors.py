@@ -1,0 +1,51 @@
+"""Reads of tickets: the technician's queue, in SLA urgency order."""
+
+from __future__ import annotations
+
+from django.db.models import Case, F, IntegerField, Q, Value, When
+
+from tickets.choices import OPEN_STATUSES, SlaState
+from tickets.models import Ticket
+
+QUEUE_FILTERS = ("mine", "unassigned", "client", "priority", "status", "sla")
+
+
+def ticket_queue(*, user, params) -> tuple:
+    """The queue: open tickets by default, breached first, then by the next due time."""
+    queryset = Ticket.objects.select_related("client", "assignee", "contact", "asset")
+    status = params.get("status", "")
+    if status == "all":
+        pass
+    elif status:
+        queryset = queryset.filter(status=status)
+    else:
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    if params.get("mine"):
+        queryset = queryset.filter(assignee=user)
+    if params.get("unassigned"):
+        queryset = queryset.filter(assignee__isnull=True)
+    client = params.get("client", "")
+    if client.isdigit():
+        queryset = queryset.filter(client_id=int(client))
+    if params.get("priority"):
+        queryset = queryset.filter(priority=params["priority"])
+    sla = params.get("sla", "")
+    if sla == "breached":
+        queryset = queryset.filter(sla_state=SlaState.BREACHED)
+    elif sla == "at_risk":
+        queryset = queryset.filter(sla_state=SlaState.AT_RISK)
+    elif sla == "attention":
+        queryset = queryset.filter(sla_state__in=[SlaState.BREACHED, SlaState.AT_RISK])
+    search = (params.get("q") or "").strip()
+    if search:
+        query = Q(subject__icontains=search) | Q(client__name__icontains=search)
+        if search.lstrip("#").isdigit():
+            query |= Q(pk=int(search.lstrip("#")))
+        queryset = queryset.filter(query)
+    return queryset.annotate(
+        urgency=Case(
+            When(sla_state=SlaState.BREACHED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("urgency", F("sla_breach_at").asc(nulls_last=True), "priority", "pk")

@@ -1,0 +1,48 @@
+"""Signals tickets/ listens to."""
+
+from datetime import timedelta
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from msp.signals import demo_loaded
+
+# (client, subject, priority, asset name prefix or "", hours ago)
+DEMO_TICKETS = [
+    ("Acme Dental", "Server ACME-SRV-01 is not responding", "P1", "ACME-SRV", 1),
+    ("Acme Dental", "New starter needs a laptop and an account", "P3", "", 30),
+    ("Bellini Architetti", "Plotter prints stripes", "P3", "BEL-PLOT", 5),
+    ("Castello Logistics", "Backup job failed last night", "P2", "CAS-SRV", 3),
+    ("Castello Logistics", "Password reset for the warehouse PC", "P4", "CAS-PC", 2),
+]
+
+
+@receiver(demo_loaded)
+def add_demo_tickets(sender, tenant, **kwargs):
+    from assets.models import Asset
+    from msp.models import Client, Contact
+    from tickets.services import ticket_create
+
+    clients = {c.name: c for c in Client.unscoped.filter(tenant=tenant)}
+    now = timezone.now()
+    for client_name, subject, priority, prefix, hours_ago in DEMO_TICKETS:
+        client = clients.get(client_name)
+        if client is None:
+            continue
+        asset = (
+            Asset.unscoped.filter(tenant=tenant, client=client, name__startswith=prefix)
+            .order_by("name")
+            .first()
+            if prefix
+            else None
+        )
+        ticket_create(
+            tenant=tenant,
+            client=client,
+            subject=subject,
+            priority=priority,
+            source="phone",
+            asset=asset,
+            contact=Contact.unscoped.filter(tenant=tenant, client=client).order_by("pk").first(),
+            now=now - timedelta(hours=hours_ago),
+        )

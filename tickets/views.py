@@ -1,0 +1,257 @@
+"""The technician's ticket pages: the queue, a ticket, opening and editing one, quick actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import CreateView, DetailView, ListView, UpdateView
+
+from msp.models import Client
+from msp.views.base import MemberRequiredMixin
+from tickets import hooks
+from tickets.choices import Priority, SlaState, TicketStatus
+from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
+from tickets.models import Ticket
+from tickets.selectors import ticket_queue
+from tickets.services import comment_add, ticket_create, ticket_has_invoiced_time, ticket_update
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class StaffTicketMixin(MemberRequiredMixin):
+    """Staff who work tickets (ticket.change); client contacts use the portal."""
+
+    model = Ticket
+    permission_required = "ticket.change"
+
+    def dispatch(self, request, *args, **kwargs):
+        membership = getattr(request, "membership", None)
+        if request.user.is_authenticated and membership is not None and membership.is_client:
+            raise PermissionDenied(_("Client contacts follow their tickets in the portal."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return Ticket.objects.select_related("client", "contact", "asset", "contract", "assignee")
+
+    def get_ticket(self) -> Ticket:
+        if not hasattr(self, "_ticket"):
+            self._ticket = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return self._ticket
+
+
+class TicketListView(StaffTicketMixin, ListView):
+    template_name = "tickets/list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return ticket_queue(user=self.request.user, params=self.request.GET)
+
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:
+            return ["tickets/_queue.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = list(context["object_list"])
+        context.update(
+            tickets=page,
+            clients=Client.objects.order_by("name").only("pk", "name"),
+            statuses=TicketStatus.choices,
+            priorities=Priority.choices,
+            params=self.request.GET,
+            row_actions=hooks.row_actions(),
+            status_choices=TicketStatus.choices,
+            can_add=self.has_perm("ticket.add"),
+            **hooks.queue_context(self.request, page),
+        )
+        return context
+
+
+class TicketDetailView(StaffTicketMixin, DetailView):
+    template_name = "tickets/detail.html"
+
+    def get_context_data(self, **kwargs):
+        ticket = self.object
+        return super().get_context_data(
+            ticket=ticket,
+            comments=ticket.comments.select_related("author"),
+            reply_form=kwargs.pop("reply_form", None) or ReplyForm(can_note=self.has_perm("ticket.note")),
+            status_form=StatusForm(initial={"status": ticket.status}),
+            staff=staff_users(self.request.membership.tenant),
+            priorities=Priority.choices,
+            status_choices=TicketStatus.choices,
+            panels=hooks.extra_panels(self.request, ticket),
+            can_edit=self.has_perm("ticket.change"),
+            **kwargs,
+        )
+
+
+class TicketFormMixin(StaffTicketMixin):
+    form_class = TicketForm
+    template_name = "msp/form.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["tenant"] = self.request.membership.tenant
+        if getattr(self, "object", None) is not None:
+            kwargs["can_change_contract"] = not ticket_has_invoiced_time(self.object)
+        return kwargs
+
+
+class TicketCreateView(TicketFormMixin, CreateView):
+    permission_required = "ticket.add"
+
+    def get_initial(self):
+        initial = {"assignee": self.request.user.pk}
+        client = self.request.GET.get("client", "")
+        if client.isdigit():
+            initial["client"] = int(client)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("title", _("New ticket"))
+        kwargs.setdefault("cancel_url", reverse("tickets:list"))
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            self.object = ticket_create(
+                tenant=self.request.membership.tenant,
+                created_by=self.request.user,
+                **{k: data.get(k) for k in TicketForm.Meta.fields},
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Ticket %(ticket)s was opened.") % {"ticket": self.object})
+        return redirect(self.object.get_absolute_url())
+
+
+class TicketUpdateView(TicketFormMixin, UpdateView):
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("title", _("Edit %(name)s") % {"name": self.object})
+        kwargs.setdefault("cancel_url", self.object.get_absolute_url())
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        ticket = Ticket.objects.get(pk=self.object.pk)  # the unsaved form changed self.object
+        changes = {k: form.cleaned_data.get(k) for k in TicketForm.Meta.fields if k != "client"}
+        try:
+            self.object = ticket_update(ticket, by=self.request.user, **changes)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your changes to %(name)s were saved.") % {"name": self.object})
+        return redirect(self.object.get_absolute_url())
+
+
+class TicketActionView(StaffTicketMixin, View):
+    """A quick action: from the queue (htmx: answers the row) or the ticket page (redirect)."""
+
+    def post(self, request, pk):
+        ticket = self.get_ticket()
+        try:
+            self.act(ticket)
+        except ValidationError as exc:
+            message = " ".join(exc.messages)
+            if request.htmx:
+                return HttpResponse(message, status=400)
+            messages.error(request, message)
+            return redirect(ticket.get_absolute_url())
+        if request.htmx and request.POST.get("row"):
+            ticket = self.get_queryset().get(pk=ticket.pk)
+            return TemplateResponse(
+                request,
+                "tickets/_row.html",
+                {
+                    "ticket": ticket,
+                    "row_actions": hooks.row_actions(),
+                    "status_choices": TicketStatus.choices,
+                    **hooks.queue_context(request, [ticket]),
+                },
+            )
+        return redirect(ticket.get_absolute_url())
+
+    def act(self, ticket: Ticket) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class TicketAssignView(TicketActionView):
+    permission_required = "ticket.assign"
+
+    def act(self, ticket):
+        user_id = self.request.POST.get("assignee", "me")
+        if user_id == "me":
+            assignee = self.request.user
+        elif user_id == "":
+            assignee = None
+        else:
+            assignee = (
+                staff_users(self.request.membership.tenant)
+                .filter(pk=user_id if user_id.isdigit() else 0)
+                .first()
+            )
+            if assignee is None:
+                raise ValidationError(_("Choose a member of your team."))
+        ticket_update(ticket, by=self.request.user, assignee=assignee)
+        if not self.request.htmx:
+            messages.success(self.request, _("Assigned."))
+
+
+class TicketStatusView(TicketActionView):
+    def act(self, ticket):
+        form = StatusForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Choose a valid status."))
+        ticket_update(ticket, by=self.request.user, status=form.cleaned_data["status"])
+        if not self.request.htmx:
+            messages.success(self.request, _("Status changed."))
+
+
+class TicketPriorityView(TicketActionView):
+    def act(self, ticket):
+        priority = self.request.POST.get("priority", "")
+        if priority not in Priority.values:
+            raise ValidationError(_("Choose a valid priority."))
+        ticket_update(ticket, by=self.request.user, priority=priority)
+
+
+class TicketReplyView(TicketActionView):
+    permission_required = "ticket.reply"
+
+    def act(self, ticket):
+        can_note = self.has_perm("ticket.note")
+        form = ReplyForm(self.request.POST, can_note=can_note)
+        if not form.is_valid():
+            raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
+        public = form.cleaned_data.get("public", True)
+        comment_add(ticket, author=self.request.user, body=form.cleaned_data["body"], public=public)
+        if not self.request.htmx:
+            messages.success(self.request, _("Reply sent.") if public else _("Note added."))
+
+
+__all__ = [
+    "SlaState",
+    "TicketAssignView",
+    "TicketCreateView",
+    "TicketDetailView",
+    "TicketListView",
+    "TicketPriorityView",
+    "TicketReplyView",
+    "TicketStatusView",
+    "TicketUpdateView",
+]

@@ -1,0 +1,81 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from msp.api.base import StrictSerializerMixin, TenantModelSerializer
+from tickets.models import Ticket
+from timetracking.models import TimeEntry, Timer, WorkType
+
+
+class TimeEntrySerializer(TenantModelSerializer):
+    """Minutes, or started_at + ended_at; the rest is how the entry was booked (read only)."""
+
+    minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=24 * 60)
+    technician = serializers.PrimaryKeyRelatedField(read_only=True)
+    labour_amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimeEntry
+        fields = [
+            "id",
+            "ticket",
+            "minutes",
+            "started_at",
+            "ended_at",
+            "billable",
+            "work_type",
+            "note",
+            "rate_factor",
+            "billed_minutes",
+            "drawn_minutes",
+            "overage_minutes",
+            "covered",
+            "contract",
+            "labour_amount",
+            "technician",
+            "created_at",
+            "invoiced_at",
+        ]
+        read_only_fields = [
+            "rate_factor",
+            "billed_minutes",
+            "drawn_minutes",
+            "overage_minutes",
+            "covered",
+            "contract",
+            "technician",
+            "created_at",
+            "invoiced_at",
+        ]
+
+    def get_labour_amount(self, entry) -> str | None:
+        amount = entry.labour_amount
+        return f"{amount.amount}" if amount is not None else None
+
+    def validate(self, attrs):
+        has_minutes = attrs.get("minutes") is not None
+        has_span = attrs.get("started_at") is not None or attrs.get("ended_at") is not None
+        if self.instance is None and has_minutes == has_span:
+            raise serializers.ValidationError(
+                {"minutes": [_("Give either a number of minutes or started_at and ended_at.")]}
+            )
+        if has_minutes and has_span:
+            raise serializers.ValidationError(
+                {"minutes": [_("Give either a number of minutes or started_at and ended_at, not both.")]}
+            )
+        return attrs
+
+
+class TimerStartSerializer(StrictSerializerMixin, serializers.Serializer):
+    ticket = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects)
+
+
+class TimerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Timer
+        fields = ["id", "ticket", "started_at"]
+
+
+class WorkTypeSerializer(TenantModelSerializer):
+    class Meta:
+        model = WorkType
+        fields = ["id", "name", "rate_factor", "is_default"]

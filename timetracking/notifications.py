@@ -1,0 +1,115 @@
+"""Low-balance warnings for prepaid hours.
+
+Design: the levels are percentages of the *current block* (the contract's most recently
+bought one) used up, from settings.HOURS_WARNING_LEVELS (default 80 and 95). After a draw
+commits, the balance is compared with that block; each level crossed for the first time
+for that block records a BalanceWarning row (unique per block, reason and level) and one
+email goes to the client's contacts with portal access and the tenant's account managers.
+A re-draw after an edit finds the row and sends nothing; a new block starts afresh. An
+auto-renewed block is announced the same way, once (receiver of hour_block_purchased).
+
+This lives in timetracking/ because contracts/ must not import downstream apps.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+
+from contracts.models import BlockOrigin, Contract, HourBlock
+from contracts.signals import hour_block_purchased
+from msp.models import Contact, Membership
+from msp.roles import Role
+from timetracking.models import BalanceWarning
+
+DEFAULT_LEVELS = (80, 95)
+
+
+def warning_levels() -> tuple[int, ...]:
+    return tuple(sorted(getattr(settings, "HOURS_WARNING_LEVELS", DEFAULT_LEVELS)))
+
+
+def recipients(contract: Contract) -> list[str]:
+    contacts = Contact.unscoped.filter(client_id=contract.client_id, portal_access=True).exclude(email="")
+    managers = Membership.unscoped.filter(
+        tenant_id=contract.tenant_id, role=Role.ACCOUNT_MANAGER, user__is_active=True
+    ).exclude(user__email="")
+    emails = list(contacts.values_list("email", flat=True)) + list(
+        managers.values_list("user__email", flat=True)
+    )
+    return sorted(set(emails))
+
+
+def _hm(minutes: int) -> str:
+    sign = "-" if minutes < 0 else ""
+    return f"{sign}{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
+
+
+def _record(contract, block, reason, level) -> bool:
+    """True when this crossing is new (the row was created); a unique constraint decides."""
+    try:
+        with transaction.atomic():
+            BalanceWarning.unscoped.create(
+                tenant_id=contract.tenant_id, contract=contract, block=block, reason=reason, level=level
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _send(contract: Contract, subject: str, body: str) -> None:
+    to = recipients(contract)
+    if to:
+        send_mail(subject, body, None, to, fail_silently=True)
+
+
+def balance_check(contract_id: int) -> list[int]:
+    """Send a warning for each level newly crossed on the current block; returns the levels."""
+    contract = Contract.unscoped.select_related("client").filter(pk=contract_id).first()
+    if contract is None:
+        return []
+    block = HourBlock.unscoped.filter(contract=contract).order_by("-purchased_at", "-pk").first()
+    if block is None or block.minutes <= 0:
+        return []
+    used = block.minutes - contract.balance_minutes
+    crossed = [level for level in warning_levels() if used * 100 >= level * block.minutes]
+    new = [level for level in crossed if _record(contract, block, BalanceWarning.LEVEL, level)]
+    if new:
+        subject = _("Prepaid hours for %(client)s: %(level)d %% of the block used") % {
+            "client": contract.client.name,
+            "level": max(new),
+        }
+        body = _(
+            "%(level)d %% of the current hour block of “%(contract)s” is used.\n"
+            "Balance left: %(balance)s (h:mm)."
+        ) % {"level": max(new), "contract": contract, "balance": _hm(contract.balance_minutes)}
+        _send(contract, subject, body)
+    return new
+
+
+def balance_check_on_commit(contract_id: int) -> None:
+    transaction.on_commit(lambda: balance_check(contract_id))
+
+
+@receiver(hour_block_purchased)
+def announce_auto_renewal(sender, block_id, contract_id, **kwargs):
+    block = HourBlock.unscoped.select_related("contract__client").filter(pk=block_id).first()
+    if block is None or block.origin != BlockOrigin.AUTO_RENEW:
+        return
+    contract = block.contract
+    if not _record(contract, block, BalanceWarning.RENEWED, 0):
+        return
+    subject = _("Prepaid hours for %(client)s: a new block was added") % {"client": contract.client.name}
+    body = _(
+        "The balance of “%(contract)s” fell under its threshold, so a block of %(block)s (h:mm) "
+        "for %(price)s was added automatically. Balance now: %(balance)s (h:mm)."
+    ) % {
+        "contract": contract,
+        "block": _hm(block.minutes),
+        "price": block.price,
+        "balance": _hm(Contract.unscoped.get(pk=contract.pk).balance_minutes),
+    }
+    _send(contract, subject, body)

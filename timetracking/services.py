@@ -1,0 +1,285 @@
+"""Time entries and timers: the only code that writes them.
+
+Saving an entry rounds its minutes once by the contract's rule, weighs them by the work
+type's factor, then, by the ticket's contract: draws them from prepaid hours (in the same
+transaction, under the contract's lock, see contracts.hours), marks them covered by an
+all-inclusive tier, or records them as billable labour (break/fix). Editing reverses and
+re-draws; deleting reverses: the hour ledger is never rewritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.choices import ContractKind
+from contracts.hours import hours_draw, hours_reverse
+from msp.scoping import current_scope
+from timetracking.models import TimeEntry, Timer, WorkType
+from timetracking.rounding import MAX_ENTRY_MINUTES, billed_minutes, timer_minutes, weighted_minutes
+
+SOURCE_KIND = "time_entry"
+_UNSET = object()
+
+
+def _raw_minutes(*, minutes, started_at, ended_at) -> int:
+    has_span = started_at is not None or ended_at is not None
+    if minutes is not None and has_span:
+        raise ValidationError(_("Give either a number of minutes or a start and an end, not both."))
+    if minutes is None and not has_span:
+        raise ValidationError(_("Give a number of minutes, or a start and an end."))
+    if minutes is None:
+        if started_at is None or ended_at is None:
+            raise ValidationError(_("Give both a start and an end."))
+        if ended_at <= started_at:
+            raise ValidationError({"ended_at": _("The end must be after the start.")})
+        seconds = int((ended_at - started_at).total_seconds())
+        minutes = timer_minutes(seconds)
+    try:
+        minutes = int(minutes)
+    except (TypeError, ValueError):
+        raise ValidationError({"minutes": _("Minutes are a whole number.")}) from None
+    if minutes <= 0:
+        raise ValidationError({"minutes": _("An entry has a positive number of minutes.")})
+    if minutes > MAX_ENTRY_MINUTES:
+        raise ValidationError({"minutes": _("An entry cannot be longer than 24 hours.")})
+    return minutes
+
+
+def _check_ticket(ticket) -> None:
+    scope = current_scope()
+    if ticket is None or ticket.pk is None or (scope is not None and ticket.tenant_id != scope.tenant_id):
+        raise ValidationError({"ticket": _("Ticket not found.")})
+
+
+def _check_work_type(work_type, ticket) -> None:
+    if work_type is not None and work_type.tenant_id != ticket.tenant_id:
+        raise ValidationError({"work_type": _("Work type not found.")})
+
+
+def labour_covered(contract) -> bool:
+    """All-inclusive: the contract (or its tier) includes labour."""
+    if contract is None or contract.kind != ContractKind.MANAGED:
+        return False
+    return bool(contract.includes_labour or (contract.tier_id and contract.tier.includes_labour))
+
+
+def _apply(entry: TimeEntry, *, raw_minutes: int, at) -> None:
+    """Round, weigh and book an entry that has a pk (the draw's source id)."""
+    contract = entry.ticket.contract
+    entry.contract = contract
+    entry.rate_factor = entry.work_type.rate_factor if entry.work_type_id else Decimal("1.00")
+    rounded = (
+        billed_minutes(
+            raw_minutes, rounding_minutes=contract.rounding_minutes, minimum_minutes=contract.minimum_minutes
+        )
+        if contract is not None
+        else raw_minutes
+    )
+    entry.billed_minutes = weighted_minutes(rounded, entry.rate_factor)
+    entry.drawn_minutes = entry.overage_minutes = 0
+    entry.covered = False
+    if contract is None or not entry.billable:
+        return
+    if contract.kind == ContractKind.PREPAID_HOURS:
+        result = hours_draw(
+            contract=contract,
+            minutes=entry.billed_minutes,
+            source_kind=SOURCE_KIND,
+            source_id=entry.pk,
+            at=at,
+            note=_("Time entry #%(id)s") % {"id": entry.pk},
+        )
+        entry.drawn_minutes = result.drawn_minutes
+        entry.overage_minutes = result.overage_minutes
+        entry._draw = result
+        if result.drawn_minutes or result.renewals:
+            from timetracking.notifications import balance_check_on_commit
+
+            balance_check_on_commit(contract.pk)
+    elif labour_covered(contract):
+        entry.covered = True
+    else:
+        # Break/fix (or managed work the tier does not include): billable labour at the rate.
+        entry.overage_minutes = entry.billed_minutes
+
+
+@transaction.atomic
+def time_entry_create(
+    *,
+    ticket,
+    technician,
+    minutes: int | None = None,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    work_type: WorkType | None = None,
+    billable: bool = True,
+    note: str = "",
+) -> TimeEntry:
+    _check_ticket(ticket)
+    _check_work_type(work_type, ticket)
+    raw = _raw_minutes(minutes=minutes, started_at=started_at, ended_at=ended_at)
+    if work_type is None:
+        work_type = WorkType.unscoped.filter(tenant_id=ticket.tenant_id, is_default=True).first()
+    entry = TimeEntry.unscoped.create(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        technician=technician,
+        work_type=work_type,
+        started_at=started_at,
+        ended_at=ended_at,
+        minutes=raw,
+        billable=billable,
+        note=note,
+    )
+    _apply(entry, raw_minutes=raw, at=None)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def time_entry_update(
+    *,
+    entry: TimeEntry,
+    ticket=_UNSET,
+    minutes=_UNSET,
+    started_at=_UNSET,
+    ended_at=_UNSET,
+    work_type=_UNSET,
+    billable=_UNSET,
+    note=_UNSET,
+) -> TimeEntry:
+    """Change an entry: give back what it drew (reversal rows), then draw again."""
+    entry = (
+        TimeEntry.unscoped.select_for_update(of=("self",))
+        .select_related("ticket__contract__tier", "work_type")
+        .get(pk=entry.pk)
+    )
+    if entry.invoiced_at is not None:
+        raise ValidationError(_("This entry was invoiced; it can no longer be changed."))
+    if ticket is not _UNSET:
+        _check_ticket(ticket)
+        entry.ticket = ticket
+    if work_type is not _UNSET:
+        _check_work_type(work_type, entry.ticket)
+        entry.work_type = work_type
+    if billable is not _UNSET:
+        entry.billable = bool(billable)
+    if note is not _UNSET:
+        entry.note = note
+    span_given = started_at is not _UNSET or ended_at is not _UNSET
+    if minutes is not _UNSET and minutes is not None:
+        new_start, new_end, new_minutes = None, None, minutes
+    elif span_given:
+        new_start = entry.started_at if started_at is _UNSET else started_at
+        new_end = entry.ended_at if ended_at is _UNSET else ended_at
+        new_minutes = None
+    elif entry.started_at and entry.ended_at:
+        new_start, new_end, new_minutes = entry.started_at, entry.ended_at, None
+    else:
+        new_start, new_end, new_minutes = None, None, entry.minutes
+    raw = _raw_minutes(minutes=new_minutes, started_at=new_start, ended_at=new_end)
+    entry.started_at, entry.ended_at, entry.minutes = new_start, new_end, raw
+    if entry.contract_id is not None:
+        hours_reverse(
+            contract=entry.contract,
+            source_kind=SOURCE_KIND,
+            source_id=entry.pk,
+            note=_("Time entry #%(id)s changed") % {"id": entry.pk},
+        )
+    _apply(entry, raw_minutes=raw, at=None)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def time_entry_delete(*, entry: TimeEntry) -> None:
+    """Reverse what the entry drew, then delete its row; the ledger keeps both movements."""
+    entry = TimeEntry.unscoped.select_for_update(of=("self",)).get(pk=entry.pk)
+    if entry.invoiced_at is not None:
+        raise ValidationError(_("This entry was invoiced; it can no longer be deleted."))
+    if entry.contract_id is not None:
+        hours_reverse(
+            contract=entry.contract,
+            source_kind=SOURCE_KIND,
+            source_id=entry.pk,
+            note=_("Time entry #%(id)s deleted") % {"id": entry.pk},
+        )
+    entry.delete()
+
+
+@dataclass
+class TimerStart:
+    timer: Timer
+    stopped_entry: TimeEntry | None = None
+
+
+def _timers(technician, tenant):
+    return Timer.unscoped.filter(
+        technician=technician, tenant_id=tenant.pk if tenant else current_scope().tenant_id
+    )
+
+
+@transaction.atomic
+def timer_start(*, technician, ticket, tenant, at=None) -> TimerStart:
+    """Start a timer on a ticket; one runs per technician: a running one is stopped first,
+    making its entry (the result says so)."""
+    _check_ticket(ticket)
+    if ticket.tenant_id != tenant.pk:
+        raise ValidationError({"ticket": _("Ticket not found.")})
+    now = at or timezone.now()
+    stopped = None
+    running = _timers(technician, tenant).select_for_update(of=("self",)).select_related("ticket").first()
+    if running is not None:
+        if running.ticket_id == ticket.pk:
+            return TimerStart(timer=running)
+        stopped = _stop(running, now)
+    timer = Timer.unscoped.create(tenant=tenant, technician=technician, ticket=ticket, started_at=now)
+    return TimerStart(timer=timer, stopped_entry=stopped)
+
+
+def _stop(timer: Timer, now) -> TimeEntry:
+    seconds = max(0, int((now - timer.started_at).total_seconds()))
+    minutes = min(timer_minutes(seconds), MAX_ENTRY_MINUTES)
+    timer.delete()
+    return time_entry_create(
+        ticket=timer.ticket, technician=timer.technician, minutes=minutes, note=timer.note
+    )
+
+
+@transaction.atomic
+def timer_stop(*, technician, tenant=None, at=None) -> TimeEntry:
+    """Stop the technician's timer: an entry of whole minutes, rounded up (at least 1)."""
+    running = _timers(technician, tenant).select_for_update(of=("self",)).select_related("ticket").first()
+    if running is None:
+        raise ValidationError(_("No timer is running: it was already stopped."))
+    return _stop(running, at or timezone.now())
+
+
+def timer_running(*, technician, tenant) -> Timer | None:
+    return Timer.unscoped.filter(technician=technician, tenant=tenant).select_related("ticket").first()
+
+
+DEFAULT_WORK_TYPES = [
+    ("Standard", Decimal("1.00"), True),
+    ("After hours", Decimal("1.50"), False),
+    ("Weekend", Decimal("1.50"), False),
+]
+
+
+def work_types_seed(*, tenant) -> None:
+    """The default work types of a new tenant (idempotent)."""
+    existing = set(WorkType.unscoped.filter(tenant=tenant).values_list("name", flat=True))
+    WorkType.unscoped.bulk_create(
+        [
+            WorkType(tenant=tenant, name=name, rate_factor=factor, is_default=default)
+            for name, factor, default in DEFAULT_WORK_TYPES
+            if name not in existing
+        ]
+    )

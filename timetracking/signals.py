@@ -1,0 +1,94 @@
+"""Signals timetracking/ listens to: work types for new tenants; prepaid hours in the demo."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from msp.signals import demo_loaded, tenant_created
+
+DEMO_CLIENT = "Acme Dental"  # the demo's client login belongs to it: the portal shows its hours
+# (minutes, work type, note)
+DEMO_ENTRIES = [
+    (15, "Standard", "Phone call: Outlook asks for the password again"),
+    (45, "Standard", "Remote session: rebuilt the Outlook profile"),
+    (30, "After hours", "Evening check that mail syncs on every PC"),
+]
+
+
+@receiver(tenant_created)
+def seed_work_types_for_new_tenant(sender, tenant, **kwargs):
+    from timetracking.services import work_types_seed
+
+    work_types_seed(tenant=tenant)
+
+
+@receiver(demo_loaded)
+def seed_work_types_for_demo(sender, tenant, **kwargs):
+    from timetracking.services import work_types_seed
+
+    work_types_seed(tenant=tenant)
+    _demo_prepaid_hours(tenant)
+
+
+def _demo_prepaid_hours(tenant) -> None:
+    """A 10 h prepaid contract (auto-renew under 5 h) for the demo client, with a ticket and
+    a few entries drawn from it, so the contract page, the ticket and the portal show hours."""
+    from django.contrib.auth import get_user_model
+    from djmoney.money import Money
+
+    from contracts.choices import ContractKind
+    from contracts.hours import block_purchase
+    from contracts.models import BlockOrigin, Contract
+    from msp.models import Client, Contact, Membership
+    from msp.roles import Role
+    from tickets.services import ticket_create
+    from timetracking.models import WorkType
+    from timetracking.services import time_entry_create
+
+    client = Client.unscoped.filter(tenant=tenant, name=DEMO_CLIENT).first()
+    if client is None or Contract.unscoped.filter(client=client, kind=ContractKind.PREPAID_HOURS).exists():
+        return
+    technician = (
+        Membership.unscoped.filter(tenant=tenant, role=Role.TECHNICIAN)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    user = (
+        technician.user if technician else get_user_model().objects.filter(memberships__tenant=tenant).first()
+    )
+    currency = client.currency
+    contract = Contract.unscoped.create(
+        tenant=tenant,
+        client=client,
+        kind=ContractKind.PREPAID_HOURS,
+        name=f"{client.name} · prepaid hours",
+        start_date=timezone.localdate() - timedelta(days=30),
+        currency=currency,
+        hourly_rate=Money(Decimal("90.00"), currency),
+        auto_renew=True,
+        renew_threshold_minutes=300,
+        renew_block_minutes=600,
+        renew_block_price=Money(Decimal("900.00"), currency),
+    )
+    block_purchase(
+        contract=contract, minutes=600, price=Money(Decimal("900.00"), currency), origin=BlockOrigin.INITIAL
+    )
+    if user is None:
+        return
+    ticket = ticket_create(
+        tenant=tenant,
+        client=client,
+        subject="Outlook keeps asking for the password",
+        priority="P3",
+        source="phone",
+        contract=contract,
+        contact=Contact.unscoped.filter(tenant=tenant, client=client).order_by("pk").first(),
+    )
+    work_types = {w.name: w for w in WorkType.unscoped.filter(tenant=tenant)}
+    for minutes, work_type, note in DEMO_ENTRIES:
+        time_entry_create(
+            ticket=ticket, technician=user, minutes=minutes, work_type=work_types.get(work_type), note=note
+        )

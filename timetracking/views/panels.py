@@ -1,0 +1,33 @@
+"""The "Time" panel of the ticket page (registered with tickets.hooks)."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from contracts.choices import ContractKind
+from contracts.models import Contract
+from timetracking.forms import TimeEntryForm
+from timetracking.selectors import ticket_entries
+from timetracking.services import timer_running
+
+
+def ticket_time_panel(request, ticket) -> str | None:
+    membership = getattr(request, "membership", None)
+    if membership is None or not membership.has_perm("timeentry.view"):
+        return None
+    # Fresh: a draw made in this request updated the balance on another instance.
+    contract = Contract.objects.filter(pk=ticket.contract_id).first() if ticket.contract_id else None
+    timer = timer_running(technician=request.user, tenant=membership.tenant)
+    context = {
+        "ticket": ticket,
+        "contract": contract,
+        "is_prepaid": contract is not None and contract.kind == ContractKind.PREPAID_HOURS,
+        "entries": list(ticket_entries(ticket)[:50]),
+        "timer": timer,
+        "timer_here": timer is not None and timer.ticket_id == ticket.pk,
+        "form": TimeEntryForm(ticket=ticket),
+        "can_add": membership.has_perm("timeentry.add"),
+        "can_delete": membership.has_perm("timeentry.delete"),
+        "manage_all": membership.has_perm("timeentry.manage_all"),
+    }
+    return render_to_string("timetracking/_ticket_panel.html", context, request=request)

@@ -1,0 +1,294 @@
+"""The technician's timesheet, manual entries and the timer, in the browser."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from contracts.choices import ContractKind
+from msp.models import Membership
+from msp.views.base import MemberRequiredMixin
+from tickets.models import Ticket
+from timetracking.forms import TimeEntryForm
+from timetracking.models import TimeEntry
+from timetracking.selectors import timesheet_week
+from timetracking.services import (
+    time_entry_create,
+    time_entry_delete,
+    time_entry_update,
+    timer_running,
+    timer_start,
+    timer_stop,
+)
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def _panel_or_redirect(request, ticket, default_url):
+    """htmx from the ticket page: the refreshed Time panel (and messages); else a redirect."""
+    if request.htmx and ticket is not None and request.POST.get("panel"):
+        from timetracking.views.panels import ticket_time_panel
+
+        html = ticket_time_panel(request, ticket) or ""
+        html += render_to_string("timetracking/_messages_oob.html", request=request)
+        return HttpResponse(html)
+    if request.htmx and request.POST.get("button"):
+        if hasattr(request, "_timer_ticket_id"):
+            del request._timer_ticket_id
+        html = render_to_string(
+            "timetracking/_timer_button.html", {"ticket": ticket, "request": request}, request=request
+        )
+        html += render_to_string("timetracking/_messages_oob.html", request=request)
+        return HttpResponse(html)
+    return redirect(_next_url(request, default_url))
+
+
+class TimesheetView(MemberRequiredMixin, TemplateView):
+    permission_required = "timeentry.view"
+    template_name = "timetracking/timesheet.html"
+
+    def get_day(self) -> date:
+        try:
+            return date.fromisoformat(self.request.GET.get("date", ""))
+        except ValueError:
+            return timezone.localdate()
+
+    def get_technician(self):
+        membership = self.request.membership
+        wanted = self.request.GET.get("technician", "")
+        if wanted.isdigit() and membership.has_perm("timeentry.manage_all"):
+            other = Membership.objects.select_related("user").filter(user_id=int(wanted)).first()
+            if other is not None:
+                return other.user
+        return self.request.user
+
+    def get_context_data(self, **kwargs):
+        day = self.get_day()
+        view = "day" if self.request.GET.get("view") == "day" else "week"
+        technician = self.get_technician()
+        sheet = timesheet_week(technician=technician, day=day, days=1 if view == "day" else 7)
+        step = timedelta(days=1 if view == "day" else 7)
+        membership = self.request.membership
+        technicians = []
+        if membership.has_perm("timeentry.manage_all"):
+            technicians = list(
+                Membership.objects.select_related("user").exclude(role="client").order_by("user__username")
+            )
+        return super().get_context_data(
+            sheet=sheet,
+            view=view,
+            day=day,
+            previous=(sheet.start - step).isoformat(),
+            following=(sheet.start + step).isoformat(),
+            technician=technician,
+            technicians=technicians,
+            own=technician.pk == self.request.user.pk,
+            form=TimeEntryForm(),
+            timer=timer_running(technician=self.request.user, tenant=membership.tenant),
+            can_add=membership.has_perm("timeentry.add"),
+            can_change=membership.has_perm("timeentry.change"),
+            can_delete=membership.has_perm("timeentry.delete"),
+            **kwargs,
+        )
+
+
+def _own_entries(request):
+    queryset = TimeEntry.objects.select_related("ticket__client", "ticket__contract", "work_type")
+    if not request.membership.has_perm("timeentry.manage_all"):
+        queryset = queryset.filter(technician=request.user)
+    return queryset
+
+
+class TimeEntryCreateView(MemberRequiredMixin, View):
+    permission_required = "timeentry.add"
+
+    def post(self, request):
+        form = TimeEntryForm(request.POST)
+        ticket = None
+        if form.is_valid():
+            ticket = form.cleaned_data["ticket"]
+            try:
+                entry = time_entry_create(ticket=ticket, technician=request.user, **form.service_kwargs())
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+            else:
+                messages.success(request, _entry_message(entry))
+        else:
+            messages.error(request, _form_errors(form))
+            ticket = (
+                Ticket.objects.filter(pk=request.POST.get("ticket") or 0).first()
+                if str(request.POST.get("ticket", "")).isdigit()
+                else None
+            )
+        return _panel_or_redirect(request, ticket, reverse("timesheet:week"))
+
+
+def _form_errors(form) -> str:
+    parts = []
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return " ".join(parts)
+
+
+def _entry_message(entry) -> str:
+    if entry.billable and entry.contract is not None and entry.contract.kind == ContractKind.PREPAID_HOURS:
+        text = _("Logged %(minutes)d min: %(drawn)d min drawn from prepaid hours.") % {
+            "minutes": entry.minutes,
+            "drawn": entry.drawn_minutes,
+        }
+        if entry.overage_minutes:
+            text += " " + _("%(overage)d min beyond the balance are overage.") % {
+                "overage": entry.overage_minutes
+            }
+        renewals = getattr(getattr(entry, "_draw", None), "renewals", [])
+        if renewals:
+            text += " " + _("%(count)d new hour block(s) were added automatically.") % {
+                "count": len(renewals)
+            }
+        return text
+    if entry.covered:
+        return _("Logged %(minutes)d min, covered by the client's tier.") % {"minutes": entry.minutes}
+    return _("Logged %(minutes)d min.") % {"minutes": entry.minutes}
+
+
+class TimeEntryUpdateView(MemberRequiredMixin, View):
+    permission_required = "timeentry.change"
+    model = TimeEntry
+
+    def get_object(self, pk):
+        return get_object_or_404(_own_entries(self.request), pk=pk)
+
+    def get(self, request, pk):
+        entry = self.get_object(pk)
+        initial = {
+            "ticket": entry.ticket_id,
+            "work_type": entry.work_type_id,
+            "billable": entry.billable,
+            "note": entry.note,
+        }
+        if entry.started_at and entry.ended_at:
+            initial.update(
+                started_at=timezone.localtime(entry.started_at).strftime("%Y-%m-%dT%H:%M"),
+                ended_at=timezone.localtime(entry.ended_at).strftime("%Y-%m-%dT%H:%M"),
+            )
+        else:
+            initial["minutes"] = entry.minutes
+        form = TimeEntryForm(initial=initial)
+        return render(request, "timetracking/entry_form.html", {"form": form, "entry": entry})
+
+    def post(self, request, pk):
+        entry = self.get_object(pk)
+        form = TimeEntryForm(request.POST)
+        if form.is_valid():
+            kwargs = form.service_kwargs()
+            if "minutes" not in kwargs:
+                kwargs["minutes"] = None
+            else:
+                kwargs["started_at"] = kwargs["ended_at"] = None
+            try:
+                time_entry_update(entry=entry, ticket=form.cleaned_data["ticket"], **kwargs)
+            except ValidationError as exc:
+                form.add_error(None, _errors(exc))
+            else:
+                messages.success(
+                    request, _("The time entry was changed: its hours were given back and drawn again.")
+                )
+                return redirect(_next_url(request, reverse("timesheet:week")))
+        return render(request, "timetracking/entry_form.html", {"form": form, "entry": entry}, status=400)
+
+
+class TimeEntryDeleteView(MemberRequiredMixin, View):
+    permission_required = "timeentry.delete"
+    model = TimeEntry
+
+    def post(self, request, pk):
+        entry = get_object_or_404(_own_entries(request), pk=pk)
+        ticket = entry.ticket
+        try:
+            time_entry_delete(entry=entry)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("The time entry was deleted; its hours were given back."))
+        return _panel_or_redirect(request, ticket, reverse("timesheet:week"))
+
+
+class TimerStartView(MemberRequiredMixin, View):
+    permission_required = "timeentry.add"
+
+    def post(self, request):
+        value = request.POST.get("ticket", "")
+        ticket = (
+            Ticket.objects.select_related("client").filter(pk=int(value)).first() if value.isdigit() else None
+        )
+        if ticket is None:
+            raise Http404(_("Ticket not found."))
+        started = None
+        try:
+            started = timer_start(technician=request.user, ticket=ticket, tenant=request.membership.tenant)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            if started.stopped_entry is not None:
+                messages.info(
+                    request,
+                    _(
+                        "Timer started on %(ticket)s. The timer on %(previous)s was stopped and logged %(minutes)d min."
+                    )
+                    % {
+                        "ticket": ticket,
+                        "previous": started.stopped_entry.ticket,
+                        "minutes": started.stopped_entry.minutes,
+                    },
+                )
+            else:
+                messages.success(request, _("Timer started on %(ticket)s.") % {"ticket": ticket})
+        response = _panel_or_redirect(request, ticket, reverse("timesheet:week"))
+        if (
+            request.htmx
+            and started is not None
+            and started.stopped_entry is not None
+            and not request.POST.get("panel")
+        ):
+            response["HX-Refresh"] = "true"  # another row's button showed the stopped timer
+        return response
+
+
+class TimerStopView(MemberRequiredMixin, View):
+    permission_required = "timeentry.add"
+
+    def post(self, request):
+        ticket = None
+        try:
+            entry = timer_stop(technician=request.user, tenant=request.membership.tenant)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+            value = request.POST.get("ticket", "")
+            ticket = Ticket.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        else:
+            value = request.POST.get("ticket", "")
+            posted = Ticket.objects.filter(pk=int(value)).first() if value.isdigit() else None
+            ticket = posted or entry.ticket
+            messages.success(request, _("Timer stopped.") + " " + _entry_message(entry))
+        return _panel_or_redirect(request, ticket, reverse("timesheet:week"))
