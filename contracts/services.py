@@ -7,9 +7,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -399,23 +398,21 @@ def _currency_error(currency) -> str | None:
 
 
 def delete_blockers(obj) -> str:
-    """What stops `obj` from being deleted (rows protecting it), as text; "" when nothing."""
-    collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
-    try:
-        collector.collect([obj])
-    except ProtectedError as exc:
-        blocking = list(exc.protected_objects)
-    except RestrictedError as exc:
-        blocking = list(exc.restricted_objects)
-    else:
-        return ""
-    counts: dict = {}
-    for row in blocking:
-        counts[type(row)] = counts.get(type(row), 0) + 1
-    return ", ".join(
-        f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
-        for model, count in counts.items()
-    )
+    """What stops `obj` from being deleted (rows pointing at it through PROTECT), as text; "" when nothing.
+
+    Counted relation by relation rather than through Django's deletion Collector, whose
+    cascade walk would report rows protecting *other* objects it meant to delete.
+    """
+    parts = []
+    for relation in obj._meta.related_objects:
+        if relation.on_delete is not models.PROTECT:
+            continue
+        model = relation.related_model
+        count = model._base_manager.filter(**{relation.field.name: obj}).count()
+        if count:
+            name = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
+            parts.append(f"{count} {name}")
+    return ", ".join(parts)
 
 
 def _delete(obj, message: str) -> None:
