@@ -285,21 +285,24 @@ def test_the_detail_page_shows_the_frozen_offer_lines(sales_client, acme, gold_u
     assert "Desktop" in body and "900.00 USD" in body and "700.00 USD" in body and "1,950.00" in body
 
 
-def test_a_contract_is_deleted_unless_something_depends_on_it(owner_client, tenant, monkeypatch):
-    acme = ClientFactory(tenant=tenant)
-    contract = ContractFactory(client=acme, kind="break_fix", tier=None, name="Ad hoc")
-    monkeypatch.setattr("contracts.services.delete_blockers", lambda obj: "3 hour blocks")
-    monkeypatch.setattr("contracts.views.tiers.delete_blockers", lambda obj: "3 hour blocks")
+def test_a_contract_is_deleted_unless_something_depends_on_it(owner_client, tenant):
+    from djmoney.money import Money
+
+    from contracts.hours import block_purchase
+
+    acme = ClientFactory(tenant=tenant, currency="EUR")
+    contract = ContractFactory(client=acme, kind="prepaid_hours", tier=None, name="Ad hoc")
+    block_purchase(contract=contract, minutes=600, price=Money("900", "EUR"))
     confirm = owner_client.get(reverse("contracts:delete", args=[contract.pk])).content.decode()
-    assert "Ad hoc cannot be deleted while other records depend on it (3 hour blocks)." in confirm
+    assert "Ad hoc cannot be deleted while other records depend on it (1 hour block, 1 ledger entry)." in confirm
     response = owner_client.post(reverse("contracts:delete", args=[contract.pk]), follow=True)
     assert "End it instead." in response.content.decode()
     assert Contract.unscoped.filter(pk=contract.pk).exists()
 
-    monkeypatch.undo()
-    response = owner_client.post(reverse("contracts:delete", args=[contract.pk]), follow=True)
+    unused = ContractFactory(client=acme, kind="break_fix", tier=None, name="Unused")
+    response = owner_client.post(reverse("contracts:delete", args=[unused.pk]), follow=True)
     assert response.redirect_chain[-1][0] == reverse("contracts:list")
-    assert not Contract.unscoped.exists()
+    assert not Contract.unscoped.filter(pk=unused.pk).exists()
 
 
 def test_account_managers_cannot_delete_and_technicians_only_read(
