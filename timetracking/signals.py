@@ -76,6 +76,11 @@ def _demo_prepaid_hours(tenant) -> None:
     block_purchase(
         contract=contract, minutes=600, price=Money(Decimal("900.00"), currency), origin=BlockOrigin.INITIAL
     )
+    # The demo's tickets were opened before this contract existed: bill them to it, as the
+    # default rule would have (prepaid hours with a balance first).
+    from tickets.models import Ticket
+
+    Ticket.unscoped.filter(client=client, contract__isnull=True).update(contract=contract)
     if user is None:
         return
     ticket = ticket_create(

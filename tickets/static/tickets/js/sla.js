@@ -3,14 +3,14 @@
    ancestor [data-countdown-labels] ("%s" is replaced), so it stays translatable. */
 (function () {
   "use strict";
-  function span(seconds, h, m) {
+  function span(seconds, h, m, d) {
     var minutes = Math.floor(Math.abs(seconds) / 60);
     var hours = Math.floor(minutes / 60);
     minutes = minutes % 60;
     if (hours >= 24) {
       var days = Math.floor(hours / 24);
       hours = hours % 24;
-      return days + " d " + hours + " " + h;
+      return days + " " + d + " " + hours + " " + h;
     }
     return hours ? hours + " " + h + " " + minutes + " " + m : minutes + " " + m;
   }
@@ -24,10 +24,10 @@
       var due = Date.parse(el.getAttribute("data-due"));
       if (isNaN(due)) return;
       var seconds = (due - now) / 1000;
-      var h = label(el, "hours", "h"), m = label(el, "minutes", "min");
+      var h = label(el, "hours", "h"), m = label(el, "minutes", "min"), d = label(el, "days", "d");
       var text = seconds >= 0
-        ? label(el, "in", "in %s").replace("%s", span(seconds, h, m))
-        : label(el, "overdue", "overdue %s").replace("%s", span(seconds, h, m));
+        ? label(el, "in", "in %s").replace("%s", span(seconds, h, m, d))
+        : label(el, "overdue", "overdue %s").replace("%s", span(seconds, h, m, d));
       el.textContent = text;
       el.classList.toggle("overdue", seconds < 0);
     });
