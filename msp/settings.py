@@ -150,7 +150,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
-USE_THOUSAND_SEPARATOR = True
+# Off: numbers in templates are often ids (#1567, id="row-1567"); amounts and counts are
+# formatted where they are shown (djmoney, intcomma, localize).
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -326,7 +326,9 @@ def test_money_uses_italian_separators():
 
 
 def test_numbers_use_italian_separators():
-    template = Template("{% load humanize %}{{ n }} {{ n|intcomma }} {{ d }}")
+    # Plain numbers stay ungrouped (they are often ids: #1567, id="ticket-row-1567");
+    # counts and amounts are grouped where shown, with the language's separators.
+    template = Template("{% load humanize %}{{ n }} {{ n|intcomma }} {{ d|intcomma }} {{ d }}")
     context = {"n": 1234567, "d": Decimal("1234.5")}
 
     with translation.override("it"):
@@ -334,8 +336,8 @@ def test_numbers_use_italian_separators():
     with translation.override("en"):
         english = template.render(Context(context))
 
-    assert italian.split() == ["1.234.567", "1.234.567", "1.234,5"]
-    assert english.split() == ["1,234,567", "1,234,567", "1,234.5"]
+    assert italian.split() == ["1234567", "1.234.567", "1.234,5", "1234,5"]
+    assert english.split() == ["1234567", "1,234,567", "1,234.5", "1234.5"]
 
 
 # --- the catalogue ---------------------------------------------------------------------
