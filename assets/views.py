@@ -29,10 +29,7 @@ class AssetListView(TenantListView):
         self.filterset = AssetFilterSet(self.request.GET or None, queryset=asset_list(), request=self.request)
         return self.filterset.qs
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["assets/_table.html"]
-        return [self.template_name]
+    partial_template_name = "assets/_table.html"
 
     def get_context_data(self, **kwargs):
         form = self.filterset.form

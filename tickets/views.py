@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from msp.models import Client
-from msp.views.base import MemberRequiredMixin
+from msp.views.base import HtmxPartialMixin, MemberRequiredMixin
 from tickets import hooks
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
@@ -51,17 +51,14 @@ class StaffTicketMixin(MemberRequiredMixin):
         return self._ticket
 
 
-class TicketListView(StaffTicketMixin, ListView):
+class TicketListView(HtmxPartialMixin, StaffTicketMixin, ListView):
     template_name = "tickets/list.html"
     paginate_by = 50
 
     def get_queryset(self):
         return ticket_queue(user=self.request.user, params=self.request.GET)
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["tickets/_queue.html"]
-        return [self.template_name]
+    partial_template_name = "tickets/_queue.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -32,10 +32,7 @@ class ContractListView(TenantListView):
         self.filterset = ContractFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
         return self.filterset.qs
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["contracts/contracts/_table.html"]
-        return [self.template_name]
+    partial_template_name = "contracts/contracts/_table.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

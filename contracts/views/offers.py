@@ -92,10 +92,7 @@ class OfferListView(TenantListView):
             queryset = queryset.filter(client_id=self.client_id)
         return queryset.order_by("-created_at", "-pk")
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["contracts/offers/_table.html"]
-        return [self.template_name]
+    partial_template_name = "contracts/offers/_table.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

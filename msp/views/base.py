@@ -53,7 +53,18 @@ class ResourceMixin(MemberRequiredMixin):
         return super().get_context_data(**kwargs)
 
 
-class TenantListView(ResourceMixin, generic.ListView):
+class HtmxPartialMixin:
+    """An htmx request (live search, filters) gets only `partial_template_name`, the table."""
+
+    partial_template_name: str | None = None
+
+    def get_template_names(self):
+        if self.partial_template_name and self.request.htmx and not self.request.htmx.boosted:
+            return [self.partial_template_name]
+        return super().get_template_names()
+
+
+class TenantListView(HtmxPartialMixin, ResourceMixin, generic.ListView):
     pass
 
 

@@ -28,10 +28,7 @@ class ClientListView(TenantListView):
             .order_by("name", "pk")
         )
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["msp/clients/_table.html"]
-        return [self.template_name]
+    partial_template_name = "msp/clients/_table.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(search=self.search, **kwargs)
@@ -145,10 +142,7 @@ class ContactListView(TenantListView):
             )
         return queryset
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["msp/contacts/_table.html"]
-        return [self.template_name]
+    partial_template_name = "msp/contacts/_table.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(search=self.search, **kwargs)
