@@ -1,0 +1,347 @@
+"""A populated tenant at a chosen size, for the query-count harness (tests/test_query_counts.py).
+
+``build_world(n)`` builds one tenant in which every detail page the harness opens has ``n``
+rows hanging off it, and every list has about ``n`` to ``2n`` rows:
+
+* ``n`` clients; the first (``world.client``, the one every detail page opens and the client
+  contact belongs to) has ``n`` sites, contacts, assets, tickets, offers and contracts; the
+  others one site, contact, asset, ticket and contract each (lists grow with ``n``);
+* ``n`` service tiers priced for every asset kind, ``n`` à-la-carte services, ``n`` extra
+  work types, ``n`` extra technicians (each with a running timer on the opened ticket);
+* the opened ticket has ``n`` public replies, ``n`` internal notes and ``n`` time entries,
+  drawn from the opened prepaid contract, which so has ``n`` hour blocks and ``2n`` ledger
+  rows; the opened site, contact and asset are linked to ``n`` of the client's rows;
+* offers: ``n`` sent ones on the opened client (``n`` options each, one per tier, with ``n``
+  service lines), a draft and a declined one; the other clients accepted one each (their
+  managed contract).
+
+Two worlds of different sizes live side by side in one database: each is its own tenant,
+so the scope keeps them apart and the same pages can be measured in both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+from djmoney.money import Money
+
+from assets.choices import AssetKind
+from assets.models import Asset
+from contracts.choices import ContractKind
+from contracts.hours import block_purchase
+from contracts.models import Contract, Offer, RecurringService, ServiceTier
+from contracts.sla_seed import sla_seed
+from msp.models import ApiToken, Client, Contact, Membership, Site
+from msp.roles import Role
+from msp.scoping import unscoped
+from tests.factories import (
+    AssetFactory,
+    ClientFactory,
+    ContactFactory,
+    ContractFactory,
+    MembershipFactory,
+    OfferFactory,
+    RecurringServiceFactory,
+    ServiceTierFactory,
+    SiteFactory,
+    TenantFactory,
+    TicketCommentFactory,
+    TicketFactory,
+    TimeEntryFactory,
+    UserFactory,
+    WorkTypeFactory,
+)
+from tickets.choices import Priority, TicketStatus
+from tickets.models import Ticket
+from timetracking.models import TimeEntry, Timer, WorkType
+from timetracking.services import work_types_seed
+
+KINDS = list(AssetKind.values)
+# The models whose object World.opened holds: the harness can open any URL naming one.
+OPENED_MODELS = (
+    Client,
+    Site,
+    Contact,
+    Membership,
+    Asset,
+    ServiceTier,
+    RecurringService,
+    Offer,
+    Contract,
+    Ticket,
+    WorkType,
+    TimeEntry,
+)
+PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
+STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
+
+
+@dataclass
+class World:
+    n: int
+    tenant: object
+    owner: Membership
+    technician: Membership
+    contact_member: Membership  # a client contact of `client`
+    client: Client
+    token: str  # the owner's API key
+    # The object each detail page opens, by model (what a URL's `pk`/`<model>_pk` names).
+    opened: dict = field(default_factory=dict)
+    # Other objects some pages are also opened on (another contract kind, offer status).
+    alternates: dict = field(default_factory=dict)
+
+    def placeholders(self) -> dict:
+        """Values a query-string variant may use: "?client={client}"."""
+        return {
+            "n": self.n,
+            "half": max(1, self.n // 2),
+            "client": self.client.pk,
+            "technician_user": self.technician.user_id,
+            "prepaid": self.opened[Contract].pk,
+        }
+
+
+def build_world(n: int, *, slug: str) -> World:
+    with unscoped():
+        return _build(n, slug)
+
+
+def _build(n: int, slug: str) -> World:
+    tenant = TenantFactory(name=f"World {slug}", slug=slug)
+    sla_seed(tenant=tenant)  # a default SLA policy and calendar: tickets run SLA clocks
+    work_types_seed(tenant=tenant)
+    work_types = [WorkTypeFactory(tenant=tenant, name=f"Work {i}") for i in range(n)]
+    tiers = [
+        ServiceTierFactory(
+            tenant=tenant,
+            name=f"Tier {i}",
+            position=i,
+            prices={kind: 10 + i for kind in KINDS},
+        )
+        for i in range(n)
+    ]
+    services = [RecurringServiceFactory(tenant=tenant, name=f"Service {i}") for i in range(n)]
+
+    clients = [ClientFactory(tenant=tenant, name=f"Acme {i}") for i in range(n)]
+    client = clients[0]
+
+    def member(role, **kwargs):
+        return MembershipFactory(tenant=tenant, role=role, **kwargs)
+
+    owner = member(Role.OWNER, user=UserFactory(username=f"{slug}-owner"))
+    technician = member(Role.TECHNICIAN, user=UserFactory(username=f"{slug}-tech"))
+    technicians = [member(Role.TECHNICIAN, user=UserFactory(username=f"{slug}-tech{i}")) for i in range(n)]
+    contact_user = UserFactory(username=f"{slug}-contact", email=f"portal@{slug}.example")
+    contact_member = member(Role.CLIENT, client=client, user=contact_user)
+
+    # The opened client's sites, contacts and assets; one of each for the other clients.
+    sites = [SiteFactory(tenant=tenant, client=client, name=f"Site {i}") for i in range(n)]
+    site = sites[0]
+    contacts = [
+        ContactFactory(
+            tenant=tenant,
+            client=client,
+            site=site,
+            name=f"Contact {i}",
+            email=contact_user.email if i == 0 else f"c{i}@{slug}.example",
+            portal_access=i == 0,
+        )
+        for i in range(n)
+    ]
+    contact = contacts[0]
+    assets = [
+        AssetFactory(
+            tenant=tenant,
+            client=client,
+            site=site,
+            assigned_contact=contact,
+            kind=KINDS[i % len(KINDS)],
+            name=f"Asset {i}",
+            hostname=f"{slug}-host-{i}",
+            serial=f"{slug}-SN{i}",
+            warranty_expires=timezone.localdate() + timedelta(days=10 + i),
+        )
+        for i in range(n)
+    ]
+    for other in clients[1:]:
+        other_site = SiteFactory(tenant=tenant, client=other, name="Head office")
+        ContactFactory(tenant=tenant, client=other, site=other_site, name=f"Contact of {other.name}")
+        AssetFactory(
+            tenant=tenant,
+            client=other,
+            site=other_site,
+            name=f"Asset of {other.name}",
+            serial=f"{slug}-SN-{other.pk}",
+        )
+
+    # Offers: n sent ones for the opened client (n options each, n service lines), a draft,
+    # a declined one; each other client accepted one (that is its managed contract).
+    service_quantities = {service.pk: 1 for service in services}
+    offers = [
+        OfferFactory(
+            tenant=tenant,
+            client=client,
+            title=f"Offer {i}",
+            status="sent",
+            service_quantities=service_quantities,
+            recommended_tier=tiers[0],
+        )
+        for i in range(n)
+    ]
+    draft = OfferFactory(
+        tenant=tenant,
+        client=client,
+        title="Draft offer",
+        status="draft",
+        service_quantities=service_quantities,
+    )
+    OfferFactory(tenant=tenant, client=client, title="Declined offer", status="declined")
+    accepted = [
+        OfferFactory(
+            tenant=tenant,
+            client=other,
+            title=f"Accepted by {other.name}",
+            status="accepted",
+            service_quantities=service_quantities,
+        )
+        for other in clients[1:]
+    ]
+
+    # Contracts of the opened client: managed, prepaid hours (n blocks) and break/fix, plus
+    # more break/fix ones up to n; a break/fix one for every other client.
+    managed = ContractFactory(
+        tenant=tenant, client=client, kind=ContractKind.MANAGED, tier=tiers[0], name="Managed"
+    )
+    prepaid = ContractFactory(
+        tenant=tenant,
+        client=client,
+        kind=ContractKind.PREPAID_HOURS,
+        tier=None,
+        name="Prepaid",
+        hourly_rate=Money(Decimal("90"), client.currency),
+        overage_rate=Money(Decimal("110"), client.currency),
+        renew_block_price=Money(Decimal("900"), client.currency),
+    )
+    for i in range(n):
+        block_purchase(
+            contract=prepaid,
+            minutes=600,
+            price=Money(Decimal("900"), client.currency),
+            expires_at=timezone.now() + timedelta(days=365 + i),
+        )
+    break_fix = ContractFactory(
+        tenant=tenant,
+        client=client,
+        kind=ContractKind.BREAK_FIX,
+        tier=None,
+        name="Break/fix",
+        hourly_rate=Money(Decimal("95"), client.currency),
+    )
+    for i in range(n - 1):
+        ContractFactory(
+            tenant=tenant,
+            client=client,
+            kind=ContractKind.BREAK_FIX,
+            tier=None,
+            name=f"Break/fix {i}",
+            hourly_rate=Money(Decimal("95"), client.currency),
+        )
+    for other in clients[1:]:
+        ContractFactory(
+            tenant=tenant,
+            client=other,
+            kind=ContractKind.BREAK_FIX,
+            tier=None,
+            name=f"Break/fix of {other.name}",
+            hourly_rate=Money(Decimal("95"), other.currency),
+        )
+
+    # Tickets: n for the opened client (on its contact, asset and prepaid contract), one
+    # for every other client.
+    tickets = [
+        TicketFactory(
+            tenant=tenant,
+            client=client,
+            subject=f"Ticket {i}",
+            contact=contact,
+            asset=assets[0],
+            contract=prepaid,
+            priority=PRIORITIES[i % len(PRIORITIES)],
+            assignee=technicians[i].user,
+            created_by=owner.user,
+        )
+        for i in range(n)
+    ]
+    for i, ticket in enumerate(tickets):
+        status = STATUSES[i % len(STATUSES)]
+        if status != TicketStatus.NEW:
+            Ticket.unscoped.filter(pk=ticket.pk).update(status=status)
+    for other in clients[1:]:
+        other_ticket = TicketFactory(
+            tenant=tenant,
+            client=other,
+            subject=f"Ticket of {other.name}",
+            priority=Priority.P2,
+            assignee=technician.user,
+        )
+        TimeEntryFactory(ticket=other_ticket, technician=technician.user, minutes=20)
+    ticket = tickets[0]
+    for i in range(n):
+        author = technicians[i].user if i % 2 else contact_user
+        TicketCommentFactory(ticket=ticket, tenant=tenant, author=author, body=f"Reply {i}", public=True)
+        TicketCommentFactory(
+            ticket=ticket, tenant=tenant, author=technicians[i].user, body=f"Note {i}", public=False
+        )
+    # n time entries on the opened ticket (the owner's: they are on the owner's timesheet),
+    # drawn from the prepaid contract; one on each other ticket of the opened client.
+    entries = [
+        TimeEntryFactory(
+            ticket=ticket, technician=owner.user, minutes=30 + i, work_type=work_types[i], note=f"Work {i}"
+        )
+        for i in range(n)
+    ]
+    for i, other_ticket in enumerate(tickets[1:], start=1):
+        TimeEntryFactory(ticket=other_ticket, technician=technicians[i].user, minutes=15)
+    # A running timer per technician, all on the opened ticket; the owner's too.
+    now = timezone.now()
+    Timer.unscoped.bulk_create(
+        Timer(tenant=tenant, technician=m.user, ticket=ticket, started_at=now - timedelta(minutes=5))
+        for m in [owner, *technicians]
+    )
+
+    _token, key = ApiToken.issue(owner)
+    opened = {
+        Client: client,
+        Site: site,
+        Contact: contact,
+        Membership: technician,
+        ServiceTier: tiers[0],
+        RecurringService: services[0],
+        Offer: offers[0],
+        Contract: prepaid,
+        Ticket: ticket,
+        WorkType: work_types[0],
+        TimeEntry: entries[0],
+    }
+    opened[Asset] = assets[0]
+    assert set(opened) == set(OPENED_MODELS)
+    alternates = {
+        "managed contract": {**opened, Contract: managed},
+        "break/fix contract": {**opened, Contract: break_fix},
+        "draft offer": {**opened, Offer: draft},
+        "accepted offer": {**opened, Offer: accepted[0] if accepted else offers[0]},
+    }
+    return World(
+        n=n,
+        tenant=tenant,
+        owner=owner,
+        technician=technician,
+        contact_member=contact_member,
+        client=client,
+        token=key,
+        opened=opened,
+        alternates=alternates,
+    )
