@@ -1,11 +1,14 @@
 """Build a realistic, deterministic data set for benchmarks (issue 5).
 
-    DJANGO_SETTINGS_MODULE=msp.settings .venv/bin/python -m bench.generate --scale 0.1 --seed 42
+    .venv/bin/python manage.py generate_bench_data --scale 0.1 --seed 42
+    DJANGO_SETTINGS_MODULE=msp.settings .venv/bin/python -m bench.generate --scale 0.1 --seed 42  # the same
 
 One large tenant (at scale 1: 500 clients, sites and contacts, 10,000 assets, 100,000 tickets of
 which 20,000 open, 300,000 time entries, two years of hour blocks and ledgers on prepaid
 contracts) plus 20 smaller tenants, everything multiplied by ``--scale``. Rows go in with
-``bulk_create`` in batches through ``Model.unscoped``; nothing calls the per-row services.
+``bulk_create`` in batches through ``Model.unscoped``; nothing calls the per-row services,
+except for the one offer: client index 1 of the main tenant has exactly 200 assets (from scale
+0.04 up; half the tenant's assets below) and one draft offer made by ``offer_create``.
 
 Determinism: every random choice comes from ``random.Random`` seeded by ``--seed`` and the
 tenant's index; dates are laid out backwards from today's UTC midnight, so the same seed on the
@@ -38,6 +41,10 @@ MAIN_SLUG = "bench-main"
 MAIN = {"clients": 500, "assets": 10_000, "tickets": 100_000, "entries": 300_000, "techs": 25}
 SMALL = {"clients": 25, "assets": 400, "tickets": 3_000, "entries": 9_000, "techs": 3}
 SMALL_TENANTS = 20
+# The offer page (issue 5): client index 1 of the main tenant has exactly this many assets at
+# scale >= 0.04 (half of the tenant's assets below that), and one draft offer built from them.
+OFFER_CLIENT = 1
+OFFER_ASSETS = 200
 OPEN_SHARE = 0.2
 DAYS = 730
 
@@ -144,7 +151,11 @@ def _password_hash(make_password) -> str:
 
 
 def generate(*, scale: float = 0.1, seed: int = 42, quiet: bool = False) -> dict:
-    """Create the benchmark tenants. Returns a summary: counts, timings, the bench logins."""
+    """Create the benchmark tenants. Returns a summary: counts, timings, the bench logins.
+
+    Main tenant only: client index ``OFFER_CLIENT`` gets ``OFFER_ASSETS`` assets and a draft offer
+    (``offer_create``, a real snapshot), for the offer lines of the runner.
+    """
     from msp.models import Tenant
 
     if Tenant.objects.filter(slug=MAIN_SLUG).exists():
@@ -162,7 +173,9 @@ def generate(*, scale: float = 0.1, seed: int = 42, quiet: bool = False) -> dict
             sys.stderr.write(f"{name} ({sizes})\n")
         rng = random.Random(f"{seed}-{index}")
         summary["tenants"].append(
-            _tenant(slug=slug, name=name, sizes=sizes, rng=rng, anchor=anchor, quiet=quiet or index > 0)
+            _tenant(
+                slug=slug, name=name, sizes=sizes, rng=rng, anchor=anchor, quiet=quiet or index > 0, offer=index == 0
+            )
         )
         if quiet is False and index > 0:
             sys.stderr.write(f"  done ({time.perf_counter() - started:.1f} s so far)\n")
@@ -170,7 +183,27 @@ def generate(*, scale: float = 0.1, seed: int = 42, quiet: bool = False) -> dict
     return summary
 
 
-def _tenant(*, slug, name, sizes: Sizes, rng: random.Random, anchor: datetime, quiet: bool) -> dict:
+def offer_asset_count(sizes: Sizes) -> int:
+    """Assets of the offer client: OFFER_ASSETS once the tenant has twice that many, else half."""
+    return OFFER_ASSETS if sizes.assets >= 2 * OFFER_ASSETS else sizes.assets // 2
+
+
+def _offer(*, tenant, client, by):
+    """A draft offer for the offer client through the service, so its snapshot is real."""
+    from assets.selectors import asset_counts_by_kind
+    from contracts.services import offer_create
+    from msp.scoping import tenant_scope
+
+    with tenant_scope(tenant):
+        return offer_create(
+            by=by, client=client, quantities=asset_counts_by_kind(client=client),
+            title=f"Managed IT services for {client.name}", valid_until=None,
+        )
+
+
+def _tenant(
+    *, slug, name, sizes: Sizes, rng: random.Random, anchor: datetime, quiet: bool, offer: bool = False
+) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
     from djmoney.money import Money
@@ -195,6 +228,7 @@ def _tenant(*, slug, name, sizes: Sizes, rng: random.Random, anchor: datetime, q
     from tickets.models import Ticket
     from tickets.sla_policy import calendar_of, warn_minutes
     from timetracking.models import TimeEntry, WorkType
+    from timetracking.services import SOURCE_KIND as ENTRY_SOURCE  # what hours_reverse looks up
 
     password = _password_hash(make_password)
     timings: dict[str, float] = {}
@@ -274,11 +308,15 @@ def _tenant(*, slug, name, sizes: Sizes, rng: random.Random, anchor: datetime, q
         )
         lap("people")
 
-        # Assets: spread over clients; client 0 gets a fixed share so the portal is realistic.
+        # Assets: spread round robin over the clients, except that the offer client (index 1)
+        # gets exactly OFFER_ASSETS of them first (half the assets when there are fewer than
+        # twice that many, i.e. below scale 0.04 in the main tenant).
         kinds = [AssetKind.DESKTOP] * 5 + [AssetKind.LAPTOP] * 4 + [AssetKind.SERVER, AssetKind.NETWORK, AssetKind.PRINTER]
+        offer_assets = offer_asset_count(sizes) if offer else 0
+        others = [i for i in range(len(clients)) if i != OFFER_CLIENT] if offer else list(range(len(clients)))
         assets = []
         for n in range(sizes.assets):
-            ci = n % len(clients)
+            ci = OFFER_CLIENT if n < offer_assets else others[(n - offer_assets) % len(others)]
             purchase = (anchor - timedelta(days=rng.randrange(30, 2000))).date()
             kind = rng.choice(kinds)
             assets.append(
@@ -440,7 +478,7 @@ def _tenant(*, slug, name, sizes: Sizes, rng: random.Random, anchor: datetime, q
             balance[contract.pk] -= drawn
             ledger_plan.append((LedgerEntry(
                 tenant=tenant, contract=contract, kind=LedgerKind.DEBIT, minutes=-drawn,
-                balance_after=balance[contract.pk], source_kind="timetracking.timeentry",
+                balance_after=balance[contract.pk], source_kind=ENTRY_SOURCE,
                 created_at=entry.created_at,
             ), current_block[contract.pk], entry))
             if contract.auto_renew and balance[contract.pk] < contract.renew_threshold_minutes:
@@ -463,6 +501,8 @@ def _tenant(*, slug, name, sizes: Sizes, rng: random.Random, anchor: datetime, q
         Contract.unscoped.bulk_update([c for c in contracts if c.pk in balance], ["balance_minutes"], batch_size=BATCH)
         lap("ledger")
 
+        offer_id = _offer(tenant=tenant, client=clients[OFFER_CLIENT], by=owner).pk if offer else None
+
     return {
         "slug": slug,
         "tenant_id": tenant.pk,
@@ -474,17 +514,38 @@ def _tenant(*, slug, name, sizes: Sizes, rng: random.Random, anchor: datetime, q
         "hour_blocks": len(blocks),
         "ledger_rows": len(rows),
         "sla_due_calls": due.calls,
+        "offer_client_assets": offer_assets,
+        "offer_id": offer_id,
         "technician": techs[0].username,
         "client_contact": portal_user.username,
         "timings": timings,
     }
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_arguments(parser) -> None:
+    """The options, shared by ``python -m bench.generate`` and ``manage.py generate_bench_data``."""
     parser.add_argument("--scale", type=float, default=0.1, help="1 = the full size (default 0.1)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def report(summary: dict, *, vendor: str, write=print) -> None:
+    """The summary lines both entry points print."""
+    main_tenant = summary["tenants"][0]
+    write(f"Generated on {vendor} in {summary['seconds']} s (scale {summary['scale']}, seed {summary['seed']}).")
+    write(f"Main tenant {main_tenant['slug']}: " + ", ".join(
+        f"{key} {main_tenant[key]}" for key in
+        ("clients", "assets", "tickets", "open_tickets", "time_entries", "hour_blocks", "ledger_rows",
+         "sla_due_calls", "offer_client_assets", "offer_id")
+    ))
+    write(f"  phases (s): {main_tenant['timings']}")
+    write(f"  logins (password {PASSWORD!r}): technician {main_tenant['technician']}, "
+          f"client contact {main_tenant['client_contact']}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msp.settings")
     import django
@@ -493,15 +554,7 @@ def main(argv=None) -> None:
     from django.db import connection
 
     summary = generate(scale=args.scale, seed=args.seed, quiet=args.quiet)
-    main_tenant = summary["tenants"][0]
-    print(f"Generated on {connection.vendor} in {summary['seconds']} s (scale {args.scale}, seed {args.seed}).")
-    print(f"Main tenant {main_tenant['slug']}: " + ", ".join(
-        f"{key} {main_tenant[key]}" for key in
-        ("clients", "assets", "tickets", "open_tickets", "time_entries", "hour_blocks", "ledger_rows", "sla_due_calls")
-    ))
-    print(f"  phases (s): {main_tenant['timings']}")
-    print(f"  logins (password {PASSWORD!r}): technician {main_tenant['technician']}, "
-          f"client contact {main_tenant['client_contact']}")
+    report(summary, vendor=connection.vendor)
 
 
 if __name__ == "__main__":

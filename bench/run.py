@@ -1,240 +1,286 @@
 """Benchmark runner (issue 5): real HTTP against gunicorn on loopback, on generated data.
 
-    .venv/bin/python -m bench.generate --scale 0.1 --seed 42   # once, into the database below
-    .venv/bin/python -m bench.run --scale 0.1 [--requests 30] [--workers 2]
+    .venv/bin/python manage.py generate_bench_data --scale 0.1 --seed 42   # once per database
+    .venv/bin/python -m bench.run [--requests 30] [--workers 4] [--check]
+    .venv/bin/python -m bench.run --db small=postgres://…/bench_s --db large=postgres://…/bench_l --check
 
-Uses the database of the environment (``DATABASE_URL``, else SQLite in ``MSP_VAR_DIR``).
-gunicorn runs the app with ``DEBUG=true``: no collectstatic and no secure-only cookies over
-plain HTTP on loopback. DEBUG keeps a list of executed queries per request, a small
-overhead the figures include. Query counts come from a separate in-process pass with
-Django's test Client and ``CaptureQueriesContext`` against the same database.
+Without ``--db`` it measures the database of the environment (``DATABASE_URL``, else SQLite in
+``MSP_VAR_DIR``). With several ``--db LABEL=URL`` it measures them in one run, interleaved
+(for each line: every database in turn), so noise hits them alike, and adds the ratio
+p50(last)/p50(first): pages should stay near 1, the sweep grows with the open tickets.
 
-Each line of the table: N sequential requests from one client after 3 warm-up requests;
-p50/p95 of the wall time per request; throughput = N / total seconds of that line.
-To add a line, append to ``pages()`` (later capabilities add their own).
+Per database: one gunicorn (``-w --workers`` sync workers, ``DEBUG=true``: no collectstatic and
+no secure-only cookies over plain HTTP; DEBUG also records the queries of each request, a
+small overhead the figures include) and one ``bench.probe`` process for what runs in-process:
+fixtures, query counts (Django test Client and ``CaptureQueriesContext``), the SLA sweep
+timing, and removing the draw-down lines' rows at the end. The 4-client draw-down line needs
+``--workers`` ≥ 4, hence the default; with fewer, requests queue in gunicorn.
+
+The lines and budgets are in ``bench/lines.py``; ``--check`` exits 1 when one misses.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import json
 import os
 import re
-import signal
-import socket
+import shlex
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.http import ROOT, Gunicorn, Session
+from bench.lines import LINES, Line, verdict
 
-
-@dataclass
-class Page:
-    name: str
-    path: str
-    who: str  # "tech", "client" (session) or "api" (token)
+WARM_UP = 3
 
 
-def pages(ids: dict) -> list[Page]:
-    return [
-        Page("ticket queue (SLA sort)", "/tickets/", "tech"),
-        Page("ticket queue filtered", "/tickets/?status=open&priority=P2", "tech"),
-        Page("ticket page", f"/tickets/{ids['ticket']}/", "tech"),
-        Page("timesheet week", "/time/", "tech"),
-        Page("contract ledger page", f"/contracts/{ids['contract']}/", "tech"),
-        Page("asset list", "/assets/", "tech"),
-        Page("portal home", "/", "client"),
-        Page("portal tickets", "/portal/tickets/", "client"),
-        Page("API tickets/", "/api/v1/tickets/", "api"),
-        Page("API time-entries/", "/api/v1/time-entries/", "api"),
-        Page("API contracts/{id}/ledger/", f"/api/v1/contracts/{ids['contract']}/ledger/", "api"),
-    ]
-
-
-class Session:
-    """A tiny HTTP client: one keep-alive-when-possible connection and a cookie jar."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cookies: dict[str, str] = {}
-        self.headers: dict[str, str] = {}
-
-    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
-        all_headers = {"Host": f"127.0.0.1:{self.port}", **self.headers, **(headers or {})}
-        if self.cookies:
-            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            self.conn.request(method, path, body=body, headers=all_headers)
-            response = self.conn.getresponse()
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            self.conn.close()
-            self.conn.request(method, path, body=body, headers=all_headers)
-            response = self.conn.getresponse()
-        data = response.read()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-        if response.getheader("Connection", "").lower() == "close":
-            self.conn.close()
-        return response.status, data, response
-
-    def login(self, username: str, password: str) -> None:
-        status, body, _ = self.request("GET", "/login/")
-        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-        if status != 200 or not match:
-            raise SystemExit(f"login page: HTTP {status}, no CSRF token")
-        form = urlencode({"csrfmiddlewaretoken": match.group(1).decode(), "username": username, "password": password})
-        status, body, response = self.request(
-            "POST", "/login/", body=form,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://127.0.0.1:{self.port}/login/"},
-        )
-        if status != 302 or "sessionid" not in self.cookies:
-            raise SystemExit(f"login as {username} failed: HTTP {status}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msp.settings")
-    import django
-
-    django.setup()
-
-
-def _fixtures() -> dict:
-    """Ids and logins on the generated main tenant; issues a fresh API token for the technician."""
-    from django.db.models import Count
-
-    from bench.generate import MAIN_SLUG, PASSWORD
-    from contracts.choices import ContractKind
-    from contracts.models import Contract
-    from msp.models import ApiToken, Membership, Tenant
-    from msp.roles import Role
-    from tickets.choices import OPEN_STATUSES
-    from tickets.models import Ticket
-
-    tenant = Tenant.objects.filter(slug=MAIN_SLUG).first()
-    if tenant is None:
-        raise SystemExit("No generated data: run `python -m bench.generate --scale ...` first.")
-    tech = Membership.unscoped.filter(tenant=tenant, role=Role.TECHNICIAN).select_related("user").order_by("pk").first()
-    client = Membership.unscoped.filter(tenant=tenant, role=Role.CLIENT).select_related("user").first()
-    ticket = Ticket.unscoped.filter(tenant=tenant, status__in=OPEN_STATUSES).order_by("pk").first()
-    # The prepaid contract with the longest ledger is the honest worst case for the ledger lines.
-    contract = (
-        Contract.unscoped.filter(tenant=tenant, kind=ContractKind.PREPAID_HOURS)
-        .annotate(rows=Count("ledger")).order_by("-rows", "pk").first()
-    )
-    _token, key = ApiToken.issue(tech)
-    return {
-        "tenant": tenant, "tech": tech.user, "client": client.user, "password": PASSWORD, "token": key,
-        "ticket": ticket.pk, "contract": contract.pk, "ledger_rows": contract.rows,
-        "tickets": Ticket.unscoped.filter(tenant=tenant).count(),
-    }
-
-
-def _query_counts(lines: list[Page], fx: dict) -> dict[str, int]:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    clients = {"tech": Client(HTTP_HOST="127.0.0.1"), "client": Client(HTTP_HOST="127.0.0.1")}
-    for who in ("tech", "client"):  # a real login, so the session carries the tenant as in HTTP
-        response = clients[who].post("/login/", {"username": fx[who].username, "password": fx["password"]})
-        assert response.status_code == 302, f"in-process login as {who}: HTTP {response.status_code}"
-    api = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {fx['token']}")
-    counts = {}
-    for page in lines:
-        client = api if page.who == "api" else clients[page.who]
-        client.get(page.path)  # warm caches the way a running server would have them
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(page.path)
-        counts[page.name] = len(ctx) if response.status_code == 200 else -response.status_code
-    return counts
-
-
-def _pct(values: list[float], q: float) -> float:
+def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def main(argv=None) -> None:
+def summary(times: list[float], seconds: float, statuses: set[int]) -> dict:
+    bad = sorted(s for s in statuses if not 200 <= s < 300)
+    return {
+        "p50": statistics.median(times), "p95": pct(times, 0.95), "rps": len(times) / seconds,
+        "status": bad[0] if bad else min(statuses), "status_ok": not bad,
+    }
+
+
+class Database:
+    """One measured database: its probe process, its gunicorn, its logged-in sessions."""
+
+    def __init__(self, label: str, url: str | None, env: dict, workers: int):
+        self.label = label
+        self.env = {**env, **({"DATABASE_URL": url} if url else {})}
+        self.workers = workers
+        self.probe = subprocess.Popen(
+            [sys.executable, "-m", "bench.probe"], cwd=ROOT, env=self.env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )
+        self.server: Gunicorn | None = None
+        self.fx: dict = {}
+        self.sessions: dict[str, Session] = {}
+
+    def ask(self, op: str, **args):
+        self.probe.stdin.write(json.dumps({"op": op, **args}) + "\n")
+        self.probe.stdin.flush()
+        line = self.probe.stdout.readline()
+        if not line:
+            raise SystemExit(f"[{self.label}] the probe died during {op!r} (see stderr)")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise SystemExit(f"[{self.label}] {answer['error']}")
+        return answer["ok"]
+
+    def start(self) -> None:
+        self.fx = self.ask("fixtures")
+        self.server = Gunicorn(self.env, self.workers)
+        for who in ("tech", "client", "owner"):
+            self.sessions[who] = Session(self.server.port)
+            self.sessions[who].login(self.fx[who], self.fx["password"])
+        self.sessions["api"] = self.api_session()
+
+    def api_session(self) -> Session:
+        session = Session(self.server.port)
+        session.headers["Authorization"] = f"Token {self.fx['token']}"
+        return session
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+        if self.probe.poll() is None:
+            if self.fx:
+                self.ask("revoke", token_id=self.fx["token_id"])
+            self.probe.stdin.close()
+            self.probe.wait(timeout=20)
+
+
+def measure_http(db: Database, line: Line, n: int) -> dict:
+    session, spec = db.sessions[line.who], line.request(db.fx)
+    statuses, times = set(), []
+    for _ in range(WARM_UP):
+        session.send(spec)
+    began = time.perf_counter()
+    for _ in range(n):
+        t0 = time.perf_counter()
+        status, _body = session.send(spec)
+        times.append((time.perf_counter() - t0) * 1000)
+        statuses.add(status)
+    return summary(times, time.perf_counter() - began, statuses)
+
+
+def measure_draw(db: Database, line: Line, n: int) -> dict:
+    """``line.clients`` threads, each with its own connection and its own ticket, N POSTs each."""
+    sessions = [db.api_session() for _ in range(line.clients)]
+    specs = [line.request(db.fx, i) for i in range(line.clients)]
+    for session, spec in zip(sessions, specs, strict=True):
+        session.send(spec)  # one warm-up each: the connection and the worker are up
+    times: list[float] = []
+    statuses: set[int] = set()
+    lock, began = threading.Lock(), []
+    barrier = threading.Barrier(line.clients, action=lambda: began.append(time.perf_counter()))
+
+    def work(session: Session, spec: dict) -> None:
+        barrier.wait()
+        mine = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            status, _body = session.send(spec)
+            mine.append(((time.perf_counter() - t0) * 1000, status))
+        with lock:
+            times.extend(t for t, _s in mine)
+            statuses.update(s for _t, s in mine)
+
+    threads = [threading.Thread(target=work, args=pair) for pair in zip(sessions, specs, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summary(times, time.perf_counter() - began[0], statuses)
+
+
+def measure_sweeps(dbs: list[Database], repeat: int) -> dict[str, dict]:
+    runs: dict[str, list[dict]] = {db.label: [] for db in dbs}
+    for db in dbs:
+        db.ask("sweep")  # warm-up: imports, translations, the plan cache
+    for _ in range(repeat):
+        for db in dbs:
+            runs[db.label].append(db.ask("sweep"))
+    results = {}
+    for label, samples in runs.items():
+        ms = [s["ms"] for s in samples]
+        results[label] = {**samples[-1], "p50": statistics.median(ms), "p95": pct(ms, 0.95), "rps": None,
+                          "samples": [round(m) for m in ms]}
+    return results
+
+
+def parse_dbs(values: list[str]) -> list[tuple[str, str | None]]:
+    if not values:
+        return [("default", None)]
+    dbs = []
+    for value in values:
+        label, sep, url = value.partition("=")
+        if not sep or not re.fullmatch(r"[\w.-]+", label):
+            raise SystemExit(f"--db wants LABEL=URL, got {value!r}")
+        dbs.append((label, url))
+    return dbs
+
+
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the app over real HTTP.")
-    parser.add_argument("--scale", type=float, default=0.1, help="label only: the scale the data was generated at")
-    parser.add_argument("--requests", type=int, default=30, help="timed requests per line")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--db", action="append", default=[], metavar="LABEL=URL",
+                        help="a database to measure (repeat; smallest first); default: the environment's")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per line (and per draw client)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers per database (≥ 4)")
+    parser.add_argument("--sweeps", type=int, default=5, help="timed SLA sweeps per database")
+    parser.add_argument("--only", default="", help="measure only the lines whose name contains this")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a line misses its budget")
+    parser.add_argument("--scale", help=argparse.SUPPRESS)  # old label; sizes are now read from the data
     args = parser.parse_args(argv)
 
-    os.environ["DEBUG"] = "true"
-    os.environ.setdefault("SECRET_KEY", "bench-not-secret")
-    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
-    os.environ["SECURE_SSL_REDIRECT"] = "false"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    _setup_django()
-    from django.core.management import call_command
-    from django.db import connection
-
-    call_command("createcachetable")  # the throttles and sessions use the database cache
-    fx = _fixtures()
-    lines = pages(fx)
-    port = args.port or _free_port()
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "msp.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=os.environ.copy(), start_new_session=True,
-    )
+    env = {
+        **os.environ, "DEBUG": "true", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "DJANGO_SETTINGS_MODULE": "msp.settings",
+    }
+    env.setdefault("SECRET_KEY", "bench-not-secret")
+    env.setdefault("LOG_LEVEL", "WARNING")
+    lines = [line for line in LINES if args.only.lower() in line.name.lower()]
+    dbs = [Database(label, url, env, args.workers) for label, url in parse_dbs(args.db)]
+    results: dict[str, dict[str, dict]] = {line.name: {} for line in lines}
+    extra: dict[str, dict] = {db.label: {} for db in dbs}
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        tech, client = Session(port), Session(port)
-        tech.login(fx["tech"].username, fx["password"])
-        client.login(fx["client"].username, fx["password"])
-        api = Session(port)
-        api.headers["Authorization"] = f"Token {fx['token']}"
-        sessions = {"tech": tech, "client": client, "api": api}
-        results = []
-        for page in lines:
-            session = sessions[page.who]
-            for _ in range(3):
-                status, _body, _ = session.request("GET", page.path)
-            times = []
-            began = time.perf_counter()
-            for _ in range(args.requests):
-                t0 = time.perf_counter()
-                status, _body, _ = session.request("GET", page.path)
-                times.append((time.perf_counter() - t0) * 1000)
-            total = time.perf_counter() - began
-            results.append((page, status, statistics.median(times), _pct(times, 0.95), args.requests / total))
+        for db in dbs:
+            db.start()
+        draws = any(line.kind == "draw" for line in lines)
+        marks = {db.label: db.ask("draw_mark", tickets=db.fx["draw_tickets"]) for db in dbs} if draws else {}
+        try:
+            for line in lines:
+                if line.kind == "sweep":
+                    results[line.name] = measure_sweeps(dbs, args.sweeps)
+                    continue
+                for db in dbs:
+                    measure = measure_draw if line.kind == "draw" else measure_http
+                    results[line.name][db.label] = measure(db, line, args.requests)
+            for db in dbs:
+                specs = [line.request(db.fx) for line in lines if line.kind != "sweep"]
+                for name, count in db.ask("counts", requests=specs, fx=db.fx).items():
+                    results[name][db.label]["queries"] = count
+        finally:
+            for db in dbs:
+                if db.label in marks:
+                    extra[db.label]["draw"] = db.ask("draw_verify", mark=marks[db.label])
+                    extra[db.label]["cleanup"] = db.ask("draw_cleanup", mark=marks[db.label])
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        for db in dbs:
+            db.stop()
 
-    counts = _query_counts(lines, fx)
-    print(f"\nbench.run: {connection.vendor}, scale {args.scale} ({fx['tickets']} tickets in the main tenant; "
-          f"ledger page contract has {fx['ledger_rows']} rows), gunicorn -w {args.workers}, DEBUG=true, "
-          f"{args.requests} requests per line, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    header = f"{'line':<30} {'HTTP':>4} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7} {'queries':>8}"
-    print(header)
-    print("-" * len(header))
-    for page, status, p50, p95, rps in results:
-        print(f"{page.name:<30} {status:>4} {p50:>8.1f} {p95:>8.1f} {rps:>7.1f} {counts[page.name]:>8}")
+    failed = report(args, dbs, lines, results, extra)
+    return 1 if args.check and failed else 0
+
+
+def _cell(value, fmt: str) -> str:
+    return "–" if value is None else format(value, fmt)
+
+
+def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: dict) -> bool:
+    """Print the run as Markdown (pastes into BENCHMARKS.md as is); True when a budget was missed."""
+    argv = [re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", a) for a in sys.argv[1:]]  # no passwords
+    command = " ".join(["python -m bench.run", *map(shlex.quote, argv)])
+    print(f"\n**bench.run**, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `{command}`\n")
+    for db in dbs:
+        fx = db.fx
+        print(f"- **{db.label}**: {fx['vendor']}; main tenant {fx['tickets']:,} tickets ({fx['open_tickets']:,} open); "
+              f"ledger contract {fx['ledger_rows']} rows; offer client {fx['offer_assets']} assets")
+    print(f"- gunicorn -w {args.workers} (sync), DEBUG=true, {args.requests} requests per line after {WARM_UP} "
+          f"warm-ups (draw-down: {args.requests} per client), SLA sweep {args.sweeps}× per database (median), "
+          "all times in ms")
+    print("- budgets: pages/API p50 < 50, p95 < 150, ≤ 15 queries; draw-down p50 < 30 (p95 < 150, ≤ 15 queries); "
+          "SLA sweep < 2000 at full size (≥ 20,000 open tickets)\n")
+    labels = [db.label for db in dbs]
+    head = ["line"] + [f"{label} {col}" for label in labels for col in ("p50", "p95", "req/s", "queries")]
+    head += ["ratio"] if len(dbs) > 1 else []
+    head += ["verdict"]
+    print("| " + " | ".join(head) + " |")
+    print("|---|" + "---:|" * (len(head) - 2) + "---|")
+    open_tickets = {db.label: db.fx["open_tickets"] for db in dbs}
+    failed = False
+    for line in lines:
+        row = results[line.name]
+        cells = [line.name]
+        for label in labels:
+            r = row[label]
+            cells += [_cell(r["p50"], ".1f"), _cell(r["p95"], ".1f"), _cell(r.get("rps"), ".1f"),
+                      _cell(r.get("queries"), "d")]
+        if len(dbs) > 1:
+            cells.append(f"{row[labels[-1]]['p50'] / row[labels[0]]['p50']:.2f}")
+        outcome = verdict(line, row, open_tickets)
+        failed |= outcome.startswith("FAIL")
+        cells.append(outcome)
+        print("| " + " | ".join(cells) + " |")
+    print()
+    for line in lines:
+        if line.kind != "sweep":
+            continue
+        for label, r in results[line.name].items():
+            print(f"- SLA sweep, {label}: runs {r['samples']} ms after one warm-up; {r['open']:,} open tickets "
+                  f"(all tenants), {r['candidates']:,} with a running SLA (ok or at risk); claimed {r['breached']:,} breached and {r['at_risk']:,} at risk; {r['emails']:,} emails; "
+                  f"{r['queries']} queries; rolled back each time")
+    for label, info in extra.items():
+        if "draw" in info:
+            d, c = info["draw"], info["cleanup"]
+            print(f"- draw-down, {label}: {d['entries']} entries created, {d['drawing']} drew hours "
+                  f"({d['drawn_minutes']} min, {d['debit_rows']} debit ledger rows on {d['entries_with_debits']} "
+                  f"entries, {d['renewals']} auto-renewals); removed afterwards: {c['entries']} entries, "
+                  f"{c['ledger_rows']} ledger rows, {c['blocks']} blocks, {c['warnings']} balance warnings")
     sys.stdout.flush()
+    return failed
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The lines the runner measures, their budgets, and the verdict.
+
+To add a line (billing, monitoring, reports ...), append a ``Line`` to ``LINES``: its path and
+body are ``str.format``/callables over the fixtures (``bench.probe.fixtures``); add a fixture
+there when the line needs a new id. Kinds:
+
+- ``http``: a GET (or a form/JSON POST) by one user, N sequential requests after 3 warm-ups;
+- ``draw``: POST a time entry through the API, ``clients`` concurrent connections (threads),
+  each sending N requests; p50/p95 per request, throughput = all requests / wall time;
+- ``sweep``: the SLA sweep in-process (``bench.probe.sweep_once``), repeated, median.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+FULL_SIZE_OPEN = 20_000  # open tickets in the main tenant at scale 1: the sweep budget's size
+
+
+@dataclass(frozen=True)
+class Budget:
+    p50: float | None = None  # ms
+    p95: float | None = None  # ms
+    queries: int | None = None
+    min_open: int = 0  # judged only on a data set with at least this many open tickets
+
+    def misses(self, result: dict, open_tickets: int) -> list[str] | None:
+        """The budgets a result misses ([] = pass), or None when this size is not judged."""
+        if open_tickets < self.min_open:
+            return None
+        missed = []
+        if not result.get("status_ok", True):
+            missed.append(f"HTTP {result['status']}")
+        if self.p50 is not None and result["p50"] >= self.p50:
+            missed.append(f"p50≥{self.p50:g}")
+        if self.p95 is not None and result["p95"] >= self.p95:
+            missed.append(f"p95≥{self.p95:g}")
+        queries = result.get("queries")
+        if self.queries is not None and queries is not None and (queries < 0 or queries > self.queries):
+            missed.append(f"queries>{self.queries}" if queries >= 0 else f"HTTP {-queries}")
+        return missed
+
+
+PAGE = Budget(p50=50, p95=150, queries=15)
+DRAW = Budget(p50=30, p95=150, queries=15)
+SWEEP = Budget(p50=2000, min_open=FULL_SIZE_OPEN)
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    path: str = ""  # formatted with the fixtures
+    who: str = "tech"  # "tech", "owner", "client" (session logins) or "api" (token)
+    kind: str = "http"  # "http", "draw" or "sweep"
+    method: str = "GET"
+    body: Callable[[dict], dict] | None = None
+    json: bool = False
+    htmx: bool = False
+    clients: int = 1  # draw lines: concurrent connections
+    budget: Budget = field(default=PAGE)
+
+    def request(self, fx: dict, index: int = 0) -> dict:
+        """The request this line sends, resolved against one database's fixtures. ``index``
+        picks the draw-down ticket of one concurrent client."""
+        body = self.body(fx, index) if self.body else None
+        return {
+            "name": self.name, "who": self.who, "method": self.method, "path": self.path.format(**fx),
+            "body": body, "json": self.json, "htmx": self.htmx,
+        }
+
+
+def _offer_prices(fx: dict, index: int) -> dict:
+    """What the builder posts on each change: the inventory as quantities, a 5 % discount."""
+    body = {f"qty_{kind}": n for kind, n in fx["offer_inventory"].items()}
+    return {**body, "client": fx["offer_client"], "discount_percent": "5", "hour_block_hours": "0"}
+
+
+def _time_entry(fx: dict, index: int) -> dict:
+    return {"ticket": fx["draw_tickets"][index % len(fx["draw_tickets"])], "minutes": 15, "note": "bench"}
+
+
+LINES: list[Line] = [
+    Line("ticket queue (SLA sort)", "/tickets/"),
+    Line("ticket queue filtered", "/tickets/?status=open&priority=P2"),
+    Line("ticket page", "/tickets/{ticket}/"),
+    Line("timesheet week", "/time/"),
+    Line("contract ledger page", "/contracts/{contract}/"),
+    Line("asset list", "/assets/"),
+    Line("offer page (200 assets)", "/offers/{offer}/", who="owner"),
+    Line("offer builder (200 assets)", "/offers/new/?client={offer_client}", who="owner"),
+    Line("offer live totals (htmx)", "/offers/price/", who="owner", method="POST", body=_offer_prices, htmx=True),
+    Line("portal home", "/", who="client"),
+    Line("portal tickets", "/portal/tickets/", who="client"),
+    Line("API tickets/", "/api/v1/tickets/", who="api"),
+    Line("API time-entries/", "/api/v1/time-entries/", who="api"),
+    Line("API contracts/{id}/ledger/", "/api/v1/contracts/{contract}/ledger/", who="api"),
+    Line("time entry + draw-down, 1 client", "/api/v1/time-entries/", who="api", kind="draw", method="POST",
+         body=_time_entry, json=True, budget=DRAW),
+    Line("time entry + draw-down, 4 clients", "/api/v1/time-entries/", who="api", kind="draw", method="POST",
+         body=_time_entry, json=True, clients=4, budget=DRAW),
+    Line("SLA sweep (in-process)", kind="sweep", budget=SWEEP),
+]
+
+
+def verdict(line: Line, results: dict[str, dict], open_tickets: dict[str, int]) -> str:
+    """'pass', 'FAIL <db>: <misses>' (per database), or '–' when no size was judged."""
+    judged, failures = False, []
+    for db, result in results.items():
+        missed = line.budget.misses(result, open_tickets[db])
+        if missed is None:
+            continue
+        judged = True
+        if missed:
+            failures.append((f"{db}: " if len(results) > 1 else "") + ", ".join(missed))
+    if failures:
+        return "FAIL " + "; ".join(failures)
+    return "pass" if judged else "–"

@@ -1,0 +1,280 @@
+"""The in-process side of the runner, against one database: fixtures, query counts, the SLA
+sweep timing, and the bookkeeping of the draw-down lines.
+
+Django binds one DATABASES per process, so ``bench.run`` starts one probe per database
+(``python -m bench.probe`` with that database's ``DATABASE_URL``) and talks to it in JSON
+lines: one request ``{"op": ..., **args}`` on stdin, one answer on stdout. The functions are
+plain and importable too: tests/bench calls them in-process on the test database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def fixtures() -> dict:
+    """Ids and logins on the generated main tenant; issues a fresh API token for the technician."""
+    from django.db import connection
+    from django.db.models import Count
+
+    from assets.selectors import asset_counts_by_kind
+    from bench.generate import MAIN_SLUG, OFFER_CLIENT, PASSWORD
+    from contracts.choices import ContractKind
+    from contracts.models import Contract, Offer
+    from msp.models import ApiToken, Client, Membership, Tenant
+    from msp.roles import Role
+    from msp.scoping import tenant_scope
+    from tickets.choices import OPEN_STATUSES
+    from tickets.models import Ticket
+
+    tenant = Tenant.objects.filter(slug=MAIN_SLUG).first()
+    if tenant is None:
+        raise SystemExit("No generated data: run `manage.py generate_bench_data --scale ...` first.")
+    members = Membership.unscoped.filter(tenant=tenant).select_related("user").order_by("pk")
+    tech = members.filter(role=Role.TECHNICIAN).first()
+    client = members.filter(role=Role.CLIENT).first()
+    owner = members.filter(role=Role.OWNER).first()
+    tickets = Ticket.unscoped.filter(tenant=tenant)
+    ticket = tickets.filter(status__in=OPEN_STATUSES).order_by("pk").first()
+    # The prepaid contract with the longest ledger is the honest worst case for the ledger lines.
+    contract = (
+        Contract.unscoped.filter(tenant=tenant, kind=ContractKind.PREPAID_HOURS)
+        .annotate(rows=Count("ledger")).order_by("-rows", "pk").first()
+    )
+    offer_client = Client.unscoped.filter(tenant=tenant).order_by("pk")[OFFER_CLIENT]
+    offer = Offer.unscoped.filter(client=offer_client).order_by("pk").first()
+    with tenant_scope(tenant):
+        inventory = asset_counts_by_kind(client=offer_client)
+    token, key = ApiToken.issue(tech)  # revoked again at the end of the run (``revoke``)
+    return {
+        "vendor": _vendor(connection),
+        "tech": tech.user.username, "client": client.user.username, "owner": owner.user.username,
+        "password": PASSWORD, "token": key, "token_id": token.pk,
+        "ticket": ticket.pk, "contract": contract.pk, "ledger_rows": contract.rows,
+        "offer": offer.pk if offer else 0, "offer_client": offer_client.pk,
+        "offer_assets": sum(inventory.values()), "offer_inventory": inventory,
+        "draw_tickets": draw_tickets(tenant),
+        "tickets": tickets.count(), "open_tickets": tickets.filter(status__in=OPEN_STATUSES).count(),
+    }
+
+
+def _vendor(connection) -> str:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]} ({connection.settings_dict['NAME']})"
+    import sqlite3
+
+    return f"{connection.vendor} {sqlite3.sqlite_version}"
+
+
+def draw_tickets(tenant, count: int = 4) -> list[int]:
+    """Open tickets on distinct prepaid contracts, auto-renewing ones first (they never run dry),
+    one per concurrent client of the draw-down lines; fewer contracts are reused in turn."""
+    from contracts.choices import ContractKind
+    from tickets.choices import OPEN_STATUSES
+    from tickets.models import Ticket
+
+    chosen: dict[int, int] = {}
+    rows = (
+        Ticket.unscoped.filter(tenant=tenant, status__in=OPEN_STATUSES, contract__kind=ContractKind.PREPAID_HOURS)
+        .order_by("-contract__auto_renew", "contract_id", "pk").values_list("contract_id", "pk")
+    )
+    for contract_id, ticket_id in rows.iterator():
+        chosen.setdefault(contract_id, ticket_id)
+        if len(chosen) == count:
+            break
+    tickets = list(chosen.values())
+    if not tickets:
+        raise SystemExit("No open ticket on a prepaid contract: the draw-down lines need one.")
+    return [tickets[i % len(tickets)] for i in range(count)]
+
+
+def query_counts(requests: list[dict], fx: dict) -> dict[str, int]:
+    """Queries per request, in-process (test Client, real logins); -status when not 2xx."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    clients = {}
+    for who in ("tech", "client", "owner"):  # a real login, so the session carries the tenant as in HTTP
+        clients[who] = Client(HTTP_HOST="127.0.0.1")
+        response = clients[who].post("/login/", {"username": fx[who], "password": fx["password"]})
+        assert response.status_code == 302, f"in-process login as {who}: HTTP {response.status_code}"
+    clients["api"] = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {fx['token']}")
+    counts = {}
+    for spec in requests:
+        client = clients[spec["who"]]
+        send(client, spec)  # warm caches the way a running server would have them
+        with CaptureQueriesContext(connection) as ctx:
+            response = send(client, spec)
+        counts[spec["name"]] = len(ctx) if 200 <= response.status_code < 300 else -response.status_code
+    return counts
+
+
+def send(client, spec: dict):
+    """A resolved request spec through Django's test Client."""
+    headers = {"HX-Request": "true"} if spec.get("htmx") else {}
+    if spec["method"] == "GET":
+        return client.get(spec["path"], headers=headers)
+    if spec.get("json"):
+        return client.post(spec["path"], data=json.dumps(spec["body"]), content_type="application/json")
+    return client.post(spec["path"], data=spec["body"], headers=headers)
+
+
+def sweep_once() -> dict:
+    """Time ``tickets.tasks.sla_sweep`` once, inside a transaction that is rolled back (so every
+    repetition finds the same backlog), with mail kept in memory. Counts come from the result."""
+    from django.core import mail
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from tickets.choices import OPEN_STATUSES, SlaState
+    from tickets.models import Ticket
+    from tickets.tasks import sla_sweep
+
+    open_tickets = Ticket.unscoped.filter(status__in=OPEN_STATUSES).count()
+    running = Ticket.unscoped.filter(sla_state__in=[SlaState.OK, SlaState.AT_RISK], sla_breach_at__isnull=False)
+    candidates = running.count()
+    with override_settings(EMAIL_BACKEND=LOCMEM), transaction.atomic():
+        mail.outbox = []
+        with CaptureQueriesContext(connection) as ctx:
+            began = time.perf_counter()
+            result = sla_sweep()
+            ms = (time.perf_counter() - began) * 1000
+        emails = len(mail.outbox)
+        mail.outbox = []
+        transaction.set_rollback(True)
+    return {"ms": ms, "queries": len(ctx), "open": open_tickets, "candidates": candidates, "emails": emails, **result}
+
+
+# --- Draw-down bookkeeping: mark before, verify and remove after ----------------------------
+
+
+def _draw_contracts(ticket_ids: list[int]) -> list[int]:
+    from tickets.models import Ticket
+
+    return sorted(set(Ticket.unscoped.filter(pk__in=ticket_ids).values_list("contract_id", flat=True)))
+
+
+def draw_mark(ticket_ids: list[int]) -> dict:
+    """The high-water marks before the draw-down lines: everything above them is theirs."""
+    from django.db.models import Max
+
+    from contracts.models import Contract, HourBlock, LedgerEntry
+    from timetracking.models import BalanceWarning, TimeEntry
+
+    contracts = _draw_contracts(ticket_ids)
+
+    def top(model, **filters) -> int:
+        return model.unscoped.filter(**filters).aggregate(top=Max("pk"))["top"] or 0
+
+    return {
+        "tickets": ticket_ids,
+        "contracts": contracts,
+        "entry": top(TimeEntry),
+        "ledger": top(LedgerEntry, contract__in=contracts),
+        "block": top(HourBlock, contract__in=contracts),
+        "warning": top(BalanceWarning, contract__in=contracts),
+        "balances": dict(Contract.unscoped.filter(pk__in=contracts).values_list("pk", "balance_minutes")),
+    }
+
+
+def draw_verify(mark: dict) -> dict:
+    """How the entries the lines created were booked: each must have drawn, with ledger rows."""
+    from django.db.models import Sum
+
+    from contracts.models import HourBlock, LedgerEntry
+    from timetracking.models import TimeEntry
+    from timetracking.services import SOURCE_KIND
+
+    entries = TimeEntry.unscoped.filter(pk__gt=mark["entry"], ticket_id__in=mark["tickets"])
+    ids = list(entries.values_list("pk", flat=True))
+    debits = LedgerEntry.unscoped.filter(
+        contract__in=mark["contracts"], pk__gt=mark["ledger"], kind="debit",
+        source_kind=SOURCE_KIND, source_id__in=ids,
+    )
+    return {
+        "entries": len(ids),
+        "drawing": entries.filter(drawn_minutes__gt=0).count(),
+        "drawn_minutes": entries.aggregate(total=Sum("drawn_minutes"))["total"] or 0,
+        "debit_rows": debits.count(),
+        "entries_with_debits": debits.values("source_id").distinct().count(),
+        "renewals": HourBlock.unscoped.filter(contract__in=mark["contracts"], pk__gt=mark["block"]).count(),
+    }
+
+
+def draw_cleanup(mark: dict) -> dict:
+    """Remove exactly what the draw-down lines added, so runs do not grow the data set.
+
+    The ledger is append-only by design (``LedgerEntry.delete`` raises, and the service's own
+    undo, ``time_entry_delete``, appends reversal rows, which would grow the ledger on every
+    run). The bench alone therefore deletes its rows with raw SQL: ledger rows, balance
+    warnings and renewal blocks above the marks on the draw-down contracts, the new time
+    entries on the draw-down tickets, and restores the contracts' balances.
+    """
+    from django.db import connection, transaction
+
+    from contracts.models import Contract, HourBlock, LedgerEntry
+    from timetracking.models import BalanceWarning, TimeEntry
+
+    contracts = mark["contracts"]
+    with transaction.atomic():
+        warnings, _ = BalanceWarning.unscoped.filter(contract__in=contracts, pk__gt=mark["warning"]).delete()
+        marks = ", ".join(["%s"] * len(contracts))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {LedgerEntry._meta.db_table} WHERE contract_id IN ({marks}) AND id > %s",  # noqa: S608
+                [*contracts, mark["ledger"]],
+            )
+            ledger = cursor.rowcount
+        entries, _ = TimeEntry.unscoped.filter(pk__gt=mark["entry"], ticket_id__in=mark["tickets"]).delete()
+        blocks, _ = HourBlock.unscoped.filter(contract__in=contracts, pk__gt=mark["block"]).delete()
+        for pk, balance in mark["balances"].items():
+            Contract.unscoped.filter(pk=pk).update(balance_minutes=balance)
+    return {"ledger_rows": ledger, "entries": entries, "blocks": blocks, "warnings": warnings}
+
+
+def revoke(token_id: int) -> int:
+    """Delete the run's API token, so runs do not pile tokens up in the bench database."""
+    from msp.models import ApiToken
+
+    return ApiToken.objects.filter(pk=token_id).delete()[0]
+
+
+def serve() -> None:
+    """The JSON-lines loop (``python -m bench.probe``): stdout carries only the answers."""
+    out, sys.stdout = sys.stdout, sys.stderr  # anything the app prints goes to stderr
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msp.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("createcachetable")  # the throttles and sessions use the database cache
+    ops = {
+        "fixtures": lambda a: fixtures(),
+        "counts": lambda a: query_counts(a["requests"], a["fx"]),
+        "sweep": lambda a: sweep_once(),
+        "draw_mark": lambda a: draw_mark(a["tickets"]),
+        "draw_verify": lambda a: draw_verify(a["mark"]),
+        "draw_cleanup": lambda a: draw_cleanup(a["mark"]),
+        "revoke": lambda a: revoke(a["token_id"]),
+    }
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            answer = {"ok": ops[request.pop("op")](request)}
+        except SystemExit as exc:
+            answer = {"error": str(exc)}
+        out.write(json.dumps(answer, default=str) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    serve()

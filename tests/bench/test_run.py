@@ -1,0 +1,121 @@
+"""Smoke test of the benchmark runner's pieces, in-process on the test database.
+
+The runner itself serves the app with gunicorn against a real database, which the test
+database (in memory on SQLite, inside a transaction on PostgreSQL) cannot be for another
+process. So this runs what it runs in-process, on a tiny generated data set: the fixtures,
+every registered line through Django's test Client (all must answer 2xx), the draw-down
+line with its verification and clean-up, the SLA sweep timing (rolled back), and the
+verdict and report logic.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+from django.test import Client
+
+from bench import lines as bench_lines
+from bench import probe
+from bench.generate import generate
+from bench.lines import DRAW, LINES, PAGE, SWEEP, Budget, Line, verdict
+from bench.run import report
+from contracts.models import Contract, LedgerEntry, Offer
+from tickets.models import Ticket
+from timetracking.models import TimeEntry
+
+SCALE = 0.002
+
+
+def test_registry_is_well_formed():
+    names = [line.name for line in LINES]
+    assert len(names) == len(set(names))
+    assert {line.kind for line in LINES} == {"http", "draw", "sweep"}
+    assert {line.who for line in LINES} <= {"tech", "client", "owner", "api"}
+    assert [line.clients for line in LINES if line.kind == "draw"] == [1, 4]
+
+
+@pytest.mark.django_db
+def test_runner_pieces_on_generated_data():
+    summary = generate(scale=SCALE, seed=11, quiet=True)
+    fx = probe.fixtures()
+    assert fx["offer"] == summary["tenants"][0]["offer_id"] == Offer.unscoped.get().pk
+    assert fx["offer_assets"] == 10  # half the 20 assets below scale 0.04; 200 from there up
+    assert len(fx["draw_tickets"]) == 4
+
+    # Every line answers 2xx in-process, within the query budget's order of magnitude.
+    mark = probe.draw_mark(fx["draw_tickets"])
+    ledger_before = LedgerEntry.unscoped.count()
+    requests = [line.request(fx) for line in LINES if line.kind != "sweep"]
+    counts = probe.query_counts(requests, fx)
+    assert set(counts) == {spec["name"] for spec in requests}
+    assert all(0 < n <= 25 for n in counts.values()), counts
+
+    # The draw-down line's request through the API: it drew, and the clean-up removes all of it.
+    api = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {fx['token']}")
+    draw = next(line for line in LINES if line.kind == "draw")
+    response = probe.send(api, draw.request(fx, index=1))
+    assert response.status_code == 201, response.content
+    assert response.json()["drawn_minutes"] == 15
+    checked = probe.draw_verify(mark)
+    assert checked["entries"] == checked["drawing"] == checked["entries_with_debits"] == 5  # 2 + 2 counted + 1
+    assert checked["debit_rows"] >= 5
+    removed = probe.draw_cleanup(mark)
+    assert removed["entries"] == 5 and removed["ledger_rows"] >= 5
+    assert LedgerEntry.unscoped.count() == ledger_before
+    assert not TimeEntry.unscoped.filter(pk__gt=mark["entry"]).exists()
+    for contract in Contract.unscoped.filter(pk__in=mark["contracts"]).annotate(total=Sum("ledger__minutes")):
+        assert contract.balance_minutes == contract.total == mark["balances"][contract.pk]
+
+    # The sweep is timed and rolled back: the next run finds the same backlog.
+    before = list(Ticket.unscoped.order_by("pk").values_list("sla_state", "at_risk_notified_at"))
+    first, second = probe.sweep_once(), probe.sweep_once()
+    assert first["ms"] > 0 and first["open"] == 40 + 20 * 2  # 20 % open: 200 tickets in the main tenant, 10 in each small one
+    assert (first["breached"], first["at_risk"]) == (second["breached"], second["at_risk"])
+    assert list(Ticket.unscoped.order_by("pk").values_list("sla_state", "at_risk_notified_at")) == before
+    assert probe.revoke(fx["token_id"]) == 1
+
+
+@pytest.mark.django_db
+def test_management_command_generates(capsys):
+    call_command("generate_bench_data", scale=SCALE, seed=2, quiet=True)
+    out = capsys.readouterr().out
+    assert "Main tenant bench-main" in out and "offer_client_assets 10" in out
+
+
+def test_budgets_and_verdict():
+    fast = {"p50": 20.0, "p95": 40.0, "queries": 7, "status": 200, "status_ok": True}
+    slow = {**fast, "p50": 60.0, "queries": 16}
+    page = Line("page", "/")
+    assert PAGE.misses(fast, 0) == []
+    assert PAGE.misses(slow, 0) == ["p50≥50", "queries>15"]
+    assert PAGE.misses({**fast, "status": 500, "status_ok": False, "queries": -500}, 0) == ["HTTP 500", "HTTP 500"]
+    assert DRAW.misses({**fast, "p50": 30.0}, 0) == ["p50≥30"]
+    assert verdict(page, {"default": fast}, {"default": 10}) == "pass"
+    assert verdict(page, {"small": fast, "large": slow}, {"small": 1, "large": 2}) == (
+        "FAIL large: p50≥50, queries>15"
+    )
+    # The sweep is judged at full size only (20,000 open tickets in the main tenant).
+    sweep = Line("sweep", kind="sweep", budget=SWEEP)
+    taking = {"p50": 2500.0, "p95": 2600.0, "queries": 4}
+    assert verdict(sweep, {"small": taking}, {"small": 2_000}) == "–"
+    assert verdict(sweep, {"large": taking}, {"large": bench_lines.FULL_SIZE_OPEN}) == "FAIL p50≥2000"
+    assert Budget().misses(slow, 0) == []
+
+
+def test_report_is_markdown_with_header_and_verdicts(capsys):
+    fx = {"vendor": "sqlite 3", "tickets": 200, "open_tickets": 40, "ledger_rows": 9, "offer_assets": 10}
+    dbs = [SimpleNamespace(label="small", fx=fx), SimpleNamespace(label="large", fx={**fx, "open_tickets": 20_000})]
+    page, sweep = LINES[0], next(line for line in LINES if line.kind == "sweep")
+    row = {"p50": 40.0, "p95": 60.0, "rps": 20.0, "queries": 7, "status": 200, "status_ok": True}
+    swept = {"p50": 900.0, "p95": 950.0, "rps": None, "queries": 4, "samples": [900], "open": 20_000,
+             "candidates": 50, "breached": 1, "at_risk": 2, "emails": 3}
+    results = {page.name: {"small": row, "large": {**row, "p50": 80.0}},
+               sweep.name: {"small": {**swept, "p50": 90.0}, "large": swept}}
+    args = SimpleNamespace(workers=4, requests=30, sweeps=5)
+    failed = report(args, dbs, [page, sweep], results, {"small": {}, "large": {}})
+    out = capsys.readouterr().out
+    assert failed
+    assert "**bench.run**, 20" in out and "sqlite 3" in out and "| ratio | verdict |" in out
+    assert f"| {page.name} | 40.0 | 60.0 | 20.0 | 7 | 80.0 | 60.0 | 20.0 | 7 | 2.00 | FAIL large: p50≥50 |" in out
+    assert "| 10.00 | pass |" in out  # the sweep: judged at full size only, within 2 s
