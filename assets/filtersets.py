@@ -6,6 +6,7 @@ from django_filters import rest_framework as filters
 
 from assets.choices import AssetKind, PatchStatus, WarrantyWindow
 from assets.models import Asset, warranty_window
+from msp.forms.widgets import QuickSelect
 from msp.models import Client, Site
 
 
@@ -20,8 +21,10 @@ def _sites(request):
 
 
 class AssetFilterSet(filters.FilterSet):
-    client = filters.ModelChoiceFilter(queryset=_clients, label=_("Client"), empty_label=_("All clients"))
-    site = filters.ModelChoiceFilter(queryset=_sites, label=_("Site"))
+    client = filters.ModelChoiceFilter(
+        queryset=_clients, label=_("Client"), empty_label=_("All clients"), widget=QuickSelect
+    )
+    site = filters.ModelChoiceFilter(queryset=_sites, label=_("Site"), widget=QuickSelect)
     kind = filters.ChoiceFilter(choices=AssetKind.choices, label=_("Kind"), empty_label=_("All kinds"))
     monitored = filters.BooleanFilter(label=_("Monitored"))
     patch_status = filters.ChoiceFilter(choices=PatchStatus.choices, label=_("Patch status"))

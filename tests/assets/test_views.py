@@ -168,7 +168,7 @@ def test_list_filters_by_client_kind_search_and_warranty_window(owner_client, te
 
 
 def test_htmx_search_answers_the_table_only(owner_client, tenant):
-    AssetFactory(tenant=tenant, name="Reception PC")
+    AssetFactory(client__tenant=tenant, name="Reception PC")
     response = owner_client.get(reverse("assets:list") + "?q=recep", HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "Reception PC" in html

@@ -38,7 +38,7 @@ class TicketViewSet(TenantModelViewSet):
         "resolution_due_at",
         "status",
     ]
-    ordering = ["-created_at"]
+    ordering = ["-created_at", "-pk"]
 
     def get_queryset(self):
         return Ticket.objects.select_related("client", "assignee").order_by("-created_at", "-pk")
