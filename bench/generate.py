@@ -38,7 +38,9 @@ PASSWORD = "bench-password"  # every generated user's password (benchmark data o
 MAIN_SLUG = "bench-main"
 
 # Scale 1 sizes.
-MAIN = {"clients": 500, "assets": 10_000, "tickets": 100_000, "entries": 300_000, "techs": 25}
+# One technician for about eight clients; technicians scale with the data like everything else,
+# so a technician's week holds the same number of entries (about 50) at every scale.
+MAIN = {"clients": 500, "assets": 10_000, "tickets": 100_000, "entries": 300_000, "techs": 60}
 SMALL = {"clients": 25, "assets": 400, "tickets": 3_000, "entries": 9_000, "techs": 3}
 SMALL_TENANTS = 20
 # The offer page (issue 5): client index 1 of the main tenant has exactly this many assets at
@@ -69,7 +71,7 @@ class Sizes:
             assets=max(4, round(base["assets"] * scale)),
             tickets=max(10, round(base["tickets"] * scale)),
             entries=max(10, round(base["entries"] * scale)),
-            techs=max(1, min(base["techs"], round(base["techs"] * max(scale, 0.2)))),
+            techs=max(1, round(base["techs"] * scale)),
         )
 
 

@@ -176,6 +176,14 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "msp_cache"}}
+# Rendered fragments (queue rows), per process. Keys are built from every value the fragment
+# shows, so an entry is never stale: a change makes a new key and the old one ages out.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "msp-fragments",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": 20_000},
+}
 
 # Celery: Redis in production; kombu's filesystem broker needs no server for the embedded default.
 CELERY_DATA_DIR = VAR_DIR / "celery"

@@ -50,7 +50,9 @@ def _clean_cache(request):
     (failed-login counters would otherwise leak from one test into the next). Without
     Redis it is a database table, rolled back with each test anyway."""
     from django.conf import settings
+    from django.core.cache import caches
 
+    caches["fragments"].clear()  # per process, like a server's; keep tests independent
     if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
         yield
         return

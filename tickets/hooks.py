@@ -6,7 +6,10 @@ tickets/ never imports them: they register here from their AppConfig.ready().
   already rendered HTML (a str), or None; the ticket page shows each panel in order.
 * ``register_row_action(template_name)``: included in the actions cell of every queue row
   (with ``ticket`` in context). It must not query per row: prefetch through
-  ``register_queue_prefetch`` or keep it to links and forms.
+  ``register_queue_context`` or keep it to links and forms. Rows are cached by the values
+  they show, so an action that depends on more than the ticket's own fields, the member and
+  the language must say what through ``register_row_vary``; and it must not carry a
+  per-request value such as a CSRF token (htmx sends the token as a header).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable
 _panels: list[Callable] = []
 _row_actions: list[str] = []
 _queue_context: list[Callable] = []
+_row_vary: list[Callable] = []
 
 
 def register_panel(fn: Callable) -> Callable:
@@ -36,6 +40,18 @@ def register_queue_context(fn: Callable) -> Callable:
     if fn not in _queue_context:
         _queue_context.append(fn)
     return fn
+
+
+def register_row_vary(fn: Callable) -> Callable:
+    """``fn(request)`` returns a value a row action depends on (e.g. the running timer's
+    ticket); it becomes part of every queue row's cache key."""
+    if fn not in _row_vary:
+        _row_vary.append(fn)
+    return fn
+
+
+def row_vary(request) -> str:
+    return ":".join(str(fn(request)) for fn in _row_vary)
 
 
 def extra_panels(request, ticket) -> list[str]:
@@ -61,7 +77,7 @@ def row_actions() -> list[str]:
 
 
 def queue_context(request, tickets) -> dict:
-    context = {}
+    context = {"row_vary": row_vary(request)}
     for fn in _queue_context:
         context.update(fn(request, tickets) or {})
     return context

@@ -12,7 +12,7 @@ QUEUE_FILTERS = ("mine", "unassigned", "client", "priority", "status", "sla")
 
 def ticket_queue(*, user, params) -> tuple:
     """The queue: open tickets by default, breached first, then by the next due time."""
-    queryset = Ticket.objects.select_related("client", "assignee", "contact", "asset")
+    queryset = Ticket.objects.select_related("client", "assignee", "asset")
     status = params.get("status", "")
     if status == "all":
         pass

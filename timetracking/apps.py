@@ -10,7 +10,9 @@ class TimetrackingConfig(AppConfig):
     def ready(self):
         from tickets import hooks
         from timetracking import notifications, signals  # noqa: F401
+        from timetracking.templatetags.timesheet import running_timer_ticket_id
         from timetracking.views.panels import ticket_time_panel
 
         hooks.register_panel(ticket_time_panel)
         hooks.register_row_action("timetracking/_timer_button.html")
+        hooks.register_row_vary(running_timer_ticket_id)

@@ -3,7 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from msp.forms.base import TenantFormMixin, TenantModelForm
-from tickets.models import Ticket
+from tickets.choices import OPEN_STATUSES
+from tickets.models import QUEUE_ORDER, Ticket
 from timetracking.models import WorkType
 
 
@@ -29,10 +30,15 @@ class TimeEntryForm(TenantFormMixin, forms.Form):
 
     def __init__(self, *args, ticket=None, **kwargs):
         super().__init__(*args, **kwargs)
-        tickets = Ticket.objects.select_related("client").order_by("-pk")
+        tickets = Ticket.objects.select_related("client")
         if not self.is_bound:
-            # The dropdown offers the latest open tickets; any ticket in scope validates.
-            tickets = tickets.exclude(status__in=["resolved", "closed"])[:200]
+            # The dropdown offers 200 open tickets in queue order (read from the queue's index);
+            # any ticket in scope validates.
+            tickets = (
+                tickets.filter(status__in=OPEN_STATUSES)
+                .order_by(*QUEUE_ORDER)
+                .only("subject", "client__name", "status", "sla_state", "sla_breach_at", "priority")[:200]
+            )
         self.fields["ticket"].queryset = tickets
         if ticket is not None:
             self.fields["ticket"].initial = ticket.pk

@@ -17,6 +17,14 @@ def entries_with_day():
     )
 
 
+TIMESHEET_FIELDS = (
+    "started_at", "created_at", "minutes", "rate_factor", "drawn_minutes", "overage_minutes", "covered",
+    "billable", "note", "invoiced_at", "updated_at", "technician_id",
+    "ticket__subject", "ticket__client__name", "work_type__name",
+    "contract__hourly_rate", "contract__hourly_rate_currency",
+)  # fmt: skip
+
+
 @dataclass
 class Timesheet:
     start: date
@@ -39,8 +47,11 @@ def timesheet_week(*, technician, day: date, days: int = 7) -> Timesheet:
     lower = timezone.make_aware(datetime.combine(start, time.min), tz)
     upper = lower + timedelta(days=days)
     entries = list(
-        entries_with_day()
+        TimeEntry.objects.select_related("ticket__client", "work_type", "contract")
+        .annotate(worked_at=worked_at())
         .filter(technician=technician, worked_at__gte=lower, worked_at__lt=upper)
+        # Only what the week shows: a busy week is a few hundred rows of five models each.
+        .only(*TIMESHEET_FIELDS)
         .order_by("worked_at", "pk")
     )
     sheet = Timesheet(start=start, days=[start + timedelta(days=n) for n in range(days)], entries=entries)

@@ -22,7 +22,7 @@ class QuickSelect(forms.Select):
         for option_value, label in self.choices:
             if isinstance(label, list | tuple):  # an optgroup
                 parts.append(f'<optgroup label="{escape(str(option_value))}">')
-                parts.extend(self._option(v, l, selected) for v, l in label)
+                parts.extend(self._option(value, text, selected) for value, text in label)
                 parts.append("</optgroup>")
             else:
                 parts.append(self._option(option_value, label, selected))

@@ -6,9 +6,17 @@ from tickets.models import Ticket
 from timetracking.models import TimeEntry, Timer, WorkType
 
 
+class TicketField(serializers.PrimaryKeyRelatedField):
+    """A ticket of the active scope, with the contract its time is booked on."""
+
+    def get_queryset(self):
+        return Ticket.objects.select_related("contract__tier")
+
+
 class TimeEntrySerializer(TenantModelSerializer):
     """Minutes, or started_at + ended_at; the rest is how the entry was booked (read only)."""
 
+    ticket = TicketField(queryset=Ticket.objects)
     minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=24 * 60)
     technician = serializers.PrimaryKeyRelatedField(read_only=True)
     labour_amount = serializers.SerializerMethodField()

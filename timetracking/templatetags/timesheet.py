@@ -10,8 +10,11 @@ register.filter("hm", hm)
 
 @register.simple_tag(takes_context=True)
 def running_timer_ticket(context):
+    return running_timer_ticket_id(context.get("request"))
+
+
+def running_timer_ticket_id(request):
     """The ticket id of the current member's running timer (one query per request, cached)."""
-    request = context.get("request")
     membership = getattr(request, "membership", None)
     if membership is None or membership.is_client:
         return None
