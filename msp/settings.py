@@ -127,6 +127,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Form dropdowns iterate their querysets with .iterator(), which on PostgreSQL means a
+    # server-side cursor WITH HOLD per dropdown (DECLARE, FETCH, CLOSE and a materialised
+    # result). Their lists are small; one plain query is faster (and pgbouncer-safe).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "msp.User"

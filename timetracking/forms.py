@@ -7,16 +7,13 @@ from tickets.choices import OPEN_STATUSES
 from tickets.models import QUEUE_ORDER, Ticket
 from timetracking.models import WorkType
 
-
-class TicketChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj} · {obj.client.name}"
+TICKET_CHOICES = 100  # open tickets offered in the dropdown; any ticket in scope validates
 
 
 class TimeEntryForm(TenantFormMixin, forms.Form):
     """Minutes, or a start and an end; the service checks the rest (and says why)."""
 
-    ticket = TicketChoiceField(label=_("Ticket"), queryset=Ticket.objects.none())
+    ticket = forms.ModelChoiceField(label=_("Ticket"), queryset=Ticket.objects.none())
     minutes = forms.IntegerField(label=_("Minutes"), required=False, min_value=1, max_value=24 * 60)
     started_at = forms.DateTimeField(
         label=_("Start"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -28,25 +25,48 @@ class TimeEntryForm(TenantFormMixin, forms.Form):
     billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, ticket=None, **kwargs):
+    def __init__(self, *args, ticket=None, technician=None, **kwargs):
         super().__init__(*args, **kwargs)
-        tickets = Ticket.objects.select_related("client")
-        if not self.is_bound:
-            # The dropdown offers 200 open tickets in queue order (read from the queue's index);
-            # any ticket in scope validates.
-            tickets = (
-                tickets.filter(status__in=OPEN_STATUSES)
-                .order_by(*QUEUE_ORDER)
-                .only("subject", "client__name", "status", "sla_state", "sla_breach_at", "priority")[:200]
-            )
-        self.fields["ticket"].queryset = tickets
+        self.technician = technician
+        field = self.fields["ticket"]
+        field.queryset = Ticket.objects.select_related("client")  # any ticket in scope validates
         if ticket is not None:
-            self.fields["ticket"].initial = ticket.pk
-            self.fields["ticket"].widget = forms.HiddenInput()
-            self.fields["ticket"].queryset = Ticket.objects.select_related("client").filter(pk=ticket.pk)
-        if not self.is_bound and "work_type" not in self.initial:
-            default = next((w for w in self.fields["work_type"].queryset if w.is_default), None)
-            self.fields["work_type"].initial = default.pk if default else None
+            field.initial = ticket.pk
+            field.widget = forms.HiddenInput()
+            field.queryset = field.queryset.filter(pk=ticket.pk)
+        else:
+            # The dropdown offers the technician's open tickets, most urgent first (else the
+            # queue's), plus the ticket already chosen (an entry being edited may be closed).
+            field.widget.choices = self._ticket_choices  # a callable: queried only if rendered
+        if not self.is_bound:
+            # One query for the dropdown and its default (a ModelChoiceField would query again
+            # to render); a bound form validates against the field's queryset as usual.
+            field = self.fields["work_type"]
+            work_types = list(field.queryset)
+            field.widget.choices = [("", field.empty_label), *((w.pk, str(w)) for w in work_types)]
+            if "work_type" not in self.initial:
+                field.initial = next((w.pk for w in work_types if w.is_default), None)
+
+    def _ticket_choices(self) -> list[tuple]:
+        if hasattr(self, "_ticket_choice_list"):  # asked twice: the required check, the options
+            return self._ticket_choice_list
+        queue = Ticket.objects.filter(status__in=OPEN_STATUSES).order_by(*QUEUE_ORDER)
+        fields = ("pk", "subject", "client__name")
+        open_tickets = []
+        if self.technician is not None:
+            open_tickets = list(queue.filter(assignee=self.technician).values_list(*fields)[:TICKET_CHOICES])
+        if not open_tickets:
+            open_tickets = list(queue.values_list(*fields)[:TICKET_CHOICES])
+        chosen = str(self.data.get("ticket") if self.is_bound else self.initial.get("ticket") or "")
+        if chosen.isdigit() and all(str(pk) != chosen for pk, _subject, _client in open_tickets):
+            open_tickets[:0] = Ticket.objects.filter(pk=int(chosen)).values_list(
+                "pk", "subject", "client__name"
+            )
+        self._ticket_choice_list = [
+            ("", self.fields["ticket"].empty_label),
+            *((pk, f"#{pk} {subject} · {client}") for pk, subject, client in open_tickets),
+        ]
+        return self._ticket_choice_list
 
     def clean(self):
         data = super().clean()

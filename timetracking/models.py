@@ -12,6 +12,13 @@ from msp.scoping import TenantOwnedModel
 from timetracking.rounding import MAX_ENTRY_MINUTES
 
 
+def labour_amount(hourly_rate, overage_minutes: int):
+    """Overage minutes at an hourly rate (the weighted minutes already carry the factor)."""
+    from msp.money import quantize_money
+
+    return quantize_money(hourly_rate * overage_minutes / 60)
+
+
 def worked_at():
     """When the work was done: the start of a timed entry, else when it was logged. The
     timesheet filters on it and the ``time_entry_worked_at`` index is built on it."""
@@ -128,12 +135,10 @@ class TimeEntry(TenantOwnedModel):
     @property
     def labour_amount(self):
         """Break/fix labour at the contract's rate × the work type's factor (billing invoices it)."""
-        from msp.money import quantize_money
-
         contract = self.contract
         if not self.overage_minutes or contract is None or contract.hourly_rate is None:
             return None
-        return quantize_money(contract.hourly_rate * self.overage_minutes / 60)
+        return labour_amount(contract.hourly_rate, self.overage_minutes)
 
 
 class Timer(TenantOwnedModel):

@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import HourBlock
+from msp.models import Client as Company
 from msp.roles import Role
 from tests.factories import ClientFactory, TicketFactory
 from tests.timetracking.helpers import balance, prepaid, ticket_on
+from tickets.models import Ticket
 from timetracking.models import TimeEntry, Timer, WorkType
-from timetracking.services import time_entry_create, work_types_seed
+from timetracking.services import time_entry_create, time_entry_update, work_types_seed
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +251,29 @@ def test_portal_hours(client, make_member, contract):
 
 def test_portal_hours_is_for_client_contacts(tech_client):
     assert tech_client.get(reverse("portal:hours")).status_code == 403
+
+
+def test_the_cached_entry_table_follows_every_change(tech_client, tech, contract):
+    ticket = ticket_on(contract, subject="Mail server")
+    entry = time_entry_create(ticket=ticket, technician=tech.user, minutes=30, note="first look")
+
+    def table():
+        body = tech_client.get(reverse("timesheet:week")).content.decode()
+        start = body.index("<tbody>", body.index("Entries"))
+        return body[start : body.index("</tbody>", start)]
+
+    first = table()
+    assert "Mail server" in first and "first look" in first and "0:30" in first
+    assert table() == first  # served from the fragment cache
+
+    time_entry_update(entry=entry, minutes=45, note="second look")
+    assert "second look" in table() and "0:45" in table()
+    # Renames elsewhere (no save on the entry) show too: they are part of the key.
+    Ticket.unscoped.filter(pk=ticket.pk).update(subject="Mail server down")
+    Company.unscoped.filter(pk=contract.client_id).update(name="Acme Renamed")
+    assert "Mail server down" in table() and "Acme Renamed" in table()
+    TimeEntry.unscoped.filter(pk=entry.pk).update(invoiced_at=timezone.now())
+    assert "invoiced" in table()
+
+    delete = tech_client.post(reverse("timesheet:entry-delete", args=[entry.pk]))
+    assert delete.status_code == 302  # the table's shared delete form posts per row (formaction)

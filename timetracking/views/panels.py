@@ -15,8 +15,10 @@ def ticket_time_panel(request, ticket) -> str | None:
     membership = getattr(request, "membership", None)
     if membership is None or not membership.has_perm("timeentry.view"):
         return None
-    # Fresh: a draw made in this request updated the balance on another instance.
-    contract = Contract.objects.filter(pk=ticket.contract_id).first() if ticket.contract_id else None
+    contract = ticket.contract
+    if contract is not None and request.method != "GET":
+        # Fresh: a draw made in this request updated the balance on another instance.
+        contract = Contract.objects.filter(pk=contract.pk).first()
     timer = timer_running(technician=request.user, tenant=membership.tenant)
     context = {
         "ticket": ticket,

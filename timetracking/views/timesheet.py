@@ -103,7 +103,7 @@ class TimesheetView(MemberRequiredMixin, TemplateView):
             technician=technician,
             technicians=technicians,
             own=technician.pk == self.request.user.pk,
-            form=TimeEntryForm(),
+            form=TimeEntryForm(technician=self.request.user),
             timer=timer_running(technician=self.request.user, tenant=membership.tenant),
             can_add=membership.has_perm("timeentry.add"),
             can_change=membership.has_perm("timeentry.change"),
@@ -194,12 +194,12 @@ class TimeEntryUpdateView(MemberRequiredMixin, View):
             )
         else:
             initial["minutes"] = entry.minutes
-        form = TimeEntryForm(initial=initial)
+        form = TimeEntryForm(initial=initial, technician=request.user)
         return render(request, "timetracking/entry_form.html", {"form": form, "entry": entry})
 
     def post(self, request, pk):
         entry = self.get_object(pk)
-        form = TimeEntryForm(request.POST)
+        form = TimeEntryForm(request.POST, technician=request.user)
         if form.is_valid():
             kwargs = form.service_kwargs()
             if "minutes" not in kwargs:
