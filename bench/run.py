@@ -22,13 +22,16 @@ The lines and budgets are in ``bench/lines.py``; ``--check`` exits 1 when one mi
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -192,6 +195,12 @@ def main(argv=None) -> int:
     }
     env.setdefault("SECRET_KEY", "bench-not-secret")
     env.setdefault("LOG_LEVEL", "WARNING")
+    if args.db:
+        # Tasks the measured requests enqueue (low-balance checks) go to a throwaway
+        # filesystem broker: no worker of another database may ever consume them.
+        env.pop("REDIS_URL", None)
+        env["MSP_VAR_DIR"] = tempfile.mkdtemp(prefix="msp-bench-")
+        atexit.register(shutil.rmtree, env["MSP_VAR_DIR"], True)
     lines = [line for line in LINES if args.only.lower() in line.name.lower()]
     dbs = [Database(label, url, env, args.workers) for label, url in parse_dbs(args.db)]
     results: dict[str, dict[str, dict]] = {line.name: {} for line in lines}

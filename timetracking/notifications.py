@@ -91,7 +91,10 @@ def balance_check(contract_id: int) -> list[int]:
 
 
 def balance_check_on_commit(contract_id: int) -> None:
-    transaction.on_commit(lambda: balance_check(contract_id))
+    """After the draw commits, in the worker: the technician's request does not wait for it."""
+    from timetracking.tasks import balance_check_task
+
+    transaction.on_commit(lambda: balance_check_task.delay(contract_id))
 
 
 @receiver(hour_block_purchased)

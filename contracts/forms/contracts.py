@@ -142,7 +142,7 @@ class ContractFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     client = django_filters.ModelChoiceFilter(
-        queryset=lambda request: Client.objects.all(),
+        queryset=lambda request: Client.objects.order_by("name").only("pk", "name"),
         label=_("Client"),
         empty_label=_("All clients"),
         widget=QuickSelect,

@@ -130,7 +130,7 @@ def _digest(key: str) -> str:
 class ApiTokenQuerySet(models.QuerySet):
     def authenticate(self, key: str):
         return (
-            self.select_related("membership__tenant", "membership__user", "membership__client")
+            self.select_related("membership__tenant", "membership__user")
             .filter(digest=_digest(key), membership__is_active=True, membership__user__is_active=True)
             .first()
         )

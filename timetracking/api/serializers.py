@@ -10,7 +10,7 @@ class TicketField(serializers.PrimaryKeyRelatedField):
     """A ticket of the active scope, with the contract its time is booked on."""
 
     def get_queryset(self):
-        return Ticket.objects.select_related("contract__tier")
+        return Ticket.objects.select_related("contract")
 
 
 class TimeEntrySerializer(TenantModelSerializer):
