@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+from datetime import timedelta
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -127,12 +128,17 @@ def send(client, spec: dict):
     return client.post(spec["path"], data=spec["body"], headers=headers)
 
 
-def sweep_once() -> dict:
+def sweep_once(all_due: bool = False) -> dict:
     """Time ``tickets.tasks.sla_sweep`` once, inside a transaction that is rolled back (so every
-    repetition finds the same backlog), with mail kept in memory. Counts come from the result."""
+    repetition finds the same backlog), with mail kept in memory. Counts come from the result.
+
+    ``all_due``: the worst case first: every open ticket of the data set with a running SLA
+    whose 80 % point has just passed (set, untimed, inside the same rolled-back transaction),
+    so the sweep claims and e-mails all of them at once."""
     from django.core import mail
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext, override_settings
+    from django.utils import timezone
 
     from tickets.choices import OPEN_STATUSES, SlaState
     from tickets.models import Ticket
@@ -140,8 +146,14 @@ def sweep_once() -> dict:
 
     open_tickets = Ticket.unscoped.filter(status__in=OPEN_STATUSES).count()
     running = Ticket.unscoped.filter(sla_state__in=[SlaState.OK, SlaState.AT_RISK], sla_breach_at__isnull=False)
-    candidates = running.count()
     with override_settings(EMAIL_BACKEND=LOCMEM), transaction.atomic():
+        if all_due:
+            now = timezone.now()
+            Ticket.unscoped.filter(status__in=OPEN_STATUSES).exclude(status="waiting_on_client").update(
+                sla_state=SlaState.OK, sla_warn_at=now - timedelta(minutes=1),
+                sla_breach_at=now + timedelta(hours=1), at_risk_notified_at=None, breached_notified_at=None,
+            )
+        candidates = running.count()
         mail.outbox = []
         with CaptureQueriesContext(connection) as ctx:
             began = time.perf_counter()
@@ -260,7 +272,7 @@ def serve() -> None:
     ops = {
         "fixtures": lambda a: fixtures(),
         "counts": lambda a: query_counts(a["requests"], a["fx"]),
-        "sweep": lambda a: sweep_once(),
+        "sweep": lambda a: sweep_once(all_due=a.get("all_due", False)),
         "draw_mark": lambda a: draw_mark(a["tickets"]),
         "draw_verify": lambda a: draw_verify(a["mark"]),
         "draw_cleanup": lambda a: draw_cleanup(a["mark"]),

@@ -149,13 +149,13 @@ def measure_draw(db: Database, line: Line, n: int) -> dict:
     return summary(times, time.perf_counter() - began[0], statuses)
 
 
-def measure_sweeps(dbs: list[Database], repeat: int) -> dict[str, dict]:
+def measure_sweeps(dbs: list[Database], line: Line, repeat: int) -> dict[str, dict]:
     runs: dict[str, list[dict]] = {db.label: [] for db in dbs}
     for db in dbs:
-        db.ask("sweep")  # warm-up: imports, translations, the plan cache
+        db.ask("sweep", all_due=line.all_due)  # warm-up: imports, translations, the plan cache
     for _ in range(repeat):
         for db in dbs:
-            runs[db.label].append(db.ask("sweep"))
+            runs[db.label].append(db.ask("sweep", all_due=line.all_due))
     results = {}
     for label, samples in runs.items():
         ms = [s["ms"] for s in samples]
@@ -213,7 +213,7 @@ def main(argv=None) -> int:
         try:
             for line in lines:
                 if line.kind == "sweep":
-                    results[line.name] = measure_sweeps(dbs, args.sweeps)
+                    results[line.name] = measure_sweeps(dbs, line, args.sweeps)
                     continue
                 for db in dbs:
                     measure = measure_draw if line.kind == "draw" else measure_http
@@ -279,7 +279,7 @@ def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: d
         if line.kind != "sweep":
             continue
         for label, r in results[line.name].items():
-            print(f"- SLA sweep, {label}: runs {r['samples']} ms after one warm-up; {r['open']:,} open tickets "
+            print(f"- {line.name}, {label}: runs {r['samples']} ms after one warm-up; {r['open']:,} open tickets "
                   f"(all tenants), {r['candidates']:,} with a running SLA (ok or at risk); claimed {r['breached']:,} breached and {r['at_risk']:,} at risk; {r['emails']:,} emails; "
                   f"{r['queries']} queries; rolled back each time")
     for label, info in extra.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 from collections import defaultdict
 from datetime import datetime
+from typing import NamedTuple
 
 from celery import shared_task
 from django.core.cache import cache
@@ -28,21 +29,46 @@ RETRY = {
 }
 
 
-def _claim(condition: Q, *, state: str, stamp: str, now: datetime) -> list[Ticket]:
-    """Mark every ticket matching `condition` in one UPDATE, stamping `stamp` with `now`.
+CLAIM_BATCH = 2000  # ids per UPDATE: well inside SQLite's limit on bound parameters
 
-    The UPDATE's own WHERE (`stamp IS NULL`) is the claim: two sweeps running at once can
-    never both claim a ticket, so each transition is marked, and notified, once. The stamp
-    (this sweep's `now`) then finds the claimed rows, so Python loops only over those.
+
+class Claimed(NamedTuple):
+    """What the e-mails need of a claimed ticket: plain values (a storm is thousands of rows)."""
+
+    pk: int
+    tenant_id: int
+    subject: str
+    client: str
+    assignee_email: str | None
+    language: str
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+
+def _claim(condition: Q, *, state: str, stamp: str, now: datetime) -> list[Claimed]:
+    """Mark every ticket matching `condition`, stamping `stamp` with `now`; return those claimed.
+
+    The candidates come from the partial indexes on the due times; the UPDATE's own WHERE
+    (`stamp IS NULL`) is the claim: two sweeps running at once can never both claim a
+    ticket, so each transition is marked, and notified, once. The claimed rows are read back
+    by id and stamp, so every step costs what is due, not what the tables hold.
     """
-    updated = Ticket.unscoped.filter(condition, **{f"{stamp}__isnull": True}).update(
-        sla_state=state, **{stamp: now}
-    )
-    if not updated:
-        return []
-    return list(
-        Ticket.unscoped.filter(**{stamp: now}).select_related("tenant", "client", "assignee").order_by("pk")
-    )
+    due = list(Ticket.unscoped.filter(condition, **{f"{stamp}__isnull": True}).values_list("pk", flat=True))
+    claimed = []
+    for start in range(0, len(due), CLAIM_BATCH):
+        batch = due[start : start + CLAIM_BATCH]
+        # The condition again: a ticket answered since the read above is no longer due.
+        if Ticket.unscoped.filter(condition, pk__in=batch, **{f"{stamp}__isnull": True}).update(
+            sla_state=state, **{stamp: now}
+        ):
+            claimed += (
+                Claimed(*row)
+                for row in Ticket.unscoped.filter(pk__in=batch, **{stamp: now})
+                .order_by("pk")
+                .values_list("pk", "tenant_id", "subject", "client__name", "assignee__email", "tenant__language")
+            )
+    return claimed
 
 
 def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
@@ -65,7 +91,12 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
     return {"breached": len(breached), "at_risk": len(at_risk)}
 
 
-def _notify_staff(*, breached: list[Ticket], at_risk: list[Ticket]) -> None:
+DIGEST_LISTED = 50  # tickets listed per state in one e-mail; the rest is a link to the queue
+
+
+def _notify_staff(*, breached: list[Claimed], at_risk: list[Claimed]) -> None:
+    """One e-mail per tenant and set of recipients (the assignee and the owners), listing its
+    tickets: a ticket alone reads as before, a storm of thousands stays a few dozen e-mails."""
     tenant_ids = {t.tenant_id for t in breached + at_risk}
     owners = defaultdict(list)
     for membership in Membership.unscoped.filter(
@@ -73,26 +104,58 @@ def _notify_staff(*, breached: list[Ticket], at_risk: list[Ticket]) -> None:
     ).select_related("user"):
         if membership.user.email:
             owners[membership.tenant_id].append(membership.user.email)
-    emails = []
-    for tickets, breach in ((breached, True), (at_risk, False)):
+    groups: dict[tuple, dict[str, list[Claimed]]] = defaultdict(lambda: {"breached": [], "at_risk": []})
+    for tickets, key in ((breached, "breached"), (at_risk, "at_risk")):
         for ticket in tickets:
             recipients = set(owners[ticket.tenant_id])
-            if ticket.assignee and ticket.assignee.email:
-                recipients.add(ticket.assignee.email)
-            if not recipients:
-                continue
-            with translation.override(ticket.tenant.language):
-                if breach:
-                    subject = _("SLA breached: %(ticket)s") % {"ticket": ticket}
-                    body = _("The SLA of ticket %(ticket)s (%(client)s) was breached.")
-                else:
-                    subject = _("SLA at risk: %(ticket)s") % {"ticket": ticket}
-                    body = _("Ticket %(ticket)s (%(client)s) has used 80%% of its SLA target.")
-                body = body % {"ticket": ticket, "client": ticket.client}
-                body += "\n\n" + reverse("tickets:detail", args=[ticket.pk])
-            emails.append(EmailMessage(subject, body, to=sorted(recipients)))
+            if ticket.assignee_email:
+                recipients.add(ticket.assignee_email)
+            if recipients:
+                groups[(ticket.tenant_id, frozenset(recipients))][key].append(ticket)
+    emails = []
+    for (_tenant_id, recipients), found in groups.items():
+        with translation.override((found["breached"] or found["at_risk"])[0].language):
+            subject, body = _sla_email(found["breached"], found["at_risk"])
+        emails.append(EmailMessage(subject, body, to=sorted(recipients)))
     if emails:
         get_connection().send_messages(emails)
+
+
+def _sla_email(breached: list[Claimed], at_risk: list[Claimed]) -> tuple[str, str]:
+    if len(breached) + len(at_risk) == 1:
+        ticket = (breached or at_risk)[0]
+        if breached:
+            subject = _("SLA breached: %(ticket)s") % {"ticket": ticket}
+            body = _("The SLA of ticket %(ticket)s (%(client)s) was breached.")
+        else:
+            subject = _("SLA at risk: %(ticket)s") % {"ticket": ticket}
+            body = _("Ticket %(ticket)s (%(client)s) has used 80%% of its SLA target.")
+        body = body % {"ticket": ticket, "client": ticket.client}
+        return subject, body + "\n\n" + reverse("tickets:detail", args=[ticket.pk])
+    subject = _("SLA: %(breached)d breached, %(at_risk)d at risk") % {
+        "breached": len(breached),
+        "at_risk": len(at_risk),
+    }
+    parts = []
+    for tickets, heading in (
+        (breached, _("Breached")),
+        (at_risk, _("At risk (80%% of the target used)") % {}),
+    ):
+        if not tickets:
+            continue
+        lines = [f"{heading}:"]
+        lines += [
+            f"- {ticket} ({ticket.client}): {reverse('tickets:detail', args=[ticket.pk])}"
+            for ticket in tickets[:DIGEST_LISTED]
+        ]
+        if len(tickets) > DIGEST_LISTED:
+            lines.append(_("…and %(count)d more.") % {"count": len(tickets) - DIGEST_LISTED})
+        parts.append("\n".join(lines))
+    parts.append(
+        _("The queue, breached and at risk first: %(url)s")
+        % {"url": reverse("tickets:list") + "?sla=attention"}
+    )
+    return subject, "\n\n".join(parts)
 
 
 @shared_task(acks_late=True)

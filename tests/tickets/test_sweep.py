@@ -87,3 +87,34 @@ def test_query_count_does_not_grow_with_tickets_that_need_nothing(acme, seeded, 
         result = sla_sweep(now=now)
     assert result == {"breached": 0, "at_risk": 1}
     assert len(ctx.captured_queries) <= 5
+
+
+def test_a_storm_is_one_email_per_set_of_recipients(acme, seeded, tech, owner, make_member):
+    """Sixty tickets due at once for one technician and a few for another: two digests (each
+    to its assignee and the owners), listing tickets with links, not sixty-odd e-mails."""
+    from msp.roles import Role
+
+    other = make_member(seeded, Role.TECHNICIAN, email="other@msp.example")
+    now = timezone.now()
+    due = {
+        "sla_state": SlaState.OK,
+        "sla_warn_at": now - timedelta(minutes=1),
+        "sla_breach_at": now + timedelta(hours=1),
+    }
+    Ticket.unscoped.bulk_create(
+        [
+            Ticket(tenant=seeded, client=acme, subject=f"storm {n}", assignee=tech.user, **due)
+            for n in range(60)
+        ]
+        + [
+            Ticket(tenant=seeded, client=acme, subject=f"other {n}", assignee=other.user, **due)
+            for n in range(2)
+        ]
+    )
+    assert sla_sweep(now=now) == {"breached": 0, "at_risk": 62}
+    assert len(mail.outbox) == 2
+    storm = next(m for m in mail.outbox if tech.user.email in m.to)
+    assert set(storm.to) == {tech.user.email, owner.user.email}
+    assert storm.subject == "SLA: 0 breached, 60 at risk"
+    assert storm.body.count("/tickets/") == 51 and "…and 10 more." in storm.body
+    assert "/tickets/?sla=attention" in storm.body
