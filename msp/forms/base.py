@@ -9,7 +9,7 @@ class TenantFormMixin:
 
     ModelForm builds its choice fields once, at import, outside any scope; rebuilding them
     here makes every dropdown list only the member's tenant (and client) rows. Plain selects
-    over tenant rows become ``QuickSelect``: those lists grow with the tenant.
+    become ``QuickSelect``: tenant rows grow with the tenant, and time zones are 600 options.
     """
 
     def __init__(self, *args, **kwargs):
@@ -19,8 +19,8 @@ class TenantFormMixin:
                 manager = field.queryset.model._default_manager
                 if isinstance(manager, TenantManager):
                     field.queryset = manager.all()
-                    if type(field.widget) is forms.Select:
-                        field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.choices)
+            if isinstance(field, forms.ChoiceField) and type(field.widget) is forms.Select:
+                field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.choices)
 
 
 class TenantModelForm(TenantFormMixin, forms.ModelForm):
