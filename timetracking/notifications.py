@@ -32,6 +32,16 @@ def warning_levels() -> tuple[int, ...]:
     return tuple(sorted(getattr(settings, "HOURS_WARNING_LEVELS", DEFAULT_LEVELS)))
 
 
+def crosses_a_level(*, block_minutes: int, balance_before: int, balance_after: int | None) -> bool:
+    """Whether a draw took the current block past a warning level it had not passed before.
+    Only then is the worker asked to check (and record, and send): not once per entry."""
+    if block_minutes <= 0 or balance_after is None:
+        return False
+    used_before = (block_minutes - balance_before) * 100
+    used_after = (block_minutes - balance_after) * 100
+    return any(used_before < level * block_minutes <= used_after for level in warning_levels())
+
+
 def recipients(contract: Contract) -> list[str]:
     contacts = Contact.unscoped.filter(client_id=contract.client_id, portal_access=True).exclude(email="")
     managers = Membership.unscoped.filter(

@@ -71,7 +71,8 @@ def labour_covered(contract) -> bool:
 
 
 def _apply(entry: TimeEntry, *, raw_minutes: int, at) -> None:
-    """Round, weigh and book an entry that has a pk (the draw's source id)."""
+    """Round, weigh and book an entry, and save it. A new entry is inserted once its draw is
+    decided (one INSERT carrying the outcome); an existing one is updated."""
     contract = entry.ticket.contract
     entry.contract = contract
     entry.rate_factor = entry.work_type.rate_factor if entry.work_type_id else Decimal("1.00")
@@ -85,29 +86,39 @@ def _apply(entry: TimeEntry, *, raw_minutes: int, at) -> None:
     entry.billed_minutes = weighted_minutes(rounded, entry.rate_factor)
     entry.drawn_minutes = entry.overage_minutes = 0
     entry.covered = False
-    if contract is None or not entry.billable:
-        return
-    if contract.kind == ContractKind.PREPAID_HOURS:
+    if contract is not None and entry.billable and contract.kind == ContractKind.PREPAID_HOURS:
+
+        def write(result) -> int:
+            entry.drawn_minutes = result.drawn_minutes
+            entry.overage_minutes = result.overage_minutes
+            entry.save()
+            return entry.pk
+
         result = hours_draw(
             contract=contract,
             minutes=entry.billed_minutes,
             source_kind=SOURCE_KIND,
-            source_id=entry.pk,
+            source_id=write,
             at=at,
-            note=_("Time entry #%(id)s") % {"id": entry.pk},
+            note=lambda pk: _("Time entry #%(id)s") % {"id": pk},
         )
-        entry.drawn_minutes = result.drawn_minutes
-        entry.overage_minutes = result.overage_minutes
         entry._draw = result
-        if result.drawn_minutes or result.renewals:
-            from timetracking.notifications import balance_check_on_commit
+        from timetracking.notifications import balance_check_on_commit, crosses_a_level
 
+        if result.renewals or crosses_a_level(
+            block_minutes=result.current_block_minutes,
+            balance_before=result.balance_before,
+            balance_after=result.balance_after,
+        ):
             balance_check_on_commit(contract.pk)
-    elif labour_covered(contract):
-        entry.covered = True
-    else:
-        # Break/fix (or managed work the tier does not include): billable labour at the rate.
-        entry.overage_minutes = entry.billed_minutes
+        return
+    if contract is not None and entry.billable:
+        if labour_covered(contract):
+            entry.covered = True
+        else:
+            # Break/fix (or managed work the tier does not include): billable labour at the rate.
+            entry.overage_minutes = entry.billed_minutes
+    entry.save()
 
 
 @transaction.atomic
@@ -127,7 +138,7 @@ def time_entry_create(
     raw = _raw_minutes(minutes=minutes, started_at=started_at, ended_at=ended_at)
     if work_type is None:
         work_type = WorkType.unscoped.filter(tenant_id=ticket.tenant_id, is_default=True).first()
-    entry = TimeEntry.unscoped.create(
+    entry = TimeEntry(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
         technician=technician,
@@ -139,7 +150,6 @@ def time_entry_create(
         note=note,
     )
     _apply(entry, raw_minutes=raw, at=None)
-    entry.save()
     return entry
 
 
@@ -194,7 +204,6 @@ def time_entry_update(
             note=_("Time entry #%(id)s changed") % {"id": entry.pk},
         )
     _apply(entry, raw_minutes=raw, at=None)
-    entry.save()
     return entry
 
 

@@ -75,3 +75,21 @@ def test_levels_come_from_settings(setup, settings, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         time_entry_create(ticket=ticket, technician=tech, minutes=300)
     assert len(mail.outbox) == 1 and "50" in mail.outbox[0].subject
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "crosses"),
+    [
+        (600, 121, False),  # 10 h block, 79.8 % used: under 80 %
+        (600, 120, True),  # exactly 80 % used
+        (130, 100, True),  # 78 % -> 83 %
+        (120, 60, False),  # 80 % was passed before this draw; 90 % is not a level
+        (60, 30, True),  # 90 % -> 95 %
+        (30, -15, False),  # past 95 % already: nothing new (over-use is overage)
+        (600, None, False),  # nothing drawn
+    ],
+)
+def test_a_draw_asks_for_a_check_only_when_it_crosses_a_level(before, after, crosses):
+    from timetracking.notifications import crosses_a_level
+
+    assert crosses_a_level(block_minutes=600, balance_before=before, balance_after=after) is crosses
