@@ -1,6 +1,6 @@
 from django.urls import path
 
-from timetracking.views import timesheet, worktypes
+from timetracking.views import panels, timesheet, worktypes
 
 app_name = "timesheet"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("entries/new/", timesheet.TimeEntryCreateView.as_view(), name="entry-create"),
     path("entries/<int:pk>/edit/", timesheet.TimeEntryUpdateView.as_view(), name="entry-update"),
     path("entries/<int:pk>/delete/", timesheet.TimeEntryDeleteView.as_view(), name="entry-delete"),
+    path("tickets/<int:ticket_pk>/log/", panels.TicketLogFormView.as_view(), name="ticket-log-form"),
     path("timer/start/", timesheet.TimerStartView.as_view(), name="timer-start"),
     path("timer/stop/", timesheet.TimerStopView.as_view(), name="timer-stop"),
     path("work-types/", worktypes.WorkTypeListView.as_view(), name="worktypes"),

@@ -277,3 +277,16 @@ def test_the_cached_entry_table_follows_every_change(tech_client, tech, contract
 
     delete = tech_client.post(reverse("timesheet:entry-delete", args=[entry.pk]))
     assert delete.status_code == 302  # the table's shared delete form posts per row (formaction)
+
+
+def test_the_panel_log_form_comes_on_demand(tech_client, tech, contract):
+    ticket = ticket_on(contract)
+    page = tech_client.get(ticket.get_absolute_url()).content.decode()
+    url = reverse("timesheet:ticket-log-form", args=[ticket.pk])
+    assert f'hx-get="{url}"' in page and 'name="minutes"' not in page
+
+    form = tech_client.get(url, HTTP_HX_REQUEST="true")
+    assert form.status_code == 200
+    body = form.content.decode()
+    assert 'name="minutes"' in body and f'name="ticket" value="{ticket.pk}"' in body
+    assert tech_client.get(url)["Location"] == ticket.get_absolute_url()

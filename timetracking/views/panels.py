@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.views import View
 
 from contracts.choices import ContractKind
 from contracts.models import Contract
+from msp.views.base import MemberRequiredMixin
+from tickets.models import Ticket
 from timetracking.forms import TimeEntryForm
 from timetracking.selectors import ticket_entries
 from timetracking.services import timer_running
@@ -27,9 +32,21 @@ def ticket_time_panel(request, ticket) -> str | None:
         "entries": list(ticket_entries(ticket)[:50]),
         "timer": timer,
         "timer_here": timer is not None and timer.ticket_id == ticket.pk,
-        "form": TimeEntryForm(ticket=ticket),
         "can_add": membership.has_perm("timeentry.add"),
         "can_delete": membership.has_perm("timeentry.delete"),
         "manage_all": membership.has_perm("timeentry.manage_all"),
     }
     return render_to_string("timetracking/_ticket_panel.html", context, request=request)
+
+
+class TicketLogFormView(MemberRequiredMixin, View):
+    """The panel's "Log time" form, fetched when the technician opens it."""
+
+    permission_required = "timeentry.add"
+
+    def get(self, request, ticket_pk):
+        ticket = get_object_or_404(Ticket.objects.all(), pk=ticket_pk)
+        if not request.htmx:
+            return redirect(ticket.get_absolute_url())
+        form = TimeEntryForm(ticket=ticket, technician=request.user)
+        return TemplateResponse(request, "timetracking/_log_form.html", {"ticket": ticket, "form": form})
