@@ -114,7 +114,7 @@ def test_report_is_markdown_with_header_and_verdicts(capsys):
              "candidates": 50, "breached": 1, "at_risk": 2, "emails": 3}
     results = {page.name: {"small": row, "large": {**row, "p50": 80.0}},
                sweep.name: {"small": {**swept, "p50": 90.0}, "large": swept}}
-    args = SimpleNamespace(workers=4, requests=30, sweeps=5)
+    args = SimpleNamespace(workers=4, requests=20, rounds=3, sweeps=5)
     failed = report(args, dbs, [page, sweep], results, {"small": {}, "large": {}})
     out = capsys.readouterr().out
     assert failed
