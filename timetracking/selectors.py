@@ -14,12 +14,6 @@ from djmoney.money import Money
 from timetracking.models import TimeEntry, labour_amount, worked_at
 
 
-def entries_with_day():
-    return TimeEntry.objects.select_related("ticket__client", "work_type", "contract", "technician").annotate(
-        worked_at=worked_at()
-    )
-
-
 @dataclass(frozen=True)
 class EntryRow:
     """One line of the timesheet: plain values, read in one query (a busy week is a few
@@ -104,4 +98,10 @@ def timesheet_week(*, technician, day: date, days: int = 7) -> Timesheet:
 
 
 def ticket_entries(ticket):
-    return entries_with_day().filter(ticket=ticket).order_by("-worked_at", "-pk")
+    """A ticket's entries, newest first (the ticket itself is not joined again)."""
+    return (
+        TimeEntry.objects.select_related("work_type", "contract", "technician")
+        .annotate(worked_at=worked_at())
+        .filter(ticket=ticket)
+        .order_by("-worked_at", "-pk")
+    )

@@ -25,11 +25,12 @@ def ticket_time_panel(request, ticket) -> str | None:
         # Fresh: a draw made in this request updated the balance on another instance.
         contract = Contract.objects.filter(pk=contract.pk).first()
     timer = timer_running(technician=request.user, tenant=membership.tenant)
+    entries = list(ticket_entries(ticket)[:50])
     context = {
         "ticket": ticket,
         "contract": contract,
         "is_prepaid": contract is not None and contract.kind == ContractKind.PREPAID_HOURS,
-        "entries": list(ticket_entries(ticket)[:50]),
+        "entries": entries,
         "timer": timer,
         "timer_here": timer is not None and timer.ticket_id == ticket.pk,
         "can_add": membership.has_perm("timeentry.add"),
