@@ -15,15 +15,27 @@ from contracts.hours_selectors import burn_rates, contract_blocks, ledger_page, 
 from contracts.models import Contract
 from msp.views.base import MemberRequiredMixin
 
+RECENT_BLOCKS = 10
+
 
 def hours_context(request, contract, *, can_buy: bool = False) -> dict:
     """What the hours include (templates/contracts/hours/_hours.html) needs."""
     if contract.kind != ContractKind.PREPAID_HOURS:
         return {}
     rates = burn_rates(contract)
+    blocks = contract_blocks(contract)
+    if request.GET.get("blocks") != "all":
+        # Blocks with minutes left, and the latest few; years of used-up ones fold away.
+        recent = len(blocks) - RECENT_BLOCKS
+        blocks_shown = [
+            b for i, b in enumerate(blocks) if i >= recent or (b.left_minutes > 0 and not b.is_expired)
+        ]
+    else:
+        blocks_shown = blocks
     context = {
         "hours_contract": contract,
-        "blocks": contract_blocks(contract),
+        "blocks": blocks_shown,
+        "folded_blocks": len(blocks) - len(blocks_shown),
         "ledger_page": ledger_page(contract, request.GET.get("page")),
         "burn_rates": rates,
         "weeks_left": weeks_left(contract.balance_minutes, rates[0]),

@@ -290,3 +290,29 @@ def test_the_panel_log_form_comes_on_demand(tech_client, tech, contract):
     body = form.content.decode()
     assert 'name="minutes"' in body and f'name="ticket" value="{ticket.pk}"' in body
     assert tech_client.get(url)["Location"] == ticket.get_absolute_url()
+
+
+def test_years_of_used_up_blocks_fold_away(owner_client, tenant):
+    from djmoney.money import Money
+
+    from contracts.hours import block_purchase, hours_draw
+
+    contract = prepaid(
+        client=ClientFactory(tenant=tenant, currency="EUR"), block_minutes=60, auto_renew=False
+    )
+    for _n in range(12):
+        block_purchase(contract=contract, minutes=60, price=Money("90.00", "EUR"))
+    hours_draw(contract=contract, minutes=11 * 60, source_kind="test", source_id=1)  # oldest eleven used up
+
+    def block_rows(url):
+        body = owner_client.get(url).content.decode()
+        table = body[
+            body.index("<tbody>", body.index("Blocks")) : body.index("</tbody>", body.index("Blocks"))
+        ]
+        return table.count("<tr>"), body
+
+    shown, body = block_rows(contract.get_absolute_url())
+    assert shown == 10  # the latest ten, the two with minutes left among them
+    assert "3 older blocks, used up or expired, are not shown." in body
+    shown, body = block_rows(contract.get_absolute_url() + "?blocks=all")
+    assert shown == 13 and "older blocks" not in body
