@@ -30,6 +30,17 @@ def _form_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def row_context(request, tickets) -> dict:
+    """What tickets/_row.html needs besides the ticket: the queue page and every quick action
+    that answers a single row render rows the same way."""
+    return {
+        "row_actions": hooks.row_actions(),
+        "status_choices": TicketStatus.choices,
+        "can_reply": request.membership.has_perm("ticket.reply"),
+        **hooks.queue_context(request, tickets),
+    }
+
+
 class StaffTicketMixin(MemberRequiredMixin):
     """Staff who work tickets (ticket.change); client contacts use the portal."""
 
@@ -69,11 +80,8 @@ class TicketListView(HtmxPartialMixin, StaffTicketMixin, ListView):
             statuses=TicketStatus.choices,
             priorities=Priority.choices,
             params=self.request.GET,
-            row_actions=hooks.row_actions(),
-            status_choices=TicketStatus.choices,
             can_add=self.has_perm("ticket.add"),
-            can_reply=self.has_perm("ticket.reply"),
-            **hooks.queue_context(self.request, page),
+            **row_context(self.request, page),
         )
         return context
 
@@ -175,13 +183,7 @@ class TicketActionView(StaffTicketMixin, View):
             return TemplateResponse(
                 request,
                 "tickets/_row.html",
-                {
-                    "ticket": ticket,
-                    "row_actions": hooks.row_actions(),
-                    "status_choices": TicketStatus.choices,
-                    "can_reply": self.has_perm("ticket.reply"),
-                    **hooks.queue_context(request, [ticket]),
-                },
+                {"ticket": ticket, **row_context(request, [ticket])},
             )
         return redirect(ticket.get_absolute_url())
 

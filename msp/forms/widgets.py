@@ -7,6 +7,21 @@ from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 
 
+def options_html(choices, selected: set[str]) -> str:
+    """``<option>`` tags for ``(value, label)`` pairs (optgroups for nested pairs), those whose
+    value is in ``selected`` (as text) selected. The standard library's escape: Django's
+    format_html per option costs ten times as much. Not marked safe: callers do."""
+    parts = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            parts.append(f'<optgroup label="{escape(str(value))}">{options_html(label, selected)}</optgroup>')
+            continue
+        value = "" if value is None else str(value)
+        mark = " selected" if value in selected else ""
+        parts.append(f'<option value="{escape(value)}"{mark}>{escape(str(label))}</option>')
+    return "".join(parts)
+
+
 class QuickSelect(forms.Select):
     """A ``<select>`` whose options are built in one pass.
 
@@ -16,21 +31,9 @@ class QuickSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        final_attrs = self.build_attrs(self.attrs, attrs)
         selected = {str(v) for v in self.format_value(value)}
-        parts = [f"<select{flatatt(final_attrs)}>"]
-        for option_value, label in self.choices:
-            if isinstance(label, list | tuple):  # an optgroup
-                parts.append(f'<optgroup label="{escape(str(option_value))}">')
-                parts.extend(self._option(value, text, selected) for value, text in label)
-                parts.append("</optgroup>")
-            else:
-                parts.append(self._option(option_value, label, selected))
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 - attributes via flatatt, text escaped
-
-    @staticmethod
-    def _option(value, label, selected: set[str]) -> str:
-        value = "" if value is None else str(value)
-        mark = " selected" if value in selected else ""
-        return f'<option value="{escape(value)}"{mark}>{escape(str(label))}</option>'
+        # Attributes through flatatt, every value and label escaped in options_html.
+        return mark_safe(  # noqa: S308
+            f'<select name="{escape(name)}"{flatatt(final_attrs)}>{options_html(self.choices, selected)}</select>'
+        )
