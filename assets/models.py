@@ -17,6 +17,7 @@ WARRANTY_SOON_DAYS = 30
 class Asset(TenantOwnedModel):
     """A machine or device a client owns and the MSP looks after."""
 
+    CHOICE_LABEL = "name"
     CLIENT_PATH = "client"
 
     client = models.ForeignKey(

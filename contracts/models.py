@@ -20,6 +20,7 @@ PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 class ServiceTier(TenantOwnedModel):
     """A managed-service package (Silver/Gold/Platinum), priced per asset kind per month."""
 
+    CHOICE_LABEL = "name"
     name = models.CharField(_("name"), max_length=100)
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Order in offers, thin first.")
@@ -94,6 +95,7 @@ class TierPrice(TenantOwnedModel):
 class RecurringService(TenantOwnedModel):
     """An à-la-carte monthly service beside the tiers (e.g. backup monitoring per device)."""
 
+    CHOICE_LABEL = "name"
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     unit = models.CharField(
@@ -290,6 +292,7 @@ class BusinessCalendar(TenantOwnedModel):
     `holidays` is a list of ISO dates.
     """
 
+    CHOICE_LABEL = "name"
     name = models.CharField(_("name"), max_length=100)
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Rome"
@@ -314,6 +317,7 @@ class SlaPolicy(TenantOwnedModel):
     `kind_overrides`: {"server": {"P1": {"response": 30}}}: only what differs.
     """
 
+    CHOICE_LABEL = "name"
     name = models.CharField(_("name"), max_length=100)
     calendar = models.ForeignKey(
         BusinessCalendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="policies"

@@ -122,6 +122,9 @@ class TenantOwnedModel(models.Model):
 
     # How a row reaches its Client, for client contacts; None = client contacts never see it.
     CLIENT_PATH: str | None = None
+    # The column ``str(row)`` shows, when it is one; dropdowns then read (pk, label) rows
+    # instead of building instances (msp.forms.widgets.choice_rows).
+    CHOICE_LABEL: str | None = None
 
     tenant = models.ForeignKey("msp.Tenant", on_delete=models.CASCADE, related_name="+", editable=False)
 

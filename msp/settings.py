@@ -112,6 +112,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's widget templates, with inputs and textareas built in Python (same markup).
+FORM_RENDERER = "msp.forms.renderers.QuickRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(

@@ -28,6 +28,7 @@ def worked_at():
 class WorkType(TenantOwnedModel):
     """What kind of work an entry is; after-hours or weekend work may weigh more (1.5×)."""
 
+    CHOICE_LABEL = "name"
     name = models.CharField(_("name"), max_length=100)
     rate_factor = models.DecimalField(
         _("rate factor"),

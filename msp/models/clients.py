@@ -11,6 +11,7 @@ from msp.scoping import TenantOwnedModel
 class Client(TenantOwnedModel):
     """A company the MSP serves."""
 
+    CHOICE_LABEL = "name"
     CLIENT_PATH = "pk"
 
     name = models.CharField(_("name"), max_length=200)
@@ -44,6 +45,7 @@ class Client(TenantOwnedModel):
 class Site(TenantOwnedModel):
     """A place where a client has people and machines."""
 
+    CHOICE_LABEL = "name"
     CLIENT_PATH = "client"
 
     client = models.ForeignKey(
@@ -72,6 +74,7 @@ class Site(TenantOwnedModel):
 class Contact(TenantOwnedModel):
     """A person at a client; may log into the portal."""
 
+    CHOICE_LABEL = "name"
     CLIENT_PATH = "client"
 
     client = models.ForeignKey(

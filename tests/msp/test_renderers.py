@@ -1,0 +1,62 @@
+"""QuickRenderer: the markup of Django's widget templates, built without them."""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from msp.forms.renderers import QuickRenderer
+
+HOSTILE = '"><script>alert(1)</script>&amp;'
+
+WIDGETS = [
+    (forms.TextInput(attrs={"placeholder": gettext_lazy("Search"), "autofocus": True, "hidden": False}), "Acme & Co"),
+    (forms.TextInput(attrs={"data-x": HOSTILE}), HOSTILE),
+    (forms.TextInput(), mark_safe("<b>trusted</b>")),
+    (forms.TextInput(), None),
+    (forms.TextInput(), ""),
+    (forms.NumberInput(attrs={"min": 0, "step": Decimal("0.25")}), Decimal("12.50")),
+    (forms.NumberInput(), 0),
+    (forms.EmailInput(), "a@example.com"),
+    (forms.URLInput(), "https://example.com/?a=1&b=2"),
+    (forms.PasswordInput(render_value=True), "secret"),
+    (forms.PasswordInput(), "secret"),
+    (forms.HiddenInput(), 42),
+    (forms.DateInput(attrs={"type": "date"}), date(2026, 11, 23)),
+    (forms.DateTimeInput(), datetime(2026, 11, 23, 9, 30)),
+    (forms.TimeInput(), time(9, 30)),
+    (forms.CheckboxInput(), True),
+    (forms.CheckboxInput(), False),
+    (forms.Textarea(attrs={"rows": 4}), "line one\n<line two>"),
+    (forms.Textarea(), ""),
+    (forms.Textarea(), None),
+    (forms.Textarea(), HOSTILE),
+]
+
+
+@pytest.mark.parametrize(("widget", "value"), WIDGETS, ids=lambda p: type(p).__name__ if isinstance(p, forms.Widget) else None)
+def test_quick_renderer_builds_what_django_templates_build(widget, value):
+    attrs = {"id": "id_field", "required": True, "aria-describedby": "id_field_helptext"}
+    quick = widget.render("field", value, attrs=attrs, renderer=QuickRenderer())
+    django = widget.render("field", value, attrs=attrs, renderer=DjangoTemplates())
+    assert quick == django
+    assert "<script>" not in quick
+
+
+def test_every_fast_path_is_taken_and_other_widgets_keep_their_templates():
+    renderer = QuickRenderer()
+    assert len(renderer.builders()) == 15  # 14 input widgets and the textarea: none overridden
+    select = forms.Select(choices=[("a", "A")]).render("s", "a", renderer=renderer)
+    assert select == forms.Select(choices=[("a", "A")]).render("s", "a", renderer=DjangoTemplates())
+
+
+def test_a_form_renders_through_the_project_renderer():
+    class Form(forms.Form):
+        note = forms.CharField(widget=forms.Textarea)
+
+    assert isinstance(Form().renderer, QuickRenderer)
+    assert str(Form()["note"]) == '<textarea name="note" cols="40" rows="10" required id="id_note">\n</textarea>'
