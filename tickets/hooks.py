@@ -7,7 +7,7 @@ tickets/ never imports them: they register here from their AppConfig.ready().
 * ``register_row_action(template_name)``: included in the actions cell of every queue row
   (with ``ticket`` in context). It must not query per row: prefetch through
   ``register_queue_context`` or keep it to links and forms. Rows are cached by the values
-  they show, so an action that depends on more than the ticket's own fields, the member and
+  they show (``tickets.rows``), so an action that depends on more than those, the member and
   the language must say what through ``register_row_vary``; and it must not carry a
   per-request value such as a CSRF token (htmx sends the token as a header).
 """
@@ -35,8 +35,9 @@ def register_row_action(template_name: str) -> str:
 
 
 def register_queue_context(fn: Callable) -> Callable:
-    """``fn(request, tickets)`` returns a dict merged into the queue's context (one query for
-    the whole page, e.g. the member's running timer)."""
+    """``fn(request, rows)`` returns a dict merged into the queue rows' context (one query for
+    the whole page, e.g. the member's running timer); ``rows`` are the page's values
+    (``tickets.rows.ROW_FIELDS``: ``row.pk``, ``row.status`` ...), not model instances."""
     if fn not in _queue_context:
         _queue_context.append(fn)
     return fn

@@ -18,6 +18,7 @@ from tickets import hooks
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
 from tickets.models import Ticket
+from tickets.rows import queue_rows, render_rows
 from tickets.selectors import ticket_queue
 from tickets.services import comment_add, ticket_create, ticket_has_invoiced_time, ticket_update
 
@@ -28,17 +29,6 @@ def _form_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
-
-
-def row_context(request, tickets) -> dict:
-    """What tickets/_row.html needs besides the ticket: the queue page and every quick action
-    that answers a single row render rows the same way."""
-    return {
-        "row_actions": hooks.row_actions(),
-        "status_choices": TicketStatus.choices,
-        "can_reply": request.membership.has_perm("ticket.reply"),
-        **hooks.queue_context(request, tickets),
-    }
 
 
 class StaffTicketMixin(MemberRequiredMixin):
@@ -73,15 +63,17 @@ class TicketListView(HtmxPartialMixin, StaffTicketMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = list(context["object_list"])
+        # The paginator counts tickets alone; the page reads only what its rows show.
+        page = queue_rows(context["object_list"])
+        context["page_obj"].object_list = context["object_list"] = page
         context.update(
-            tickets=page,
+            tickets=page,  # the rows' values (tickets.rows.ROW_FIELDS)
+            rows=render_rows(self.request, page),
             clients=Client.objects.order_by("name").values_list("pk", "name"),
             statuses=TicketStatus.choices,
             priorities=Priority.choices,
             params=self.request.GET,
             can_add=self.has_perm("ticket.add"),
-            **row_context(self.request, page),
         )
         return context
 
@@ -178,12 +170,8 @@ class TicketActionView(StaffTicketMixin, View):
             messages.error(request, message)
             return redirect(ticket.get_absolute_url())
         if request.htmx and request.POST.get("row"):
-            ticket = self.get_queryset().get(pk=ticket.pk)
-            return TemplateResponse(
-                request,
-                "tickets/_row.html",
-                {"ticket": ticket, **row_context(request, [ticket])},
-            )
+            (row,) = render_rows(request, queue_rows(Ticket.objects.filter(pk=ticket.pk)))
+            return HttpResponse(row)
         return redirect(ticket.get_absolute_url())
 
     def act(self, ticket: Ticket) -> None:  # pragma: no cover - overridden

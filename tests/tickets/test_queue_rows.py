@@ -67,3 +67,22 @@ def test_the_reply_form_comes_on_demand(tech_client, acme, seeded):
 
     plain = tech_client.get(reverse("tickets:reply", args=[ticket.pk]))
     assert plain.status_code == 302 and plain["Location"].endswith(f"/tickets/{ticket.pk}/#reply")
+
+
+def test_a_warm_queue_reads_only_what_its_rows_show(tech_client, acme, seeded):
+    """Cold, the missing rows' tickets are read in one query; warm, none are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tickets = [TicketFactory(tenant=seeded, client=acme, subject=f"Ticket {n}") for n in range(4)]
+    with CaptureQueriesContext(connection) as cold:
+        first = tech_client.get(reverse("tickets:list")).content
+    with CaptureQueriesContext(connection) as warm:
+        second = tech_client.get(reverse("tickets:list")).content
+    def full_reads(queries):
+        return [q["sql"] for q in queries if '"tickets_ticket"."description"' in q["sql"]]
+
+    assert len(full_reads(cold)) == 1  # the four missing rows' tickets, in one query
+    assert full_reads(warm) == []  # no model instances on a warm page
+    rows = lambda body: re.findall(rb'<tr id="ticket-row-\d+">.*?</tr>', body, re.S)  # noqa: E731
+    assert rows(first) == rows(second) and len(rows(second)) == len(tickets)
