@@ -22,6 +22,9 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.choices import CallableChoiceIterator
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 
 
 @dataclass(frozen=True)
@@ -133,3 +136,28 @@ class TenantOwnedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):  # noqa: N802 - Django's name, behind get_<field>_display()
+        """Django's ``get_<field>_display()``, with the value -> label map built once per field.
+
+        Django rebuilds that map on every call, hashing each (lazy) label, which translates it:
+        a list of 25 assets spent ~3 ms per page on its kind and patch labels.
+        """
+        labels = _choice_labels(field)
+        if labels is None:
+            return super()._get_FIELD_display(field)
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+_labels_by_field: dict = {}
+
+
+def _choice_labels(field) -> dict | None:
+    """``{value: lazy label}`` of a field with fixed choices; None for callable choices."""
+    if isinstance(field.choices, CallableChoiceIterator):
+        return None
+    labels = _labels_by_field.get(field)
+    if labels is None:
+        labels = _labels_by_field[field] = {make_hashable(value): label for value, label in field.flatchoices}
+    return labels

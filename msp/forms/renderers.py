@@ -8,8 +8,10 @@ overrides one of these widget templates is honoured because the fast path then s
 """
 
 from django.forms.renderers import DjangoTemplates
-from django.template import TemplateDoesNotExist
-from django.utils.html import conditional_escape, escape
+from django.template import Context, TemplateDoesNotExist
+from django.template.base import render_value_in_context
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeData, mark_safe
 
 WIDGETS = "django/forms/widgets/"
 # Widget templates that are exactly {% include "django/forms/widgets/input.html" %}.
@@ -21,12 +23,26 @@ INPUT_TEMPLATES = {
     )
 }
 TEXTAREA_TEMPLATE = f"{WIDGETS}textarea.html"
+SELECT_TEMPLATE = f"{WIDGETS}select.html"
+OPTION_TEMPLATE = f"{WIDGETS}select_option.html"
+_CONTEXT = Context()  # what the widget templates render in: autoescape, default l10n and tz
+
+
+def shown(value) -> str:
+    """``{{ value }}``: localised and escaped, as the template engine shows it."""
+    return render_value_in_context(value, _CONTEXT)
+
+
+def shown_s(value) -> str:
+    """``{{ value|stringformat:'s' }}``: text first (no localisation), then escaped."""
+    text = "%s" % (str(value) if isinstance(value, tuple) else value)  # noqa: UP031 - the filter's own
+    return conditional_escape(mark_safe(text) if isinstance(value, SafeData) else text)  # noqa: S308
 
 
 def attrs_html(attrs: dict) -> str:
     """attrs.html: True as a bare attribute, False left out, every value escaped."""
     return "".join(
-        f" {escape(name)}" if value is True else f' {escape(name)}="{conditional_escape(value)}"'
+        f" {shown(name)}" if value is True else f' {shown(name)}="{shown_s(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -34,19 +50,17 @@ def attrs_html(attrs: dict) -> str:
 
 def input_html(widget: dict) -> str:
     value = widget["value"]
-    value_html = "" if value is None else f' value="{conditional_escape(value)}"'
-    return (
-        f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"'
-        f'{value_html}{attrs_html(widget["attrs"])}>'
-    )
+    value_html = "" if value is None else f' value="{shown_s(value)}"'
+    return f'<input type="{shown(widget["type"])}" name="{shown(widget["name"])}"{value_html}{attrs_html(widget["attrs"])}>'
 
 
 def textarea_html(widget: dict) -> str:
     value = widget["value"]
-    return (
-        f'<textarea name="{escape(widget["name"])}"{attrs_html(widget["attrs"])}>\n'
-        f"{conditional_escape(value) if value else ''}</textarea>"
-    )
+    return f'<textarea name="{shown(widget["name"])}"{attrs_html(widget["attrs"])}>\n{shown(value) if value else ""}</textarea>'
+
+
+def option_html(option: dict) -> str:
+    return f'<option value="{shown_s(option["value"])}"{attrs_html(option["attrs"])}>{shown(option["label"])}</option>'
 
 
 class QuickRenderer(DjangoTemplates):
@@ -61,6 +75,8 @@ class QuickRenderer(DjangoTemplates):
         if self._builders is None:
             builders = dict.fromkeys(INPUT_TEMPLATES, input_html)
             builders[TEXTAREA_TEMPLATE] = textarea_html
+            if self.is_django_own(OPTION_TEMPLATE):
+                builders[SELECT_TEMPLATE] = self.select_html
             shared = [f"{WIDGETS}input.html", f"{WIDGETS}attrs.html"]
             if not all(self.is_django_own(name) for name in shared):
                 builders = {}
@@ -75,8 +91,25 @@ class QuickRenderer(DjangoTemplates):
             return False
         return origin.replace("\\", "/").endswith(f"django/forms/templates/{template_name}")
 
+    def select_html(self, widget: dict) -> str | None:
+        """select.html with select_option.html, line breaks included (None: other options)."""
+        parts = [f'<select name="{shown(widget["name"])}"{attrs_html(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{shown(group_name)}">')
+            for option in options:
+                if option["template_name"] != OPTION_TEMPLATE:
+                    return None
+                parts.append(f"\n  {option_html(option)}\n")
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return "".join(parts)
+
     def render(self, template_name, context, request=None):
         build = self.builders().get(template_name)
         if build is not None and request is None and set(context) == {"widget"}:
-            return build(context["widget"])
+            html = build(context["widget"])
+            if html is not None:
+                return html
         return super().render(template_name, context, request)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -35,6 +36,12 @@ WIDGETS = [
     (forms.Textarea(), ""),
     (forms.Textarea(), None),
     (forms.Textarea(), HOSTILE),
+    (forms.Select(choices=[("", "---"), ("a", "Alpha & Co"), (HOSTILE, HOSTILE)]), "a"),
+    (forms.Select(choices=[("x", "X"), ("Group <1>", [(1, "One"), (2, Decimal("2.5"))])]), 2),
+    (forms.Select(choices=[(1, gettext_lazy("Search"))], attrs={"data-autosubmit": True}), None),
+    (forms.NullBooleanSelect(), True),
+    (forms.SelectMultiple(choices=[(1, "One"), (2, "Two"), (3, "Three")]), [1, 3]),
+    (forms.Select(choices=[]), None),
 ]
 
 
@@ -44,14 +51,17 @@ def test_quick_renderer_builds_what_django_templates_build(widget, value):
     quick = widget.render("field", value, attrs=attrs, renderer=QuickRenderer())
     django = widget.render("field", value, attrs=attrs, renderer=DjangoTemplates())
     assert quick == django
+    with translation.override("it"):  # localised labels (2,5) and lazy texts
+        quick = widget.render("field", value, attrs=attrs, renderer=QuickRenderer())
+        assert quick == widget.render("field", value, attrs=attrs, renderer=DjangoTemplates())
     assert "<script>" not in quick
 
 
 def test_every_fast_path_is_taken_and_other_widgets_keep_their_templates():
     renderer = QuickRenderer()
-    assert len(renderer.builders()) == 15  # 14 input widgets and the textarea: none overridden
-    select = forms.Select(choices=[("a", "A")]).render("s", "a", renderer=renderer)
-    assert select == forms.Select(choices=[("a", "A")]).render("s", "a", renderer=DjangoTemplates())
+    assert len(renderer.builders()) == 16  # 14 input widgets, textarea, select: none overridden
+    radio = forms.RadioSelect(choices=[("a", "A")])  # its own templates, through the engine
+    assert radio.render("s", "a", renderer=renderer) == radio.render("s", "a", renderer=DjangoTemplates())
 
 
 def test_a_form_renders_through_the_project_renderer():

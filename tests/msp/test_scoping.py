@@ -47,3 +47,28 @@ def test_every_tenant_owned_model_carries_its_tenant():
         if issubclass(model, TenantOwnedModel):
             assert model._meta.get_field("tenant").null is False, model
             assert isinstance(model._default_manager, TenantManager), model
+
+
+def test_choice_labels_are_djangos_in_every_language():
+    """TenantOwnedModel's get_<field>_display() keeps a label map per field: same answers."""
+    from django.apps import apps
+    from django.db.models import Model
+    from django.utils import translation
+
+    from msp.scoping import TenantOwnedModel
+
+    checked = 0
+    for model in apps.get_models():
+        if not issubclass(model, TenantOwnedModel):
+            continue
+        for field in model._meta.concrete_fields:
+            if not field.choices:
+                continue
+            for value, _label in [*field.flatchoices, ("not-a-choice", "")]:
+                row = model(**{field.attname: value})
+                for language in ("en", "it"):
+                    with translation.override(language):
+                        ours = getattr(row, f"get_{field.name}_display")()
+                        assert ours == Model._get_FIELD_display(row, field), (model, field.name, value)
+                checked += 1
+    assert checked > 40
