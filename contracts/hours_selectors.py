@@ -39,7 +39,7 @@ def contract_blocks(contract) -> list[HourBlock]:
 
 
 def ledger_page(contract, page_number, per_page: int = 25):
-    queryset = LedgerEntry.objects.filter(contract=contract).select_related("block").order_by("-pk")
+    queryset = LedgerEntry.objects.filter(contract=contract).order_by("-pk")  # rows show no block
     return Paginator(queryset, per_page).get_page(page_number)
 
 
