@@ -48,14 +48,12 @@ class _Ledger:
         self.contract = contract
         self.rows: list[LedgerEntry] = []
 
-    def append(
-        self, *, kind: str, minutes: int, block: HourBlock | None, source=("", None), note=""
-    ) -> LedgerEntry:
+    def append(self, *, kind: str, minutes: int, block_id: int | None, source=("", None), note="") -> LedgerEntry:
         self.contract.balance_minutes += minutes
         row = LedgerEntry(
             tenant_id=self.contract.tenant_id,
             contract=self.contract,
-            block=block,
+            block_id=block_id,
             kind=kind,
             minutes=minutes,
             balance_after=self.contract.balance_minutes,
@@ -77,28 +75,30 @@ def _lock(contract: Contract) -> Contract:
     return Contract.unscoped.select_for_update().get(pk=contract.pk)
 
 
-def _block_balances(contract: Contract) -> tuple[dict[int, HourBlock], list[BlockBalance]]:
-    """The contract's blocks with what each has left: one query, summed by the database."""
-    blocks = {
-        b.pk: b
-        for b in HourBlock.unscoped.filter(contract=contract)
+def _block_balances(contract: Contract) -> tuple[list[BlockBalance], int]:
+    """What each of the contract's blocks has left (one query, summed by the database, read as
+    values: no model instances on the hottest write path), and the size of the latest block."""
+    rows = (
+        HourBlock.unscoped.filter(contract=contract)
         .annotate(available=Coalesce(Sum("ledger__minutes"), 0))
         .order_by("pk")
-    }
-    balances = [
-        BlockBalance(b.pk, int(b.available), purchased_at=b.purchased_at, expires_at=b.expires_at)
-        for b in blocks.values()
-    ]
-    return blocks, balances
+        .values_list("pk", "available", "purchased_at", "expires_at", "minutes")
+    )
+    balances, latest = [], None
+    for pk, available, purchased_at, expires_at, minutes in rows:
+        balances.append(BlockBalance(pk, int(available), purchased_at=purchased_at, expires_at=expires_at))
+        if latest is None or (purchased_at, pk) > latest[:2]:
+            latest = (purchased_at, pk, minutes)
+    return balances, latest[2] if latest else 0
 
 
-def _expire(ledger: _Ledger, blocks, balances, now: datetime) -> None:
+def _expire(ledger: _Ledger, balances, now: datetime) -> None:
     for balance in balances:
         if balance.expires_at is not None and balance.expires_at <= now and balance.available_minutes > 0:
             ledger.append(
                 kind=LedgerKind.EXPIRY,
                 minutes=-balance.available_minutes,
-                block=blocks[balance.block_id],
+                block_id=balance.block_id,
                 note=_("Unused minutes expired"),
             )
 
@@ -147,7 +147,7 @@ def block_purchase(
     contract = _lock(contract)
     ledger = _Ledger(contract)
     block = _new_block(contract, minutes=minutes, price=price, origin=origin, expires_at=expires_at, now=now)
-    ledger.append(kind=LedgerKind.CREDIT, minutes=minutes, block=block, note=block.get_origin_display())
+    ledger.append(kind=LedgerKind.CREDIT, minutes=minutes, block_id=block.pk, note=block.get_origin_display())
     ledger.flush()
     return block
 
@@ -184,17 +184,14 @@ def hours_draw(
 def _draw(contract: Contract, minutes: int, source: tuple, now: datetime, note) -> DrawResult:
     contract = _lock(contract)
     ledger = _Ledger(contract)
-    blocks, balances = _block_balances(contract)
-    _expire(ledger, blocks, balances, now)
+    balances, latest_minutes = _block_balances(contract)
+    _expire(ledger, balances, now)
     before = contract.balance_minutes
-    latest = max(blocks.values(), key=lambda b: (b.purchased_at, b.pk), default=None)
-    result = DrawResult(
-        requested_minutes=minutes, balance_before=before, current_block_minutes=latest.minutes if latest else 0
-    )
+    result = DrawResult(requested_minutes=minutes, balance_before=before, current_block_minutes=latest_minutes)
 
     allocation = allocate(balances, minutes, now)
     for block_id, taken in allocation.draws:
-        ledger.append(kind=LedgerKind.DEBIT, minutes=-taken, block=blocks[block_id], source=source, note=note)
+        ledger.append(kind=LedgerKind.DEBIT, minutes=-taken, block_id=block_id, source=source, note=note)
     result.drawn_minutes = allocation.drawn_minutes
     shortfall = allocation.shortfall_minutes
 
@@ -218,11 +215,11 @@ def _draw(contract: Contract, minutes: int, source: tuple, now: datetime, note) 
             )
             result.renewals.append(block)
             ledger.append(
-                kind=LedgerKind.CREDIT, minutes=block.minutes, block=block, note=block.get_origin_display()
+                kind=LedgerKind.CREDIT, minutes=block.minutes, block_id=block.pk, note=block.get_origin_display()
             )
             if shortfall:
                 taken = min(shortfall, block.minutes)
-                ledger.append(kind=LedgerKind.DEBIT, minutes=-taken, block=block, source=source, note=note)
+                ledger.append(kind=LedgerKind.DEBIT, minutes=-taken, block_id=block.pk, source=source, note=note)
                 result.drawn_minutes += taken
                 shortfall -= taken
     result.overage_minutes = shortfall
@@ -257,11 +254,11 @@ def hours_reverse(*, contract: Contract, source_kind: str, source_id: int, at=No
             continue
         block = blocks[row["block"]]
         ledger.append(
-            kind=LedgerKind.REVERSAL, minutes=drawn, block=block, source=(source_kind, source_id), note=note
+            kind=LedgerKind.REVERSAL, minutes=drawn, block_id=block.pk, source=(source_kind, source_id), note=note
         )
         if block.expires_at is not None and block.expires_at <= now:
             ledger.append(
-                kind=LedgerKind.EXPIRY, minutes=-drawn, block=block, note=_("Unused minutes expired")
+                kind=LedgerKind.EXPIRY, minutes=-drawn, block_id=block.pk, note=_("Unused minutes expired")
             )
         restored += drawn
     ledger.flush()
@@ -273,6 +270,6 @@ def blocks_expire(*, contract: Contract, at=None) -> int:
     """Append expiry rows for blocks past their date (the beat sweep and the ledger page call it)."""
     contract = _lock(contract)
     ledger = _Ledger(contract)
-    blocks, balances = _block_balances(contract)
-    _expire(ledger, blocks, balances, at or timezone.now())
+    balances, _latest = _block_balances(contract)
+    _expire(ledger, balances, at or timezone.now())
     return -sum(row.minutes for row in ledger.flush())
