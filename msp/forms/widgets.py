@@ -36,7 +36,7 @@ def choice_rows(choices):
     field, queryset = choices.field, choices.queryset
     label = getattr(queryset.model, "CHOICE_LABEL", None)
     default_label = type(field).label_from_instance is forms.ModelChoiceField.label_from_instance
-    if label is None or not default_label or field.to_field_name:
+    if label is None or not default_label or field.to_field_name or queryset._prefetch_related_lookups:
         return choices
     head = [("", field.empty_label)] if field.empty_label is not None else []
     if getattr(field, "null_label", None) is not None:  # django-filter's "none of them" choice
