@@ -854,3 +854,32 @@ def test_list_query_count_is_constant(owner, tenant, make_member, url):
 
     assert many_response.json()["count"] > few_response.json()["count"]
     assert few == many, f"{url}: {few} queries with little data, {many} with more"
+
+
+def _serializer_classes(base):
+    for cls in base.__subclasses__():
+        yield cls
+        yield from _serializer_classes(cls)
+
+
+def test_serializer_fields_built_once_per_class_are_drfs_and_not_shared():
+    """TenantModelSerializer copies the fields it introspected once: same fields as DRF
+    builds, and no field object shared between two serializers (they bind to their parent)."""
+    from django.urls import get_resolver
+    from rest_framework import serializers
+
+    from msp.api.base import TenantModelSerializer
+    from msp.scoping import unscoped
+
+    get_resolver().reverse_dict  # noqa: B018 - imports every view, so every serializer
+    classes = list(_serializer_classes(TenantModelSerializer))
+    assert len(classes) >= 10
+    with unscoped():
+        for cls in classes:
+            first, second = cls().fields, cls().fields
+            drf = serializers.ModelSerializer.get_fields(cls())
+            assert list(first) == list(second) == list(drf), cls
+            for name, field in first.items():
+                assert type(field) is type(drf[name]), (cls, name)
+                assert field.read_only == drf[name].read_only and field.required == drf[name].required
+                assert field is not second[name] and field.parent is not second[name].parent
