@@ -4,7 +4,7 @@ Django renders every widget through three small templates (the widget's, ``input
 ``attrs.html``): about half a millisecond each here, so a 15-field offer builder spent a third
 of its time on its inputs. The markup is the same, byte for byte
 (``tests/msp/test_renderers.py`` compares both renderers); a project or app template that
-overrides one of these widget templates is honoured because the fast path then stands aside.
+overrides one of the templates a widget uses is honoured: that widget's fast path stands aside.
 """
 
 from django.forms.renderers import DjangoTemplates
@@ -63,24 +63,41 @@ def option_html(option: dict) -> str:
     return f'<option value="{shown_s(option["value"])}"{attrs_html(option["attrs"])}>{shown(option["label"])}</option>'
 
 
+def select_html(widget: dict) -> str | None:
+    """select.html with select_option.html, line breaks included (None: other options)."""
+    parts = [f'<select name="{shown(widget["name"])}"{attrs_html(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{shown(group_name)}">')
+        for option in options:
+            if option["template_name"] != OPTION_TEMPLATE:
+                return None
+            parts.append(f"\n  {option_html(option)}\n")
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
 class QuickRenderer(DjangoTemplates):
-    """Django's default renderer; inputs and textareas skip the template engine."""
+    """Django's default renderer; inputs, textareas and selects skip the template engine."""
 
     def __init__(self):
         super().__init__()
         self._builders = None
 
     def builders(self) -> dict:
-        """Template name -> builder, for the widget templates nobody has overridden."""
+        """Template name -> builder, for the widgets none of whose templates is overridden."""
         if self._builders is None:
-            builders = dict.fromkeys(INPUT_TEMPLATES, input_html)
-            builders[TEXTAREA_TEMPLATE] = textarea_html
-            if self.is_django_own(OPTION_TEMPLATE):
-                builders[SELECT_TEMPLATE] = self.select_html
-            shared = [f"{WIDGETS}input.html", f"{WIDGETS}attrs.html"]
-            if not all(self.is_django_own(name) for name in shared):
-                builders = {}
-            self._builders = {name: build for name, build in builders.items() if self.is_django_own(name)}
+            attrs = f"{WIDGETS}attrs.html"
+            replicas = {name: (input_html, (name, f"{WIDGETS}input.html", attrs)) for name in INPUT_TEMPLATES}
+            replicas[TEXTAREA_TEMPLATE] = (textarea_html, (TEXTAREA_TEMPLATE, attrs))
+            replicas[SELECT_TEMPLATE] = (select_html, (SELECT_TEMPLATE, OPTION_TEMPLATE, attrs))
+            self._builders = {
+                name: build
+                for name, (build, templates) in replicas.items()
+                if all(self.is_django_own(template) for template in templates)
+            }
         return self._builders
 
     def is_django_own(self, template_name: str) -> bool:
@@ -90,21 +107,6 @@ class QuickRenderer(DjangoTemplates):
         except TemplateDoesNotExist:
             return False
         return origin.replace("\\", "/").endswith(f"django/forms/templates/{template_name}")
-
-    def select_html(self, widget: dict) -> str | None:
-        """select.html with select_option.html, line breaks included (None: other options)."""
-        parts = [f'<select name="{shown(widget["name"])}"{attrs_html(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{shown(group_name)}">')
-            for option in options:
-                if option["template_name"] != OPTION_TEMPLATE:
-                    return None
-                parts.append(f"\n  {option_html(option)}\n")
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return "".join(parts)
 
     def render(self, template_name, context, request=None):
         build = self.builders().get(template_name)

@@ -70,3 +70,26 @@ def test_a_form_renders_through_the_project_renderer():
 
     assert isinstance(Form().renderer, QuickRenderer)
     assert str(Form()["note"]) == '<textarea name="note" cols="40" rows="10" required id="id_note">\n</textarea>'
+
+
+def test_an_overridden_widget_template_is_honoured(tmp_path):
+    """A project that overrides input.html gets its template, not the built-in fast path."""
+    from pathlib import Path
+
+    import django.forms
+    from django.utils.functional import cached_property
+
+    widgets = tmp_path / "django/forms/widgets"
+    widgets.mkdir(parents=True)
+    (widgets / "input.html").write_text('<input class="ours" name="{{ widget.name }}">')
+
+    class Overridden(QuickRenderer):
+        @cached_property
+        def engine(self):
+            dirs = [tmp_path, Path(django.forms.__file__).parent / "templates"]
+            return self.backend({"APP_DIRS": False, "DIRS": dirs, "NAME": "overridden", "OPTIONS": {}})
+
+    renderer = Overridden()
+    # The inputs stand aside; the textarea and select use no input.html and keep theirs.
+    assert set(renderer.builders()) == {"django/forms/widgets/select.html", "django/forms/widgets/textarea.html"}
+    assert forms.TextInput().render("q", "x", renderer=renderer) == '<input class="ours" name="q">'
