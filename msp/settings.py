@@ -52,6 +52,13 @@ else:
 ALLOWED_HOSTS = get_list_from_env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
+
+# Where e-mails sent outside a request (SLA alerts, ticket updates from the worker) link to:
+# SITE_URL, else the development server, else the first allowed host over HTTPS (else none:
+# site-relative links, when the hosts are all wildcards).
+_first_host = next((host for host in ALLOWED_HOSTS if host[0] not in ".*"), "")
+_default_site = "http://127.0.0.1:8000" if DEBUG else (f"https://{_first_host}" if _first_host else "")
+SITE_URL = (os.environ.get("SITE_URL") or _default_site).rstrip("/")
 CSRF_TRUSTED_ORIGINS = get_list_from_env("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

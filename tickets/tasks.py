@@ -11,10 +11,10 @@ from celery import shared_task
 from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from msp.links import site_url
 from msp.models import Membership
 from msp.roles import Role
 from tickets.choices import SlaState
@@ -131,7 +131,7 @@ def _sla_email(breached: list[Claimed], at_risk: list[Claimed]) -> tuple[str, st
             subject = _("SLA at risk: %(ticket)s") % {"ticket": ticket}
             body = _("Ticket %(ticket)s (%(client)s) has used 80%% of its SLA target.")
         body = body % {"ticket": ticket, "client": ticket.client}
-        return subject, body + "\n\n" + reverse("tickets:detail", args=[ticket.pk])
+        return subject, body + "\n\n" + site_url("tickets:detail", ticket.pk)
     subject = _("SLA: %(breached)d breached, %(at_risk)d at risk") % {
         "breached": len(breached),
         "at_risk": len(at_risk),
@@ -145,7 +145,7 @@ def _sla_email(breached: list[Claimed], at_risk: list[Claimed]) -> tuple[str, st
             continue
         lines = [f"{heading}:"]
         lines += [
-            f"- {ticket} ({ticket.client}): {reverse('tickets:detail', args=[ticket.pk])}"
+            f"- {ticket} ({ticket.client}): {site_url('tickets:detail', ticket.pk)}"
             for ticket in tickets[:DIGEST_LISTED]
         ]
         if len(tickets) > DIGEST_LISTED:
@@ -153,7 +153,7 @@ def _sla_email(breached: list[Claimed], at_risk: list[Claimed]) -> tuple[str, st
         parts.append("\n".join(lines))
     parts.append(
         _("The queue, breached and at risk first: %(url)s")
-        % {"url": reverse("tickets:list") + "?sla=attention"}
+        % {"url": site_url("tickets:list", query="sla=attention")}
     )
     return subject, "\n\n".join(parts)
 
@@ -194,7 +194,7 @@ def ticket_notify_contact_task(ticket_id: int, kind: str, comment_id: int | None
     if ticket is None or ticket.contact is None or not ticket.contact.email:
         return "no recipient"
     with translation.override(_contact_language(ticket)):
-        link = reverse("portal:ticket", args=[ticket.pk])
+        link = site_url("portal:ticket", ticket.pk)
         if kind == "reply":
             comment = TicketComment.unscoped.filter(pk=comment_id, ticket=ticket, public=True).first()
             if comment is None:

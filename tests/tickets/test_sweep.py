@@ -118,3 +118,16 @@ def test_a_storm_is_one_email_per_set_of_recipients(acme, seeded, tech, owner, m
     assert storm.subject == "SLA: 0 breached, 60 at risk"
     assert storm.body.count("/tickets/") == 51 and "…and 10 more." in storm.body
     assert "/tickets/?sla=attention" in storm.body
+
+
+def test_emails_from_the_worker_link_to_the_site(due_ticket, contact, settings):
+    """Mails written without a request carry absolute links (SITE_URL) a mail client can open."""
+    from tickets.tasks import ticket_notify_contact_task
+
+    settings.SITE_URL = "https://psa.example.com"
+    sla_sweep(now=timezone.now() + timedelta(minutes=11))
+    assert f"https://psa.example.com/tickets/{due_ticket.pk}/" in mail.outbox[-1].body
+
+    Ticket.unscoped.filter(pk=due_ticket.pk).update(contact=contact)
+    ticket_notify_contact_task(due_ticket.pk, "status")
+    assert f"https://psa.example.com/portal/tickets/{due_ticket.pk}/" in mail.outbox[-1].body
