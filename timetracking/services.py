@@ -254,12 +254,16 @@ def timer_start(*, technician, ticket, tenant, at=None) -> TimerStart:
 
 
 def _stop(timer: Timer, now) -> TimeEntry:
+    """The timer's entry. One entry holds at most 24 h: a timer left running longer logs 24 h,
+    and ``entry.timer_minutes`` keeps how long it ran, so the pages can say so."""
     seconds = max(0, int((now - timer.started_at).total_seconds()))
-    minutes = min(timer_minutes(seconds), MAX_ENTRY_MINUTES)
+    ran = timer_minutes(seconds)
     timer.delete()
-    return time_entry_create(
-        ticket=timer.ticket, technician=timer.technician, minutes=minutes, note=timer.note
+    entry = time_entry_create(
+        ticket=timer.ticket, technician=timer.technician, minutes=min(ran, MAX_ENTRY_MINUTES), note=timer.note
     )
+    entry.timer_minutes = ran
+    return entry
 
 
 @transaction.atomic

@@ -151,6 +151,29 @@ def test_timer_buttons(tech_client, tech, contract):
     assert TimeEntry.unscoped.count() == 2
 
 
+def test_a_timer_left_running_past_a_day_says_what_it_logged(tech_client, tech, contract):
+    """One entry holds at most 24 h: the technician is told, so the rest is not lost silently."""
+    first, second = ticket_on(contract), ticket_on(contract)
+    tech_client.post(reverse("timesheet:timer-start"), {"ticket": first.pk})
+    Timer.unscoped.filter(technician=tech.user).update(started_at=timezone.now() - timedelta(hours=30, minutes=5, seconds=-30))
+    response = tech_client.post(reverse("timesheet:timer-stop"), follow=True)
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == [
+        f"The timer ran 30:05 h but one entry holds at most 24 h, so 24:00 h were logged on {first}. "
+        "Log the rest as another entry if it was worked."
+    ]
+    assert TimeEntry.unscoped.get(ticket=first).minutes == 24 * 60
+
+    # The same when starting a timer elsewhere stops a day-old one; not for a short one.
+    tech_client.post(reverse("timesheet:timer-start"), {"ticket": first.pk})
+    Timer.unscoped.filter(technician=tech.user).update(started_at=timezone.now() - timedelta(hours=25, seconds=-30))
+    response = tech_client.post(reverse("timesheet:timer-start"), {"ticket": second.pk}, follow=True)
+    assert any(m.level_tag == "warning" and "ran 25:00 h" in str(m) for m in response.context["messages"])
+    Timer.unscoped.filter(technician=tech.user).update(started_at=timezone.now() - timedelta(minutes=20))
+    response = tech_client.post(reverse("timesheet:timer-stop"), follow=True)
+    assert not any(m.level_tag == "warning" for m in response.context["messages"])
+
+
 def test_ticket_panel_htmx(tech_client, tech, contract):
     ticket = ticket_on(contract)
     headers = {"HX-Request": "true"}

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from contracts.choices import ContractKind
+from contracts.templatetags.contract_terms import hm
 from msp.models import Membership
 from msp.views.base import MemberRequiredMixin
 from tickets.models import Ticket
@@ -151,6 +152,20 @@ def _form_errors(form) -> str:
     return " ".join(parts)
 
 
+def _warn_if_cut(request, entry) -> None:
+    """A timer left running past 24 h logged only 24 h: say so, so the rest is not lost."""
+    ran = getattr(entry, "timer_minutes", 0)
+    if ran > entry.minutes:
+        messages.warning(
+            request,
+            _(
+                "The timer ran %(ran)s h but one entry holds at most 24 h, so %(logged)s h were logged on %(ticket)s. "
+                "Log the rest as another entry if it was worked."
+            )
+            % {"ran": hm(ran), "logged": hm(entry.minutes), "ticket": entry.ticket},
+        )
+
+
 def _entry_message(entry) -> str:
     if entry.billable and entry.contract is not None and entry.contract.kind == ContractKind.PREPAID_HOURS:
         text = _("Logged %(minutes)d min: %(drawn)d min drawn from prepaid hours.") % {
@@ -262,6 +277,7 @@ class TimerStartView(MemberRequiredMixin, View):
                         "minutes": started.stopped_entry.minutes,
                     },
                 )
+                _warn_if_cut(request, started.stopped_entry)
             else:
                 messages.success(request, _("Timer started on %(ticket)s.") % {"ticket": ticket})
         response = _panel_or_redirect(request, ticket, reverse("timesheet:week"))
@@ -291,4 +307,5 @@ class TimerStopView(MemberRequiredMixin, View):
             posted = Ticket.objects.filter(pk=int(value)).first() if value.isdigit() else None
             ticket = posted or entry.ticket
             messages.success(request, _("Timer stopped.") + " " + _entry_message(entry))
+            _warn_if_cut(request, entry)
         return _panel_or_redirect(request, ticket, reverse("timesheet:week"))
