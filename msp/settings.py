@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.sla_sweep_task",
         "schedule": 60,
     },
+    "purge-idempotency-keys": {
+        "task": "msp.tasks.idempotency_purge_task",
+        "schedule": 60 * 60 * 6,
+    },
 }
 
 # Email: console by default, so nothing fails for want of an SMTP server.

@@ -4,9 +4,11 @@ import copy
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import APIView
 
 from msp import scoping
+from msp.idempotency import HEADER, Replay, fingerprint, idempotency_claim, idempotency_store
 from msp.models import ApiToken
 
 
@@ -25,6 +27,36 @@ class TenantAPIMixin:
         request.membership = membership
         request._request.membership = membership
         scoping.activate(scoping.Scope.for_membership(membership) if membership else None)
+
+    # Idempotency-Key (msp.idempotency): a write sent again with the same key is answered
+    # from the first time; the claim is made once the member is known, before the handler.
+    _idempotency = None
+
+    def initial(self, request, *args, **kwargs):
+        key = None if request.method in SAFE_METHODS else request.headers.get(HEADER)
+        if key is not None:  # read the raw body now, before a parser consumes it
+            sent = fingerprint(request.method, request.get_full_path(), request._request.body)
+        super().initial(request, *args, **kwargs)
+        if key is not None and request.membership is not None:
+            self._idempotency = idempotency_claim(membership=request.membership, key=key, request_fingerprint=sent)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Replay):
+            return exc.response()
+        return super().handle_exception(exc)
+
+    def raise_uncaught_exception(self, exc):
+        if self._idempotency is not None:  # a crash: the retry must be able to run
+            self._idempotency.delete()
+            self._idempotency = None
+        super().raise_uncaught_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._idempotency is not None:
+            record, self._idempotency = self._idempotency, None
+            idempotency_store(record, response)
+        return response
 
 
 class TenantAPIView(TenantAPIMixin, APIView):
