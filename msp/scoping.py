@@ -22,9 +22,8 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.choices import CallableChoiceIterator
-from django.utils.encoding import force_str
-from django.utils.hashable import make_hashable
+
+from msp.choice_labels import ChoiceLabelsMixin
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
         return queryset
 
 
-class TenantOwnedModel(models.Model):
+class TenantOwnedModel(ChoiceLabelsMixin, models.Model):
     """Base of every row that belongs to one MSP."""
 
     # How a row reaches its Client, for client contacts; None = client contacts never see it.
@@ -136,28 +135,3 @@ class TenantOwnedModel(models.Model):
 
     class Meta:
         abstract = True
-
-    def _get_FIELD_display(self, field):  # noqa: N802 - Django's name, behind get_<field>_display()
-        """Django's ``get_<field>_display()``, with the value -> label map built once per field.
-
-        Django rebuilds that map on every call, hashing each (lazy) label, which translates it:
-        a list of 25 assets spent ~3 ms per page on its kind and patch labels.
-        """
-        labels = _choice_labels(field)
-        if labels is None:
-            return super()._get_FIELD_display(field)
-        value = getattr(self, field.attname)
-        return force_str(labels.get(make_hashable(value), value), strings_only=True)
-
-
-_labels_by_field: dict = {}
-
-
-def _choice_labels(field) -> dict | None:
-    """``{value: lazy label}`` of a field with fixed choices; None for callable choices."""
-    if isinstance(field.choices, CallableChoiceIterator):
-        return None
-    labels = _labels_by_field.get(field)
-    if labels is None:
-        labels = _labels_by_field[field] = {make_hashable(value): label for value, label in field.flatchoices}
-    return labels

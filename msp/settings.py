@@ -119,7 +119,7 @@ TEMPLATES = [
         },
     },
 ]
-# Django's widget templates, with inputs and textareas built in Python (same markup).
+# Django's widget templates, with inputs, textareas and selects built in Python (same markup).
 FORM_RENDERER = "msp.forms.renderers.QuickRenderer"
 
 DATABASES = {

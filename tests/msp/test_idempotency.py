@@ -10,21 +10,21 @@ from contracts.models import LedgerEntry
 from msp.models import IdempotencyKey
 from msp.roles import Role
 from tests.factories import ClientFactory
-from tests.timetracking.helpers import balance, prepaid, ticket_on
-from tests.timetracking.test_api import api_for
+from tests.timetracking.helpers import api_for, balance, prepaid, ticket_on
 from timetracking.models import TimeEntry
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def contract(tenant):
-    return prepaid(client=ClientFactory(tenant=tenant, currency="EUR"), currency="EUR")
+def tech(tenant, make_member):
+    return make_member(tenant, Role.TECHNICIAN)
 
 
 @pytest.fixture
-def tech(tenant, make_member):
-    return make_member(tenant, Role.TECHNICIAN)
+def contract(tenant):
+    """Ten prepaid hours: a booked entry shows in the balance and the ledger."""
+    return prepaid(client=ClientFactory(tenant=tenant, currency="EUR"), currency="EUR")
 
 
 def test_a_retried_time_entry_is_booked_once(tech, contract):

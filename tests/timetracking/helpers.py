@@ -4,7 +4,18 @@ from djmoney.money import Money
 from contracts.choices import ContractKind
 from contracts.hours import block_purchase
 from contracts.models import BlockOrigin, Contract, LedgerEntry
+from msp.models import ApiToken
 from tests.factories import ContractFactory, TicketFactory
+
+
+def api_for(membership):
+    """An API client holding a fresh token of ``membership``."""
+    from rest_framework.test import APIClient
+
+    _token, key = ApiToken.issue(membership)
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return http
 
 
 def prepaid(client=None, block_minutes=600, **kwargs):

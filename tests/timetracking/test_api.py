@@ -6,24 +6,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from contracts.models import HourBlock, LedgerEntry
-from msp.models import ApiToken
 from msp.roles import Role
 from tests.factories import ClientFactory, TicketFactory
-from tests.timetracking.helpers import balance, prepaid, ticket_on
+from tests.timetracking.helpers import api_for, balance, prepaid, ticket_on
 from timetracking.models import TimeEntry, Timer
 from timetracking.services import time_entry_create
 
 pytestmark = pytest.mark.django_db
-
-
-def api_for(membership) -> APIClient:
-    _token, key = ApiToken.issue(membership)
-    http = APIClient()
-    http.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return http
 
 
 @pytest.fixture
