@@ -193,8 +193,8 @@ def offer_asset_count(sizes: Sizes) -> int:
 def _offer(*, tenant, client, by):
     """A draft offer for the offer client through the service, so its snapshot is real."""
     from assets.selectors import asset_counts_by_kind
-    from contracts.services import offer_create
     from msp.scoping import tenant_scope
+    from sales.services import offer_create
 
     with tenant_scope(tenant):
         return offer_create(
@@ -222,8 +222,7 @@ def _tenant(
         ServiceTier,
         SlaPolicy,
     )
-    from contracts.services import tiers_seed
-    from contracts.sla_seed import sla_seed
+    from contracts.services import sla_seed, tiers_seed
     from msp.models import Client, Contact, Membership, Site, Tenant, User
     from msp.roles import Role
     from tickets.choices import OPEN_STATUSES, Priority, SlaState, Source, TicketStatus

@@ -26,10 +26,11 @@ def fixtures() -> dict:
     from assets.selectors import asset_counts_by_kind
     from bench.generate import MAIN_SLUG, OFFER_CLIENT, PASSWORD
     from contracts.choices import ContractKind
-    from contracts.models import Contract, Offer
+    from contracts.models import Contract
     from msp.models import ApiToken, Client, Membership, Tenant
     from msp.roles import Role
     from msp.scoping import tenant_scope
+    from sales.models import Offer
     from tickets.choices import OPEN_STATUSES
     from tickets.models import Ticket
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ContractsConfig(AppConfig):
     name = "contracts"
-    verbose_name = _("Contracts and sales")
+    verbose_name = _("Contracts")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

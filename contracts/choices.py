@@ -21,13 +21,6 @@ class ServiceUnit(models.TextChoices):
     FLAT = "flat", _("flat")
 
 
-class OfferStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-
-
 class ContractKind(models.TextChoices):
     MANAGED = "managed", _("Managed service")
     PREPAID_HOURS = "prepaid_hours", _("Prepaid hours")

@@ -7,8 +7,7 @@ from msp.signals import demo_loaded, tenant_created
 
 @receiver(tenant_created)
 def seed_tiers_for_new_tenant(sender, tenant, **kwargs):
-    from contracts.services import tiers_seed
-    from contracts.sla_seed import sla_seed
+    from contracts.services import sla_seed, tiers_seed
 
     tiers_seed(tenant=tenant)
     sla_seed(tenant=tenant)
@@ -16,7 +15,7 @@ def seed_tiers_for_new_tenant(sender, tenant, **kwargs):
 
 @receiver(demo_loaded)
 def seed_sla_for_demo_tenant(sender, tenant, **kwargs):
-    from contracts.sla_seed import sla_seed
+    from contracts.services import sla_seed
 
     sla_seed(tenant=tenant)  # idempotent: for tenants created before SLA seeding existed
 

@@ -79,11 +79,13 @@ INSTALLED_APPS = [
     "msp",
     "assets",
     "contracts",
+    "sales",
     "tickets",
     "timetracking",
     "billing",
     "monitoring",
     "portal",
+    "bench",
 ]
 
 MIDDLEWARE = [

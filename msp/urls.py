@@ -83,7 +83,7 @@ urlpatterns = [
     path("assets/", include("assets.urls")),
     path("tiers/", include("contracts.urls.tiers")),
     path("services/", include("contracts.urls.services")),
-    path("offers/", include("contracts.urls.offers")),
+    path("offers/", include("sales.urls")),
     path("contracts/", include("contracts.urls.contracts")),
     path("tickets/", include("tickets.urls")),
     path("time/", include("timetracking.urls")),

@@ -13,12 +13,12 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
-from contracts.models import Offer
-from contracts.offer_columns import columns_from_offer
-from contracts.offer_selectors import offer_contract, offer_detail_list, offers_sent_list
-from contracts.pdf import offer_pdf_response
-from contracts.views.offers import accept_option, decline_offer, hour_block_of
 from msp.views.base import MemberRequiredMixin
+from sales.columns import columns_from_offer
+from sales.models import Offer
+from sales.pdf import offer_pdf_response
+from sales.selectors import offer_contract, offer_detail_list, offers_sent_list
+from sales.views import accept_option, decline_offer, hour_block_of
 from tickets.models import Ticket
 
 PORTAL_ACCEPTED = _lazy(

@@ -10,9 +10,10 @@ from djmoney.money import Money
 from assets.choices import AssetKind
 from assets.models import Asset
 from contracts.choices import ContractKind
-from contracts.models import Contract, Offer, RecurringService, ServiceTier, TierPrice
+from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
 from msp.models import Client, Contact, Membership, Site, Tenant
 from msp.roles import Role
+from sales.models import Offer
 from tickets.models import Ticket, TicketComment
 from timetracking.models import TimeEntry, WorkType
 
@@ -122,8 +123,9 @@ class OfferFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, *, tenant, client, status, accept, **kwargs):
         from contracts.models import ServiceTier
-        from contracts.services import offer_accept, offer_create, offer_decline, offer_send, tiers_seed
+        from contracts.services import tiers_seed
         from msp.scoping import tenant_scope
+        from sales.services import offer_accept, offer_create, offer_decline, offer_send
 
         with tenant_scope(tenant):
             if not ServiceTier.objects.filter(currency=client.currency, is_active=True).exists():

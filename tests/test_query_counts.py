@@ -42,9 +42,10 @@ from django.urls import reverse
 
 from assets.choices import AssetKind
 from assets.models import Asset
-from contracts.models import Contract, Offer
+from contracts.models import Contract
 from msp.models import Client, Contact, Membership, Site
 from msp.views.base import HtmxPartialMixin
+from sales.models import Offer
 from tests.factories import ISOLATION_FACTORIES
 from tests.test_isolation import _url, project_urls, resolve_kwarg_models
 from tests.world import OPENED_MODELS, build_world
@@ -471,8 +472,9 @@ def test_the_harness_catches_an_n_plus_one():
 @pytest.mark.django_db
 def test_the_world_hangs_n_rows_off_every_opened_object():
     """The pages open objects with n related rows; otherwise equal counts would prove nothing."""
-    from contracts.models import HourBlock, LedgerEntry, OfferOption, RecurringService, ServiceTier
+    from contracts.models import HourBlock, LedgerEntry, RecurringService, ServiceTier
     from msp.scoping import unscoped
+    from sales.models import OfferOption
     from tickets.models import Ticket, TicketComment
     from timetracking.models import TimeEntry, Timer, WorkType
 

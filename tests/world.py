@@ -31,12 +31,13 @@ from djmoney.money import Money
 from assets.choices import AssetKind
 from assets.models import Asset
 from contracts.choices import ContractKind
-from contracts.hours import block_purchase
-from contracts.models import Contract, Offer, RecurringService, ServiceTier
-from contracts.sla_seed import sla_seed
+from contracts.models import Contract, RecurringService, ServiceTier
+from contracts.services import sla_seed
+from contracts.services.hours import block_purchase
 from msp.models import ApiToken, Client, Contact, Membership, Site
 from msp.roles import Role
 from msp.scoping import unscoped
+from sales.models import Offer
 from tests.factories import (
     AssetFactory,
     ClientFactory,

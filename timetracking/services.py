@@ -2,7 +2,7 @@
 
 Saving an entry rounds its minutes once by the contract's rule, weighs them by the work
 type's factor, then, by the ticket's contract: draws them from prepaid hours (in the same
-transaction, under the contract's lock, see contracts.hours), marks them covered by an
+transaction, under the contract's lock, see contracts.services.hours), marks them covered by an
 all-inclusive tier, or records them as billable labour (break/fix). Editing reverses and
 re-draws; deleting reverses: the hour ledger is never rewritten.
 """
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.choices import ContractKind
-from contracts.hours import hours_draw, hours_reverse
+from contracts.services.hours import hours_draw, hours_reverse
 from msp.scoping import current_scope
 from timetracking.models import TimeEntry, Timer, WorkType
 from timetracking.rounding import MAX_ENTRY_MINUTES, billed_minutes, timer_minutes, weighted_minutes

@@ -39,8 +39,8 @@ def _demo_prepaid_hours(tenant) -> None:
     from djmoney.money import Money
 
     from contracts.choices import ContractKind
-    from contracts.hours import block_purchase
     from contracts.models import BlockOrigin, Contract
+    from contracts.services.hours import block_purchase
     from msp.models import Client, Contact, Membership
     from msp.roles import Role
     from tickets.services import ticket_create

@@ -11,8 +11,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from contracts.api.serializers import AmountField, CurrencyOfField
-from contracts.hours import block_purchase
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry
+from contracts.services.hours import block_purchase
 from msp.api.base import StrictSerializerMixin, TenantAPIMixin
 
 TIME_ENTRY_SOURCE = "time_entry"  # the source kind timetracking/ writes (contracts/ never imports it)

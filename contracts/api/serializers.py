@@ -270,6 +270,7 @@ class ContractSerializer(TenantModelSerializer):
     balance_minutes = serializers.SerializerMethodField(
         help_text=_("Prepaid minutes left: the sum of the hour ledger.")
     )
+    offer = serializers.SerializerMethodField(help_text=_("The accepted offer that created this contract."))
 
     class Meta:
         model = Contract
@@ -304,9 +305,15 @@ class ContractSerializer(TenantModelSerializer):
         ]
         read_only_fields = ["offer", "lines", "created_at"]
 
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_offer(self, contract) -> int | None:
+        # The link is the offer's (sales/ points at contracts/); Django gives the reverse side.
+        offer = getattr(contract, "offer", None)
+        return offer.pk if offer is not None else None
+
     @extend_schema_field(OpenApiTypes.INT)
     def get_balance_minutes(self, contract) -> int | None:
-        # Kept equal to the ledger's sum by contracts.hours under the contract's lock.
+        # Kept equal to the ledger's sum by contracts.services.hours under the contract's lock.
         return contract.balance_minutes if contract.kind == ContractKind.PREPAID_HOURS else None
 
     def validate(self, attrs):

@@ -3,14 +3,11 @@ from rest_framework.routers import SimpleRouter
 
 from contracts.api import views
 from contracts.api.hours import ContractBlocksApi, ContractLedgerApi
-from contracts.api.offers import OfferViewSet
 
 router = SimpleRouter()
 router.register("tiers", views.TierViewSet, basename="tier")
 router.register("recurring-services", views.RecurringServiceViewSet, basename="recurring-service")
 router.register("contracts", views.ContractViewSet, basename="contract")
-# Offers register their routes here too (contracts/api/offers.py).
-router.register("offers", OfferViewSet, basename="offer")
 
 urlpatterns = [
     path("contracts/<int:contract_pk>/ledger/", ContractLedgerApi.as_view(), name="contract-ledger"),

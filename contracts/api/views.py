@@ -66,7 +66,7 @@ class ContractViewSet(ServiceDeleteMixin, TenantModelViewSet):
     ordering_fields = ["start_date", "created_at"]
 
     def get_queryset(self):
-        return Contract.objects.order_by("client__name", "kind", "-start_date", "pk")
+        return Contract.objects.select_related("offer").order_by("client__name", "kind", "-start_date", "pk")
 
     def delete_object(self, instance):
         contract_delete(contract=instance)

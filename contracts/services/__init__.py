@@ -1,21 +1,18 @@
-"""Writes of contracts/: the catalogue and contracts (catalog.py) and offers (offers.py).
+"""Writes of contracts/: the catalogue with SLA seeding (catalog.py), contracts (contracts.py),
+hour blocks and the ledger (hours.py), and what they share (common.py).
 
-Re-exported here so callers import from `contracts.services` whichever module a rule lives in.
+The catalogue's and contracts' services are re-exported here, so callers import them from
+`contracts.services`; the hours services are imported from `contracts.services.hours`.
 """
 
 from contracts.services.catalog import (  # noqa: F401
-    CONTRACT_MONEY_FIELDS,
-    MAX_AMOUNT,
     SEED_SERVICES,
     SEED_TIERS,
     TIER_FLAG_FEATURES,
-    contract_delete,
-    contract_save,
-    contract_validate,
-    delete_blockers,
     recurring_service_delete,
     recurring_service_save,
     recurring_service_validate,
+    sla_seed,
     tier_clean_features,
     tier_clean_prices,
     tier_delete,
@@ -24,13 +21,10 @@ from contracts.services.catalog import (  # noqa: F401
     tier_validate,
     tiers_seed,
 )
-from contracts.services.offers import (  # noqa: F401
-    OFFER_CLOSED,
-    offer_accept,
-    offer_create,
-    offer_decline,
-    offer_delete,
-    offer_send,
-    offer_services,
-    offer_tiers,
+from contracts.services.common import MAX_AMOUNT, delete_blockers  # noqa: F401
+from contracts.services.contracts import (  # noqa: F401
+    CONTRACT_MONEY_FIELDS,
+    contract_delete,
+    contract_save,
+    contract_validate,
 )

@@ -1,19 +1,18 @@
-"""Writes of the catalogue and contracts: seeded tiers, tier and service rules, contract rules."""
+"""Writes of the catalogue: seeded tiers, SLA calendars and policies, tier and service rules."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from assets.choices import AssetKind
-from contracts.choices import ContractKind, ContractStatus, Feature, ServiceUnit
-from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
+from contracts.choices import Feature, ServiceUnit
+from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
+from contracts.services.common import Errors, amount_error, currency_error, delete_or_explain
 
 SEED_TIERS = [
     {
@@ -117,65 +116,6 @@ def tier_set_prices(*, tier: ServiceTier, prices: dict[str, Decimal]) -> None:
             )
 
 
-MAX_AMOUNT = Decimal("999999999999.99")
-CONTRACT_MONEY_FIELDS = ("monthly_fee", "hourly_rate", "overage_rate", "renew_block_price")
-
-
-class _Errors(dict):
-    def add(self, field: str, message) -> None:
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self:
-            raise ValidationError(dict(self))
-
-
-def _amount_error(amount) -> str | None:
-    if amount < 0:
-        return _("An amount cannot be negative.")
-    if amount > MAX_AMOUNT:
-        return _("This amount is too large.")
-    return None
-
-
-def _currency_error(currency) -> str | None:
-    if currency not in settings.CURRENCIES:
-        return _("%(currency)s is not one of the currencies billed here (%(choices)s).") % {
-            "currency": currency or "—",
-            "choices": ", ".join(settings.CURRENCIES),
-        }
-    return None
-
-
-def delete_blockers(obj) -> str:
-    """What stops `obj` from being deleted (rows pointing at it through PROTECT), as text; "" when nothing.
-
-    Counted relation by relation rather than through Django's deletion Collector, whose
-    cascade walk would report rows protecting *other* objects it meant to delete.
-    """
-    parts = []
-    for relation in obj._meta.related_objects:
-        if relation.on_delete is not models.PROTECT:
-            continue
-        model = relation.related_model
-        count = model._base_manager.filter(**{relation.field.name: obj}).count()
-        if count:
-            name = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
-            parts.append(f"{count} {name}")
-    return ", ".join(parts)
-
-
-def _delete(obj, message: str) -> None:
-    blockers = delete_blockers(obj)
-    if blockers:
-        raise ValidationError(message % {"name": obj, "what": blockers}, code="protected")
-    try:
-        with transaction.atomic():
-            obj.delete()
-    except (ProtectedError, RestrictedError) as exc:  # a row added since the check
-        raise ValidationError(message % {"name": obj, "what": "…"}, code="protected") from exc
-
-
 # Service tiers
 
 
@@ -224,7 +164,7 @@ def tier_clean_prices(prices) -> dict[str, Decimal]:
             amount = None
         if amount is None or not amount.is_finite():
             raise ValidationError({"prices": _("The price of %(kind)s is not a number.") % {"kind": kind}})
-        error = _amount_error(amount)
+        error = amount_error(amount)
         if error:
             raise ValidationError({"prices": f"{AssetKind(kind).label}: {error}"})
         cleaned[kind] = amount.quantize(Decimal("0.01"))
@@ -233,13 +173,13 @@ def tier_clean_prices(prices) -> dict[str, Decimal]:
 
 def tier_validate(*, tier: ServiceTier, prices=None) -> None:
     """Every rule of a tier; `prices` ({kind: amount}) when they are being replaced too."""
-    errors = _Errors()
+    errors = Errors()
     name = (tier.name or "").strip()
     if not name:
         errors.add("name", _("Give the tier a name."))
-    currency_error = _currency_error(tier.currency)
-    if currency_error:
-        errors.add("currency", currency_error)
+    currency_problem = currency_error(tier.currency)
+    if currency_problem:
+        errors.add("currency", currency_problem)
     elif (
         name
         and ServiceTier.objects.filter(name__iexact=name, currency=tier.currency).exclude(pk=tier.pk).exists()
@@ -249,7 +189,7 @@ def tier_validate(*, tier: ServiceTier, prices=None) -> None:
             _("A tier named %(name)s already exists in %(currency)s.")
             % {"name": name, "currency": tier.currency},
         )
-    if tier.pk and not currency_error:
+    if tier.pk and not currency_problem:
         old_currency = ServiceTier.objects.filter(pk=tier.pk).values_list("currency", flat=True).first()
         if (
             old_currency
@@ -324,14 +264,16 @@ def tier_save(*, tier: ServiceTier, prices=None) -> ServiceTier:
 
 def tier_delete(*, tier: ServiceTier) -> None:
     """Delete a tier no contract uses (contracts protect their tier)."""
-    _delete(tier, _("%(name)s cannot be deleted: it is used by %(what)s. Mark it as not offered instead."))
+    delete_or_explain(
+        tier, _("%(name)s cannot be deleted: it is used by %(what)s. Mark it as not offered instead.")
+    )
 
 
 # À-la-carte services
 
 
 def recurring_service_validate(*, service: RecurringService) -> None:
-    errors = _Errors()
+    errors = Errors()
     name = (service.name or "").strip()
     if not name:
         errors.add("name", _("Give the service a name."))
@@ -340,7 +282,7 @@ def recurring_service_validate(*, service: RecurringService) -> None:
     if price is None or price.amount is None:
         errors.add("price", _("Give the monthly price."))
     else:
-        error = _currency_error(currency) or _amount_error(price.amount)
+        error = currency_error(currency) or amount_error(price.amount)
         if error:
             errors.add("price", error)
         elif (
@@ -390,111 +332,71 @@ def recurring_service_save(*, service: RecurringService) -> RecurringService:
 
 def recurring_service_delete(*, service: RecurringService) -> None:
     """Offers keep a frozen copy of the services they priced, so deleting one is safe."""
-    _delete(service, _("%(name)s cannot be deleted while other records depend on it (%(what)s)."))
+    delete_or_explain(service, _("%(name)s cannot be deleted while other records depend on it (%(what)s)."))
 
 
-# Contracts
+# SLA calendars and policies: a new tenant's defaults. Idempotent: running it twice changes
+# nothing; tiers that already have a policy keep it.
+
+DEFAULT_HOURS = {str(day): [["09:00", "18:00"]] for day in range(5)}  # Mon-Fri 09:00-18:00
+
+# Business minutes: (response, resolution) per priority; server overrides of the response.
+SEED_POLICIES = {
+    "Silver": {
+        "targets": {"P1": (240, 960), "P2": (480, 1440), "P3": (960, 2880), "P4": (1440, 4320)},
+        "server": {"P1": 120, "P2": 240},
+    },
+    "Gold": {
+        "targets": {"P1": (120, 480), "P2": (240, 960), "P3": (480, 1920), "P4": (960, 2880)},
+        "server": {"P1": 60, "P2": 120},
+    },
+    # SPEC's Platinum: first response within 2 h, 1 h for servers.
+    "Platinum": {
+        "targets": {"P1": (120, 240), "P2": (120, 480), "P3": (120, 960), "P4": (120, 1920)},
+        "server": {"P1": 60, "P2": 60, "P3": 60, "P4": 60},
+    },
+}
+DEFAULT_POLICY = {
+    "targets": {"P1": (240, 960), "P2": (480, 1440), "P3": (960, 2880), "P4": (1440, 4320)},
+    "server": {},
+}
 
 
-def contract_validate(*, contract: Contract) -> None:
-    """Every rule of a contract: dates, currency, tier, rates, rounding, auto-renew, and one
-    active managed contract per client."""
-    errors = _Errors()
-    kind, currency = contract.kind, contract.currency
-    if kind not in ContractKind.values:
-        errors.add("kind", _("Choose managed, prepaid hours or break/fix."))
-    if contract.status not in ContractStatus.values:
-        errors.add("status", _("Choose active or ended."))
-    currency_error = _currency_error(currency)
-    if currency_error:
-        errors.add("currency", currency_error)
-    if contract.start_date is None:
-        errors.add("start_date", _("Give the start date."))
-    elif contract.end_date is not None and contract.end_date < contract.start_date:
-        errors.add("end_date", _("The end date is before the start date."))
-    if contract.pk and contract.client_id:
-        old_client = Contract.objects.filter(pk=contract.pk).values_list("client_id", flat=True).first()
-        if old_client is not None and old_client != contract.client_id:
-            errors.add("client", _("A contract cannot move to another client."))
+def _targets(seed) -> dict:
+    return {p: {"response": r, "resolution": s} for p, (r, s) in seed["targets"].items()}
 
-    tier = contract.tier if contract.tier_id else None
-    if kind == ContractKind.MANAGED:
-        if tier is None and not contract.lines:
-            errors.add("tier", _("Choose the service tier of a managed contract."))
-    elif tier is not None:
-        errors.add("tier", _("Only managed contracts have a tier; leave it empty."))
-    if tier is not None and not currency_error and tier.currency != currency:
-        errors.add(
-            "tier",
-            _(
-                "%(tier)s is priced in %(tier_currency)s, but this contract is billed in %(currency)s: "
-                "totals never mix currencies. Choose a tier priced in %(currency)s."
-            )
-            % {"tier": tier, "tier_currency": tier.currency, "currency": currency},
+
+def _overrides(seed) -> dict:
+    if not seed["server"]:
+        return {}
+    return {"server": {p: {"response": minutes} for p, minutes in seed["server"].items()}}
+
+
+@transaction.atomic
+def sla_seed(*, tenant) -> SlaPolicy:
+    """Give a tenant a Mon-Fri 09:00-18:00 calendar in its time zone, policies per tier, a default."""
+    calendar = BusinessCalendar.unscoped.filter(tenant=tenant).order_by("pk").first()
+    if calendar is None:
+        calendar = BusinessCalendar.unscoped.create(
+            tenant=tenant, name="Office hours", timezone=tenant.timezone, hours=DEFAULT_HOURS
         )
-
-    for field in CONTRACT_MONEY_FIELDS:
-        money = getattr(contract, field)
-        if money is None or money.amount is None:
-            continue
-        if not currency_error and money.currency.code != currency:
-            errors.add(
-                field,
-                _("Give this amount in %(currency)s, the contract's currency, not in %(other)s.")
-                % {"currency": currency, "other": money.currency.code},
-            )
-        elif error := _amount_error(money.amount):
-            errors.add(field, error)
-
-    if contract.rounding_minutes is None or not 1 <= contract.rounding_minutes <= 240:
-        errors.add("rounding_minutes", _("Round up to between 1 and 240 minutes (1 = to the minute)."))
-    if contract.minimum_minutes is None or not 0 <= contract.minimum_minutes <= 480:
-        errors.add("minimum_minutes", _("The minimum per entry is between 0 and 480 minutes."))
-    if contract.renew_threshold_minutes is None or contract.renew_threshold_minutes < 0:
-        errors.add("renew_threshold_minutes", _("The renewal threshold cannot be negative."))
-    if contract.auto_renew:
-        if kind != ContractKind.PREPAID_HOURS:
-            errors.add("auto_renew", _("Only prepaid hours contracts renew hour blocks."))
-        if contract.renew_block_minutes is None or contract.renew_block_minutes < 1:
-            errors.add("renew_block_minutes", _("A renewal block is at least one minute."))
-        if contract.renew_block_price is None:
-            errors.add("renew_block_price", _("Give the price of the renewal block."))
-
-    if kind == ContractKind.MANAGED and contract.status == ContractStatus.ACTIVE and contract.client_id:
-        other = (
-            Contract.objects.filter(
-                client_id=contract.client_id, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE
-            )
-            .exclude(pk=contract.pk)
-            .select_related("client")
-            .first()
+    default = SlaPolicy.unscoped.filter(tenant=tenant, is_default=True).first()
+    if default is None:
+        default = SlaPolicy.unscoped.create(
+            tenant=tenant,
+            name="Standard",
+            calendar=calendar,
+            targets=_targets(DEFAULT_POLICY),
+            kind_overrides=_overrides(DEFAULT_POLICY),
+            is_default=True,
         )
-        if other is not None:
-            errors.add(
-                NON_FIELD_ERRORS,
-                _(
-                    "%(client)s already has an active managed contract (%(contract)s). A client has one "
-                    "managed contract: end that one first, or make this one prepaid hours or break/fix."
-                )
-                % {"client": other.client, "contract": other},
-            )
-    errors.raise_if_any()
-
-
-def contract_save(*, contract: Contract) -> Contract:
-    contract_validate(contract=contract)
-    try:
-        with transaction.atomic():
-            contract.save()
-    except IntegrityError as exc:  # a concurrent write: the one-active-managed constraint
-        raise ValidationError(
-            {NON_FIELD_ERRORS: [_("This client already has an active managed contract.")]}
-        ) from exc
-    return contract
-
-
-def contract_delete(*, contract: Contract) -> None:
-    """Delete a contract nothing depends on yet (hour blocks, tickets, invoices protect it)."""
-    _delete(
-        contract, _("%(name)s cannot be deleted while other records depend on it (%(what)s). End it instead.")
-    )
+    for tier in ServiceTier.unscoped.filter(tenant=tenant, sla_policy__isnull=True, name__in=SEED_POLICIES):
+        seed = SEED_POLICIES[tier.name]
+        policy, _created = SlaPolicy.unscoped.get_or_create(
+            tenant=tenant,
+            name=f"{tier.name} SLA",
+            defaults={"calendar": calendar, "targets": _targets(seed), "kind_overrides": _overrides(seed)},
+        )
+        tier.sla_policy = policy
+        tier.save(update_fields=["sla_policy"])
+    return default

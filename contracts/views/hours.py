@@ -10,9 +10,9 @@ from django.views import View
 
 from contracts.choices import ContractKind
 from contracts.forms.hours import BlockPurchaseForm
-from contracts.hours import block_purchase
-from contracts.hours_selectors import burn_rates, contract_blocks, ledger_page, weeks_left
 from contracts.models import Contract
+from contracts.selectors import burn_rates, contract_blocks, ledger_page, weeks_left
+from contracts.services.hours import block_purchase
 from msp.views.base import MemberRequiredMixin
 
 RECENT_BLOCKS = 10

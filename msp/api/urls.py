@@ -23,6 +23,7 @@ urlpatterns = [
     # Downstream apps bring their own routes (included by name: msp never imports them).
     path("", include("assets.api.urls")),
     path("", include("contracts.api.urls")),
+    path("", include("sales.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("timetracking.api.urls")),
 ]

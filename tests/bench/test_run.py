@@ -20,7 +20,8 @@ from bench import probe
 from bench.generate import generate
 from bench.lines import DRAW, LINES, PAGE, SWEEP, Budget, Line, verdict
 from bench.run import report
-from contracts.models import Contract, LedgerEntry, Offer
+from contracts.models import Contract, LedgerEntry
+from sales.models import Offer
 from tickets.models import Ticket
 from timetracking.models import TimeEntry
 

@@ -11,8 +11,8 @@ from djmoney.money import Money
 from playwright.sync_api import expect
 
 from contracts.choices import ContractKind
-from contracts.hours import block_purchase
 from contracts.models import BlockOrigin, Contract
+from contracts.services.hours import block_purchase
 from msp.roles import Role
 from tests.factories import (
     PASSWORD,

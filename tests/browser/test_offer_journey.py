@@ -14,11 +14,12 @@ from djmoney.money import Money
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from contracts.choices import ContractKind, OfferStatus
-from contracts.models import Contract, Offer
+from contracts.choices import ContractKind
+from contracts.models import Contract
 from contracts.services import tiers_seed
 from msp.roles import Role
-from tests.contracts.test_offers import add_assets
+from sales.choices import OfferStatus
+from sales.models import Offer
 from tests.factories import (
     PASSWORD,
     ClientFactory,
@@ -27,6 +28,7 @@ from tests.factories import (
     TenantFactory,
     UserFactory,
 )
+from tests.sales.test_offers import add_assets
 
 
 def heading(page):

@@ -5,8 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from contracts.services import tiers_seed
-from contracts.sla_seed import sla_seed
+from contracts.services import sla_seed, tiers_seed
 from msp.roles import Role
 from tests.browser.test_hours_journey import log_in, log_out
 from tests.factories import ClientFactory, ContactFactory, MembershipFactory, TenantFactory, UserFactory

@@ -288,7 +288,7 @@ def test_the_detail_page_shows_the_frozen_offer_lines(sales_client, acme, gold_u
 def test_a_contract_is_deleted_unless_something_depends_on_it(owner_client, tenant):
     from djmoney.money import Money
 
-    from contracts.hours import block_purchase
+    from contracts.services.hours import block_purchase
 
     acme = ClientFactory(tenant=tenant, currency="EUR")
     contract = ContractFactory(client=acme, kind="prepaid_hours", tier=None, name="Ad hoc")

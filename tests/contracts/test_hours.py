@@ -10,8 +10,8 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from contracts.choices import ContractKind
-from contracts.hours import block_purchase, blocks_expire, hours_draw, hours_reverse
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry, LedgerKind
+from contracts.services.hours import block_purchase, blocks_expire, hours_draw, hours_reverse
 from contracts.signals import hour_block_purchased
 from tests.factories import ContractFactory
 

@@ -8,8 +8,8 @@ from django.db.models import Sum
 from djmoney.money import Money
 
 from contracts.choices import ContractKind
-from contracts.hours import block_purchase, hours_draw
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry
+from contracts.services.hours import block_purchase, hours_draw
 from tests.factories import ContractFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.choices import OfferStatus
-from contracts.models import Contract, Offer, OfferOption
+from contracts.models import Contract
 from contracts.services import tiers_seed
 from msp.roles import Role
+from sales.choices import OfferStatus
+from sales.models import Offer, OfferOption
 from tests.factories import ClientFactory, OfferFactory
 
 

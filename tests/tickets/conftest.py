@@ -4,8 +4,7 @@ import pytest
 
 from contracts.choices import ContractKind
 from contracts.models import ServiceTier
-from contracts.services import tiers_seed
-from contracts.sla_seed import sla_seed
+from contracts.services import sla_seed, tiers_seed
 from msp.roles import Role
 from tests.factories import AssetFactory, ClientFactory, ContactFactory, ContractFactory
 

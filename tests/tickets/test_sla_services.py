@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, SlaPolicy
-from contracts.sla_seed import sla_seed
+from contracts.services import sla_seed
 from tests.factories import AssetFactory, ClientFactory, ContractFactory, TenantFactory
 from tests.tickets.conftest import FRIDAY_1730_ROME
 from tickets.choices import SlaState, TicketStatus

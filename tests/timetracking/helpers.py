@@ -2,8 +2,8 @@ from django.db.models import Sum
 from djmoney.money import Money
 
 from contracts.choices import ContractKind
-from contracts.hours import block_purchase
 from contracts.models import BlockOrigin, Contract, LedgerEntry
+from contracts.services.hours import block_purchase
 from msp.models import ApiToken
 from tests.factories import ContractFactory, TicketFactory
 

@@ -8,8 +8,8 @@ from django.db.models import Sum
 from djmoney.money import Money
 
 from contracts.choices import ContractKind
-from contracts.hours import block_purchase
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry
+from contracts.services.hours import block_purchase
 from tests.factories import ContractFactory, TicketFactory, UserFactory
 from timetracking.models import TimeEntry
 from timetracking.services import time_entry_create, time_entry_update

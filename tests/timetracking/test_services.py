@@ -10,8 +10,8 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from contracts.choices import ContractKind
-from contracts.hours import block_purchase
 from contracts.models import BlockOrigin, HourBlock, LedgerEntry, LedgerKind
+from contracts.services.hours import block_purchase
 from contracts.signals import hour_block_purchased
 from msp.scoping import tenant_scope
 from tests.factories import (

@@ -318,7 +318,7 @@ def test_the_panel_log_form_comes_on_demand(tech_client, tech, contract):
 def test_years_of_used_up_blocks_fold_away(owner_client, tenant):
     from djmoney.money import Money
 
-    from contracts.hours import block_purchase, hours_draw
+    from contracts.services.hours import block_purchase, hours_draw
 
     contract = prepaid(
         client=ClientFactory(tenant=tenant, currency="EUR"), block_minutes=60, auto_renew=False

@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from assets.choices import AssetKind
-from contracts.choices import ContractKind, ContractStatus, OfferStatus
-from contracts.models import Contract, Offer, OfferOption, RecurringService, ServiceTier
-from contracts.pricing import price_tier
+from contracts.choices import ContractKind, ContractStatus
+from contracts.models import Contract, RecurringService, ServiceTier
+from sales.choices import OfferStatus
+from sales.models import Offer, OfferOption
+from sales.pricing import price_tier
 
 
 def offer_tiers(*, currency: str):
@@ -175,7 +177,7 @@ def offer_send(*, offer: Offer, by, contacts=(), base_url: str = "", message: st
     offer.sent_at = timezone.now()
     offer.save(update_fields=["status", "sent_at"])
     if contacts:
-        from contracts.tasks import offer_send_task  # tasks import services: import late
+        from sales.tasks import offer_send_task  # tasks import services: import late
 
         contact_ids = [c.pk for c in contacts]
         transaction.on_commit(
@@ -215,7 +217,6 @@ def offer_accept(*, offer: Offer, option: OfferOption, by, start_date: date | No
         kind=ContractKind.MANAGED,
         name=f"{option.name} · {client.name}",
         tier=option.tier,
-        offer=offer,
         start_date=start_date or timezone.localdate(),
         currency=offer.currency,
         monthly_fee=option.monthly_total,
@@ -239,7 +240,8 @@ def offer_accept(*, offer: Offer, option: OfferOption, by, start_date: date | No
     offer.accepted_option = option
     offer.decided_at = timezone.now()
     offer.decided_by = by
-    offer.save(update_fields=["status", "accepted_option", "decided_at", "decided_by"])
+    offer.contract = contract
+    offer.save(update_fields=["status", "accepted_option", "decided_at", "decided_by", "contract"])
     return contract
 
 

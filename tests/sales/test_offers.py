@@ -17,12 +17,15 @@ from djmoney.money import Money
 from rest_framework.test import APIClient
 
 from assets.models import Asset
-from contracts.choices import ContractKind, OfferStatus
-from contracts.models import Contract, Offer, OfferOption, ServiceTier, TierPrice
-from contracts.services import offer_accept, tiers_seed
+from contracts.choices import ContractKind
+from contracts.models import Contract, ServiceTier, TierPrice
+from contracts.services import tiers_seed
 from msp.models import ApiToken
 from msp.roles import Role
 from msp.scoping import tenant_scope
+from sales.choices import OfferStatus
+from sales.models import Offer, OfferOption
+from sales.services import offer_accept
 from tests.factories import ClientFactory, ContactFactory, OfferFactory
 
 SCENARIO = {"server": 2, "network": 1, "desktop": 15}

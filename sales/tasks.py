@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from contracts.models import Offer
-from contracts.pdf import offer_pdf_filename, render_offer_pdf
 from msp.models import Contact
 from msp.scoping import tenant_scope
+from sales.models import Offer
+from sales.pdf import offer_pdf_filename, render_offer_pdf
 
 
 def portal_url(offer: Offer, base_url: str = "") -> str:
@@ -35,7 +35,7 @@ def offer_email_messages(
         emails = []
         for contact in contacts:
             body = render_to_string(
-                "contracts/email/offer.txt",
+                "sales/email/offer.txt",
                 {
                     "offer": offer,
                     "tenant": tenant,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts.views import offers
+from sales import views as offers
 
 app_name = "offers"
 urlpatterns = [

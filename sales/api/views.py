@@ -16,12 +16,13 @@ from rest_framework.response import Response
 
 from assets.choices import AssetKind
 from assets.selectors import asset_counts_by_kind
-from contracts.models import Offer, OfferOption, ServiceTier
-from contracts.offer_selectors import offer_contract, offer_detail_list, offers_sent_list
-from contracts.pdf import offer_pdf_response
-from contracts.services import OFFER_CLOSED, offer_accept, offer_create, offer_decline, offer_send
+from contracts.models import ServiceTier
 from msp.api.base import StrictSerializerMixin, TenantAPIMixin
 from msp.models import Client, Contact
+from sales.models import Offer, OfferOption
+from sales.pdf import offer_pdf_response
+from sales.selectors import offer_contract, offer_detail_list, offers_sent_list
+from sales.services import OFFER_CLOSED, offer_accept, offer_create, offer_decline, offer_send
 
 
 class OfferOptionSerializer(serializers.ModelSerializer):

@@ -48,7 +48,9 @@ class _Ledger:
         self.contract = contract
         self.rows: list[LedgerEntry] = []
 
-    def append(self, *, kind: str, minutes: int, block_id: int | None, source=("", None), note="") -> LedgerEntry:
+    def append(
+        self, *, kind: str, minutes: int, block_id: int | None, source=("", None), note=""
+    ) -> LedgerEntry:
         self.contract.balance_minutes += minutes
         row = LedgerEntry(
             tenant_id=self.contract.tenant_id,
@@ -187,7 +189,9 @@ def _draw(contract: Contract, minutes: int, source: tuple, now: datetime, note) 
     balances, latest_minutes = _block_balances(contract)
     _expire(ledger, balances, now)
     before = contract.balance_minutes
-    result = DrawResult(requested_minutes=minutes, balance_before=before, current_block_minutes=latest_minutes)
+    result = DrawResult(
+        requested_minutes=minutes, balance_before=before, current_block_minutes=latest_minutes
+    )
 
     allocation = allocate(balances, minutes, now)
     for block_id, taken in allocation.draws:
@@ -215,11 +219,16 @@ def _draw(contract: Contract, minutes: int, source: tuple, now: datetime, note) 
             )
             result.renewals.append(block)
             ledger.append(
-                kind=LedgerKind.CREDIT, minutes=block.minutes, block_id=block.pk, note=block.get_origin_display()
+                kind=LedgerKind.CREDIT,
+                minutes=block.minutes,
+                block_id=block.pk,
+                note=block.get_origin_display(),
             )
             if shortfall:
                 taken = min(shortfall, block.minutes)
-                ledger.append(kind=LedgerKind.DEBIT, minutes=-taken, block_id=block.pk, source=source, note=note)
+                ledger.append(
+                    kind=LedgerKind.DEBIT, minutes=-taken, block_id=block.pk, source=source, note=note
+                )
                 result.drawn_minutes += taken
                 shortfall -= taken
     result.overage_minutes = shortfall
@@ -254,7 +263,11 @@ def hours_reverse(*, contract: Contract, source_kind: str, source_id: int, at=No
             continue
         block = blocks[row["block"]]
         ledger.append(
-            kind=LedgerKind.REVERSAL, minutes=drawn, block_id=block.pk, source=(source_kind, source_id), note=note
+            kind=LedgerKind.REVERSAL,
+            minutes=drawn,
+            block_id=block.pk,
+            source=(source_kind, source_id),
+            note=note,
         )
         if block.expires_at is not None and block.expires_at <= now:
             ledger.append(

@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from contracts.models import Offer
-from contracts.pdf import render_offer_pdf
 from contracts.services import tiers_seed
-from contracts.tasks import offer_send_task
 from msp.roles import Role
-from tests.contracts.test_offers import SCENARIO, add_assets
+from sales.models import Offer
+from sales.pdf import render_offer_pdf
+from sales.tasks import offer_send_task
 from tests.factories import ClientFactory, ContactFactory, OfferFactory
+from tests.sales.test_offers import SCENARIO, add_assets
 
 
 def pdf_text(data: bytes) -> str:

@@ -10,8 +10,8 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from contracts.offer_columns import columns_from_offer, comparison_rows, feature_rows
 from msp import scoping
+from sales.columns import columns_from_offer, comparison_rows, feature_rows
 
 
 def render_offer_html(offer) -> str:
@@ -39,7 +39,7 @@ def render_offer_html(offer) -> str:
             "hour_block_hours": offer.hour_block_minutes // 60,
             "language": tenant.language,
         }
-        return render_to_string("contracts/pdf/offer.html", context)
+        return render_to_string("sales/pdf/offer.html", context)
 
 
 def render_offer_pdf(offer) -> bytes:

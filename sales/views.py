@@ -18,14 +18,17 @@ from django.views.generic.detail import SingleObjectMixin
 from djmoney.money import Money
 
 from assets.selectors import asset_counts_by_kind
-from contracts.choices import OfferStatus
-from contracts.forms.offers import OfferBuilderForm, OfferSendForm
-from contracts.models import Offer
-from contracts.offer_columns import columns_from_offer, columns_from_pricing
-from contracts.offer_selectors import offer_contract, offer_detail_list, offer_list
-from contracts.pdf import offer_pdf_response
-from contracts.pricing import price_tier
-from contracts.services import (
+from msp.models import Client
+from msp.selectors import client_list
+from msp.views.base import ResourceMixin, TenantDeleteView, TenantDetailView, TenantListView
+from sales.choices import OfferStatus
+from sales.columns import columns_from_offer, columns_from_pricing
+from sales.forms import OfferBuilderForm, OfferSendForm
+from sales.models import Offer
+from sales.pdf import offer_pdf_response
+from sales.pricing import price_tier
+from sales.selectors import offer_contract, offer_detail_list, offer_list
+from sales.services import (
     offer_accept,
     offer_create,
     offer_decline,
@@ -34,9 +37,6 @@ from contracts.services import (
     offer_services,
     offer_tiers,
 )
-from msp.models import Client
-from msp.selectors import client_list
-from msp.views.base import ResourceMixin, TenantDeleteView, TenantDetailView, TenantListView
 
 
 def _int_or_none(value) -> int | None:
@@ -74,7 +74,7 @@ class StaffOnlyMixin:
 
 class OfferListView(TenantListView):
     model = Offer
-    template_name = "contracts/offers/list.html"
+    template_name = "sales/offers/list.html"
 
     def get_queryset(self):
         params = self.request.GET
@@ -92,7 +92,7 @@ class OfferListView(TenantListView):
             queryset = queryset.filter(client_id=self.client_id)
         return queryset.order_by("-created_at", "-pk")
 
-    partial_template_name = "contracts/offers/_table.html"
+    partial_template_name = "sales/offers/_table.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -118,7 +118,7 @@ class OfferBuilderView(StaffOnlyMixin, ResourceMixin, View):
 
     model = Offer
     action = "add"
-    template_name = "contracts/offers/builder.html"
+    template_name = "sales/offers/builder.html"
 
     def load(self, client_value):
         self.client = client_or_404(client_value)
@@ -177,8 +177,8 @@ class OfferBuilderView(StaffOnlyMixin, ResourceMixin, View):
         clients = client_list(search=search).annotate(asset_count=Count("assets")).order_by("name", "pk")
         context = {"clients": clients[:50], "search": search}
         if request.htmx and not request.htmx.boosted:
-            return render(request, "contracts/offers/_client_picker.html", context)
-        return render(request, "contracts/offers/pick_client.html", context)
+            return render(request, "sales/offers/_client_picker.html", context)
+        return render(request, "sales/offers/pick_client.html", context)
 
 
 class OfferPriceView(OfferBuilderView):
@@ -188,7 +188,7 @@ class OfferPriceView(OfferBuilderView):
 
     def post(self, request):
         self.load(request.POST.get("client"))
-        return render(request, "contracts/offers/_columns.html", self.context(self.get_form(request.POST)))
+        return render(request, "sales/offers/_columns.html", self.context(self.get_form(request.POST)))
 
 
 def _money(terms: dict, currency: str):
@@ -230,7 +230,7 @@ def price_columns(form: OfferBuilderForm, *, tiers, services):
 
 class OfferDetailView(TenantDetailView):
     model = Offer
-    template_name = "contracts/offers/detail.html"
+    template_name = "sales/offers/detail.html"
 
     def get_queryset(self):
         return offer_detail_list()
@@ -267,7 +267,7 @@ class OfferPdfView(OfferObjectMixin, View):
 
 class OfferSendView(OfferObjectMixin, View):
     action = "send"
-    template_name = "contracts/offers/send.html"
+    template_name = "sales/offers/send.html"
 
     def get(self, request, pk):
         offer = self.get_object()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from contracts.choices import OfferStatus
-from contracts.models import Offer
+from sales.choices import OfferStatus
+from sales.models import Offer
 
 
 def offer_list() -> QuerySet[Offer]:

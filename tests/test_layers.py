@@ -1,0 +1,43 @@
+"""Apps import only the apps below them (README, Architecture): upstream apps tell downstream
+ones what happened through signals, never by importing them. Read from the source, so a new
+import the wrong way fails here whoever adds it."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Bottom first. The root URLconf and settings (msp/urls.py, msp/api/urls.py, msp/settings.py)
+# name the apps above as strings, which is how a project's root is wired, not an import.
+LAYERS = ["msp", "assets", "contracts", "sales", "tickets", "timetracking", "billing", "monitoring", "portal", "bench"]
+
+
+def imported_apps(path: Path) -> set[tuple[str, int]]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found.update((name.split(".")[0], node.lineno) for name in names if name.split(".")[0] in LAYERS)
+    return found
+
+
+@pytest.mark.parametrize("app", LAYERS)
+def test_an_app_imports_only_the_apps_below_it(app):
+    allowed = set(LAYERS[: LAYERS.index(app) + 1])
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line} imports {other}"
+        for path in sorted((ROOT / app).rglob("*.py"))
+        for other, line in imported_apps(path)
+        if other not in allowed
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_project_app_has_a_layer():
+    apps = {p.parent.name for p in ROOT.glob("*/apps.py")}
+    assert apps == set(LAYERS), "add a new app to LAYERS, at its place in the stack"
