@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from assets.choices import AssetKind, ImportOutcome
 from assets.models import Asset
 from msp.models import Client, Site
+from msp.scoping import scoped_by
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
@@ -255,7 +256,7 @@ class _Importer:
 
     # Everything a row may refer to, in a handful of queries.
     def load(self) -> None:
-        clients = list(Client.unscoped.filter(tenant=self.tenant).only("pk", "name"))
+        clients = list(Client.objects.only("pk", "name"))
         self.clients_by_id = {client.pk: client for client in clients}
         self.clients_by_name = {client.name.strip().lower(): client for client in clients}
         wanted_clients = {c.pk for c in (self._client_of(cells) for _line, cells in self.rows) if c}
@@ -263,16 +264,16 @@ class _Importer:
 
         self.sites = {}
         for chunk in _chunks(sorted(wanted_clients)):
-            for site in Site.unscoped.filter(tenant=self.tenant, client_id__in=chunk):
+            for site in Site.objects.filter(client_id__in=chunk):
                 self.sites[(site.client_id, site.name.strip().lower())] = site
 
         assets: dict[int, Asset] = {}
         for chunk in _chunks(sorted(wanted_clients)):
-            assets.update((a.pk, a) for a in Asset.unscoped.filter(tenant=self.tenant, client_id__in=chunk))
+            assets.update((a.pk, a) for a in Asset.objects.filter(client_id__in=chunk))
         for chunk in _chunks(wanted_serials):
             assets.update(
                 (a.pk, a)
-                for a in Asset.unscoped.filter(tenant=self.tenant, serial__in=chunk).select_related("client")
+                for a in Asset.objects.filter(serial__in=chunk).select_related("client")
             )
         self.by_serial: dict[str, Asset] = {}
         self.by_hostname: dict[tuple[int, str], list[Asset]] = {}
@@ -481,16 +482,17 @@ class _Importer:
 
     def write(self) -> None:
         if self.to_create:
-            Asset.unscoped.bulk_create(self.to_create, batch_size=_CHUNK)
+            Asset.objects.bulk_create(self.to_create, batch_size=_CHUNK)
         if self.to_update:
             now = timezone.now()
             for asset in self.to_update.values():
                 asset.updated_at = now
-            Asset.unscoped.bulk_update(
+            Asset.objects.bulk_update(
                 list(self.to_update.values()), sorted(self.updated_fields | {"updated_at"}), batch_size=_CHUNK
             )
 
 
+@scoped_by("tenant")
 def asset_import_csv(*, tenant, file_text: str) -> ImportReport:
     """Create or update the tenant's assets from a CSV text; report each row's fate.
 

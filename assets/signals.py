@@ -24,9 +24,9 @@ DEMO_INVENTORY = [
 def add_demo_inventory(sender, tenant, **kwargs):
     from assets.models import Asset
 
-    clients = {c.name: c for c in Client.unscoped.filter(tenant=tenant)}
+    clients = {c.name: c for c in Client.objects.all()}
     sites = {}
-    for site in Site.unscoped.filter(tenant=tenant).order_by("pk"):
+    for site in Site.objects.order_by("pk"):
         sites.setdefault(site.client_id, site)
     today = timezone.localdate()
     rows = []
@@ -54,4 +54,4 @@ def add_demo_inventory(sender, tenant, **kwargs):
                     monitored=kind in ("server", "network"),
                 )
             )
-    Asset.unscoped.bulk_create(rows)
+    Asset.objects.bulk_create(rows)

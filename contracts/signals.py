@@ -1,8 +1,8 @@
 """Signals contracts/ listens to, and sends."""
 
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 
-from msp.signals import demo_loaded, tenant_created
+from msp.signals import TenantSignal, demo_loaded, tenant_created
 
 
 @receiver(tenant_created)
@@ -21,5 +21,6 @@ def seed_sla_for_demo_tenant(sender, tenant, **kwargs):
 
 
 # Sent on commit when an hour block was bought (initial, manual or auto-renew), with
-# `block_id` and `contract_id`: billing (downstream) invoices it; contracts/ never imports billing/.
-hour_block_purchased = Signal()
+# `tenant_id`, `block_id` and `contract_id`: billing (downstream) invoices it; contracts/
+# never imports billing/.
+hour_block_purchased = TenantSignal()

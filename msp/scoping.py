@@ -9,19 +9,27 @@ never had to write it.
 A queryset is scoped when it is *built*. Querysets built at import time (a ModelForm's
 choice fields) are therefore rebuilt per request by ``msp.forms.base.TenantFormMixin``.
 
-Code that legitimately works across tenants (login, the tenant switcher, management
-commands, migrations of data) says so explicitly with ``Model.unscoped`` or
-``with unscoped():``.
+Background work is scoped the same way: a Celery task of one tenant takes the tenant's id
+and runs in its scope (``msp.tenant_tasks.tenant_task``), a signal about a tenant runs its
+receivers in that tenant's scope (``TenantSignal``), and a service handed a tenant or one of
+its rows works in that tenant's scope (``scope_of``). So none of them adds ``tenant_id=`` by
+hand. Code that crosses tenants by nature (login, the per-tenant dispatch of beat jobs,
+tenant creation) says so explicitly with ``Model.unscoped`` or ``with unscoped():``, and
+``tests/test_scope_escapes.py`` keeps the list of those places from growing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from msp.choice_labels import ChoiceLabelsMixin
 
@@ -73,6 +81,51 @@ def membership_scope(membership) -> Iterator[Scope]:
         yield current_scope()
     finally:
         restore(token)
+
+
+@contextmanager
+def scope_of(tenant_id: int) -> Iterator[Scope]:
+    """Work in one tenant's whole scope: what a service handed a tenant, a signal about a
+    tenant, or a task of a tenant does. Inside a client contact's scope of the same tenant it
+    widens to the tenant (the work is the MSP's, not the contact's view); inside another
+    tenant's scope it refuses: that is a bug, never a switch."""
+    active = _current.get()
+    if isinstance(active, Scope) and active.tenant_id != tenant_id:
+        raise RuntimeError(f"tenant {tenant_id}'s work asked for inside tenant {active.tenant_id}'s scope")
+    if isinstance(active, Scope) and active.client_id is None:
+        yield active
+        return
+    token = activate(Scope(tenant_id=tenant_id))
+    try:
+        yield current_scope()
+    finally:
+        restore(token)
+
+
+def _tenant_id_of(obj) -> int:
+    return obj.pk if obj._meta.label == "msp.Tenant" else obj.tenant_id
+
+
+def scoped_by(argument: str) -> Callable:
+    """A service that runs in the scope of the tenant its keyword `argument` is, or belongs
+    to (``@scoped_by("ticket")``): called from a view, a task, a command or a test alike."""
+
+    def decorate(service: Callable) -> Callable:
+        @functools.wraps(service)
+        def wrapper(*args, **kwargs):
+            obj = kwargs[argument]
+            active = current_scope()
+            if active is not None and active.tenant_id != _tenant_id_of(obj):
+                # Another tenant's row handed in: to this scope it does not exist (bad input).
+                raise ValidationError(
+                    {argument: _("%(thing)s not found.") % {"thing": capfirst(obj._meta.verbose_name)}}
+                )
+            with scope_of(_tenant_id_of(obj)):
+                return service(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 @contextmanager

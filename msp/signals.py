@@ -2,10 +2,28 @@
 
 from django.dispatch import Signal
 
+from msp.scoping import scope_of
+
+
+class TenantSignal(Signal):
+    """A signal about one tenant: sent with `tenant` or `tenant_id`, its receivers run in that
+    tenant's scope (they query through the default managers, like a view)."""
+
+    def send(self, sender, **named):
+        tenant_id = named["tenant"].pk if "tenant" in named else named["tenant_id"]
+        with scope_of(tenant_id):
+            return super().send(sender, **named)
+
+    def send_robust(self, sender, **named):
+        tenant_id = named["tenant"].pk if "tenant" in named else named["tenant_id"]
+        with scope_of(tenant_id):
+            return super().send_robust(sender, **named)
+
+
 # Sent on commit after a tenant is created (signup or create_tenant), with `tenant`.
 # contracts/ seeds the Silver/Gold/Platinum tiers and a default SLA calendar from it.
-tenant_created = Signal()
+tenant_created = TenantSignal()
 
 # Sent by `load_demo` after it built the demo MSP, with `tenant`: downstream apps add their
 # demo data (inventory, an offer...) so the demo shows every capability.
-demo_loaded = Signal()
+demo_loaded = TenantSignal()

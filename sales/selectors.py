@@ -29,7 +29,4 @@ def offers_sent_list(queryset: QuerySet[Offer] | None = None) -> QuerySet[Offer]
 def offer_contract(offer: Offer):
     """The contract an accepted offer created, or None (loaded with the offer by
     offer_detail_list, else one query)."""
-    try:
-        return offer.contract
-    except Offer.contract.RelatedObjectDoesNotExist:
-        return None
+    return offer.contract

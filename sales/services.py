@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from djmoney.money import Money
 from assets.choices import AssetKind
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract, RecurringService, ServiceTier
+from msp.models import Contact
 from sales.choices import OfferStatus
 from sales.models import Offer, OfferOption
 from sales.pricing import price_tier
@@ -152,13 +154,35 @@ def offer_delete(*, offer: Offer) -> None:
     offer.delete()
 
 
+@dataclass(frozen=True)
+class OfferSent:
+    offer: Offer
+    recipients: list  # the contacts it was emailed to
+
+
+def offer_recipients_default(offer: Offer) -> list:
+    """Who an offer goes to when nobody is named: its client's contacts with an email."""
+    return list(Contact.objects.filter(client_id=offer.client_id).exclude(email="").order_by("name", "pk"))
+
+
 @transaction.atomic
-def offer_send(*, offer: Offer, by, contacts=(), base_url: str = "", message: str = "") -> Offer:
+def offer_send(*, offer: Offer, by, contacts=None, base_url: str = "", message: str = "") -> OfferSent:
     """Mark the offer sent and, once the transaction commits, email it (PDF attached, with a
-    link to the portal) to these contacts of its client. Sending again re-sends it."""
+    link to the portal) to these contacts of its client; with none named (None), to every
+    contact of the client that has an email. An empty list marks it sent without email.
+    Sending again re-sends it."""
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     if not offer.is_open:
         raise _closed_error(offer, _("This offer was already %(status)s."))
+    if contacts is None:
+        contacts = offer_recipients_default(offer)
+        if not contacts:
+            raise ValidationError(
+                {
+                    "contacts": _("%(client)s has no contact with an email address: add one, then send.")
+                    % {"client": offer.client}
+                }
+            )
     contacts = list(contacts)
     strangers = [c for c in contacts if c.client_id != offer.client_id]
     if strangers:
@@ -181,9 +205,11 @@ def offer_send(*, offer: Offer, by, contacts=(), base_url: str = "", message: st
 
         contact_ids = [c.pk for c in contacts]
         transaction.on_commit(
-            lambda: offer_send_task.delay(offer.pk, contact_ids, base_url=base_url, message=message)
+            lambda: offer_send_task.delay(
+                offer.tenant_id, offer.pk, contact_ids, base_url=base_url, message=message
+            )
         )
-    return offer
+    return OfferSent(offer=offer, recipients=contacts)
 
 
 @transaction.atomic

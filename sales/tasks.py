@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import smtplib
 
-from celery import shared_task
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from msp.models import Contact
 from msp.scoping import tenant_scope
+from msp.tenant_tasks import tenant_task
 from sales.models import Offer
 from sales.pdf import offer_pdf_filename, render_offer_pdf
 
@@ -53,15 +53,17 @@ def offer_email_messages(
     return emails
 
 
-@shared_task(
+@tenant_task(
     acks_late=True,
     autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
     retry_backoff=True,
     max_retries=5,
 )
-def offer_send_task(offer_id: int, contact_ids: list[int], base_url: str = "", message: str = "") -> str:
+def offer_send_task(
+    tenant_id: int, offer_id: int, contact_ids: list[int], base_url: str = "", message: str = ""
+) -> str:
     """Email the offer (PDF attached, link to the portal) to these contacts of its client."""
-    offer = Offer.unscoped.select_related("tenant", "client", "created_by").filter(pk=offer_id).first()
+    offer = Offer.objects.select_related("tenant", "client", "created_by").filter(pk=offer_id).first()
     if offer is None:
         return "offer deleted"
     with tenant_scope(offer.tenant, client=offer.client):

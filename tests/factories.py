@@ -132,7 +132,7 @@ class OfferFactory(factory.Factory):
                 tiers_seed(tenant=tenant)
             offer = offer_create(by=None, client=client, **kwargs)
             if status != "draft":
-                offer = offer_send(offer=offer, by=None)
+                offer = offer_send(offer=offer, by=None, contacts=[]).offer
             if status == "accepted":
                 options = offer.options.order_by("position")
                 option = options.filter(name=accept).first() if accept else options.first()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract
+from msp.scoping import scope_of, scoped_by
 from tickets import sla
 from tickets.choices import OPEN_STATUSES, Priority, SlaState, TicketStatus
 from tickets.models import Ticket, TicketComment
@@ -26,12 +27,11 @@ CLOSED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 # --- the contract a ticket bills to -------------------------------------------------------
 
 
+@scoped_by("client")
 def contract_default_for(*, client) -> Contract | None:
     """The stated rule: the active prepaid contract with hours left, else the active managed
     one, else the active break/fix one, else none."""
-    active = Contract.unscoped.filter(
-        tenant_id=client.tenant_id, client_id=client.pk, status=ContractStatus.ACTIVE
-    ).order_by("start_date", "pk")
+    active = Contract.objects.filter(client_id=client.pk, status=ContractStatus.ACTIVE).order_by("start_date", "pk")
     for kind, extra in (
         (ContractKind.PREPAID_HOURS, {"balance_minutes__gt": 0}),
         (ContractKind.MANAGED, {}),
@@ -45,11 +45,12 @@ def contract_default_for(*, client) -> Contract | None:
 
 def ticket_has_invoiced_time(ticket: Ticket) -> bool:
     """Time tracking (downstream) owns the entries; reach them through the reverse relation,
-    filtered by this ticket explicitly so the answer does not depend on the active scope."""
+    in the ticket's tenant's whole scope (a client contact's scope may not show them)."""
     if ticket.pk is None or not hasattr(Ticket, "time_entries"):
         return False
     entries = Ticket.time_entries.rel.related_model
-    return entries.unscoped.filter(ticket_id=ticket.pk, invoiced_at__isnull=False).exists()
+    with scope_of(ticket.tenant_id):
+        return entries.objects.filter(ticket_id=ticket.pk, invoiced_at__isnull=False).exists()
 
 
 def _validate_links(ticket: Ticket) -> None:
@@ -267,7 +268,7 @@ def comment_add(
         raise ValidationError({"body": _("Write a message.")})
     if not public and not by_staff:
         raise ValidationError({"public": _("Only staff can write internal notes.")})
-    comment = TicketComment.unscoped.create(
+    comment = TicketComment.objects.create(
         tenant_id=ticket.tenant_id, ticket=ticket, author=author, body=body, public=public
     )
     changed = False

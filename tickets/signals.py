@@ -23,14 +23,14 @@ def add_demo_tickets(sender, tenant, **kwargs):
     from msp.models import Client, Contact
     from tickets.services import ticket_create
 
-    clients = {c.name: c for c in Client.unscoped.filter(tenant=tenant)}
+    clients = {c.name: c for c in Client.objects.all()}
     now = timezone.now()
     for client_name, subject, priority, prefix, hours_ago in DEMO_TICKETS:
         client = clients.get(client_name)
         if client is None:
             continue
         asset = (
-            Asset.unscoped.filter(tenant=tenant, client=client, name__startswith=prefix)
+            Asset.objects.filter(client=client, name__startswith=prefix)
             .order_by("name")
             .first()
             if prefix
@@ -43,6 +43,6 @@ def add_demo_tickets(sender, tenant, **kwargs):
             priority=priority,
             source="phone",
             asset=asset,
-            contact=Contact.unscoped.filter(tenant=tenant, client=client).order_by("pk").first(),
+            contact=Contact.objects.filter(client=client).order_by("pk").first(),
             now=now - timedelta(hours=hours_ago),
         )

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import BusinessCalendar, Contract, SlaPolicy
+from msp.scoping import scope_of
 from tickets import sla
 
 WARN_RATIO = 0.8  # "at risk" once 80 % of a target is used
@@ -31,20 +32,20 @@ def calendar_of(calendar: BusinessCalendar) -> sla.Calendar:
 
 def policy_for(*, tenant_id: int, client_id: int) -> SlaPolicy | None:
     """The client's active managed contract's tier's policy, else the tenant's default."""
-    contract = (
-        Contract.unscoped.filter(
-            tenant_id=tenant_id,
-            client_id=client_id,
-            kind=ContractKind.MANAGED,
-            status=ContractStatus.ACTIVE,
-            tier__sla_policy__isnull=False,
+    with scope_of(tenant_id):
+        contract = (
+            Contract.objects.filter(
+                client_id=client_id,
+                kind=ContractKind.MANAGED,
+                status=ContractStatus.ACTIVE,
+                tier__sla_policy__isnull=False,
+            )
+            .select_related("tier__sla_policy__calendar")
+            .first()
         )
-        .select_related("tier__sla_policy__calendar")
-        .first()
-    )
-    if contract is not None:
-        return contract.tier.sla_policy
-    return SlaPolicy.unscoped.select_related("calendar").filter(tenant_id=tenant_id, is_default=True).first()
+        if contract is not None:
+            return contract.tier.sla_policy
+        return SlaPolicy.objects.select_related("calendar").filter(is_default=True).first()
 
 
 def parse_pauses(raw) -> list[tuple[datetime, datetime | None]]:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from contracts.choices import ContractKind
 from contracts.services.hours import hours_draw, hours_reverse
-from msp.scoping import current_scope
+from msp.scoping import current_scope, scoped_by
 from timetracking.models import TimeEntry, Timer, WorkType
 from timetracking.rounding import MAX_ENTRY_MINUTES, billed_minutes, timer_minutes, weighted_minutes
 
@@ -121,6 +121,7 @@ def _apply(entry: TimeEntry, *, raw_minutes: int, at) -> None:
     entry.save()
 
 
+@scoped_by("ticket")
 @transaction.atomic
 def time_entry_create(
     *,
@@ -137,7 +138,7 @@ def time_entry_create(
     _check_work_type(work_type, ticket)
     raw = _raw_minutes(minutes=minutes, started_at=started_at, ended_at=ended_at)
     if work_type is None:
-        work_type = WorkType.unscoped.filter(tenant_id=ticket.tenant_id, is_default=True).first()
+        work_type = WorkType.objects.filter(is_default=True).first()
     entry = TimeEntry(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
@@ -153,6 +154,7 @@ def time_entry_create(
     return entry
 
 
+@scoped_by("entry")
 @transaction.atomic
 def time_entry_update(
     *,
@@ -167,7 +169,7 @@ def time_entry_update(
 ) -> TimeEntry:
     """Change an entry: give back what it drew (reversal rows), then draw again."""
     entry = (
-        TimeEntry.unscoped.select_for_update(of=("self",))
+        TimeEntry.objects.select_for_update(of=("self",))
         .select_related("ticket__contract__tier", "work_type")
         .get(pk=entry.pk)
     )
@@ -207,10 +209,11 @@ def time_entry_update(
     return entry
 
 
+@scoped_by("entry")
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry) -> None:
     """Reverse what the entry drew, then delete its row; the ledger keeps both movements."""
-    entry = TimeEntry.unscoped.select_for_update(of=("self",)).get(pk=entry.pk)
+    entry = TimeEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
     if entry.invoiced_at is not None:
         raise ValidationError(_("This entry was invoiced; it can no longer be deleted."))
     if entry.contract_id is not None:
@@ -229,12 +232,11 @@ class TimerStart:
     stopped_entry: TimeEntry | None = None
 
 
-def _timers(technician, tenant):
-    return Timer.unscoped.filter(
-        technician=technician, tenant_id=tenant.pk if tenant else current_scope().tenant_id
-    )
+def _timers(technician):
+    return Timer.objects.filter(technician=technician)
 
 
+@scoped_by("tenant")
 @transaction.atomic
 def timer_start(*, technician, ticket, tenant, at=None) -> TimerStart:
     """Start a timer on a ticket; one runs per technician: a running one is stopped first,
@@ -244,12 +246,12 @@ def timer_start(*, technician, ticket, tenant, at=None) -> TimerStart:
         raise ValidationError({"ticket": _("Ticket not found.")})
     now = at or timezone.now()
     stopped = None
-    running = _timers(technician, tenant).select_for_update(of=("self",)).select_related("ticket").first()
+    running = _timers(technician).select_for_update(of=("self",)).select_related("ticket").first()
     if running is not None:
         if running.ticket_id == ticket.pk:
             return TimerStart(timer=running)
         stopped = _stop(running, now)
-    timer = Timer.unscoped.create(tenant=tenant, technician=technician, ticket=ticket, started_at=now)
+    timer = Timer.objects.create(tenant=tenant, technician=technician, ticket=ticket, started_at=now)
     return TimerStart(timer=timer, stopped_entry=stopped)
 
 
@@ -266,17 +268,19 @@ def _stop(timer: Timer, now) -> TimeEntry:
     return entry
 
 
+@scoped_by("tenant")
 @transaction.atomic
-def timer_stop(*, technician, tenant=None, at=None) -> TimeEntry:
+def timer_stop(*, technician, tenant, at=None) -> TimeEntry:
     """Stop the technician's timer: an entry of whole minutes, rounded up (at least 1)."""
-    running = _timers(technician, tenant).select_for_update(of=("self",)).select_related("ticket").first()
+    running = _timers(technician).select_for_update(of=("self",)).select_related("ticket").first()
     if running is None:
         raise ValidationError(_("No timer is running: it was already stopped."))
     return _stop(running, at or timezone.now())
 
 
+@scoped_by("tenant")
 def timer_running(*, technician, tenant) -> Timer | None:
-    return Timer.unscoped.filter(technician=technician, tenant=tenant).select_related("ticket").first()
+    return Timer.objects.filter(technician=technician).select_related("ticket").first()
 
 
 DEFAULT_WORK_TYPES = [
@@ -286,10 +290,11 @@ DEFAULT_WORK_TYPES = [
 ]
 
 
+@scoped_by("tenant")
 def work_types_seed(*, tenant) -> None:
     """The default work types of a new tenant (idempotent)."""
-    existing = set(WorkType.unscoped.filter(tenant=tenant).values_list("name", flat=True))
-    WorkType.unscoped.bulk_create(
+    existing = set(WorkType.objects.values_list("name", flat=True))
+    WorkType.objects.bulk_create(
         [
             WorkType(tenant=tenant, name=name, rate_factor=factor, is_default=default)
             for name, factor, default in DEFAULT_WORK_TYPES

@@ -47,11 +47,11 @@ def _demo_prepaid_hours(tenant) -> None:
     from timetracking.models import WorkType
     from timetracking.services import time_entry_create
 
-    client = Client.unscoped.filter(tenant=tenant, name=DEMO_CLIENT).first()
-    if client is None or Contract.unscoped.filter(client=client, kind=ContractKind.PREPAID_HOURS).exists():
+    client = Client.objects.filter(name=DEMO_CLIENT).first()
+    if client is None or Contract.objects.filter(client=client, kind=ContractKind.PREPAID_HOURS).exists():
         return
     technician = (
-        Membership.unscoped.filter(tenant=tenant, role=Role.TECHNICIAN)
+        Membership.objects.filter(role=Role.TECHNICIAN)
         .select_related("user")
         .order_by("pk")
         .first()
@@ -60,7 +60,7 @@ def _demo_prepaid_hours(tenant) -> None:
         technician.user if technician else get_user_model().objects.filter(memberships__tenant=tenant).first()
     )
     currency = client.currency
-    contract = Contract.unscoped.create(
+    contract = Contract.objects.create(
         tenant=tenant,
         client=client,
         kind=ContractKind.PREPAID_HOURS,
@@ -80,7 +80,7 @@ def _demo_prepaid_hours(tenant) -> None:
     # default rule would have (prepaid hours with a balance first).
     from tickets.models import Ticket
 
-    Ticket.unscoped.filter(client=client, contract__isnull=True).update(contract=contract)
+    Ticket.objects.filter(client=client, contract__isnull=True).update(contract=contract)
     if user is None:
         return
     ticket = ticket_create(
@@ -90,9 +90,9 @@ def _demo_prepaid_hours(tenant) -> None:
         priority="P3",
         source="phone",
         contract=contract,
-        contact=Contact.unscoped.filter(tenant=tenant, client=client).order_by("pk").first(),
+        contact=Contact.objects.filter(client=client).order_by("pk").first(),
     )
-    work_types = {w.name: w for w in WorkType.unscoped.filter(tenant=tenant)}
+    work_types = {w.name: w for w in WorkType.objects.all()}
     for minutes, work_type, note in DEMO_ENTRIES:
         time_entry_create(
             ticket=ticket, technician=user, minutes=minutes, work_type=work_types.get(work_type), note=note

@@ -13,6 +13,7 @@ from assets.choices import AssetKind
 from contracts.choices import Feature, ServiceUnit
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
 from contracts.services.common import Errors, amount_error, currency_error, delete_or_explain
+from msp.scoping import scoped_by
 
 SEED_TIERS = [
     {
@@ -56,12 +57,13 @@ SEED_SERVICES = [
 
 
 @transaction.atomic
+@scoped_by("tenant")
 def tiers_seed(*, tenant) -> list[ServiceTier]:
     """Give a new tenant Silver/Gold/Platinum and two à-la-carte services (idempotent)."""
     currency = tenant.default_currency
     tiers = []
     for position, seed in enumerate(SEED_TIERS):
-        tier, created = ServiceTier.unscoped.get_or_create(
+        tier, created = ServiceTier.objects.get_or_create(
             tenant=tenant,
             name=seed["name"],
             currency=currency,
@@ -77,13 +79,13 @@ def tiers_seed(*, tenant) -> list[ServiceTier]:
             },
         )
         if created:
-            TierPrice.unscoped.bulk_create(
+            TierPrice.objects.bulk_create(
                 TierPrice(tenant=tenant, tier=tier, kind=kind, price=Money(Decimal(amount), currency))
                 for kind, amount in seed["prices"].items()
             )
         tiers.append(tier)
     for name, kinds, amount in SEED_SERVICES:
-        RecurringService.unscoped.get_or_create(
+        RecurringService.objects.get_or_create(
             tenant=tenant,
             name=name,
             price_currency=currency,
@@ -372,17 +374,18 @@ def _overrides(seed) -> dict:
     return {"server": {p: {"response": minutes} for p, minutes in seed["server"].items()}}
 
 
+@scoped_by("tenant")
 @transaction.atomic
 def sla_seed(*, tenant) -> SlaPolicy:
     """Give a tenant a Mon-Fri 09:00-18:00 calendar in its time zone, policies per tier, a default."""
-    calendar = BusinessCalendar.unscoped.filter(tenant=tenant).order_by("pk").first()
+    calendar = BusinessCalendar.objects.order_by("pk").first()
     if calendar is None:
-        calendar = BusinessCalendar.unscoped.create(
+        calendar = BusinessCalendar.objects.create(
             tenant=tenant, name="Office hours", timezone=tenant.timezone, hours=DEFAULT_HOURS
         )
-    default = SlaPolicy.unscoped.filter(tenant=tenant, is_default=True).first()
+    default = SlaPolicy.objects.filter(is_default=True).first()
     if default is None:
-        default = SlaPolicy.unscoped.create(
+        default = SlaPolicy.objects.create(
             tenant=tenant,
             name="Standard",
             calendar=calendar,
@@ -390,9 +393,9 @@ def sla_seed(*, tenant) -> SlaPolicy:
             kind_overrides=_overrides(DEFAULT_POLICY),
             is_default=True,
         )
-    for tier in ServiceTier.unscoped.filter(tenant=tenant, sla_policy__isnull=True, name__in=SEED_POLICIES):
+    for tier in ServiceTier.objects.filter(sla_policy__isnull=True, name__in=SEED_POLICIES):
         seed = SEED_POLICIES[tier.name]
-        policy, _created = SlaPolicy.unscoped.get_or_create(
+        policy, _created = SlaPolicy.objects.get_or_create(
             tenant=tenant,
             name=f"{tier.name} SLA",
             defaults={"calendar": calendar, "targets": _targets(seed), "kind_overrides": _overrides(seed)},

@@ -10,6 +10,8 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
+from msp.scoping import scope_of
+
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
@@ -43,17 +45,19 @@ def delete_blockers(obj) -> str:
     """What stops `obj` from being deleted (rows pointing at it through PROTECT), as text; "" when nothing.
 
     Counted relation by relation rather than through Django's deletion Collector, whose
-    cascade walk would report rows protecting *other* objects it meant to delete.
+    cascade walk would report rows protecting *other* objects it meant to delete. Counted in
+    the object's tenant's whole scope: rows protecting it are its tenant's, all of them.
     """
     parts = []
-    for relation in obj._meta.related_objects:
-        if relation.on_delete is not models.PROTECT:
-            continue
-        model = relation.related_model
-        count = model._base_manager.filter(**{relation.field.name: obj}).count()
-        if count:
-            name = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
-            parts.append(f"{count} {name}")
+    with scope_of(obj.tenant_id):
+        for relation in obj._meta.related_objects:
+            if relation.on_delete is not models.PROTECT:
+                continue
+            model = relation.related_model
+            count = model._default_manager.filter(**{relation.field.name: obj}).count()
+            if count:
+                name = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
+                parts.append(f"{count} {name}")
     return ", ".join(parts)
 
 

@@ -24,6 +24,7 @@ from contracts.allocation import BlockBalance, allocate, blocks_needed
 from contracts.choices import ContractKind
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry, LedgerKind
 from contracts.signals import hour_block_purchased
+from msp.scoping import scoped_by
 
 
 @dataclass
@@ -74,14 +75,14 @@ class _Ledger:
 
 
 def _lock(contract: Contract) -> Contract:
-    return Contract.unscoped.select_for_update().get(pk=contract.pk)
+    return Contract.objects.select_for_update().get(pk=contract.pk)
 
 
 def _block_balances(contract: Contract) -> tuple[list[BlockBalance], int]:
     """What each of the contract's blocks has left (one query, summed by the database, read as
     values: no model instances on the hottest write path), and the size of the latest block."""
     rows = (
-        HourBlock.unscoped.filter(contract=contract)
+        HourBlock.objects.filter(contract=contract)
         .annotate(available=Coalesce(Sum("ledger__minutes"), 0))
         .order_by("pk")
         .values_list("pk", "available", "purchased_at", "expires_at", "minutes")
@@ -117,7 +118,7 @@ def _new_block(contract: Contract, *, minutes: int, price: Money, origin: str, e
         )
     if price.amount < 0:
         raise ValidationError({"price": _("A price cannot be negative.")})
-    block = HourBlock.unscoped.create(
+    block = HourBlock.objects.create(
         tenant_id=contract.tenant_id,
         contract=contract,
         minutes=minutes,
@@ -127,11 +128,14 @@ def _new_block(contract: Contract, *, minutes: int, price: Money, origin: str, e
         expires_at=expires_at,
     )
     transaction.on_commit(
-        lambda: hour_block_purchased.send(sender=HourBlock, block_id=block.pk, contract_id=contract.pk)
+        lambda: hour_block_purchased.send(
+            sender=HourBlock, tenant_id=contract.tenant_id, block_id=block.pk, contract_id=contract.pk
+        )
     )
     return block
 
 
+@scoped_by("contract")
 @transaction.atomic
 def block_purchase(
     *,
@@ -154,6 +158,7 @@ def block_purchase(
     return block
 
 
+@scoped_by("contract")
 def hours_draw(
     *,
     contract: Contract,
@@ -242,6 +247,7 @@ def _draw(contract: Contract, minutes: int, source: tuple, now: datetime, note) 
     return result
 
 
+@scoped_by("contract")
 @transaction.atomic
 def hours_reverse(*, contract: Contract, source_kind: str, source_id: int, at=None, note: str = "") -> int:
     """Give back everything a source drew (an entry edited or deleted): reversal rows, never
@@ -250,12 +256,12 @@ def hours_reverse(*, contract: Contract, source_kind: str, source_id: int, at=No
     contract = _lock(contract)
     ledger = _Ledger(contract)
     net = (
-        LedgerEntry.unscoped.filter(contract=contract, source_kind=source_kind, source_id=source_id)
+        LedgerEntry.objects.filter(contract=contract, source_kind=source_kind, source_id=source_id)
         .values("block")
         .annotate(total=Sum("minutes"))
         .order_by("block")
     )
-    blocks = {b.pk: b for b in HourBlock.unscoped.filter(contract=contract)}
+    blocks = {b.pk: b for b in HourBlock.objects.filter(contract=contract)}
     restored = 0
     for row in net:
         drawn = -int(row["total"])
@@ -278,6 +284,7 @@ def hours_reverse(*, contract: Contract, source_kind: str, source_id: int, at=No
     return restored
 
 
+@scoped_by("contract")
 @transaction.atomic
 def blocks_expire(*, contract: Contract, at=None) -> int:
     """Append expiry rows for blocks past their date (the beat sweep and the ledger page call it)."""

@@ -149,8 +149,29 @@ class OfferAcceptSerializer(StrictSerializerMixin, serializers.Serializer):
         return attrs
 
 
+class OfferRecipientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class OfferSentSerializer(OfferSerializer):
+    """The offer as sent, with the contacts it was emailed to (``sent_to``)."""
+
+    sent_to = OfferRecipientSerializer(many=True, read_only=True)
+
+    class Meta(OfferSerializer.Meta):
+        fields = [*OfferSerializer.Meta.fields, "sent_to"]
+        read_only_fields = fields
+
+
 class OfferSendSerializer(StrictSerializerMixin, serializers.Serializer):
-    contacts = serializers.PrimaryKeyRelatedField(many=True, queryset=Contact.objects, allow_empty=False)
+    contacts = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Contact.objects,
+        required=False,
+        help_text=_("Contacts of the offer's client; none named: every contact of the client with an email."),
+    )
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
@@ -289,7 +310,7 @@ class OfferViewSet(
             raise
         return Response({"contract": contract.pk, "offer": self._read(offer)}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=OfferSendSerializer, responses={200: OfferSerializer, 409: CONFLICT})
+    @extend_schema(request=OfferSendSerializer, responses={200: OfferSentSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
         """Email the offer (PDF attached, portal link) to contacts of its client; marks it sent."""
@@ -297,10 +318,10 @@ class OfferViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            offer_send(
+            sent = offer_send(
                 offer=offer,
                 by=request.user,
-                contacts=serializer.validated_data["contacts"],
+                contacts=serializer.validated_data.get("contacts") or None,
                 base_url=request.build_absolute_uri("/"),
                 message=serializer.validated_data["message"],
             )
@@ -308,7 +329,8 @@ class OfferViewSet(
             if (conflict := _closed(error)) is not None:
                 return conflict
             raise
-        return Response(self._read(offer))
+        recipients = [{"id": c.pk, "name": c.name, "email": c.email} for c in sent.recipients]
+        return Response({**self._read(offer), "sent_to": recipients})
 
     @extend_schema(request=None, responses={200: OfferSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])

@@ -97,7 +97,7 @@ def test_send_task_emails_each_contact_with_the_pdf(tenant, acme):
     joe = ContactFactory(tenant=tenant, client=acme, name="Joe", email="joe@acme.example")
     stranger = ContactFactory(tenant=tenant, client=ClientFactory(tenant=tenant), email="x@other.example")
     offer = OfferFactory(tenant=tenant, client=acme, status="sent")
-    result = offer_send_task.delay(offer.pk, [jane.pk, joe.pk, stranger.pk], base_url="https://psa.example/")
+    result = offer_send_task.delay(tenant.pk, offer.pk, [jane.pk, joe.pk, stranger.pk], base_url="https://psa.example/")
     assert result.get() == "sent to 2"
     assert sorted(m.to[0] for m in mail.outbox) == ["jane@acme.example", "joe@acme.example"]
     for email in mail.outbox:
@@ -109,7 +109,17 @@ def test_send_task_emails_each_contact_with_the_pdf(tenant, acme):
 @pytest.mark.django_db
 def test_send_task_survives_a_deleted_offer_or_no_recipients(tenant, acme):
     offer = OfferFactory(tenant=tenant, client=acme)
-    assert offer_send_task(offer.pk, []) == "no recipients"
+    assert offer_send_task(tenant.pk, offer.pk, []) == "no recipients"
     Offer.unscoped.filter(pk=offer.pk).delete()
-    assert offer_send_task(offer.pk, [1]) == "offer deleted"
+    assert offer_send_task(tenant.pk, offer.pk, [1]) == "offer deleted"
     assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_a_task_runs_in_its_tenants_scope_and_sees_no_other_tenants_rows(tenant, other_tenant, acme):
+    """The task's first argument is its tenant: handed another tenant's offer, it finds none."""
+    jane = ContactFactory(tenant=tenant, client=acme, email="jane@acme.example")
+    offer = OfferFactory(tenant=tenant, client=acme, status="sent")
+    assert offer_send_task.delay(other_tenant.pk, offer.pk, [jane.pk]).get() == "offer deleted"
+    assert not mail.outbox
+    assert offer_send_task.delay(tenant.pk, offer.pk, [jane.pk]).get() == "sent to 1"

@@ -682,13 +682,21 @@ def test_api_pdf_send_and_decline(manager_api, tenant, acme, django_capture_on_c
     response = manager_api.get(f"{OFFERS_URL}{offer.pk}/pdf/", HTTP_ACCEPT="application/pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
-    assert (
-        manager_api.post(f"{OFFERS_URL}{offer.pk}/send/", {"contacts": []}, format="json").status_code == 400
-    )
+    ContactFactory(tenant=tenant, client=acme, name="No Mail", email="")
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_api.post(f"{OFFERS_URL}{offer.pk}/send/", {"contacts": [jane.pk]}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "sent"
     assert [m.to for m in mail.outbox] == [["jane@acme.example"]]
+    assert [c["email"] for c in response.json()["sent_to"]] == ["jane@acme.example"]
+
+    # No contacts named: every contact of the client with an email gets it, and the answer says who.
+    joe = ContactFactory(tenant=tenant, client=acme, name="Joe", email="joe@acme.example")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_api.post(f"{OFFERS_URL}{offer.pk}/send/", {"contacts": []}, format="json")
+    assert response.status_code == 200
+    assert sorted(c["id"] for c in response.json()["sent_to"]) == sorted([jane.pk, joe.pk])
+    assert sorted(m.to[0] for m in mail.outbox) == ["jane@acme.example", "joe@acme.example"]
 
     response = manager_api.post(f"{OFFERS_URL}{offer.pk}/decline/")
     assert response.status_code == 200 and response.json()["status"] == "declined"
@@ -735,3 +743,13 @@ def test_api_list_queries_are_constant(manager_api, tenant, acme):
     with CaptureQueriesContext(connection) as large:
         assert manager_api.get(OFFERS_URL).json()["count"] == 7
     assert len(large) == len(small)
+
+
+@pytest.mark.django_db
+def test_api_send_with_nobody_to_send_to_is_a_clear_400_and_changes_nothing(manager_api, tenant, acme):
+    ContactFactory(tenant=tenant, client=acme, name="No Mail", email="")
+    offer = OfferFactory(tenant=tenant, client=acme)
+    response = manager_api.post(f"{OFFERS_URL}{offer.pk}/send/", {}, format="json")
+    assert response.status_code == 400
+    assert "no contact with an email" in str(response.json())
+    assert Offer.unscoped.get(pk=offer.pk).status == "draft" and not mail.outbox

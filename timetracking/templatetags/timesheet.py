@@ -22,7 +22,7 @@ def running_timer_ticket_id(request):
         from timetracking.models import Timer
 
         request._timer_ticket_id = (
-            Timer.unscoped.filter(technician=request.user, tenant_id=membership.tenant_id)
+            Timer.objects.filter(technician=request.user)
             .values_list("ticket_id", flat=True)
             .first()
         )

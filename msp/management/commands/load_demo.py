@@ -5,6 +5,7 @@ from django.db import transaction
 from msp.models import Client, Contact, Membership, Site, Tenant
 from msp.progress import progress
 from msp.roles import Role
+from msp.scoping import scope_of
 from msp.services import tenant_create
 from msp.signals import demo_loaded
 
@@ -53,30 +54,31 @@ class Command(BaseCommand):
             owner_password=DEMO_PASSWORD,
         )
         tenant = signup.tenant
-        clients = []
-        for name, currency, sites, contacts in progress(CLIENTS, label="Demo clients"):
-            client = Client.unscoped.create(
-                tenant=tenant, name=name, currency=currency, billing_email=f"billing@{_domain(name)}"
-            )
-            site_objs = [Site.unscoped.create(tenant=tenant, client=client, name=s) for s in sites]
-            for index, person in enumerate(contacts):
-                Contact.unscoped.create(
-                    tenant=tenant,
-                    client=client,
-                    site=site_objs[index % len(site_objs)],
-                    name=person,
-                    email=f"{person.split()[0].lower()}@{_domain(name)}",
-                    phone=f"+39 02 555 01{index:02d}",
-                    portal_access=index == 0,
+        with scope_of(tenant.pk):  # each tenant's rows are written in its own scope
+            clients = []
+            for name, currency, sites, contacts in progress(CLIENTS, label="Demo clients"):
+                client = Client.objects.create(
+                    tenant=tenant, name=name, currency=currency, billing_email=f"billing@{_domain(name)}"
                 )
-            clients.append(client)
-        for username, role in USERS[1:]:
-            user = User.objects.create_user(
-                username=username, email=f"{username}@demo-msp.example", password=DEMO_PASSWORD
-            )
-            Membership.unscoped.create(
-                tenant=tenant, user=user, role=role, client=clients[0] if role == Role.CLIENT else None
-            )
+                site_objs = [Site.objects.create(tenant=tenant, client=client, name=s) for s in sites]
+                for index, person in enumerate(contacts):
+                    Contact.objects.create(
+                        tenant=tenant,
+                        client=client,
+                        site=site_objs[index % len(site_objs)],
+                        name=person,
+                        email=f"{person.split()[0].lower()}@{_domain(name)}",
+                        phone=f"+39 02 555 01{index:02d}",
+                        portal_access=index == 0,
+                    )
+                clients.append(client)
+            for username, role in USERS[1:]:
+                user = User.objects.create_user(
+                    username=username, email=f"{username}@demo-msp.example", password=DEMO_PASSWORD
+                )
+                Membership.objects.create(
+                    tenant=tenant, user=user, role=role, client=clients[0] if role == Role.CLIENT else None
+                )
         # A second MSP where the owner also works, to show the tenant switcher.
         second = tenant_create(
             name="Northwind IT",
@@ -86,7 +88,8 @@ class Command(BaseCommand):
             owner_password=DEMO_PASSWORD,
             language="it",
         ).tenant
-        Client.unscoped.create(tenant=second, name="Trattoria da Mario", billing_email="mario@example.it")
+        with scope_of(second.pk):
+            Client.objects.create(tenant=second, name="Trattoria da Mario", billing_email="mario@example.it")
         demo_loaded.send(sender=self.__class__, tenant=tenant)
         return tenant
 

@@ -1,0 +1,29 @@
+"""Celery tasks of one tenant run in that tenant's scope, like a request of its members.
+
+    @tenant_task(acks_late=True)
+    def balance_check_task(tenant_id: int, contract_id: int): ...
+    transaction.on_commit(lambda: balance_check_task.delay(contract.tenant_id, contract.pk))
+
+The first argument is the tenant's id; the task body queries through the default managers,
+which the scope filters, so a task can no more read another tenant's rows than a view can.
+Jobs over all tenants (beat) find the tenants with work and dispatch one task per tenant.
+"""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from msp.scoping import scope_of
+
+
+class TenantTask(Task):
+    abstract = True
+
+    def __call__(self, tenant_id: int, *args, **kwargs):
+        with scope_of(int(tenant_id)):
+            return super().__call__(tenant_id, *args, **kwargs)
+
+
+def tenant_task(*args, **options):
+    """`shared_task` whose first argument is a tenant id, run inside that tenant's scope."""
+    return shared_task(*args, base=TenantTask, **options)
