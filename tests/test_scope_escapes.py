@@ -1,0 +1,55 @@
+"""Code reads tenant data through the scoped default managers; stepping out of the scope
+(``Model.unscoped``, ``with unscoped():``, ``_base_manager``) is for work that crosses tenants
+by nature. Each place that does is allowed here with its reason, and the count per file is
+exact: a new escape fails this test, and one removed asks for the allowance to come down, so
+the number can only go down."""
+
+import ast
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ["msp", "assets", "contracts", "sales", "tickets", "timetracking", "billing", "monitoring", "portal", "bench"]
+
+ALLOWED = {
+    # Login and the tenant switcher: a user's memberships in every tenant.
+    "msp/selectors.py": 1,
+    # Signup creates the tenant and its owner's membership before any scope can exist; the
+    # last-owner and invitation checks read memberships by user across tenants.
+    "msp/services.py": 4,
+    # The SLA sweep finds the tenants with due tickets (one query over the partial indexes)
+    # and dispatches one scoped task per tenant; the contact's language reads its login.
+    "tickets/tasks.py": 7,
+    # Balance warnings (moving home to contracts/ in issue 15).
+    "timetracking/notifications.py": 7,
+    # The benchmark generates and measures many tenants at once: a tool, not the product.
+    "bench/generate.py": 4,
+    "bench/probe.py": 19,
+}
+
+
+def escapes(path: Path) -> list[int]:
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Attribute) and node.attr in {"unscoped", "_base_manager"}:
+            lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "unscoped":
+            lines.append(node.lineno)
+    return lines
+
+
+def test_escapes_from_the_tenant_scope_stay_on_the_allow_list():
+    found = Counter()
+    where = {}
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue  # historical models have no scope
+            if lines := escapes(path):
+                name = str(path.relative_to(ROOT))
+                found[name] = len(lines)
+                where[name] = lines
+    new = {f"{name} lines {where[name]}": n for name, n in found.items() if n > ALLOWED.get(name, 0)}
+    assert not new, f"New escapes from the tenant scope (use the scoped managers, or justify in ALLOWED): {new}"
+    fewer = {name: (found[name], n) for name, n in ALLOWED.items() if found[name] < n}
+    assert not fewer, f"Fewer escapes than allowed, well done: lower ALLOWED to match (found, allowed): {fewer}"
