@@ -282,7 +282,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set shared by several resources (asset kinds: assets, tiers, services).
-    "ENUM_NAME_OVERRIDES": {"AssetKindEnum": "assets.choices.AssetKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "AssetKindEnum": "assets.choices.AssetKind",
+        "TicketStatusEnum": "tickets.choices.TicketStatus",  # a ticket's status and next_statuses
+    },
 }
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
