@@ -284,7 +284,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set shared by several resources (asset kinds: assets, tiers, services).
-    "ENUM_NAME_OVERRIDES": {"AssetKindEnum": "assets.choices.AssetKind", "OfferStatusEnum": "sales.choices.OfferStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "AssetKindEnum": "assets.choices.AssetKind",
+        "OfferStatusEnum": "sales.choices.OfferStatus",
+        "TicketStatusEnum": "tickets.choices.TicketStatus",  # a ticket's status and next_statuses
+    },
 }
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

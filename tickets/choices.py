@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,6 +12,55 @@ class TicketStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
+
+# The moves a ticket's status may make, in one place: the service enforces them, the status
+# form offers them, the API refuses the others. A ticket is never moved back to new; a resolved
+# or closed one goes back to work only by reopening it (to open), and then moves on from there.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    TicketStatus.NEW: frozenset(
+        {TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED, TicketStatus.CLOSED}
+    ),
+    TicketStatus.OPEN: frozenset({TicketStatus.WAITING, TicketStatus.RESOLVED, TicketStatus.CLOSED}),
+    TicketStatus.WAITING: frozenset({TicketStatus.OPEN, TicketStatus.RESOLVED, TicketStatus.CLOSED}),
+    TicketStatus.RESOLVED: frozenset({TicketStatus.OPEN, TicketStatus.CLOSED}),
+    TicketStatus.CLOSED: frozenset({TicketStatus.OPEN}),
+}
+REOPENABLE_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+def allowed_next(status: str) -> list[str]:
+    """The statuses a ticket in ``status`` may move to, in the order of ``TicketStatus``."""
+    targets = STATUS_TRANSITIONS.get(status, frozenset())
+    return [value for value in TicketStatus.values if value in targets]
+
+
+def can_move(old: str, new: str) -> bool:
+    """Whether a ticket may move from ``old`` to ``new`` (staying put is not a move)."""
+    return new in STATUS_TRANSITIONS.get(old, frozenset())
+
+
+def status_options(current: str) -> list[tuple[str, str]]:
+    """The ``(value, label)`` pairs a status control offers: the current status, then the
+    allowed moves; going back to open from resolved or closed reads "Reopen"."""
+    options = []
+    for value, label in TicketStatus.choices:
+        if value == current:
+            options.append((value, label))
+        elif can_move(current, value):
+            reopen = value == TicketStatus.OPEN and current in REOPENABLE_STATUSES
+            options.append((value, gettext("Reopen") if reopen else label))
+    return options
+
+
+def move_refusal(old: str, new: str) -> str:
+    """Why a ticket cannot move from ``old`` to ``new``, naming both statuses."""
+    message = gettext("A ticket cannot move from “%(old)s” to “%(new)s”.") % {
+        "old": TicketStatus(old).label,
+        "new": TicketStatus(new).label if new in TicketStatus.values else new,
+    }
+    if old in REOPENABLE_STATUSES and can_move(old, TicketStatus.OPEN):
+        message = f"{message} {gettext('Reopen it first.')}"
+    return message
 
 
 class Priority(models.TextChoices):

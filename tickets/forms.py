@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from msp.forms.base import TenantModelForm
 from msp.roles import STAFF_ROLES
-from tickets.choices import TicketStatus
+from tickets.choices import TicketStatus, can_move, move_refusal, status_options
 from tickets.models import Ticket
 
 
@@ -70,7 +70,25 @@ class TicketForm(TenantModelForm):
 
 
 class StatusForm(forms.Form):
+    """A ticket's status: it offers the current one and the moves the map allows from it, and
+    refuses any other with the map's reason."""
+
     status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
+
+    def __init__(self, *args, current: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+        field = self.fields["status"]
+        field.initial = current
+        # Offered: the allowed moves only. Any known status still validates as a choice, so a
+        # refused move is told the map's reason, not "not one of the available choices".
+        field.widget.choices = status_options(current)
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if status != self.current and not can_move(self.current, status):
+            raise ValidationError(move_refusal(self.current, status))
+        return status
 
 
 class ReplyForm(forms.Form):

@@ -19,7 +19,6 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from tickets import hooks
-from tickets.choices import TicketStatus
 from tickets.models import Ticket
 
 # Every value tickets/_row.html shows, in one row of the queue query.
@@ -39,7 +38,6 @@ def row_context(request, rows) -> dict:
     """What tickets/_row.html needs besides the ticket (the row actions and their context)."""
     return {
         "row_actions": hooks.row_actions(),
-        "status_choices": TicketStatus.choices,
         "can_reply": request.membership.has_perm("ticket.reply"),
         **hooks.queue_context(request, rows),
     }

@@ -17,7 +17,7 @@ from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract
 from msp.scoping import scope_of, scoped_by
 from tickets import sla
-from tickets.choices import OPEN_STATUSES, Priority, SlaState, TicketStatus
+from tickets.choices import OPEN_STATUSES, Priority, SlaState, TicketStatus, can_move, move_refusal
 from tickets.models import Ticket, TicketComment
 from tickets.sla_policy import calendar_of, parse_pauses, policy_for, warn_minutes
 
@@ -147,6 +147,34 @@ def _resume(ticket: Ticket, now: datetime) -> None:
     ticket.sla_pauses = pauses
 
 
+# --- status moves ---------------------------------------------------------------------------
+
+
+def _check_move(old: str, new: str) -> None:
+    """Refuse a status the map (tickets.choices.STATUS_TRANSITIONS) does not allow from
+    ``old``; staying in the same status is no move, hence always fine."""
+    if new not in TicketStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if new != old and not can_move(old, new):
+        raise ValidationError({"status": move_refusal(old, new)})
+
+
+def _apply_move(ticket: Ticket, old: str, now: datetime) -> None:
+    """What a move (already checked) does besides the status: the SLA clock pauses while
+    waiting on the client; resolving and closing stamp their instants, reopening clears them."""
+    if old == TicketStatus.WAITING:
+        _resume(ticket, now)
+    if ticket.status == TicketStatus.WAITING:
+        _pause(ticket, now)
+    if ticket.status == TicketStatus.RESOLVED:
+        ticket.resolved_at = now
+    elif ticket.status == TicketStatus.CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    elif ticket.status in OPEN_STATUSES:
+        ticket.resolved_at = ticket.closed_at = None
+
+
 # --- services -------------------------------------------------------------------------------
 
 
@@ -197,7 +225,10 @@ def ticket_create(
 def ticket_update(
     ticket: Ticket, *, by=None, notify: bool = True, now: datetime | None = None, **changes
 ) -> Ticket:
-    """Change status, priority, asset, assignee, contract, contact, subject, description."""
+    """Change status, priority, asset, assignee, contract, contact, subject, description.
+
+    A status move must be one ``tickets.choices.STATUS_TRANSITIONS`` allows (else a
+    ValidationError on ``status`` and nothing changes); the same status again is no move."""
     now = now or timezone.now()
     allowed = {
         "status",
@@ -213,7 +244,15 @@ def ticket_update(
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"ticket_update() cannot change {sorted(unknown)}")
+    if "status" in changes and ticket.pk is not None:
+        # Lock the row and judge the move from the stored status: a copy read before another
+        # member's move (a queue left open) must not slip past the map.
+        stored = Ticket.unscoped.select_for_update().values_list("status", flat=True).get(pk=ticket.pk)
+        if stored != ticket.status:
+            ticket.refresh_from_db()
     old_status = ticket.status
+    if "status" in changes:
+        _check_move(old_status, changes["status"])  # before any change: a refusal changes nothing
     old_contract_id = ticket.contract_id
     for field, value in changes.items():
         setattr(ticket, field, value)
@@ -222,20 +261,8 @@ def ticket_update(
             {"contract": _("The contract cannot change: time on this ticket was invoiced.")}
         )
     _validate_links(ticket)
-    if ticket.status not in TicketStatus.values:
-        raise ValidationError({"status": _("Unknown status.")})
     if ticket.status != old_status:
-        if old_status == TicketStatus.WAITING:
-            _resume(ticket, now)
-        if ticket.status == TicketStatus.WAITING:
-            _pause(ticket, now)
-        if ticket.status == TicketStatus.RESOLVED:
-            ticket.resolved_at = now
-        elif ticket.status == TicketStatus.CLOSED:
-            ticket.closed_at = now
-            ticket.resolved_at = ticket.resolved_at or now
-        elif ticket.status in OPEN_STATUSES:
-            ticket.resolved_at = ticket.closed_at = None
+        _apply_move(ticket, old_status, now)
     sla_recompute(ticket, now=now)
     ticket.save()
     if notify and ticket.status != old_status:
@@ -277,14 +304,13 @@ def comment_add(
         if ticket.sla_state != SlaState.BREACHED:
             ticket.at_risk_notified_at = None  # the resolution target gets its own warning
         changed = True
-    if public and by_staff and ticket.status == TicketStatus.NEW:
-        ticket.status = TicketStatus.OPEN
-        changed = True
-    if not by_staff and ticket.status in (TicketStatus.WAITING, TicketStatus.RESOLVED):
-        if ticket.status == TicketStatus.WAITING:
-            _resume(ticket, now)
-        ticket.status = TicketStatus.OPEN
-        ticket.resolved_at = None
+    # Implicit moves, both allowed by the map: a member's first public reply opens a new
+    # ticket; a contact's reply reopens one waiting on them or resolved (never a closed one).
+    if (public and by_staff and ticket.status == TicketStatus.NEW) or (
+        not by_staff and ticket.status in (TicketStatus.WAITING, TicketStatus.RESOLVED)
+    ):
+        old_status, ticket.status = ticket.status, TicketStatus.OPEN
+        _apply_move(ticket, old_status, now)
         changed = True
     if changed:
         sla_recompute(ticket, now=now)

@@ -89,7 +89,6 @@ class TicketDetailView(StaffTicketMixin, DetailView):
             reply_form=kwargs.pop("reply_form", None) or ReplyForm(can_note=self.has_perm("ticket.note")),
             staff=staff_users(self.request.membership.tenant).values_list("pk", "username"),
             priorities=Priority.choices,
-            status_choices=TicketStatus.choices,
             panels=hooks.extra_panels(self.request, ticket),
             can_edit=self.has_perm("ticket.change"),
             **kwargs,
@@ -202,10 +201,15 @@ class TicketAssignView(TicketActionView):
 
 class TicketStatusView(TicketActionView):
     def act(self, ticket):
-        form = StatusForm(self.request.POST)
+        form = StatusForm(self.request.POST, current=ticket.status)
         if not form.is_valid():
+            if self.request.POST.get("status") in TicketStatus.values:
+                raise ValidationError(" ".join(form.errors["status"]))  # the map's reason
             raise ValidationError(_("Choose a valid status."))
-        ticket_update(ticket, by=self.request.user, status=form.cleaned_data["status"])
+        status = form.cleaned_data["status"]
+        if status == ticket.status:
+            return  # no move: nothing to say
+        ticket_update(ticket, by=self.request.user, status=status)
         if not self.request.htmx:
             messages.success(self.request, _("Status changed."))
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.api.serializers import as_drf_error
 from msp.api.base import TenantModelSerializer
 from msp.roles import STAFF_ROLES
+from tickets.choices import TicketStatus, allowed_next
 from tickets.models import Ticket, TicketComment
 from tickets.services import comment_add, ticket_create, ticket_update
 
@@ -31,7 +33,11 @@ class AssigneeField(serializers.PrimaryKeyRelatedField):
 
 
 class TicketSerializer(TenantModelSerializer):
+    """A ticket. `status` moves only as `next_statuses` says (the map in tickets.choices):
+    any other move is a 400 on `status` and changes nothing; sending the same status is no move."""
+
     assignee = AssigneeField(required=False, allow_null=True)
+    next_statuses = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
@@ -49,9 +55,15 @@ class TicketSerializer(TenantModelSerializer):
             "assignee",
             "created_at",
             "resolved_at",
+            "next_statuses",
             *SLA_READ_ONLY,
         ]
         read_only_fields = ["created_at", "resolved_at", *SLA_READ_ONLY]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=TicketStatus.choices)))
+    def get_next_statuses(self, ticket) -> list[str]:
+        """The statuses this ticket may move to now."""
+        return allowed_next(ticket.status)
 
     def validate(self, attrs):
         client = attrs.get("client") or (self.instance.client if self.instance else None)
@@ -87,6 +99,10 @@ class TicketSerializer(TenantModelSerializer):
 
     def update(self, instance, validated_data):
         validated_data.pop("client", None)
+        if validated_data.get("status") == instance.status:
+            del validated_data["status"]  # the same status again is no move
+        if not validated_data:
+            return instance  # nothing to change: no write
         try:
             return ticket_update(instance, by=self.context["request"].user, **validated_data)
         except DjangoValidationError as exc:

@@ -1,9 +1,12 @@
-"""Status and SLA badges of a ticket: one lookup each instead of an if/elif chain per row."""
+"""Status and SLA badges of a ticket: one lookup each instead of an if/elif chain per row;
+the options of its status control."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
+from msp.forms.widgets import options_html
 from msp.templatetags.ui import badge
-from tickets.choices import SlaState, TicketStatus
+from tickets.choices import SlaState, TicketStatus, status_options
 
 register = template.Library()
 
@@ -29,3 +32,10 @@ def status_badge(ticket):
 @register.simple_tag
 def sla_badge(ticket):
     return badge(ticket.get_sla_state_display(), SLA_TONES.get(ticket.sla_state, "muted"))
+
+
+@register.simple_tag
+def status_move_options(status):
+    """``<option>`` tags of a ticket's status control: its status (selected), then only the
+    moves the map allows from it (tickets.choices.STATUS_TRANSITIONS)."""
+    return mark_safe(options_html(status_options(status), {str(status)}))  # noqa: S308 - escaped there
