@@ -3,10 +3,12 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from msp.roles import ANY_MEMBER
+
 # (label, url name, permission needed, url-name prefix that marks it active). Client
 # contacts get "My company" instead of the MSP-wide lists, so those are staff-only.
 NAV = [
-    (_("Dashboard"), "dashboard", None, "dashboard"),
+    (_("Dashboard"), "dashboard", ANY_MEMBER, "dashboard"),
     (_("Clients"), "clients:list", "client.view", "clients:"),
     (_("Tickets"), "tickets:list", "ticket.change", "tickets:"),
     (_("Contacts"), "contacts:list", "contact.view", "contacts:"),
@@ -71,7 +73,7 @@ def nav_items(request) -> list[dict]:
                 }
             )
     for label, url_name, permission, prefix in NAV:
-        if permission and not membership.has_perm(permission):
+        if not membership.has_perm(permission):
             continue
         if membership.is_client and url_name in STAFF_ONLY:
             continue

@@ -16,6 +16,13 @@ STAFF_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.ACCOUNT_MANAGER, Role.TECH
 MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 
+# Every role holds it: a page for any active member of the tenant (the dashboard) names it.
+# A view that names no permission at all is refused to everyone (msp.views.base).
+ANY_MEMBER = "tenant.view"
+# The client portal's pages: client contacts only (staff work in the MSP's own pages).
+PORTAL = "portal.view"
+
+
 def _crud(resource: str, *actions: str) -> set[str]:
     return {f"{resource}.{action}" for action in actions}
 
@@ -23,7 +30,8 @@ def _crud(resource: str, *actions: str) -> set[str]:
 # Client contacts read their own company's rows (the scope limits them to it) and decide
 # on the offers made to them; MSP-wide catalogues (tiers, services) are staff-only.
 _CLIENT_CONTACT = (
-    _crud("client", "view")
+    {ANY_MEMBER, PORTAL}
+    | _crud("client", "view")
     | _crud("site", "view")
     | _crud("contact", "view")
     | _crud("asset", "view")
@@ -33,7 +41,7 @@ _CLIENT_CONTACT = (
     | {"ticket.reply"}
 )
 _TECHNICIAN = (
-    _CLIENT_CONTACT - {"offer.decide"}
+    _CLIENT_CONTACT - {"offer.decide", PORTAL}
     | _crud("ticket", "change")
     | {"ticket.note", "ticket.assign"}
     | _crud("timeentry", "view", "add", "change", "delete")

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from contracts.choices import ContractKind
 from contracts.models import Contract
 from contracts.views.hours import hours_context
+from msp.roles import PORTAL
 from msp.views.base import MemberRequiredMixin
 
 
 class PortalHoursView(MemberRequiredMixin, TemplateView):
-    permission_required = "contract.view"
+    permission_required = (PORTAL, "contract.view")  # client contacts only
     template_name = "portal/hours/hours.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        membership = getattr(request, "membership", None)
-        if request.user.is_authenticated and membership is not None and not membership.is_client:
-            raise PermissionDenied(_("The client portal is for client contacts."))
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         contracts = list(

@@ -4,7 +4,6 @@ views add that only contacts use them, and that an offer shows once it was sent.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
+from msp.roles import PORTAL
 from msp.views.base import MemberRequiredMixin
 from sales.columns import columns_from_offer
 from sales.models import Offer
@@ -27,15 +27,9 @@ PORTAL_ACCEPTED = _lazy(
 
 
 class PortalMixin(MemberRequiredMixin):
-    """Client contacts who may decide on offers; anyone else is refused before any lookup."""
+    """Client contacts (PORTAL) who may decide on offers; others are refused before any lookup."""
 
-    permission_required = "offer.decide"
-
-    def dispatch(self, request, *args, **kwargs):
-        membership = getattr(request, "membership", None)
-        if request.user.is_authenticated and membership is not None and not membership.is_client:
-            raise PermissionDenied(_("The client portal is for client contacts."))
-        return super().dispatch(request, *args, **kwargs)
+    permission_required = (PORTAL, "offer.decide")
 
 
 class PortalOfferListView(PortalMixin, ListView):
@@ -98,15 +92,9 @@ class PortalOfferPdfView(PortalOfferActionMixin, View):
 
 
 class PortalTicketMixin(MemberRequiredMixin):
-    """Client contacts only; the scope limits them to their own company's tickets."""
+    """Client contacts only (PORTAL); the scope limits them to their own company's tickets."""
 
-    permission_required = "ticket.view"
-
-    def dispatch(self, request, *args, **kwargs):
-        membership = getattr(request, "membership", None)
-        if request.user.is_authenticated and membership is not None and not membership.is_client:
-            raise PermissionDenied(_("The client portal is for client contacts."))
-        return super().dispatch(request, *args, **kwargs)
+    permission_required = (PORTAL, "ticket.view")
 
 
 class PortalTicketListView(PortalTicketMixin, ListView):
@@ -118,7 +106,7 @@ class PortalTicketListView(PortalTicketMixin, ListView):
 
 
 class PortalTicketCreateView(PortalTicketMixin, View):
-    permission_required = "ticket.add"
+    permission_required = (PORTAL, "ticket.add")
     template_name = "portal/tickets/form.html"
 
     def _form(self, data=None):
@@ -192,7 +180,7 @@ class PortalTicketDetailView(PortalTicketMixin, DetailView):
 
 class PortalTicketReplyView(PortalTicketMixin, View):
     model = Ticket
-    permission_required = "ticket.reply"
+    permission_required = (PORTAL, "ticket.reply")
 
     def post(self, request, pk):
         from django.core.exceptions import ValidationError

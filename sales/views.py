@@ -5,7 +5,7 @@ sending it, and deciding on the client's behalf.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -59,16 +59,6 @@ def hour_block_of(*, minutes: int, price) -> dict | None:
     return {"hours": minutes // 60, "minutes": minutes, "price": price}
 
 
-class StaffOnlyMixin:
-    """Client contacts decide in the portal (on sent offers only), never here."""
-
-    def dispatch(self, request, *args, **kwargs):
-        membership = getattr(request, "membership", None)
-        if membership is not None and membership.is_client:
-            raise PermissionDenied(_("Client contacts decide on offers in the portal."))
-        return super().dispatch(request, *args, **kwargs)
-
-
 # --- List -------------------------------------------------------------------------------
 
 
@@ -108,7 +98,7 @@ class OfferListView(TenantListView):
 # --- Builder ----------------------------------------------------------------------------
 
 
-class OfferBuilderView(StaffOnlyMixin, ResourceMixin, View):
+class OfferBuilderView(ResourceMixin, View):
     """/offers/new/?client=<id>: the tiers side by side, priced from the client's inventory.
 
     Without a client it lists the clients to pick from. Loading costs a fixed number of
@@ -248,7 +238,7 @@ class OfferDetailView(TenantDetailView):
         )
 
 
-class OfferObjectMixin(StaffOnlyMixin, ResourceMixin, SingleObjectMixin):
+class OfferObjectMixin(ResourceMixin, SingleObjectMixin):
     """An action on one offer: the permission is checked before the offer is looked up (in
     the member's scope), so another tenant's offer answers as one that does not exist."""
 
@@ -321,7 +311,8 @@ class OfferSendView(OfferObjectMixin, View):
 class OfferAcceptView(OfferObjectMixin, View):
     """The account manager accepts one option on the client's behalf."""
 
-    action = "decide"
+    # Staff who see the offers (client contacts decide in the portal, on sent offers only).
+    permission_required = ("offer.view", "offer.decide")
 
     def post(self, request, pk):
         offer = self.get_object()
@@ -366,7 +357,7 @@ def decline_offer(request, offer) -> bool:
 
 
 class OfferDeclineView(OfferObjectMixin, View):
-    action = "decide"
+    permission_required = ("offer.view", "offer.decide")  # staff: see OfferAcceptView
 
     def post(self, request, pk):
         offer = self.get_object()

@@ -2,9 +2,13 @@
 
 They require a signed-in member with the view's permission; the querysets they use are
 already scoped to the member's tenant (and client) by the models' default manager.
+Deny by default, as the API does (msp.api.permissions.HasRolePermission): a view that names
+no permission is refused to everyone, owners included. tests/test_view_permissions.py walks
+every URL of the project and fails on a view that names none.
 """
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,16 +18,44 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import generic
 
+# A function view for any signed-in user, member of a tenant or not (see any_signed_in_user).
+SIGNED_IN = "signed-in"
+
+
+def any_signed_in_user(view):
+    """Mark (and guard) a function view that any signed-in user may use, with or without a
+    membership: switching tenant, the language, the no-organisation page. Explicit, because
+    every other view names a permission (msp/roles.py)."""
+    view = login_required(view)
+    view.access = SIGNED_IN
+    return view
+
 
 class MemberRequiredMixin(LoginRequiredMixin):
-    permission_required: str | None = None
+    """A signed-in member of a tenant who holds the view's permission.
+
+    `permission_required` names one permission of msp/roles.py, or a tuple of them that are
+    all needed (a staff page's and the action's, say); `ANY_MEMBER` for a page every member
+    may see. A permission that depends on the request (its HTTP method, say) comes from an
+    override of `get_permission_required()`. A view naming none answers 403 to everyone.
+    """
+
+    permission_required: str | tuple[str, ...] | None = None
+
+    def get_permission_required(self) -> tuple[str, ...]:
+        """The permissions the request needs, all of them; empty means it names none."""
+        permission = self.permission_required
+        if permission is None:
+            return ()
+        return (permission,) if isinstance(permission, str) else tuple(permission)
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if request.membership is None:
             return redirect("no_tenant")
-        if self.permission_required and not request.membership.has_perm(self.permission_required):
+        permissions = self.get_permission_required()
+        if not permissions or not all(request.membership.has_perm(p) for p in permissions):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -40,9 +72,11 @@ class ResourceMixin(MemberRequiredMixin):
     def get_permission_resource(self) -> str:
         return self.model._meta.model_name
 
-    def dispatch(self, request, *args, **kwargs):
-        self.permission_required = f"{self.get_permission_resource()}.{self.action}"
-        return super().dispatch(request, *args, **kwargs)
+    def get_permission_required(self) -> tuple[str, ...]:
+        """`<resource>.<action>`, unless the view names its permissions outright."""
+        if self.permission_required is not None:
+            return super().get_permission_required()
+        return (f"{self.get_permission_resource()}.{self.action}",)
 
     def get_context_data(self, **kwargs):
         resource = self.get_permission_resource()

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -13,8 +12,9 @@ from django.views.generic import FormView, TemplateView, UpdateView
 from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, TenantSettingsForm
 from msp.middleware import SESSION_TENANT_KEY
 from msp.models import Client, Contact, Membership, Site
+from msp.roles import ANY_MEMBER
 from msp.services import member_invite, member_remove, member_update, tenant_switch
-from msp.views.base import MemberRequiredMixin
+from msp.views.base import MemberRequiredMixin, any_signed_in_user
 
 
 def _next_url(request, fallback: str) -> str:
@@ -27,6 +27,7 @@ def _next_url(request, fallback: str) -> str:
 
 
 class DashboardView(MemberRequiredMixin, TemplateView):
+    permission_required = ANY_MEMBER
     template_name = "msp/dashboard.html"
 
     def get_context_data(self, **kwargs):
@@ -46,14 +47,14 @@ class DashboardView(MemberRequiredMixin, TemplateView):
         )
 
 
-@login_required
+@any_signed_in_user
 def no_tenant(request):
     if request.membership is not None:
         return redirect("dashboard")
     return render(request, "msp/no_tenant.html")
 
 
-@login_required
+@any_signed_in_user
 @require_POST
 def tenant_switch_view(request):
     membership = tenant_switch(
@@ -67,7 +68,7 @@ def tenant_switch_view(request):
     return redirect("dashboard")
 
 
-@login_required
+@any_signed_in_user
 @require_POST
 def account_language(request):
     form = LanguageForm(request.POST)
