@@ -1,4 +1,13 @@
-"""Writes of the tenancy core: signup, members, tenant switching."""
+"""Writes of the tenancy core: signup, members, tenant switching.
+
+A client's portal login is one of its contacts: the client's ``Contact`` with the login's
+email (any case). Whenever a client membership is created or changed, that contact is found,
+or created, and its ``portal_access`` follows the membership: on while an active client login
+of that client has its email, off once none has (removed, deactivated, made staff, or moved
+to another client). So offers, reports and notifications sent to the contacts with portal
+access reach the person who logs in. The contact itself is never deleted: it is still a
+person at the client.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from msp.models import Client, Membership, Tenant
+from msp.models import Client, Contact, Membership, Tenant
 from msp.roles import Role
 from msp.signals import tenant_created
 
@@ -58,6 +67,60 @@ def tenant_create(
     return TenantSignup(tenant=tenant, owner=owner, membership=membership)
 
 
+@dataclass(frozen=True)
+class PortalContact:
+    """The client contact a client login is, and whether saving the login created it."""
+
+    contact: Contact
+    created: bool
+
+
+@dataclass(frozen=True)
+class MemberSaved:
+    membership: Membership
+    portal_contact: PortalContact | None  # for a client contact's membership only
+
+
+def _portal_access_sync(*, tenant_id: int, client_id: int, email: str) -> bool:
+    """Portal access of the client's contacts with this email: on while an active client
+    login of that client has the email, else off. Returns it."""
+    if not email:
+        return False
+    active = Membership.unscoped.filter(
+        tenant_id=tenant_id, client_id=client_id, role=Role.CLIENT, is_active=True, user__email__iexact=email
+    ).exists()
+    Contact.unscoped.filter(tenant_id=tenant_id, client_id=client_id, email__iexact=email).exclude(
+        portal_access=active
+    ).update(portal_access=active)
+    return active
+
+
+def _portal_contact_link(*, membership: Membership) -> PortalContact | None:
+    """Find the client's contact with the login's email, or create it; then sync its access."""
+    user = membership.user
+    if membership.role != Role.CLIENT or not user.email:
+        return None
+    contact = (
+        Contact.unscoped.filter(
+            tenant_id=membership.tenant_id, client_id=membership.client_id, email__iexact=user.email
+        )
+        .order_by("pk")
+        .first()
+    )
+    created = contact is None
+    if created:
+        contact = Contact.unscoped.create(
+            tenant_id=membership.tenant_id,
+            client_id=membership.client_id,
+            name=user.get_full_name() or user.email.split("@", 1)[0],
+            email=user.email,
+        )
+    contact.portal_access = _portal_access_sync(
+        tenant_id=membership.tenant_id, client_id=membership.client_id, email=user.email
+    )
+    return PortalContact(contact=contact, created=created)
+
+
 def _check_role_change(*, by: Membership, role: str) -> None:
     if role == Role.OWNER and not by.has_perm("member.grant_owner"):
         raise PermissionDenied(_("Only an owner can make someone an owner."))
@@ -82,10 +145,11 @@ def member_invite(
     is_active: bool = True,
     password: str | None = None,
     request=None,
-) -> Membership:
+) -> MemberSaved:
     """Add a person to the tenant with a role, emailing them a link to set their password.
 
-    An existing user (matched by email) simply gains a membership in this tenant.
+    An existing user (matched by email) simply gains a membership in this tenant. A client
+    contact's login is linked to the client's contact with its email, created if needed.
     """
     _check_role_change(by=by, role=role)
     if (role == Role.CLIENT) != (client is not None):
@@ -105,11 +169,12 @@ def member_invite(
     membership = Membership.unscoped.create(
         tenant_id=by.tenant_id, user=user, role=role, client=client, is_active=is_active
     )
+    portal_contact = _portal_contact_link(membership=membership)
     must_set_password = not user.has_usable_password()
     transaction.on_commit(
         lambda: _send_invitation(membership=membership, by=by, new_user=must_set_password, request=request)
     )
-    return membership
+    return MemberSaved(membership=membership, portal_contact=portal_contact)
 
 
 def _send_invitation(*, membership: Membership, by: Membership, new_user: bool, request) -> None:
@@ -130,7 +195,7 @@ def _send_invitation(*, membership: Membership, by: Membership, new_user: bool, 
 @transaction.atomic
 def member_update(
     *, by: Membership, membership: Membership, role: str, client: Client | None, is_active: bool
-):
+) -> MemberSaved:
     _check_role_change(by=by, role=role)
     if membership.role == Role.OWNER and not by.has_perm("member.grant_owner"):
         raise PermissionDenied(_("Only an owner can change an owner."))
@@ -139,9 +204,14 @@ def member_update(
         raise ValidationError(_("A tenant needs at least one active owner."))
     if (role == Role.CLIENT) != (client is not None):
         raise ValidationError({"client": _("Choose the client for a client contact, and only for one.")})
+    former_client_id = membership.client_id
     membership.role, membership.client, membership.is_active = role, client, is_active
     membership.save(update_fields=["role", "client", "is_active"])
-    return membership
+    if former_client_id is not None and former_client_id != membership.client_id:
+        _portal_access_sync(
+            tenant_id=membership.tenant_id, client_id=former_client_id, email=membership.user.email
+        )
+    return MemberSaved(membership=membership, portal_contact=_portal_contact_link(membership=membership))
 
 
 @transaction.atomic
@@ -151,7 +221,10 @@ def member_remove(*, by: Membership, membership: Membership) -> None:
     if membership.role == Role.OWNER and not _other_active_owners(membership):
         raise ValidationError(_("A tenant needs at least one active owner."))
     membership.api_tokens.all().delete()
+    client_id, email = membership.client_id, membership.user.email
     membership.delete()
+    if client_id is not None:
+        _portal_access_sync(tenant_id=membership.tenant_id, client_id=client_id, email=email)
 
 
 def tenant_switch(*, request, slug: str, session_key: str) -> Membership | None:

@@ -247,7 +247,8 @@ def ticket_update(
     if "status" in changes and ticket.pk is not None:
         # Lock the row and judge the move from the stored status: a copy read before another
         # member's move (a queue left open) must not slip past the map.
-        stored = Ticket.unscoped.select_for_update().values_list("status", flat=True).get(pk=ticket.pk)
+        with scope_of(ticket.tenant_id):
+            stored = Ticket.objects.select_for_update().values_list("status", flat=True).get(pk=ticket.pk)
         if stored != ticket.status:
             ticket.refresh_from_db()
     old_status = ticket.status

@@ -56,10 +56,28 @@ class MemberSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", max_length=150, required=False)
     email = serializers.EmailField(source="user.email")
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    contact = serializers.SerializerMethodField(
+        help_text=_(
+            "For a client contact: the client's contact with the login's email (created when there "
+            "was none). It has portal access while the login is active."
+        )
+    )
+    contact_created = serializers.SerializerMethodField(
+        help_text=_("Whether this request created that contact.")
+    )
 
     class Meta:
         model = Membership
-        fields = ["id", "username", "email", "password", "role", "client", "is_active"]
+        fields = [
+            "id", "username", "email", "password", "role", "client", "contact", "contact_created", "is_active"
+        ]
+
+    # Set by MemberViewSet: annotated on reads, from the service's answer on writes.
+    def get_contact(self, membership) -> int | None:
+        return getattr(membership, "portal_contact_id", None)
+
+    def get_contact_created(self, membership) -> bool:
+        return getattr(membership, "portal_contact_created", False)
 
     def validate(self, attrs):
         if self.instance is not None:

@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -17,7 +18,7 @@ from msp.api.serializers import (
 )
 from msp.models import ApiToken, Client, Contact, Membership, Site
 from msp.selectors import memberships_of_user
-from msp.services import member_invite, member_remove, member_update
+from msp.services import MemberSaved, member_invite, member_remove, member_update
 from msp.throttling import login_blocked, login_failed, login_succeeded
 
 
@@ -48,8 +49,16 @@ class ContactViewSet(TenantModelViewSet):
     ordering_fields = ["name"]
 
 
+def _show_portal_contact(saved: MemberSaved) -> Membership:
+    membership, portal = saved.membership, saved.portal_contact
+    membership.portal_contact_id = portal.contact.pk if portal else None
+    membership.portal_contact_created = bool(portal and portal.created)
+    return membership
+
+
 class MemberViewSet(TenantModelViewSet):
-    """The tenant's users and roles (owner/admin only). Creating one invites the person."""
+    """The tenant's users and roles (owner/admin only). Creating one invites the person; a
+    client contact's login is linked to the client's contact with its email (`contact`)."""
 
     model = Membership
     permission_resource = "member"
@@ -58,12 +67,19 @@ class MemberViewSet(TenantModelViewSet):
     search_fields = ["user__username", "user__email"]
 
     def get_queryset(self):
-        return Membership.objects.select_related("user", "client")
+        portal_contact = (
+            Contact.unscoped.filter(client_id=OuterRef("client_id"), email__iexact=OuterRef("user__email"))
+            .order_by("pk")
+            .values("pk")[:1]
+        )
+        return Membership.objects.select_related("user", "client").annotate(
+            portal_contact_id=Subquery(portal_contact)
+        )
 
     def perform_create(self, serializer):
         data = serializer.validated_data
         user_data = data.get("user", {})
-        membership = member_invite(
+        saved = member_invite(
             by=self.request.membership,
             email=user_data["email"],
             username=user_data.get("username", ""),
@@ -73,18 +89,19 @@ class MemberViewSet(TenantModelViewSet):
             password=data.get("password"),
             request=self.request,
         )
-        serializer.instance = membership
+        serializer.instance = _show_portal_contact(saved)
 
     def perform_update(self, serializer):
         data = serializer.validated_data
         member = serializer.instance
-        member_update(
+        saved = member_update(
             by=self.request.membership,
             membership=member,
             role=data.get("role", member.role),
             client=data.get("client", member.client),
             is_active=data.get("is_active", member.is_active),
         )
+        _show_portal_contact(saved)
 
     def perform_destroy(self, instance):
         member_remove(by=self.request.membership, membership=instance)

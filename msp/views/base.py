@@ -155,6 +155,8 @@ def protected_summary(exc: ProtectedError | RestrictedError) -> str:
 class TenantDeleteView(ResourceMixin, generic.DeleteView):
     action = "delete"
     template_name = "msp/confirm_delete.html"
+    # The form (POST) deletes through the view's service; Django's HTTP DELETE would skip it.
+    http_method_names = ["get", "post", "head", "options"]
 
     def form_valid(self, form):
         name = str(self.object)

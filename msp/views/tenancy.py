@@ -13,7 +13,7 @@ from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, Te
 from msp.middleware import SESSION_TENANT_KEY
 from msp.models import Client, Contact, Membership, Site
 from msp.roles import ANY_MEMBER
-from msp.services import member_invite, member_remove, member_update, tenant_switch
+from msp.services import MemberSaved, member_invite, member_remove, member_update, tenant_switch
 from msp.views.base import MemberRequiredMixin, any_signed_in_user
 
 
@@ -121,13 +121,25 @@ class MemberInviteView(MemberRequiredMixin, FormView):
         )
 
     def form_valid(self, form):
-        membership = _call_service(
+        saved = _call_service(
             form, member_invite, by=self.request.membership, request=self.request, **form.cleaned_data
         )
-        if membership is None:
+        if saved is None:
             return self.form_invalid(form)
-        messages.success(self.request, _("%(email)s was invited.") % {"email": membership.user.email})
+        invited = _("%(email)s was invited.") % {"email": saved.membership.user.email}
+        messages.success(self.request, _with_portal_contact(invited, saved))
         return super().form_valid(form)
+
+
+def _with_portal_contact(message: str, saved: MemberSaved) -> str:
+    """The success message, plus which of the client's contacts a client login is."""
+    portal = saved.portal_contact
+    if portal is None:
+        return message
+    names = {"contact": portal.contact.name, "client": saved.membership.client.name}
+    if portal.created:
+        return f"{message} " + _("The contact %(contact)s was created at %(client)s for their login.") % names
+    return f"{message} " + _("Their login is linked to the contact %(contact)s at %(client)s.") % names
 
 
 def _call_service(form, service, **kwargs):
@@ -174,14 +186,12 @@ class MemberEditView(MemberRequiredMixin, FormView):
         )
 
     def form_valid(self, form):
-        if (
-            _call_service(
-                form, member_update, by=self.request.membership, membership=self.member, **form.cleaned_data
-            )
-            is None
-        ):
+        saved = _call_service(
+            form, member_update, by=self.request.membership, membership=self.member, **form.cleaned_data
+        )
+        if saved is None:
             return self.form_invalid(form)
-        messages.success(self.request, _("Member updated."))
+        messages.success(self.request, _with_portal_contact(_("Member updated."), saved))
         return super().form_valid(form)
 
 

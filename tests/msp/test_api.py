@@ -18,7 +18,8 @@ from rest_framework.test import APIClient
 
 from msp.models import ApiToken, Client, Contact, Membership, User
 from msp.roles import Role
-from tests.factories import PASSWORD, ClientFactory, ContactFactory, SiteFactory
+from tests.factories import PASSWORD, ClientFactory, ContactFactory, ContractFactory, SiteFactory
+from timetracking.notifications import recipients
 
 TOKEN_URL = "/api/v1/auth/token/"
 CLIENTS_URL = "/api/v1/clients/"
@@ -653,6 +654,50 @@ def test_client_role_with_own_client_sees_only_that_client(owner_api, tenant):
     http = APIClient()
     http.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert _client_names(http.get(CLIENTS_URL)) == ["Acme"]
+
+
+def test_a_client_login_is_linked_to_its_contact_and_the_response_says_which(
+    owner_api, tenant, django_capture_on_commit_callbacks
+):
+    acme = ClientFactory(tenant=tenant, name="Acme")
+    contract = ContractFactory(client=acme, tenant=tenant)
+    giulia = ContactFactory(tenant=tenant, client=acme, name="Giulia Rossi", email="giulia@acme.example")
+
+    def create(email):
+        with django_capture_on_commit_callbacks(execute=True):
+            return owner_api.post(
+                MEMBERS_URL, {"email": email, "role": "client", "client": acme.pk}, format="json"
+            )
+
+    linked, created = create("GIULIA@acme.example"), create("sara@acme.example")
+
+    assert linked.status_code == created.status_code == 201, (linked.content, created.content)
+    assert (linked.json()["contact"], linked.json()["contact_created"]) == (giulia.pk, False)
+    sara = Contact.unscoped.get(client=acme, email="sara@acme.example")
+    assert (created.json()["contact"], created.json()["contact_created"]) == (sara.pk, True)
+    assert sara.name == "sara" and sara.portal_access
+    giulia.refresh_from_db()
+    assert giulia.portal_access
+    assert {"giulia@acme.example", "sara@acme.example"} <= set(recipients(contract))
+
+    rows = {row["email"].lower(): row for row in owner_api.get(MEMBERS_URL).json()["results"]}
+    assert rows["giulia@acme.example"]["contact"] == giulia.pk
+    assert rows["sara@acme.example"]["contact"] == sara.pk
+    assert [row["contact"] for email, row in rows.items() if "acme" not in email] == [None]  # the owner
+    assert not any(row["contact_created"] for row in rows.values())
+    assert owner_api.get(f"{MEMBERS_URL}{created.json()['id']}/").json()["contact"] == sara.pk
+
+    # Made staff: no contact any more, and Sara's contact loses portal access (but stays).
+    patched = owner_api.patch(f"{MEMBERS_URL}{created.json()['id']}/", {"role": "technician"}, format="json")
+    assert patched.status_code == 200, patched.content
+    assert (patched.json()["contact"], patched.json()["contact_created"]) == (None, False)
+    sara.refresh_from_db()
+    assert sara.portal_access is False
+
+    assert owner_api.delete(f"{MEMBERS_URL}{linked.json()['id']}/").status_code == 204
+    giulia.refresh_from_db()
+    assert giulia.portal_access is False
+    assert not {"giulia@acme.example", "sara@acme.example"} & set(recipients(contract))
 
 
 def test_removing_the_last_owner_is_refused(owner_api, owner):

@@ -13,9 +13,10 @@ from django.core import mail
 from django.test import Client as BrowserClient
 from django.urls import reverse
 
-from msp.models import ApiToken, Membership, User
+from msp.models import ApiToken, Contact, Membership, User
 from msp.roles import Role
-from tests.factories import PASSWORD, ClientFactory
+from tests.factories import PASSWORD, ClientFactory, ContactFactory, ContractFactory
+from timetracking.notifications import recipients
 
 NEW_PASSWORD = "Violet-Harbour-Kettle-58"
 LAST_OWNER = "A tenant needs at least one active owner."
@@ -170,6 +171,69 @@ def test_invite_a_client_contact_needs_a_client_of_this_tenant(owner_client, ten
     assert good.status_code == 302
     assert Membership.unscoped.get(user__email="c3@acme.example").client_id == acme.pk
     assert len(mail.outbox) == 1
+
+
+def test_a_client_login_is_one_of_the_clients_contacts(owner_client, tenant, invite):
+    """Invited, the client user's contact is created (or the one with its email linked) and
+    the inviter is told which; removed, the contact stays but loses portal access."""
+    acme = ClientFactory(tenant=tenant, name="Acme Dental")
+    contract = ContractFactory(client=acme, tenant=tenant)
+    giulia = ContactFactory(tenant=tenant, client=acme, name="Giulia Rossi", email="giulia@acme.example")
+
+    linked = invite(owner_client, email="Giulia@Acme.example", role=Role.CLIENT, client=acme.pk)
+    created = invite(owner_client, email="marco.bianchi@acme.example", role=Role.CLIENT, client=acme.pk)
+
+    assert linked.status_code == created.status_code == 302
+    listing = _html(owner_client.get(reverse("members:list")))
+    assert (
+        "Giulia@acme.example was invited. "
+        "Their login is linked to the contact Giulia Rossi at Acme Dental." in listing
+    )
+    assert (
+        "marco.bianchi@acme.example was invited. "
+        "The contact marco.bianchi was created at Acme Dental for their login." in listing
+    )
+    marco = Contact.unscoped.get(client=acme, email="marco.bianchi@acme.example")
+    giulia.refresh_from_db()
+    assert giulia.portal_access and marco.portal_access
+    assert Contact.unscoped.filter(client=acme).count() == 2
+    assert {"giulia@acme.example", "marco.bianchi@acme.example"} <= set(recipients(contract))
+    contact_page = _html(owner_client.get(reverse("contacts:detail", args=[marco.pk])))
+    assert "marco.bianchi@acme.example" in contact_page
+
+    membership = Membership.unscoped.get(user__email="marco.bianchi@acme.example")
+    edited = _edit(owner_client, membership, is_active=True)
+    assert edited.status_code == 302
+    assert "Member updated. Their login is linked to the contact marco.bianchi at Acme Dental." in _html(
+        owner_client.get(reverse("members:list"))
+    )
+
+    owner_client.post(reverse("members:delete", args=[membership.pk]))
+    marco.refresh_from_db()
+    assert marco.portal_access is False
+    assert "marco.bianchi@acme.example" not in recipients(contract)
+
+
+def test_making_a_member_a_client_contact_in_the_browser_links_their_contact(
+    owner_client, tenant, make_member
+):
+    acme = ClientFactory(tenant=tenant, name="Acme Dental")
+    tech = make_member(
+        tenant, Role.TECHNICIAN, email="tina@acme.example", first_name="Tina", last_name="Conti"
+    )
+
+    response = _edit(owner_client, tech, role=Role.CLIENT, client=acme.pk)
+
+    assert response.status_code == 302
+    assert "The contact Tina Conti was created at Acme Dental for their login." in _html(
+        owner_client.get(reverse("members:list"))
+    )
+    contact = Contact.unscoped.get(client=acme)
+    assert (contact.email, contact.portal_access) == ("tina@acme.example", True)
+
+    assert _edit(owner_client, Membership.unscoped.get(pk=tech.pk), role=Role.TECHNICIAN).status_code == 302
+    contact.refresh_from_db()
+    assert contact.portal_access is False
 
 
 def test_invite_form_is_not_offered_owner_role_for_admin(tenant, make_member, invite):
