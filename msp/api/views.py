@@ -68,7 +68,7 @@ class MemberViewSet(TenantModelViewSet):
 
     def get_queryset(self):
         portal_contact = (
-            Contact.unscoped.filter(client_id=OuterRef("client_id"), email__iexact=OuterRef("user__email"))
+            Contact.objects.filter(client_id=OuterRef("client_id"), email__iexact=OuterRef("user__email"))
             .order_by("pk")
             .values("pk")[:1]
         )

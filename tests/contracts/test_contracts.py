@@ -298,6 +298,9 @@ def test_a_contract_is_deleted_unless_something_depends_on_it(owner_client, tena
     response = owner_client.post(reverse("contracts:delete", args=[contract.pk]), follow=True)
     assert "End it instead." in response.content.decode()
     assert Contract.unscoped.filter(pk=contract.pk).exists()
+    # HTTP DELETE would skip the service (and answered 500 on the protected rows): refused.
+    assert owner_client.delete(reverse("contracts:delete", args=[contract.pk])).status_code == 405
+    assert Contract.unscoped.filter(pk=contract.pk).exists()
 
     unused = ContractFactory(client=acme, kind="break_fix", tier=None, name="Unused")
     response = owner_client.post(reverse("contracts:delete", args=[unused.pk]), follow=True)
