@@ -12,7 +12,7 @@ from django.views.generic import FormView, TemplateView, UpdateView
 
 from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, TenantSettingsForm
 from msp.middleware import SESSION_TENANT_KEY
-from msp.models import Client, Contact, Membership, Site
+from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site
 from msp.services import member_invite, member_remove, member_update, tenant_switch
 from msp.views.base import MemberRequiredMixin
 
@@ -42,6 +42,11 @@ class DashboardView(MemberRequiredMixin, TemplateView):
                 "members": Membership.objects.filter(is_active=True).count(),
             },
             recent_clients=Client.objects.order_by("-created_at")[:8],
+            failed_emails=(
+                OutboundEmail.objects.filter(status=OutboundEmailStatus.FAILED).count()
+                if membership.has_perm("outboundemail.view")
+                else 0
+            ),
             **kwargs,
         )
 
