@@ -19,6 +19,7 @@ NAV = [
     (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
     (_("Members"), "members:list", "member.view", "members:"),
     (_("Settings"), "tenant_settings", "tenant.change", "tenant_settings"),
+    (_("Outgoing mail"), "mail:list", "outboundemail.view", "mail:"),
     (_("API"), "api-docs", "client.view", "api-"),
 ]
 STAFF_ONLY = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from msp.mail import email_queue
 from msp.models import Client, Contact, Membership, Tenant
 from msp.roles import Role
 from msp.signals import tenant_created
@@ -170,14 +171,12 @@ def member_invite(
         tenant_id=by.tenant_id, user=user, role=role, client=client, is_active=is_active
     )
     portal_contact = _portal_contact_link(membership=membership)
-    must_set_password = not user.has_usable_password()
-    transaction.on_commit(
-        lambda: _send_invitation(membership=membership, by=by, new_user=must_set_password, request=request)
-    )
+    # Queued in this transaction: it goes out (from the worker) only if the membership commits.
+    _queue_invitation(membership=membership, by=by, new_user=not user.has_usable_password(), request=request)
     return MemberSaved(membership=membership, portal_contact=portal_contact)
 
 
-def _send_invitation(*, membership: Membership, by: Membership, new_user: bool, request) -> None:
+def _queue_invitation(*, membership: Membership, by: Membership, new_user: bool, request) -> None:
     user = membership.user
     path = reverse("login")
     if new_user:
@@ -189,7 +188,7 @@ def _send_invitation(*, membership: Membership, by: Membership, new_user: bool, 
         context = {"membership": membership, "by": by, "link": link, "new_user": new_user}
         subject = _("You have been invited to %(tenant)s") % {"tenant": membership.tenant.name}
         body = render_to_string("msp/email/invitation.txt", context)
-    send_mail(subject, body, None, [user.email])
+    email_queue(EmailMessage(subject, body, to=[user.email]), tenant_id=membership.tenant_id)
 
 
 @transaction.atomic

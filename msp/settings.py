@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "msp.tasks.idempotency_purge_task",
         "schedule": 60 * 60 * 6,
     },
+    "requeue-stale-emails": {
+        "task": "msp.tasks.email_requeue_stale_task",
+        "schedule": 60 * 5,
+    },
 }
 
 # Email: console by default, so nothing fails for want of an SMTP server.
@@ -253,6 +257,8 @@ if os.environ.get("EMAIL_URL") or os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = get_bool_from_env("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MSP PSA <noreply@localhost>")
+# Seconds an SMTP connection may hang before the worker gives up on this attempt (msp.mail).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # Prepaid hours: email a warning when these percentages of the current block are used.
 HOURS_WARNING_LEVELS = tuple(int(level) for level in get_list_from_env("HOURS_WARNING_LEVELS", "80,95"))
 

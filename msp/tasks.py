@@ -16,3 +16,22 @@ def idempotency_purge_task() -> int:
     from msp.idempotency import idempotency_purge
 
     return idempotency_purge()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)  # the row's attempts bound the retries
+def email_send_task(self, email_id: int) -> str:
+    """Send a queued e-mail (msp.mail); on a passing failure, again later with backoff."""
+    from msp.mail import email_send
+
+    attempt = email_send(email_id=email_id)
+    if attempt.retry_in is not None:
+        raise self.retry(countdown=attempt.retry_in)
+    return attempt.outcome
+
+
+@shared_task
+def email_requeue_stale_task() -> int:
+    """Beat: hand queued e-mails whose task was lost to the worker again."""
+    from msp.mail import email_requeue_stale
+
+    return email_requeue_stale()

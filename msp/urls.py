@@ -2,7 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from msp.views import auth, clients, tenancy
+from msp.forms.auth import QueuedPasswordResetForm
+from msp.views import auth, clients, mail, tenancy
 
 client_patterns = (
     [
@@ -42,6 +43,13 @@ member_patterns = (
     ],
     "members",
 )
+mail_patterns = (
+    [
+        path("", mail.OutboundEmailListView.as_view(), name="list"),
+        path("<int:pk>/retry/", mail.OutboundEmailRetryView.as_view(), name="retry"),
+    ],
+    "mail",
+)
 
 urlpatterns = [
     path("", tenancy.DashboardView.as_view(), name="dashboard"),
@@ -51,6 +59,7 @@ urlpatterns = [
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=QueuedPasswordResetForm,
             template_name="msp/auth/password_reset.html",
             email_template_name="msp/email/password_reset.txt",
             subject_template_name="msp/email/password_reset_subject.txt",
@@ -76,6 +85,7 @@ urlpatterns = [
     path("switch/", tenancy.tenant_switch_view, name="tenant_switch"),
     path("account/language/", tenancy.account_language, name="account_language"),
     path("settings/", tenancy.TenantSettingsView.as_view(), name="tenant_settings"),
+    path("settings/mail/", include(mail_patterns)),
     path("clients/", include(client_patterns)),
     path("sites/", include(site_patterns)),
     path("contacts/", include(contact_patterns)),

@@ -5,13 +5,14 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
 from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
 from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
-from msp.models import Client, Contact, Membership, Site, Tenant
+from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site, Tenant
 from msp.roles import Role
 from sales.models import Offer
 from tickets.models import Ticket, TicketComment
@@ -227,6 +228,27 @@ class TicketCommentFactory(TenantOwnedFactory):
 
 
 
+class OutboundEmailFactory(TenantOwnedFactory):
+    """A queued e-mail as msp.mail.email_queue records it (without enqueuing a task)."""
+
+    class Meta:
+        model = OutboundEmail
+
+    tenant = factory.SubFactory(TenantFactory)
+    subject = factory.Sequence(lambda n: f"Mail {n}")
+    to = factory.Sequence(lambda n: [f"contact{n}@client.example"])
+    recipients = factory.LazyAttribute(lambda m: list(m.to))
+    from_email = "MSP PSA <noreply@localhost>"
+    mime = factory.LazyAttribute(
+        lambda m: EmailMessage(m.subject, "Hello", m.from_email, m.to).message().as_bytes()
+    )
+
+    class Params:
+        failed = factory.Trait(
+            status=OutboundEmailStatus.FAILED, attempts=9, last_error="SMTPRecipientsRefused: 550 no such user"
+        )
+
+
 class WorkTypeFactory(TenantOwnedFactory):
     class Meta:
         model = WorkType
@@ -280,6 +302,9 @@ ISOLATION_FACTORIES = {
     Contract: lambda tenant, client, marker: ContractFactory(tenant=tenant, client=client, name=marker),
     Ticket: lambda tenant, client, marker: _ticket_with_note(tenant, client, marker),
     WorkType: lambda tenant, client, marker: WorkTypeFactory(tenant=tenant, name=marker),
+    OutboundEmail: lambda tenant, client, marker: OutboundEmailFactory(
+        tenant=tenant, subject=marker, failed=True
+    ),
     TimeEntry: lambda tenant, client, marker: TimeEntryFactory(
         ticket=TicketFactory(tenant=tenant, client=client, subject=marker),
         technician=UserFactory(),

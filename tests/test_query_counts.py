@@ -99,6 +99,7 @@ API_PAGE_2 = Variant(query="?page=2&page_size={half}")
 # Filters, searches and sorts that take other code paths, and pages opened on other objects.
 VARIANTS = {
     "dashboard": [Variant(role="contact"), Variant(role="technician")],
+    "mail:list": [Variant(query="?status=failed")],
     "clients:list": [Variant(query="?q=Acme"), Variant(query="?q=Acme", htmx=True)],
     "contacts:list": [Variant(query="?q=Contact"), Variant(query="?q=Contact", htmx=True)],
     "assets:list": [
@@ -156,6 +157,7 @@ SHOWS = {
     "sites:detail": ["Contact {last}"],
     "contacts:list": ["Contact {last}"],
     "members:list": ["tech{last}"],
+    "mail:list": ["Mail {last}"],
     "assets:list": ["Asset {last}"],
     "tiers:list": ["Tier {last}"],
     "services:list": ["Service {last}"],

@@ -13,7 +13,8 @@ rows hanging off it, and every list has about ``n`` to ``2n`` rows:
   rows; the opened site, contact and asset are linked to ``n`` of the client's rows;
 * offers: ``n`` sent ones on the opened client (``n`` options each, one per tier, with ``n``
   service lines), a draft and a declined one; the other clients accepted one each (their
-  managed contract).
+  managed contract);
+* ``n`` outgoing e-mails, every other one failed.
 
 Two worlds of different sizes live side by side in one database: each is its own tenant,
 so the scope keeps them apart and the same pages can be measured in both.
@@ -34,7 +35,7 @@ from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier
 from contracts.services import sla_seed
 from contracts.services.hours import block_purchase
-from msp.models import ApiToken, Client, Contact, Membership, Site
+from msp.models import ApiToken, Client, Contact, Membership, OutboundEmail, Site
 from msp.roles import Role
 from msp.scoping import unscoped
 from sales.models import Offer
@@ -45,6 +46,7 @@ from tests.factories import (
     ContractFactory,
     MembershipFactory,
     OfferFactory,
+    OutboundEmailFactory,
     RecurringServiceFactory,
     ServiceTierFactory,
     SiteFactory,
@@ -75,6 +77,7 @@ OPENED_MODELS = (
     Ticket,
     WorkType,
     TimeEntry,
+    OutboundEmail,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -313,8 +316,11 @@ def _build(n: int, slug: str) -> World:
         for m in [owner, *technicians]
     )
 
+    emails = [OutboundEmailFactory(tenant=tenant, subject=f"Mail {i}", failed=i % 2 == 1) for i in range(n)]
+
     _token, key = ApiToken.issue(owner)
     opened = {
+        OutboundEmail: emails[0],
         Client: client,
         Site: site,
         Contact: contact,

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import smtplib
 from collections import defaultdict
 from datetime import datetime
 from typing import NamedTuple
 
 from celery import shared_task
 from django.core.cache import cache
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from msp.links import site_url
+from msp.mail import email_queue
 from msp.models import Membership
 from msp.roles import Role
 from tickets.choices import SlaState
 from tickets.models import Ticket, TicketComment
 
 SWEEP_LOCK = "tickets:sla-sweep"
-RETRY = {
-    "acks_late": True,
-    "autoretry_for": (smtplib.SMTPException, ConnectionError, TimeoutError),
-    "retry_backoff": True,
-    "max_retries": 5,
-}
 
 
 CLAIM_BATCH = 2000  # ids per UPDATE: well inside SQLite's limit on bound parameters
@@ -112,13 +106,10 @@ def _notify_staff(*, breached: list[Claimed], at_risk: list[Claimed]) -> None:
                 recipients.add(ticket.assignee_email)
             if recipients:
                 groups[(ticket.tenant_id, frozenset(recipients))][key].append(ticket)
-    emails = []
-    for (_tenant_id, recipients), found in groups.items():
+    for (tenant_id, recipients), found in groups.items():
         with translation.override((found["breached"] or found["at_risk"])[0].language):
             subject, body = _sla_email(found["breached"], found["at_risk"])
-        emails.append(EmailMessage(subject, body, to=sorted(recipients)))
-    if emails:
-        get_connection().send_messages(emails)
+        email_queue(EmailMessage(subject, body, to=sorted(recipients)), tenant_id=tenant_id)
 
 
 def _sla_email(breached: list[Claimed], at_risk: list[Claimed]) -> tuple[str, str]:
@@ -187,7 +178,7 @@ def _contact_language(ticket: Ticket) -> str:
     return login or ticket.tenant.language
 
 
-@shared_task(**RETRY)
+@shared_task(acks_late=True)
 def ticket_notify_contact_task(ticket_id: int, kind: str, comment_id: int | None = None) -> str:
     """Email the ticket's contact about a public reply or a status change, in the MSP's language."""
     ticket = Ticket.unscoped.select_related("tenant", "contact").filter(pk=ticket_id).first()
@@ -211,5 +202,5 @@ def ticket_notify_contact_task(ticket_id: int, kind: str, comment_id: int | None
             }
         follow = _("Follow your ticket:")
         body = f"{body}\n\n{follow} {link}\n\n{ticket.tenant.name}"
-    EmailMessage(subject, body, to=[ticket.contact.email]).send()
-    return "sent"
+    email_queue(EmailMessage(subject, body, to=[ticket.contact.email]), tenant_id=ticket.tenant_id)
+    return "queued"

@@ -7,6 +7,8 @@ for that block records a BalanceWarning row (unique per block, reason and level)
 email goes to the client's contacts with portal access and the tenant's account managers.
 A re-draw after an edit finds the row and sends nothing; a new block starts afresh. An
 auto-renewed block is announced the same way, once (receiver of hour_block_purchased).
+The row and the queued e-mail (msp.mail) commit together, so a crossing recorded is a
+crossing announced; nothing here talks to the mail server, which only the worker does.
 
 This lives in timetracking/ because contracts/ must not import downstream apps.
 """
@@ -14,13 +16,14 @@ This lives in timetracking/ because contracts/ must not import downstream apps.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from contracts.models import BlockOrigin, Contract, HourBlock
 from contracts.signals import hour_block_purchased
+from msp.mail import email_queue
 from msp.models import Contact, Membership
 from msp.roles import Role
 from timetracking.models import BalanceWarning
@@ -70,12 +73,13 @@ def _record(contract, block, reason, level) -> bool:
     return True
 
 
-def _send(contract: Contract, subject: str, body: str) -> None:
+def _queue(contract: Contract, subject: str, body: str) -> None:
     to = recipients(contract)
     if to:
-        send_mail(subject, body, None, to, fail_silently=True)
+        email_queue(EmailMessage(subject, body, to=to), tenant_id=contract.tenant_id)
 
 
+@transaction.atomic
 def balance_check(contract_id: int) -> list[int]:
     """Send a warning for each level newly crossed on the current block; returns the levels."""
     contract = Contract.unscoped.select_related("client").filter(pk=contract_id).first()
@@ -96,7 +100,7 @@ def balance_check(contract_id: int) -> list[int]:
             "%(level)d %% of the current hour block of “%(contract)s” is used.\n"
             "Balance left: %(balance)s (h:mm)."
         ) % {"level": max(new), "contract": contract, "balance": _hm(contract.balance_minutes)}
-        _send(contract, subject, body)
+        _queue(contract, subject, body)
     return new
 
 
@@ -108,7 +112,9 @@ def balance_check_on_commit(contract_id: int) -> None:
 
 
 @receiver(hour_block_purchased)
+@transaction.atomic
 def announce_auto_renewal(sender, block_id, contract_id, **kwargs):
+    """Runs after the draw that renewed commits, in that request: it only queues the e-mail."""
     block = HourBlock.unscoped.select_related("contract__client").filter(pk=block_id).first()
     if block is None or block.origin != BlockOrigin.AUTO_RENEW:
         return
@@ -125,4 +131,4 @@ def announce_auto_renewal(sender, block_id, contract_id, **kwargs):
         "price": block.price,
         "balance": _hm(Contract.unscoped.get(pk=contract.pk).balance_minutes),
     }
-    _send(contract, subject, body)
+    _queue(contract, subject, body)

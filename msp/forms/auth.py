@@ -1,14 +1,20 @@
+import logging
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from msp.models import Tenant
+from msp.mail import email_queue
+from msp.models import Membership, Tenant
 from msp.models.tenancy import CURRENCY_CHOICES, TIMEZONE_CHOICES, slug_validator
 from msp.throttling import login_blocked, login_failed, login_succeeded
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -28,6 +34,23 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         login_succeeded(username, self.request)
         return cleaned
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the e-mail goes through the outgoing queue, not SMTP in the request."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        user = context["user"]
+        # Recorded under the user's first organisation (its owners see that a reset mail went
+        # to their member, never the link); with none there is nothing to sign in to: logged only.
+        memberships = Membership.unscoped.filter(user=user).order_by("-is_active", "pk")
+        tenant_id = memberships.values_list("tenant_id", flat=True).first()
+        if tenant_id is None:
+            logger.warning("Password reset for user %s, who belongs to no organisation: not sent", user.pk)
+            return
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        email_queue(EmailMessage(subject, body, from_email, [to_email]), tenant_id=tenant_id)
 
 
 class SignupForm(forms.Form):

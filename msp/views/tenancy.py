@@ -11,7 +11,7 @@ from django.views.generic import FormView, TemplateView, UpdateView
 
 from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, TenantSettingsForm
 from msp.middleware import SESSION_TENANT_KEY
-from msp.models import Client, Contact, Membership, Site
+from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site
 from msp.roles import ANY_MEMBER
 from msp.services import MemberSaved, member_invite, member_remove, member_update, tenant_switch
 from msp.views.base import MemberRequiredMixin, any_signed_in_user
@@ -43,6 +43,11 @@ class DashboardView(MemberRequiredMixin, TemplateView):
                 "members": Membership.objects.filter(is_active=True).count(),
             },
             recent_clients=Client.objects.order_by("-created_at")[:8],
+            failed_emails=(
+                OutboundEmail.objects.filter(status=OutboundEmailStatus.FAILED).count()
+                if membership.has_perm("outboundemail.view")
+                else 0
+            ),
             **kwargs,
         )
 

@@ -40,9 +40,10 @@ def test_failed_logins_are_throttled_but_successes_are_not_counted(client, owner
 
 
 @pytest.mark.django_db
-def test_password_reset_by_email(client, owner):
+def test_password_reset_by_email(client, owner, django_capture_on_commit_callbacks):
     user = owner.user
-    client.post(reverse("password_reset"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):  # queued in the request, sent by the worker
+        client.post(reverse("password_reset"), {"email": user.email})
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/]+(/password-reset/\S+/)", mail.outbox[0].body).group(1)
 
