@@ -28,6 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from msp.models import OutboundEmail, OutboundEmailStatus
+from msp.scoping import scoped_by
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def email_queue(message: EmailMessage, *, tenant_id: int) -> OutboundEmail | Non
     """Record `message` for the worker to send once the current transaction commits."""
     if not message.recipients():
         return None
-    row = OutboundEmail.unscoped.create(
+    row = OutboundEmail.objects.create(
         tenant_id=tenant_id,
         subject=str(message.subject),
         from_email=message.from_email,
@@ -58,41 +59,42 @@ def email_queue(message: EmailMessage, *, tenant_id: int) -> OutboundEmail | Non
         recipients=message.recipients(),
         mime=message.message().as_bytes(),
     )
-    _enqueue(row.pk)
+    _enqueue(tenant_id, row.pk)
     return row
 
 
+@scoped_by("email")
 def email_retry(*, email: OutboundEmail) -> bool:
     """Send a failed e-mail again, with a fresh set of attempts; False if it had not failed."""
-    again = OutboundEmail.unscoped.filter(pk=email.pk, status=OutboundEmailStatus.FAILED).update(
+    again = OutboundEmail.objects.filter(pk=email.pk, status=OutboundEmailStatus.FAILED).update(
         status=OutboundEmailStatus.QUEUED, attempts=0, next_attempt_at=timezone.now()
     )
     if again:
-        _enqueue(email.pk)
+        _enqueue(email.tenant_id, email.pk)
     return bool(again)
 
 
-def _enqueue(email_id: int) -> None:
+def _enqueue(tenant_id: int, email_id: int) -> None:
     from msp.tasks import email_send_task
 
     # Robust: with the broker down the request still succeeds (the error is logged); the row
     # is committed, and email_requeue_stale hands it over later.
-    transaction.on_commit(lambda: email_send_task.delay(email_id), robust=True)
+    transaction.on_commit(lambda: email_send_task.delay(tenant_id, email_id), robust=True)
 
 
 def email_requeue_stale(*, now=None, batch: int = 500) -> int:
     """Enqueue again the queued e-mails whose task was lost; returns how many."""
     now = now or timezone.now()
     late = now - STALE
-    stale = (
+    stale = (  # every tenant's: the beat job dispatches each e-mail to a task of its tenant
         OutboundEmail.unscoped.filter(status=OutboundEmailStatus.QUEUED)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .filter(Q(next_attempt_at__lt=late) | Q(next_attempt_at__isnull=True, created_at__lt=late))
     )
-    ids = list(stale.order_by("pk").values_list("pk", flat=True)[:batch])
-    for email_id in ids:
-        _enqueue(email_id)
-    return len(ids)
+    rows = list(stale.order_by("pk").values_list("tenant_id", "pk")[:batch])
+    for tenant_id, email_id in rows:
+        _enqueue(tenant_id, email_id)
+    return len(rows)
 
 
 class StoredEmail(EmailMessage):
@@ -132,22 +134,23 @@ def _refused_for_good(error: Exception) -> bool:
 
 
 def email_send(*, email_id: int) -> Attempt:
-    """One attempt at sending a queued e-mail. A row that is sent, failed, gone or being sent
-    by another worker is left alone, so a redelivered task sends nothing."""
+    """One attempt at sending a queued e-mail, in its tenant's scope (the task's). A row that
+    is sent, failed, gone or being sent by another worker is left alone, so a redelivered task
+    sends nothing."""
     now = timezone.now()
     claimed = (
-        OutboundEmail.unscoped.filter(pk=email_id, status=OutboundEmailStatus.QUEUED)
+        OutboundEmail.objects.filter(pk=email_id, status=OutboundEmailStatus.QUEUED)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
     )
     if not claimed:
         return Attempt("skipped")
-    row = OutboundEmail.unscoped.get(pk=email_id)
+    row = OutboundEmail.objects.get(pk=email_id)
     try:
         get_connection().send_messages([StoredEmail(row)])
     except Exception as error:  # whatever it is, it is recorded on the row: retried, or failed and shown
         return _failed_attempt(row, error)
-    OutboundEmail.unscoped.filter(pk=row.pk).update(
+    OutboundEmail.objects.filter(pk=row.pk).update(
         status=OutboundEmailStatus.SENT,
         sent_at=timezone.now(),
         claimed_until=None,
@@ -160,7 +163,7 @@ def email_send(*, email_id: int) -> Attempt:
 
 def _failed_attempt(row: OutboundEmail, error: Exception) -> Attempt:
     text = f"{type(error).__name__}: {error}"[:2000]
-    queryset = OutboundEmail.unscoped.filter(pk=row.pk)
+    queryset = OutboundEmail.objects.filter(pk=row.pk)
     if _refused_for_good(error) or row.attempts >= MAX_ATTEMPTS:
         queryset.update(
             status=OutboundEmailStatus.FAILED, last_error=text, claimed_until=None, next_attempt_at=None

@@ -28,6 +28,7 @@ from django.utils.translation import override
 from msp.mail import email_queue
 from msp.models import Client, Contact, Membership, Tenant
 from msp.roles import Role
+from msp.scoping import scope_of, scoped_by
 from msp.signals import tenant_created
 
 User = get_user_model()
@@ -63,7 +64,8 @@ def tenant_create(
     tenant = Tenant.objects.create(
         name=name, slug=slug, default_currency=default_currency, timezone=timezone, language=language
     )
-    membership = Membership.unscoped.create(tenant=tenant, user=owner, role=Role.OWNER)
+    with scope_of(tenant.pk):
+        membership = Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
     transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant=tenant))
     return TenantSignup(tenant=tenant, owner=owner, membership=membership)
 
@@ -82,17 +84,17 @@ class MemberSaved:
     portal_contact: PortalContact | None  # for a client contact's membership only
 
 
-def _portal_access_sync(*, tenant_id: int, client_id: int, email: str) -> bool:
+def _portal_access_sync(*, client_id: int, email: str) -> bool:
     """Portal access of the client's contacts with this email: on while an active client
     login of that client has the email, else off. Returns it."""
     if not email:
         return False
-    active = Membership.unscoped.filter(
-        tenant_id=tenant_id, client_id=client_id, role=Role.CLIENT, is_active=True, user__email__iexact=email
+    active = Membership.objects.filter(
+        client_id=client_id, role=Role.CLIENT, is_active=True, user__email__iexact=email
     ).exists()
-    Contact.unscoped.filter(tenant_id=tenant_id, client_id=client_id, email__iexact=email).exclude(
+    Contact.objects.filter(client_id=client_id, email__iexact=email).exclude(portal_access=active).update(
         portal_access=active
-    ).update(portal_access=active)
+    )
     return active
 
 
@@ -102,23 +104,19 @@ def _portal_contact_link(*, membership: Membership) -> PortalContact | None:
     if membership.role != Role.CLIENT or not user.email:
         return None
     contact = (
-        Contact.unscoped.filter(
-            tenant_id=membership.tenant_id, client_id=membership.client_id, email__iexact=user.email
-        )
+        Contact.objects.filter(client_id=membership.client_id, email__iexact=user.email)
         .order_by("pk")
         .first()
     )
     created = contact is None
     if created:
-        contact = Contact.unscoped.create(
+        contact = Contact.objects.create(
             tenant_id=membership.tenant_id,
             client_id=membership.client_id,
             name=user.get_full_name() or user.email.split("@", 1)[0],
             email=user.email,
         )
-    contact.portal_access = _portal_access_sync(
-        tenant_id=membership.tenant_id, client_id=membership.client_id, email=user.email
-    )
+    contact.portal_access = _portal_access_sync(client_id=membership.client_id, email=user.email)
     return PortalContact(contact=contact, created=created)
 
 
@@ -128,13 +126,10 @@ def _check_role_change(*, by: Membership, role: str) -> None:
 
 
 def _other_active_owners(membership: Membership) -> bool:
-    return (
-        Membership.unscoped.filter(tenant_id=membership.tenant_id, role=Role.OWNER, is_active=True)
-        .exclude(pk=membership.pk)
-        .exists()
-    )
+    return Membership.objects.filter(role=Role.OWNER, is_active=True).exclude(pk=membership.pk).exists()
 
 
+@scoped_by("by")
 @transaction.atomic
 def member_invite(
     *,
@@ -165,9 +160,9 @@ def member_invite(
             raise ValidationError({"username": _("This username is taken.")})
         # Without a password the invitee chooses one through the emailed link.
         user = User.objects.create_user(username=username, email=email, password=password or None)
-    elif Membership.unscoped.filter(tenant_id=by.tenant_id, user=user).exists():
+    elif Membership.objects.filter(user=user).exists():
         raise ValidationError({"email": _("This person is already a member.")})
-    membership = Membership.unscoped.create(
+    membership = Membership.objects.create(
         tenant_id=by.tenant_id, user=user, role=role, client=client, is_active=is_active
     )
     portal_contact = _portal_contact_link(membership=membership)
@@ -191,6 +186,7 @@ def _queue_invitation(*, membership: Membership, by: Membership, new_user: bool,
     email_queue(EmailMessage(subject, body, to=[user.email]), tenant_id=membership.tenant_id)
 
 
+@scoped_by("membership")
 @transaction.atomic
 def member_update(
     *, by: Membership, membership: Membership, role: str, client: Client | None, is_active: bool
@@ -207,12 +203,11 @@ def member_update(
     membership.role, membership.client, membership.is_active = role, client, is_active
     membership.save(update_fields=["role", "client", "is_active"])
     if former_client_id is not None and former_client_id != membership.client_id:
-        _portal_access_sync(
-            tenant_id=membership.tenant_id, client_id=former_client_id, email=membership.user.email
-        )
+        _portal_access_sync(client_id=former_client_id, email=membership.user.email)
     return MemberSaved(membership=membership, portal_contact=_portal_contact_link(membership=membership))
 
 
+@scoped_by("membership")
 @transaction.atomic
 def member_remove(*, by: Membership, membership: Membership) -> None:
     if membership.role == Role.OWNER and not by.has_perm("member.grant_owner"):
@@ -223,7 +218,7 @@ def member_remove(*, by: Membership, membership: Membership) -> None:
     client_id, email = membership.client_id, membership.user.email
     membership.delete()
     if client_id is not None:
-        _portal_access_sync(tenant_id=membership.tenant_id, client_id=client_id, email=email)
+        _portal_access_sync(client_id=client_id, email=email)
 
 
 def tenant_switch(*, request, slug: str, session_key: str) -> Membership | None:

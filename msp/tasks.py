@@ -2,6 +2,8 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from msp.tenant_tasks import tenant_task
+
 
 @shared_task
 def sessions_clear_expired_task() -> int:
@@ -18,8 +20,8 @@ def idempotency_purge_task() -> int:
     return idempotency_purge()
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None)  # the row's attempts bound the retries
-def email_send_task(self, email_id: int) -> str:
+@tenant_task(bind=True, acks_late=True, max_retries=None)  # the row's attempts bound the retries
+def email_send_task(self, tenant_id: int, email_id: int) -> str:
     """Send a queued e-mail (msp.mail); on a passing failure, again later with backoff."""
     from msp.mail import email_send
 

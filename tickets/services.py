@@ -326,5 +326,5 @@ def _notify_contact(ticket: Ticket, kind: str, comment_id: int | None = None) ->
         return
     from tickets.tasks import ticket_notify_contact_task
 
-    ticket_id = ticket.pk
-    transaction.on_commit(lambda: ticket_notify_contact_task.delay(ticket_id, kind, comment_id))
+    tenant_id, ticket_id = ticket.tenant_id, ticket.pk
+    transaction.on_commit(lambda: ticket_notify_contact_task.delay(tenant_id, ticket_id, kind, comment_id))

@@ -17,6 +17,8 @@ from msp.links import site_url
 from msp.mail import email_queue
 from msp.models import Membership
 from msp.roles import Role
+from msp.scoping import current_scope, scope_of
+from msp.tenant_tasks import tenant_task
 from tickets.choices import SlaState
 from tickets.models import Ticket, TicketComment
 
@@ -30,7 +32,6 @@ class Claimed(NamedTuple):
     """What the e-mails need of a claimed ticket: plain values (a storm is thousands of rows)."""
 
     pk: int
-    tenant_id: int
     subject: str
     client: str
     assignee_email: str | None
@@ -40,73 +41,95 @@ class Claimed(NamedTuple):
         return f"#{self.pk} {self.subject}"
 
 
+def _breach_due(now: datetime) -> Q:
+    return Q(
+        sla_state__in=[SlaState.OK, SlaState.AT_RISK],
+        sla_breach_at__lte=now,
+        breached_notified_at__isnull=True,
+    )
+
+
+def _warn_due(now: datetime) -> Q:
+    return Q(sla_state=SlaState.OK, sla_warn_at__lte=now, at_risk_notified_at__isnull=True)
+
+
+def sla_due_tenants(*, now: datetime) -> list[int]:
+    """The tenants with a ticket to mark: read over every tenant, from the partial indexes on
+    the due times (the per-tenant dispatch of the sweep, cross-tenant by nature)."""
+    tenant_ids = set()
+    for due in (_breach_due(now), _warn_due(now)):
+        tenant_ids.update(Ticket.unscoped.filter(due).order_by().values_list("tenant_id", flat=True).distinct())
+    return sorted(tenant_ids)
+
+
 def _claim(condition: Q, *, state: str, stamp: str, now: datetime) -> list[Claimed]:
-    """Mark every ticket matching `condition`, stamping `stamp` with `now`; return those claimed.
+    """Mark every ticket of the scope's tenant matching `condition` (which holds `stamp IS
+    NULL`), stamping `stamp` with `now`; return those claimed.
 
     The candidates come from the partial indexes on the due times; the UPDATE's own WHERE
     (`stamp IS NULL`) is the claim: two sweeps running at once can never both claim a
     ticket, so each transition is marked, and notified, once. The claimed rows are read back
     by id and stamp, so every step costs what is due, not what the tables hold.
     """
-    due = list(Ticket.unscoped.filter(condition, **{f"{stamp}__isnull": True}).values_list("pk", flat=True))
+    due = list(Ticket.objects.filter(condition).values_list("pk", flat=True))
     claimed = []
     for start in range(0, len(due), CLAIM_BATCH):
         batch = due[start : start + CLAIM_BATCH]
         # The condition again: a ticket answered since the read above is no longer due.
-        if Ticket.unscoped.filter(condition, pk__in=batch, **{f"{stamp}__isnull": True}).update(
-            sla_state=state, **{stamp: now}
-        ):
+        if Ticket.objects.filter(condition, pk__in=batch).update(sla_state=state, **{stamp: now}):
             claimed += (
                 Claimed(*row)
-                for row in Ticket.unscoped.filter(pk__in=batch, **{stamp: now})
+                for row in Ticket.objects.filter(pk__in=batch, **{stamp: now})
                 .order_by("pk")
-                .values_list("pk", "tenant_id", "subject", "client__name", "assignee__email", "tenant__language")
+                .values_list("pk", "subject", "client__name", "assignee__email", "tenant__language")
             )
     return claimed
 
 
-def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Mark tickets breached (due time passed) and at risk (80 % used), once each; notify."""
+def sla_sweep_tenant(*, now: datetime | None = None) -> dict[str, int]:
+    """In the scope's tenant: mark tickets breached (due time passed) and at risk (80 % used),
+    once each; notify."""
     now = now or timezone.now()
-    breached = _claim(
-        Q(sla_state__in=[SlaState.OK, SlaState.AT_RISK], sla_breach_at__lte=now),
-        state=SlaState.BREACHED,
-        stamp="breached_notified_at",
-        now=now,
-    )
-    at_risk = _claim(
-        Q(sla_state=SlaState.OK, sla_warn_at__lte=now),
-        state=SlaState.AT_RISK,
-        stamp="at_risk_notified_at",
-        now=now,
-    )
+    breached = _claim(_breach_due(now), state=SlaState.BREACHED, stamp="breached_notified_at", now=now)
+    at_risk = _claim(_warn_due(now), state=SlaState.AT_RISK, stamp="at_risk_notified_at", now=now)
     if breached or at_risk:
         _notify_staff(breached=breached, at_risk=at_risk)
     return {"breached": len(breached), "at_risk": len(at_risk)}
+
+
+def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Every tenant with due tickets, each swept in its own scope, in this process."""
+    now = now or timezone.now()
+    total = {"breached": 0, "at_risk": 0}
+    for tenant_id in sla_due_tenants(now=now):
+        with scope_of(tenant_id):
+            for key, count in sla_sweep_tenant(now=now).items():
+                total[key] += count
+    return total
 
 
 DIGEST_LISTED = 50  # tickets listed per state in one e-mail; the rest is a link to the queue
 
 
 def _notify_staff(*, breached: list[Claimed], at_risk: list[Claimed]) -> None:
-    """One e-mail per tenant and set of recipients (the assignee and the owners), listing its
-    tickets: a ticket alone reads as before, a storm of thousands stays a few dozen e-mails."""
-    tenant_ids = {t.tenant_id for t in breached + at_risk}
-    owners = defaultdict(list)
-    for membership in Membership.unscoped.filter(
-        tenant_id__in=tenant_ids, role=Role.OWNER, is_active=True
-    ).select_related("user"):
-        if membership.user.email:
-            owners[membership.tenant_id].append(membership.user.email)
-    groups: dict[tuple, dict[str, list[Claimed]]] = defaultdict(lambda: {"breached": [], "at_risk": []})
+    """One e-mail per set of recipients (the assignee and the owners) of the scope's tenant,
+    listing its tickets: a ticket alone reads as before, a storm of thousands stays a few
+    dozen e-mails."""
+    owners = {
+        email
+        for email in Membership.objects.filter(role=Role.OWNER, is_active=True).values_list(
+            "user__email", flat=True
+        )
+        if email
+    }
+    groups: dict[frozenset, dict[str, list[Claimed]]] = defaultdict(lambda: {"breached": [], "at_risk": []})
     for tickets, key in ((breached, "breached"), (at_risk, "at_risk")):
         for ticket in tickets:
-            recipients = set(owners[ticket.tenant_id])
-            if ticket.assignee_email:
-                recipients.add(ticket.assignee_email)
+            recipients = owners | {ticket.assignee_email} if ticket.assignee_email else owners
             if recipients:
-                groups[(ticket.tenant_id, frozenset(recipients))][key].append(ticket)
-    for (tenant_id, recipients), found in groups.items():
+                groups[frozenset(recipients)][key].append(ticket)
+    tenant_id = current_scope().tenant_id
+    for recipients, found in groups.items():
         with translation.override((found["breached"] or found["at_risk"])[0].language):
             subject, body = _sla_email(found["breached"], found["at_risk"])
         email_queue(EmailMessage(subject, body, to=sorted(recipients)), tenant_id=tenant_id)
@@ -151,25 +174,30 @@ def _sla_email(breached: list[Claimed], at_risk: list[Claimed]) -> tuple[str, st
 
 @shared_task(acks_late=True)
 def sla_sweep_task() -> str:
-    """Every minute (beat). A cache lock keeps two sweeps from overlapping; the claims
-    would keep them correct anyway."""
+    """Every minute (beat): one sweep task per tenant with due tickets. A cache lock keeps two
+    dispatches from overlapping; the claims would keep them correct anyway."""
     if not cache.add(SWEEP_LOCK, "1", timeout=120):
         return "another sweep is running"
     try:
-        result = sla_sweep()
+        tenant_ids = sla_due_tenants(now=timezone.now())
+        for tenant_id in tenant_ids:
+            sla_sweep_tenant_task.delay(tenant_id)
     finally:
         cache.delete(SWEEP_LOCK)
+    return f"swept {len(tenant_ids)} tenant(s)"
+
+
+@tenant_task(acks_late=True)
+def sla_sweep_tenant_task(tenant_id: int) -> str:
+    result = sla_sweep_tenant()
     return f"breached {result['breached']}, at risk {result['at_risk']}"
 
 
 def _contact_language(ticket: Ticket) -> str:
     """The contact's own language when it has a portal login that chose one, else the MSP's."""
     login = (
-        Membership.unscoped.filter(
-            tenant_id=ticket.tenant_id,
-            client_id=ticket.client_id,
-            role=Role.CLIENT,
-            user__email__iexact=ticket.contact.email,
+        Membership.objects.filter(
+            client_id=ticket.client_id, role=Role.CLIENT, user__email__iexact=ticket.contact.email
         )
         .exclude(user__language="")
         .values_list("user__language", flat=True)
@@ -178,16 +206,18 @@ def _contact_language(ticket: Ticket) -> str:
     return login or ticket.tenant.language
 
 
-@shared_task(acks_late=True)
-def ticket_notify_contact_task(ticket_id: int, kind: str, comment_id: int | None = None) -> str:
+@tenant_task(acks_late=True)
+def ticket_notify_contact_task(
+    tenant_id: int, ticket_id: int, kind: str, comment_id: int | None = None
+) -> str:
     """Email the ticket's contact about a public reply or a status change, in the MSP's language."""
-    ticket = Ticket.unscoped.select_related("tenant", "contact").filter(pk=ticket_id).first()
+    ticket = Ticket.objects.select_related("tenant", "contact").filter(pk=ticket_id).first()
     if ticket is None or ticket.contact is None or not ticket.contact.email:
         return "no recipient"
     with translation.override(_contact_language(ticket)):
         link = site_url("portal:ticket", ticket.pk)
         if kind == "reply":
-            comment = TicketComment.unscoped.filter(pk=comment_id, ticket=ticket, public=True).first()
+            comment = TicketComment.objects.filter(pk=comment_id, ticket=ticket, public=True).first()
             if comment is None:
                 return "no public reply"
             subject = _("New reply on %(ticket)s") % {"ticket": ticket}

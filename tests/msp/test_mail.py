@@ -20,6 +20,7 @@ from kombu.exceptions import OperationalError
 from msp.mail import MAX_ATTEMPTS, email_queue, email_requeue_stale, email_send
 from msp.models import OutboundEmail, OutboundEmailStatus
 from msp.roles import Role
+from msp.scoping import tenant_scope
 from msp.tasks import email_send_task
 from tests.factories import ClientFactory, ContactFactory, OutboundEmailFactory, UserFactory
 from tests.timetracking.helpers import prepaid, ticket_on
@@ -100,7 +101,7 @@ def retries(monkeypatch):
     seen, hooks = [], []
 
     def on_retry(sender=None, request=None, reason=None, **kwargs):
-        row = OutboundEmail.unscoped.get(pk=request.args[0])
+        row = OutboundEmail.unscoped.get(pk=request.args[1])  # (tenant_id, email_id)
         seen.append((reason.when, row))
         for hook in hooks:
             hook()
@@ -133,7 +134,7 @@ def test_queued_with_the_transaction_and_sent_once_with_everything(
     assert (row.status, row.attempts, row.tenant_id) == (OutboundEmailStatus.SENT, 1, tenant.pk)
     assert row.sent_at is not None and bytes(row.mime) == b""  # the content is not kept
     # A redelivered task finds the row sent and sends nothing.
-    assert email_send_task.delay(row.pk).get() == "skipped"
+    assert email_send_task.delay(row.tenant_id, row.pk).get() == "skipped"
     assert len(mail.outbox) == 1
 
 
@@ -166,7 +167,7 @@ def test_server_down_then_up_the_mail_arrives_once(tenant, smtp, retries, django
     row = OutboundEmail.unscoped.get(pk=row.pk)
     assert (row.status, row.attempts, row.last_error) == (OutboundEmailStatus.SENT, 2, "")
     # Redelivered (acks_late after a lost ack, or a duplicate on the broker): nothing more.
-    assert email_send_task.delay(row.pk).get() == "skipped"
+    assert email_send_task.delay(row.tenant_id, row.pk).get() == "skipped"
     assert len(inbox.received) == 1
 
 
@@ -245,7 +246,7 @@ def broker(monkeypatch):
     """Send tasks hold the ids they were given instead of running: a broker nobody consumes yet."""
     ids = []
     monkeypatch.setattr(
-        email_send_task, "apply_async", lambda args=(), kwargs=None, **options: ids.append(args[0])
+        email_send_task, "apply_async", lambda args=(), kwargs=None, **options: ids.append(args[1])
     )
     return ids
 
@@ -275,7 +276,8 @@ def test_a_time_entry_never_waits_on_smtp(
     [row] = OutboundEmail.unscoped.filter(tenant=tenant)
     assert subject in row.subject and row.status == OutboundEmailStatus.QUEUED and broker == [row.pk]
     # The worker, later, is the one that dials it (and will retry).
-    assert email_send(email_id=row.pk).outcome == "retry"
+    with tenant_scope(tenant):  # the task's scope
+        assert email_send(email_id=row.pk).outcome == "retry"
     assert len(connections) == 1
 
 
