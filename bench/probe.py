@@ -179,8 +179,8 @@ def draw_mark(ticket_ids: list[int]) -> dict:
     """The high-water marks before the draw-down lines: everything above them is theirs."""
     from django.db.models import Max
 
-    from contracts.models import Contract, HourBlock, LedgerEntry
-    from timetracking.models import BalanceWarning, TimeEntry
+    from contracts.models import BalanceWarning, Contract, HourBlock, LedgerEntry
+    from timetracking.models import TimeEntry
 
     contracts = _draw_contracts(ticket_ids)
 
@@ -233,8 +233,8 @@ def draw_cleanup(mark: dict) -> dict:
     """
     from django.db import connection, transaction
 
-    from contracts.models import Contract, HourBlock, LedgerEntry
-    from timetracking.models import BalanceWarning, TimeEntry
+    from contracts.models import BalanceWarning, Contract, HourBlock, LedgerEntry
+    from timetracking.models import TimeEntry
 
     contracts = mark["contracts"]
     with transaction.atomic():

@@ -8,4 +8,4 @@ class ContractsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from contracts import signals  # noqa: F401
+        from contracts import notifications, signals  # noqa: F401

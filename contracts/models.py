@@ -344,3 +344,29 @@ class LedgerEntry(TenantOwnedModel):
 
     def delete(self, *args, **kwargs):
         raise ValueError("The hour ledger is append-only: add a reversal instead of deleting a row.")
+
+
+class BalanceWarning(TenantOwnedModel):
+    """A low-balance (or auto-renewal) email sent for one block of a contract: one row per
+    crossing, so re-draws after an edit never send it again (a unique constraint says so)."""
+
+    LEVEL = "level"
+    RENEWED = "renewed"
+    REASONS = [(LEVEL, _("Level crossed")), (RENEWED, _("Block auto-renewed"))]
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    block = models.ForeignKey(HourBlock, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=10, choices=REASONS)
+    level = models.PositiveSmallIntegerField(default=0)  # percent of the block used
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "timetracking_balancewarning"  # born in timetracking/: the table kept its name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["block", "reason", "level"], name="timetracking_balancewarning_once_per_crossing"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.level} % of block {self.block_id}"

@@ -9,7 +9,7 @@ class TimetrackingConfig(AppConfig):
 
     def ready(self):
         from tickets import hooks
-        from timetracking import notifications, signals  # noqa: F401
+        from timetracking import signals  # noqa: F401
         from timetracking.templatetags.timesheet import running_timer_ticket_id
         from timetracking.views.panels import ticket_time_panel
 

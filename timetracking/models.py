@@ -161,28 +161,3 @@ class Timer(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.technician} on {self.ticket_id} since {self.started_at:%H:%M}"
-
-
-class BalanceWarning(TenantOwnedModel):
-    """A low-balance (or auto-renewal) email sent for one block of a contract: one row per
-    crossing, so re-draws after an edit never send it again (a unique constraint says so)."""
-
-    LEVEL = "level"
-    RENEWED = "renewed"
-    REASONS = [(LEVEL, _("Level crossed")), (RENEWED, _("Block auto-renewed"))]
-
-    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="+")
-    block = models.ForeignKey("contracts.HourBlock", on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=10, choices=REASONS)
-    level = models.PositiveSmallIntegerField(default=0)  # percent of the block used
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["block", "reason", "level"], name="%(app_label)s_%(class)s_once_per_crossing"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.reason} {self.level} % of block {self.block_id}"

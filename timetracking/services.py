@@ -103,14 +103,14 @@ def _apply(entry: TimeEntry, *, raw_minutes: int, at) -> None:
             note=lambda pk: _("Time entry #%(id)s") % {"id": pk},
         )
         entry._draw = result
-        from timetracking.notifications import balance_check_on_commit, crosses_a_level
+        from contracts.notifications import balance_check_on_commit, crosses_a_level
 
         if result.renewals or crosses_a_level(
             block_minutes=result.current_block_minutes,
             balance_before=result.balance_before,
             balance_after=result.balance_after,
         ):
-            balance_check_on_commit(contract.pk)
+            balance_check_on_commit(contract)
         return
     if contract is not None and entry.billable:
         if labour_covered(contract):

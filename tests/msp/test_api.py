@@ -16,10 +16,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from contracts.notifications import recipients
 from msp.models import ApiToken, Client, Contact, Membership, User
 from msp.roles import Role
 from tests.factories import PASSWORD, ClientFactory, ContactFactory, ContractFactory, SiteFactory
-from timetracking.notifications import recipients
 
 TOKEN_URL = "/api/v1/auth/token/"
 CLIENTS_URL = "/api/v1/clients/"

@@ -13,10 +13,10 @@ from django.core import mail
 from django.test import Client as BrowserClient
 from django.urls import reverse
 
+from contracts.notifications import recipients
 from msp.models import ApiToken, Contact, Membership, User
 from msp.roles import Role
 from tests.factories import PASSWORD, ClientFactory, ContactFactory, ContractFactory
-from timetracking.notifications import recipients
 
 NEW_PASSWORD = "Violet-Harbour-Kettle-58"
 LAST_OWNER = "A tenant needs at least one active owner."

@@ -11,11 +11,11 @@ import pytest
 from django.core import mail
 from django.db import DatabaseError
 
+from contracts.notifications import recipients
 from msp.models import Contact, Membership, User
 from msp.roles import Role
 from msp.services import member_invite, member_remove, member_update
 from tests.factories import ClientFactory, ContactFactory, ContractFactory, UserFactory
-from timetracking.notifications import recipients
 
 pytestmark = pytest.mark.django_db
 

@@ -72,3 +72,60 @@ def test_choice_labels_are_djangos_in_every_language():
                         assert ours == Model._get_FIELD_display(row, field), (model, field.name, value)
                 checked += 1
     assert checked > 40
+
+
+@pytest.mark.django_db
+def test_a_tenant_task_runs_in_its_tenants_scope(tenant, other_tenant):
+    from msp.tenant_tasks import tenant_task
+
+    ClientFactory(tenant=tenant, name="Ours")
+    ClientFactory(tenant=other_tenant, name="Theirs")
+
+    @tenant_task
+    def client_names(tenant_id):
+        return sorted(Client.objects.values_list("name", flat=True))
+
+    assert client_names.delay(tenant.pk).get() == ["Ours"]
+    assert client_names.delay(other_tenant.pk).get() == ["Theirs"]
+    assert Client.objects.count() == 0  # the scope ended with the task
+
+
+@pytest.mark.django_db
+def test_a_tenant_signals_receivers_run_in_the_tenants_scope(tenant, other_tenant):
+    from msp.signals import TenantSignal
+
+    ClientFactory(tenant=tenant, name="Ours")
+    ClientFactory(tenant=other_tenant, name="Theirs")
+    signal, seen = TenantSignal(), []
+
+    def receiver(sender, **kwargs):
+        seen.append(sorted(Client.objects.values_list("name", flat=True)))
+
+    signal.connect(receiver, weak=False)
+    signal.send(sender=None, tenant=tenant)
+    signal.send(sender=None, tenant_id=other_tenant.pk)
+    assert seen == [["Ours"], ["Theirs"]]
+
+
+@pytest.mark.django_db
+def test_one_tenants_work_never_runs_inside_anothers_scope(tenant, other_tenant):
+    from django.core.exceptions import ValidationError
+
+    from msp.scoping import scope_of, scoped_by
+
+    acme = ClientFactory(tenant=tenant, name="Acme")
+
+    @scoped_by("client")
+    def contact_count(*, client):
+        return Contact.objects.filter(client=client).count()
+
+    ContactFactory(tenant=tenant, client=acme)
+    assert contact_count(client=acme) == 1  # outside any scope: it enters the client's tenant's
+    with tenant_scope(tenant, client=acme):  # a contact's scope widens to the tenant's for it
+        assert contact_count(client=acme) == 1
+    with tenant_scope(other_tenant):
+        with pytest.raises(ValidationError, match="Client not found"):
+            contact_count(client=acme)  # bad input to a service: a clear "not found"
+        with pytest.raises(RuntimeError):
+            with scope_of(tenant.pk):  # a bug in background work: never a silent switch
+                pass

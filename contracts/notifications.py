@@ -9,8 +9,8 @@ A re-draw after an edit finds the row and sends nothing; a new block starts afre
 auto-renewed block is announced the same way, once (receiver of hour_block_purchased).
 The row and the queued e-mail (msp.mail) commit together, so a crossing recorded is a
 crossing announced; nothing here talks to the mail server, which only the worker does.
-
-This lives in timetracking/ because contracts/ must not import downstream apps.
+The check runs in the worker (contracts.tasks.balance_check_task, a task of the contract's
+tenant), the announcement in the receiver of hour_block_purchased: both in the tenant's scope.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from contracts.models import BlockOrigin, Contract, HourBlock
+from contracts.models import BalanceWarning, BlockOrigin, Contract, HourBlock
 from contracts.signals import hour_block_purchased
 from msp.mail import email_queue
 from msp.models import Contact, Membership
 from msp.roles import Role
-from timetracking.models import BalanceWarning
+from msp.scoping import scope_of
 
 DEFAULT_LEVELS = (80, 95)
 
@@ -46,13 +46,15 @@ def crosses_a_level(*, block_minutes: int, balance_before: int, balance_after: i
 
 
 def recipients(contract: Contract) -> list[str]:
-    contacts = Contact.unscoped.filter(client_id=contract.client_id, portal_access=True).exclude(email="")
-    managers = Membership.unscoped.filter(
-        tenant_id=contract.tenant_id, role=Role.ACCOUNT_MANAGER, user__is_active=True
-    ).exclude(user__email="")
-    emails = list(contacts.values_list("email", flat=True)) + list(
-        managers.values_list("user__email", flat=True)
-    )
+    """The client's contacts with portal access and the tenant's account managers."""
+    with scope_of(contract.tenant_id):
+        contacts = Contact.objects.filter(client_id=contract.client_id, portal_access=True).exclude(email="")
+        managers = Membership.objects.filter(role=Role.ACCOUNT_MANAGER, user__is_active=True).exclude(
+            user__email=""
+        )
+        emails = list(contacts.values_list("email", flat=True)) + list(
+            managers.values_list("user__email", flat=True)
+        )
     return sorted(set(emails))
 
 
@@ -65,7 +67,7 @@ def _record(contract, block, reason, level) -> bool:
     """True when this crossing is new (the row was created); a unique constraint decides."""
     try:
         with transaction.atomic():
-            BalanceWarning.unscoped.create(
+            BalanceWarning.objects.create(
                 tenant_id=contract.tenant_id, contract=contract, block=block, reason=reason, level=level
             )
     except IntegrityError:
@@ -81,11 +83,12 @@ def _queue(contract: Contract, subject: str, body: str) -> None:
 
 @transaction.atomic
 def balance_check(contract_id: int) -> list[int]:
-    """Send a warning for each level newly crossed on the current block; returns the levels."""
-    contract = Contract.unscoped.select_related("client").filter(pk=contract_id).first()
+    """Send a warning for each level newly crossed on the current block; returns the levels.
+    In the contract's tenant's scope (the task's): another tenant's contract is not found."""
+    contract = Contract.objects.select_related("client").filter(pk=contract_id).first()
     if contract is None:
         return []
-    block = HourBlock.unscoped.filter(contract=contract).order_by("-purchased_at", "-pk").first()
+    block = HourBlock.objects.filter(contract=contract).order_by("-purchased_at", "-pk").first()
     if block is None or block.minutes <= 0:
         return []
     used = block.minutes - contract.balance_minutes
@@ -104,18 +107,20 @@ def balance_check(contract_id: int) -> list[int]:
     return new
 
 
-def balance_check_on_commit(contract_id: int) -> None:
+def balance_check_on_commit(contract: Contract) -> None:
     """After the draw commits, in the worker: the technician's request does not wait for it."""
-    from timetracking.tasks import balance_check_task
+    from contracts.tasks import balance_check_task
 
-    transaction.on_commit(lambda: balance_check_task.delay(contract_id))
+    tenant_id, contract_id = contract.tenant_id, contract.pk
+    transaction.on_commit(lambda: balance_check_task.delay(tenant_id, contract_id))
 
 
 @receiver(hour_block_purchased)
 @transaction.atomic
 def announce_auto_renewal(sender, block_id, contract_id, **kwargs):
-    """Runs after the draw that renewed commits, in that request: it only queues the e-mail."""
-    block = HourBlock.unscoped.select_related("contract__client").filter(pk=block_id).first()
+    """Runs after the draw that renewed commits, in that request and the tenant's scope (a
+    TenantSignal's receiver): it only queues the e-mail."""
+    block = HourBlock.objects.select_related("contract__client").filter(pk=block_id).first()
     if block is None or block.origin != BlockOrigin.AUTO_RENEW:
         return
     contract = block.contract
@@ -129,6 +134,6 @@ def announce_auto_renewal(sender, block_id, contract_id, **kwargs):
         "contract": contract,
         "block": _hm(block.minutes),
         "price": block.price,
-        "balance": _hm(Contract.unscoped.get(pk=contract.pk).balance_minutes),
+        "balance": _hm(Contract.objects.get(pk=contract.pk).balance_minutes),
     }
     _queue(contract, subject, body)

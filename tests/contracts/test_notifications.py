@@ -4,10 +4,10 @@ once per crossing, to contacts with portal access and account managers."""
 import pytest
 from django.core import mail
 
+from contracts.models import BalanceWarning
 from msp.roles import Role
 from tests.factories import ContactFactory, UserFactory
 from tests.timetracking.helpers import balance, prepaid, ticket_on
-from timetracking.models import BalanceWarning
 from timetracking.services import time_entry_create, time_entry_update
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +90,6 @@ def test_levels_come_from_settings(setup, settings, django_capture_on_commit_cal
     ],
 )
 def test_a_draw_asks_for_a_check_only_when_it_crosses_a_level(before, after, crosses):
-    from timetracking.notifications import crosses_a_level
+    from contracts.notifications import crosses_a_level
 
     assert crosses_a_level(block_minutes=600, balance_before=before, balance_after=after) is crosses

@@ -1,5 +1,6 @@
-"""Upgrading a database from before sales/ existed: the offers, their options and the link to
-the contract an accepted offer created are all still there, now read through sales/."""
+"""Upgrading a database from before sales/ existed (issue 15): the offers, their options and
+the link to the contract an accepted offer created are all still there, now read through
+sales/; and the balance warnings, now contracts', too."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,12 +8,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
-from contracts.models import Contract
+from contracts.models import BalanceWarning, Contract
 from sales.models import Offer, OfferOption
 from tests.factories import ClientFactory, ServiceTierFactory, TenantFactory, UserFactory
 
-BEFORE = [("contracts", "0002_hours_and_sla"), ("sales", None)]
+BEFORE = [("contracts", "0002_hours_and_sla"), ("timetracking", "0002_performance_indexes"), ("sales", None)]
 
 
 def migrate(targets):
@@ -53,6 +55,16 @@ def test_offers_and_their_contracts_survive_the_move_to_sales():
         plain = OldContract.objects.create(
             tenant_id=tenant.pk, client_id=client.pk, kind="break_fix", start_date=date(2026, 11, 1), currency="EUR"
         )
+        prepaid = OldContract.objects.create(
+            tenant_id=tenant.pk, client_id=client.pk, kind="prepaid_hours", start_date=date(2026, 11, 1), currency="EUR"
+        )
+        block = old.get_model("contracts", "HourBlock").objects.create(
+            tenant_id=tenant.pk, contract=prepaid, minutes=600, price=Decimal("900"), price_currency="EUR",
+            origin="initial", purchased_at=timezone.now(),
+        )
+        warned = old.get_model("timetracking", "BalanceWarning").objects.create(
+            tenant_id=tenant.pk, contract=prepaid, block=block, reason="level", level=80
+        )
     finally:
         migrate(latest)
 
@@ -70,3 +82,5 @@ def test_offers_and_their_contracts_survive_the_move_to_sales():
     assert Contract.unscoped.get(pk=contract.pk).offer == offer  # and reads back from the contract
     assert Offer.unscoped.get(pk=draft.pk).contract is None
     assert not Offer.unscoped.filter(contract_id=plain.pk).exists()
+    warning = BalanceWarning.unscoped.get(pk=warned.pk)
+    assert (warning.contract_id, warning.block_id, warning.reason, warning.level) == (prepaid.pk, block.pk, "level", 80)
