@@ -1,15 +1,15 @@
-"""Celery tasks of contracts/: emailing an offer with its PDF."""
+"""Celery tasks of sales/: emailing an offer with its PDF."""
 
 from __future__ import annotations
 
-import smtplib
-
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from msp.mail import email_queue
 from msp.models import Contact
 from msp.scoping import tenant_scope
 from msp.tenant_tasks import tenant_task
@@ -53,16 +53,12 @@ def offer_email_messages(
     return emails
 
 
-@tenant_task(
-    acks_late=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@tenant_task(acks_late=True)
 def offer_send_task(
     tenant_id: int, offer_id: int, contact_ids: list[int], base_url: str = "", message: str = ""
 ) -> str:
-    """Email the offer (PDF attached, link to the portal) to these contacts of its client."""
+    """Write the offer's e-mails (PDF rendered here, in the worker, attached; a link to the
+    portal) to these contacts of its client, and queue them: msp.mail sends and retries."""
     offer = Offer.objects.select_related("tenant", "client", "created_by").filter(pk=offer_id).first()
     if offer is None:
         return "offer deleted"
@@ -71,5 +67,7 @@ def offer_send_task(
         if not contacts:
             return "no recipients"
         emails = offer_email_messages(offer=offer, contacts=contacts, base_url=base_url, message=message)
-    get_connection().send_messages(emails)
-    return f"sent to {len(emails)}"
+    with transaction.atomic():
+        for email in emails:
+            email_queue(email, tenant_id=tenant_id)
+    return f"queued for {len(emails)}"

@@ -15,6 +15,11 @@ def test_load_demo_gives_the_demo_clients_an_inventory(capsys):
         counts = asset_counts_by_kind(client=acme)
     # The seeds' scenario: 2 servers, 1 network device, 15 desktops.
     assert (counts["server"], counts["network"], counts["desktop"]) == (2, 1, 15)
+    # The demo's portal login is one of Acme's contacts, so what reaches contacts reaches it.
+    from msp.models import Contact
+
+    login = Contact.unscoped.get(client=acme, email="client@demo-msp.example")
+    assert login.portal_access
     total = Asset.unscoped.count()
     call_command("load_demo")  # a second run adds nothing
     assert Asset.unscoped.count() == total

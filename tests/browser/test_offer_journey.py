@@ -156,7 +156,7 @@ def test_offer_journey(page, live_server, shot):
     [email] = mail.outbox
     assert email.to == ["jane@acme.example"]
     assert f"{url}/portal/offers/{offer.pk}/" in email.body
-    assert email.attachments[0][2] == "application/pdf"
+    assert [a.get_content_type() for a in email.message().iter_attachments()] == ["application/pdf"]
     log_out(page)
 
     # d. The client's contact accepts Gold in the portal -------------------------------------

@@ -486,16 +486,17 @@ def test_send_emails_the_pdf_and_the_portal_link(
     assert response.status_code == 302
     offer.refresh_from_db()
     assert offer.status == OfferStatus.SENT and offer.sent_at is not None
-    [email] = mail.outbox
+    [email] = mail.outbox  # written by the worker, queued, then sent (msp.mail): read off the wire
+    wire = email.message()
     assert email.to == ["jane@acme.example"]
-    assert email.reply_to == [manager.user.email]
+    assert wire["Reply-To"] == manager.user.email
     assert "Managed IT for Acme" in email.subject and "Alpha MSP" in email.subject
     assert "Dear Jane Doe," in email.body and "As discussed." in email.body
     assert f"http://testserver/portal/offers/{offer.pk}/" in email.body
     assert "- Platinum: €1,950.00 per month" in email.body
-    [(filename, content, mimetype)] = email.attachments
-    assert mimetype == "application/pdf" and content.startswith(b"%PDF")
-    assert filename == f"offer-{offer.pk}-acme-dental.pdf"
+    [attachment] = wire.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf" and attachment.get_content().startswith(b"%PDF")
+    assert attachment.get_filename() == f"offer-{offer.pk}-acme-dental.pdf"
 
 
 @pytest.mark.django_db

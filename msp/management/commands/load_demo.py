@@ -79,6 +79,10 @@ class Command(BaseCommand):
                 Membership.objects.create(
                     tenant=tenant, user=user, role=role, client=clients[0] if role == Role.CLIENT else None
                 )
+                if role == Role.CLIENT:  # a portal login is one of its client's contacts
+                    Contact.objects.create(
+                        tenant=tenant, client=clients[0], name="Demo Client", email=user.email, portal_access=True
+                    )
         # A second MSP where the owner also works, to show the tenant switcher.
         second = tenant_create(
             name="Northwind IT",
