@@ -36,7 +36,13 @@ def test_worker_and_beat_run_a_task_on_the_filesystem_broker(tmp_path):
                 "manage.py",
                 "shell",
                 "-c",
-                "from msp.tasks import sessions_clear_expired_task as t; print('cleared', t.delay().get(timeout=60))",
+                "from msp.tasks import sessions_clear_expired_task as t; print('cleared', t.delay().get(timeout=60))\n"
+                # A task of one tenant: its id crosses the broker, the worker runs it in its scope.
+                "from msp.services import tenant_create\n"
+                "from tickets.tasks import sla_sweep_tenant_task\n"
+                "t = tenant_create(name='W', slug='w', owner_username='w', owner_email='w@w.example',"
+                " owner_password='pw-0123456789').tenant\n"
+                "print('swept', sla_sweep_tenant_task.delay(t.pk).get(timeout=60))",
             ],
             cwd=ROOT,
             env=env,
@@ -54,5 +60,6 @@ def test_worker_and_beat_run_a_task_on_the_filesystem_broker(tmp_path):
     output = (tmp_path / "worker.log").read_text()
     assert sent.returncode == 0, sent.stderr + output
     assert "cleared 0" in sent.stdout
+    assert "swept breached 0, at risk 0" in sent.stdout
     assert "msp.tasks.sessions_clear_expired_task" in output and "succeeded" in output
     assert "beat: Starting" in output
