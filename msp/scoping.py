@@ -11,9 +11,10 @@ choice fields) are therefore rebuilt per request by ``msp.forms.base.TenantFormM
 
 Background work is scoped the same way: a Celery task of one tenant takes the tenant's id
 and runs in its scope (``msp.tenant_tasks.tenant_task``), a signal about a tenant runs its
-receivers in that tenant's scope (``TenantSignal``), and a service handed a tenant or one of
-its rows works in that tenant's scope (``scope_of``). So none of them adds ``tenant_id=`` by
-hand. Code that crosses tenants by nature (login, the per-tenant dispatch of beat jobs,
+receivers in that tenant's scope (``msp.signals.TenantSignal``), and a service handed a
+tenant or one of its rows works in that tenant's scope (``@scoped_by``, ``scope_of``). So none
+of them adds ``tenant_id=`` by hand. A service that widens a client contact's scope to the
+tenant's returns only what its arguments (read in the contact's scope) lead to. Code that crosses tenants by nature (login, the per-tenant dispatch of beat jobs,
 tenant creation) says so explicitly with ``Model.unscoped`` or ``with unscoped():``, and
 ``tests/test_scope_escapes.py`` keeps the list of those places from growing.
 """
