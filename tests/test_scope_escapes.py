@@ -54,3 +54,24 @@ def test_escapes_from_the_tenant_scope_stay_on_the_allow_list():
     assert not new, f"New escapes from the tenant scope (use the scoped managers, or justify in ALLOWED): {new}"
     fewer = {name: (found[name], n) for name, n in ALLOWED.items() if found[name] < n}
     assert not fewer, f"Fewer escapes than allowed, well done: lower ALLOWED to match (found, allowed): {fewer}"
+
+
+# Tasks that are not one tenant's: each says why. Every other task of the project is a
+# tenant task (msp.tenant_tasks), so a new one runs in its tenant's scope or fails here.
+NOT_TENANT_TASKS = {
+    "msp.tasks.sessions_clear_expired_task": "browser sessions belong to users, not tenants",
+    "msp.tasks.idempotency_purge_task": "Idempotency-Keys are per membership and expire by age",
+    "msp.tasks.email_requeue_stale_task": "beat: hands each tenant's lost e-mails to a task of that tenant",
+    "tickets.tasks.sla_sweep_task": "beat: dispatches one sweep task per tenant with due tickets",
+}
+
+
+def test_every_task_of_the_project_runs_in_one_tenants_scope_or_says_why():
+    from msp.celery import app
+    from msp.tenant_tasks import TenantTask
+
+    app.loader.import_default_modules()
+    ours = {name: task for name, task in app.tasks.items() if name.split(".")[0] in APPS}
+    assert len(ours) >= 8
+    untenanted = {name for name, task in ours.items() if not isinstance(task, TenantTask)}
+    assert untenanted == set(NOT_TENANT_TASKS)
