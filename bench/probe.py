@@ -131,16 +131,17 @@ def send(client, spec: dict):
 
 def sweep_once(all_due: bool = False) -> dict:
     """Time ``tickets.tasks.sla_sweep`` once, inside a transaction that is rolled back (so every
-    repetition finds the same backlog), with mail kept in memory. Counts come from the result.
+    repetition finds the same backlog, and the e-mails it queued are never sent). Counts come
+    from the result.
 
     ``all_due``: the worst case first: every open ticket of the data set with a running SLA
     whose 80 % point has just passed (set, untimed, inside the same rolled-back transaction),
     so the sweep claims and e-mails all of them at once."""
-    from django.core import mail
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext, override_settings
     from django.utils import timezone
 
+    from msp.models import OutboundEmail
     from tickets.choices import OPEN_STATUSES, SlaState
     from tickets.models import Ticket
     from tickets.tasks import sla_sweep
@@ -155,13 +156,12 @@ def sweep_once(all_due: bool = False) -> dict:
                 sla_breach_at=now + timedelta(hours=1), at_risk_notified_at=None, breached_notified_at=None,
             )
         candidates = running.count()
-        mail.outbox = []
+        queued_before = OutboundEmail.unscoped.count()
         with CaptureQueriesContext(connection) as ctx:
             began = time.perf_counter()
             result = sla_sweep()
             ms = (time.perf_counter() - began) * 1000
-        emails = len(mail.outbox)
-        mail.outbox = []
+        emails = OutboundEmail.unscoped.count() - queued_before  # queued; the worker sends them
         transaction.set_rollback(True)
     return {"ms": ms, "queries": len(ctx), "open": open_tickets, "candidates": candidates, "emails": emails, **result}
 

@@ -53,45 +53,66 @@ def _warn_due(now: datetime) -> Q:
     return Q(sla_state=SlaState.OK, sla_warn_at__lte=now, at_risk_notified_at__isnull=True)
 
 
-def sla_due_tenants(*, now: datetime) -> list[int]:
-    """The tenants with a ticket to mark: read over every tenant, from the partial indexes on
-    the due times (the per-tenant dispatch of the sweep, cross-tenant by nature)."""
-    tenant_ids = set()
-    for due in (_breach_due(now), _warn_due(now)):
-        tenant_ids.update(Ticket.unscoped.filter(due).order_by().values_list("tenant_id", flat=True).distinct())
-    return sorted(tenant_ids)
+BREACH, WARN = "breach", "warn"  # the two transitions a sweep marks
+
+
+def sla_due_tenants(*, now: datetime) -> dict[int, list[str]]:
+    """The tenants with a ticket to mark, and which transitions they have due: read over
+    every tenant from the partial indexes on the due times (the per-tenant dispatch of the
+    sweep, cross-tenant by nature)."""
+    due: dict[int, list[str]] = defaultdict(list)
+    for transition, condition in ((BREACH, _breach_due(now)), (WARN, _warn_due(now))):
+        for tenant_id in (
+            Ticket.unscoped.filter(condition).order_by().values_list("tenant_id", flat=True).distinct()
+        ):
+            due[tenant_id].append(transition)
+    return dict(sorted(due.items()))
+
+
+CLAIMED_FIELDS = ("pk", "subject", "client__name", "assignee__email", "tenant__language")
 
 
 def _claim(condition: Q, *, state: str, stamp: str, now: datetime) -> list[Claimed]:
     """Mark every ticket of the scope's tenant matching `condition` (which holds `stamp IS
     NULL`), stamping `stamp` with `now`; return those claimed.
 
-    The candidates come from the partial indexes on the due times; the UPDATE's own WHERE
-    (`stamp IS NULL`) is the claim: two sweeps running at once can never both claim a
-    ticket, so each transition is marked, and notified, once. The claimed rows are read back
-    by id and stamp, so every step costs what is due, not what the tables hold.
+    The candidates (with what their e-mail shows) come from the partial indexes on the due
+    times; the UPDATE's own WHERE (`stamp IS NULL`) is the claim: two sweeps running at once
+    can never both claim a ticket, so each transition is marked, and notified, once. When the
+    UPDATE took every candidate (no other sweep ran), nothing is read back: two queries per
+    transition and batch, whatever the tables hold.
     """
-    due = list(Ticket.objects.filter(condition).values_list("pk", flat=True))
+    due = [
+        Claimed(*row) for row in Ticket.objects.filter(condition).order_by("pk").values_list(*CLAIMED_FIELDS)
+    ]
     claimed = []
     for start in range(0, len(due), CLAIM_BATCH):
         batch = due[start : start + CLAIM_BATCH]
-        # The condition again: a ticket answered since the read above is no longer due.
-        if Ticket.objects.filter(condition, pk__in=batch).update(sla_state=state, **{stamp: now}):
-            claimed += (
-                Claimed(*row)
-                for row in Ticket.objects.filter(pk__in=batch, **{stamp: now})
-                .order_by("pk")
-                .values_list("pk", "subject", "client__name", "assignee__email", "tenant__language")
-            )
+        ids = [ticket.pk for ticket in batch]
+        # The condition again: a ticket answered (or claimed) since the read is no longer due.
+        updated = Ticket.objects.filter(condition, pk__in=ids).update(sla_state=state, **{stamp: now})
+        if updated == len(batch):
+            claimed += batch
+        elif updated:
+            ours = set(Ticket.objects.filter(pk__in=ids, **{stamp: now}).values_list("pk", flat=True))
+            claimed += [ticket for ticket in batch if ticket.pk in ours]
     return claimed
 
 
-def sla_sweep_tenant(*, now: datetime | None = None) -> dict[str, int]:
+def sla_sweep_tenant(*, now: datetime | None = None, due: list[str] = (BREACH, WARN)) -> dict[str, int]:
     """In the scope's tenant: mark tickets breached (due time passed) and at risk (80 % used),
-    once each; notify."""
+    once each; notify. `due` names the transitions worth looking at (the dispatch knows)."""
     now = now or timezone.now()
-    breached = _claim(_breach_due(now), state=SlaState.BREACHED, stamp="breached_notified_at", now=now)
-    at_risk = _claim(_warn_due(now), state=SlaState.AT_RISK, stamp="at_risk_notified_at", now=now)
+    breached = (
+        _claim(_breach_due(now), state=SlaState.BREACHED, stamp="breached_notified_at", now=now)
+        if BREACH in due
+        else []
+    )
+    at_risk = (
+        _claim(_warn_due(now), state=SlaState.AT_RISK, stamp="at_risk_notified_at", now=now)
+        if WARN in due
+        else []
+    )
     if breached or at_risk:
         _notify_staff(breached=breached, at_risk=at_risk)
     return {"breached": len(breached), "at_risk": len(at_risk)}
@@ -101,9 +122,9 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Every tenant with due tickets, each swept in its own scope, in this process."""
     now = now or timezone.now()
     total = {"breached": 0, "at_risk": 0}
-    for tenant_id in sla_due_tenants(now=now):
+    for tenant_id, due in sla_due_tenants(now=now).items():
         with scope_of(tenant_id):
-            for key, count in sla_sweep_tenant(now=now).items():
+            for key, count in sla_sweep_tenant(now=now, due=due).items():
                 total[key] += count
     return total
 
@@ -179,17 +200,17 @@ def sla_sweep_task() -> str:
     if not cache.add(SWEEP_LOCK, "1", timeout=120):
         return "another sweep is running"
     try:
-        tenant_ids = sla_due_tenants(now=timezone.now())
-        for tenant_id in tenant_ids:
-            sla_sweep_tenant_task.delay(tenant_id)
+        due_by_tenant = sla_due_tenants(now=timezone.now())
+        for tenant_id, due in due_by_tenant.items():
+            sla_sweep_tenant_task.delay(tenant_id, due)
     finally:
         cache.delete(SWEEP_LOCK)
-    return f"swept {len(tenant_ids)} tenant(s)"
+    return f"swept {len(due_by_tenant)} tenant(s)"
 
 
 @tenant_task(acks_late=True)
-def sla_sweep_tenant_task(tenant_id: int) -> str:
-    result = sla_sweep_tenant()
+def sla_sweep_tenant_task(tenant_id: int, due: list[str] = (BREACH, WARN)) -> str:
+    result = sla_sweep_tenant(due=due)
     return f"breached {result['breached']}, at risk {result['at_risk']}"
 
 

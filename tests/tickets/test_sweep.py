@@ -112,8 +112,8 @@ def test_query_count_does_not_grow_with_tickets_that_need_nothing(acme, seeded, 
         result = sla_sweep(now=now)
     assert result == {"breached": 0, "at_risk": 1}
     # Which tenants have due tickets (2, from the partial indexes), then that tenant's sweep:
-    # its claims, its owners and the queued e-mail's row (the worker sends it).
-    assert len(ctx.captured_queries) <= 8
+    # the due tickets read and claimed (2), its owners and the queued e-mail's row.
+    assert len(ctx.captured_queries) <= 6
 
 
 def test_a_storm_is_one_email_per_set_of_recipients(acme, seeded, tech, owner, make_member, sweep):
@@ -161,3 +161,31 @@ def test_emails_from_the_worker_link_to_the_site(
     with django_capture_on_commit_callbacks(execute=True):
         ticket_notify_contact_task(due_ticket.tenant_id, due_ticket.pk, "status")
     assert f"https://psa.example.com/portal/tickets/{due_ticket.pk}/" in mail.outbox[-1].body
+
+
+def test_a_ticket_another_sweep_claimed_meanwhile_is_not_claimed_twice(acme, seeded, tech):
+    """Two sweeps at once: the other one claims a ticket between this one's read and its
+    UPDATE. This sweep marks and reports only the tickets its UPDATE really took."""
+    from msp.scoping import scope_of
+    from tickets.tasks import _claim, _warn_due
+
+    now = timezone.now()
+    tickets = [TicketFactory(tenant=seeded, client=acme) for _ in range(3)]
+    Ticket.unscoped.filter(pk__in=[t.pk for t in tickets]).update(
+        sla_state=SlaState.OK, sla_warn_at=now - timedelta(minutes=1), sla_breach_at=now + timedelta(hours=1)
+    )
+    other = tickets[1]
+
+    def the_other_sweep_first(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("UPDATE") and not the_other_sweep_first.done:
+            the_other_sweep_first.done = True
+            Ticket.unscoped.filter(pk=other.pk).update(
+                sla_state=SlaState.AT_RISK, at_risk_notified_at=now - timedelta(seconds=1)
+            )
+        return execute(sql, params, many, context)
+
+    the_other_sweep_first.done = False
+    with scope_of(seeded.pk), connection.execute_wrapper(the_other_sweep_first):
+        claimed = _claim(_warn_due(now), state=SlaState.AT_RISK, stamp="at_risk_notified_at", now=now)
+    assert sorted(t.pk for t in claimed) == sorted([tickets[0].pk, tickets[2].pk])
+    assert Ticket.unscoped.get(pk=other.pk).at_risk_notified_at == now - timedelta(seconds=1)
