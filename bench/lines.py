@@ -25,6 +25,9 @@ class Budget:
     queries: int | None = None
     min_open: int = 0  # judged only on a data set with at least this many open tickets
     report_only: bool = False  # measured and shown, judged by no budget of the issue
+    # The largest size's p50 over the smallest's: a line that grows with the data fails even
+    # under budget (judged when a run measures two sizes and the largest is full size).
+    max_ratio: float | None = None
 
     def misses(self, result: dict, open_tickets: int) -> list[str] | None:
         """The budgets a result misses ([] = pass), or None when this size is not judged."""
@@ -49,6 +52,10 @@ DRAW = Budget(p50=30, p95=150, queries=15)
 # twice its single-client time, so the p50 budget applies to the single client only.
 DRAW_CONCURRENT = Budget(p95=150, queries=15)
 SWEEP = Budget(p50=2000, min_open=FULL_SIZE_OPEN)
+# Issue 17: an API list called as integrations call it answers as fast as the queue page, at
+# any size (judged at full size; flat: large/small < 1.3).
+API_LIST = Budget(p50=20, p95=60, queries=15, min_open=FULL_SIZE_OPEN, max_ratio=1.3)
+QUEUE = Budget(p50=20, p95=150, queries=15, min_open=FULL_SIZE_OPEN, max_ratio=1.3)
 
 
 @dataclass(frozen=True)
@@ -89,8 +96,10 @@ def _time_entry_one_contract(fx: dict, index: int) -> dict:
     return {"ticket": fx["draw_tickets"][0], "minutes": 15, "note": "bench"}
 
 
+OPEN = "status=new&status=open&status=waiting_on_client"  # an integration's "open tickets"
+
 LINES: list[Line] = [
-    Line("ticket queue (SLA sort)", "/tickets/"),
+    Line("ticket queue (SLA sort)", "/tickets/", budget=QUEUE),
     Line("ticket queue filtered", "/tickets/?status=open&priority=P2"),
     Line("ticket page", "/tickets/{ticket}/"),
     Line("timesheet week", "/time/"),
@@ -104,6 +113,30 @@ LINES: list[Line] = [
     Line("API tickets/", "/api/v1/tickets/", who="api"),
     Line("API time-entries/", "/api/v1/time-entries/", who="api"),
     Line("API contracts/{id}/ledger/", "/api/v1/contracts/{contract}/ledger/", who="api"),
+    # Issue 17: the API lists the way integrations call them (a dashboard, an RMM): the open
+    # tickets by each urgency ordering, filtered, searched; the same for the other lists.
+    *[
+        Line(f"API open tickets by {ordering}", f"/api/v1/tickets/?{OPEN}&ordering={ordering}&page_size=50",
+             who="api", budget=API_LIST)
+        for ordering in ("priority,sla_breach_at", "sla_breach_at", "response_due_at", "resolution_due_at")
+    ],
+    Line("API tickets of a client", "/api/v1/tickets/?client={busy_client}&page_size=50", who="api", budget=API_LIST),
+    Line("API open tickets of an assignee", f"/api/v1/tickets/?{OPEN}&assignee={{assignee}}&page_size=50",
+         who="api", budget=API_LIST),
+    Line("API tickets at risk or breached", "/api/v1/tickets/?sla_state=at_risk&sla_state=breached&page_size=50",
+         who="api", budget=API_LIST),
+    Line("API tickets search", "/api/v1/tickets/?search={ticket_search}&page_size=50", who="api", budget=API_LIST),
+    Line("API assets of a client by name", "/api/v1/assets/?client={busy_client}&ordering=name&page_size=50",
+         who="api", budget=API_LIST),
+    Line("API assets search", "/api/v1/assets/?search={asset_search}&page_size=50", who="api", budget=API_LIST),
+    Line("API assets by warranty", "/api/v1/assets/?ordering=warranty_expires&page_size=50", who="api",
+         budget=API_LIST),
+    Line("API contracts of a client", "/api/v1/contracts/?client={busy_client}", who="api", budget=API_LIST),
+    Line("API contracts, prepaid", "/api/v1/contracts/?kind=prepaid_hours&page_size=50", who="api",
+         budget=API_LIST),
+    Line("API time entries of a technician", "/api/v1/time-entries/?technician={assignee}&page_size=50",
+         who="api", budget=API_LIST),
+    Line("API time entries of a ticket", "/api/v1/time-entries/?ticket={ticket}", who="api", budget=API_LIST),
     Line("time entry + draw-down, 1 client", "/api/v1/time-entries/", who="api", kind="draw", method="POST",
          body=_time_entry, json=True, budget=DRAW),
     Line("time entry + draw-down, 4 clients", "/api/v1/time-entries/", who="api", kind="draw", method="POST",
@@ -127,6 +160,18 @@ def verdict(line: Line, results: dict[str, dict], open_tickets: dict[str, int]) 
         judged = True
         if missed:
             failures.append((f"{db}: " if len(results) > 1 else "") + ", ".join(missed))
+    sizes = sorted(results, key=lambda db: open_tickets[db])
+    largest = sizes[-1]
+    if (
+        line.budget.max_ratio is not None
+        and len(sizes) > 1
+        and open_tickets[largest] >= line.budget.min_open
+        and results[sizes[0]].get("p50")
+    ):
+        judged = True
+        ratio = results[largest]["p50"] / results[sizes[0]]["p50"]
+        if ratio >= line.budget.max_ratio:
+            failures.append(f"ratio {ratio:.2f}≥{line.budget.max_ratio:g}")
     if failures:
         return "FAIL " + "; ".join(failures)
     return "pass" if judged else "–"

@@ -24,7 +24,7 @@ def fixtures() -> dict:
     from django.db.models import Count
 
     from assets.selectors import asset_counts_by_kind
-    from bench.generate import MAIN_SLUG, OFFER_CLIENT, PASSWORD
+    from bench.generate import MAIN_SLUG, OFFER_CLIENT, PASSWORD, SUBJECT_NOUNS
     from contracts.choices import ContractKind
     from contracts.models import Contract
     from msp.models import ApiToken, Client, Membership, Tenant
@@ -62,6 +62,10 @@ def fixtures() -> dict:
         "offer_assets": sum(inventory.values()), "offer_inventory": inventory,
         "draw_tickets": draw_tickets(tenant),
         "tickets": tickets.count(), "open_tickets": tickets.filter(status__in=OPEN_STATUSES).count(),
+        # What integrations filter by: the client with most tickets, the technician, a word
+        # of the generated subjects, a host name's stem.
+        "busy_client": tickets.values("client").annotate(n=Count("pk")).order_by("-n", "client")[0]["client"],
+        "assignee": tech.user_id, "ticket_search": SUBJECT_NOUNS[2], "asset_search": "host0001",
     }
 
 

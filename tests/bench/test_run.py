@@ -120,5 +120,9 @@ def test_report_is_markdown_with_header_and_verdicts(capsys):
     out = capsys.readouterr().out
     assert failed
     assert "**bench.run**, 20" in out and "sqlite 3" in out and "| ratio | verdict |" in out
-    assert f"| {page.name} | 40.0 | 60.0 | 20.0 | 7 | 80.0 | 60.0 | 20.0 | 7 | 2.00 | FAIL large: p50≥50 |" in out
+    # The queue: judged at full size (p50 < 20) and on flatness (large/small < 1.3).
+    assert (
+        f"| {page.name} | 40.0 | 60.0 | 20.0 | 7 | 80.0 | 60.0 | 20.0 | 7 | 2.00 | FAIL large: p50≥20; ratio 2.00≥1.3 |"
+        in out
+    )
     assert "| 10.00 | pass |" in out  # the sweep: judged at full size only, within 2 s

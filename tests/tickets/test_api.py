@@ -36,6 +36,17 @@ def test_create_list_filter(tech_client, acme, seeded, platinum_contract, server
     assert tech_client.get(reverse("api:ticket-list"), {"sla_state": "breached"}).json()["count"] == 0
     ordered = tech_client.get(reverse("api:ticket-list"), {"ordering": "priority"}).json()["results"]
     assert [r["priority"] for r in ordered] == ["P1", "P4"]
+    # Filtering by the client, the contract or the asset, as an integration does.
+    beta = ClientFactory(tenant=seeded)
+    TicketFactory(tenant=seeded, client=beta)
+    for field, value, count in (
+        ("client", acme.pk, 2),
+        ("client", beta.pk, 1),
+        ("contract", platinum_contract.pk, 1),
+        ("asset", server.pk, 1),
+    ):
+        response = tech_client.get(reverse("api:ticket-list"), {field: value})
+        assert response.status_code == 200 and response.json()["count"] == count, (field, response.content)
 
 
 def test_update_status_and_priority(tech_client, acme, seeded):
