@@ -6,12 +6,14 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, generics
 
 from msp.api.base import TenantAPIMixin, TenantModelViewSet
+from msp.filtersets import FilterSet
 from tickets.api.serializers import TicketCommentSerializer, TicketSerializer
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.models import Ticket, TicketComment
 
 
-class TicketFilterSet(django_filters.FilterSet):
+class TicketFilterSet(FilterSet):
+    # Any of several values of the ticket's own columns: a plain WHERE, no DISTINCT (msp.filtersets).
     status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     sla_state = django_filters.MultipleChoiceFilter(choices=SlaState.choices)
