@@ -6,6 +6,7 @@ from django_filters import rest_framework as filters
 
 from assets.choices import AssetKind, PatchStatus, WarrantyWindow
 from assets.models import Asset, warranty_window
+from msp.filtersets import FilterSet
 from msp.forms.widgets import QuickSelect
 from msp.models import Client, Site
 
@@ -21,7 +22,7 @@ def _sites(request):
     return Site.objects.order_by("name").only("pk", "name")
 
 
-class AssetFilterSet(filters.FilterSet):
+class AssetFilterSet(FilterSet):
     client = filters.ModelChoiceFilter(
         queryset=_clients, label=_("Client"), empty_label=_("All clients"), widget=QuickSelect
     )

@@ -272,7 +272,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "msp.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "msp.api.filters.FilterBackend",  # msp.filtersets: no DISTINCT, scoped choices
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

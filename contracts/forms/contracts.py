@@ -10,6 +10,7 @@ from contracts.choices import ContractKind, ContractStatus
 from contracts.forms.base import FieldGroup, ServiceValidatedForm, amount_field
 from contracts.models import Contract, ServiceTier
 from contracts.services import CONTRACT_MONEY_FIELDS, contract_save, contract_validate
+from msp.filtersets import FilterSet
 from msp.forms.widgets import QuickSelect
 from msp.models import Client
 from msp.models.tenancy import CURRENCY_CHOICES
@@ -137,7 +138,7 @@ class ContractForm(ServiceValidatedForm):
         return contract_save(contract=self.instance)
 
 
-class ContractFilterSet(django_filters.FilterSet):
+class ContractFilterSet(FilterSet):
     """The filters of the contract list: client, kind, status and a free-text search."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))

@@ -49,6 +49,19 @@ def test_create_list_filter(tech_client, acme, seeded, platinum_contract, server
         assert response.status_code == 200 and response.json()["count"] == count, (field, response.content)
 
 
+def test_generated_foreign_key_filters_accept_the_members_rows(tech_client, acme, seeded):
+    """They read their choices in the request's scope: before, TicketFilterSet's were built at
+    import, outside any scope, and refused every client, contract and asset (400)."""
+    mine = TicketFactory(tenant=seeded, client=acme)
+    TicketFactory(tenant=seeded, client=ClientFactory(tenant=seeded))
+    theirs = ClientFactory(tenant=TenantFactory())
+    response = tech_client.get(reverse("api:ticket-list"), {"client": acme.pk})
+    assert response.status_code == 200, response.content
+    assert [row["id"] for row in response.json()["results"]] == [mine.pk]
+    refused = tech_client.get(reverse("api:ticket-list"), {"client": theirs.pk})
+    assert refused.status_code == 400 and "client" in refused.json()
+
+
 def test_update_status_and_priority(tech_client, acme, seeded):
     ticket = TicketFactory(tenant=seeded, client=acme)
     response = tech_client.patch(
