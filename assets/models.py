@@ -67,6 +67,12 @@ class Asset(TenantOwnedModel):
             models.Index(fields=["tenant", "client", "kind"]),
             models.Index(fields=["tenant", "warranty_expires"]),
             models.Index(fields=["tenant", "hostname"]),
+            # The API's orderings (hostname and warranty_expires read the two above).
+            models.Index(fields=["tenant", "name", "id"], name="asset_tenant_name"),
+            models.Index(fields=["tenant", "kind", "id"], name="asset_tenant_kind"),
+            models.Index(fields=["tenant", "purchase_date", "id"], name="asset_tenant_purchase"),
+            models.Index(fields=["tenant", "last_seen", "id"], name="asset_tenant_last_seen"),
+            models.Index(fields=["tenant", "created_at", "id"], name="asset_tenant_created"),
         ]
         constraints = [
             # A serial identifies one machine within an MSP (the CSV import matches on it).

@@ -173,7 +173,12 @@ class Contract(TenantOwnedModel):
         ordering = ["client__name", "kind", "-start_date"]
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
-        indexes = [models.Index(fields=["tenant", "client", "kind", "status"])]
+        indexes = [
+            models.Index(fields=["tenant", "client", "kind", "status"]),
+            # The API's orderings.
+            models.Index(fields=["tenant", "start_date", "id"], name="contract_tenant_start"),
+            models.Index(fields=["tenant", "created_at", "id"], name="contract_tenant_created"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["client"],

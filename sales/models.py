@@ -63,7 +63,12 @@ class Offer(TenantOwnedModel):
         ordering = ["-created_at"]
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
-        indexes = [models.Index(fields=["tenant", "status"])]
+        indexes = [
+            models.Index(fields=["tenant", "status"]),
+            # The API's orderings (newest first by default).
+            models.Index(fields=["tenant", "created_at", "id"], name="offer_tenant_created"),
+            models.Index(fields=["tenant", "sent_at", "id"], name="offer_tenant_sent"),
+        ]
 
     def __str__(self) -> str:
         return self.title or _("Offer %(number)s") % {"number": self.pk}

@@ -3,16 +3,28 @@
 On PostgreSQL only (the plans are its own). Sequential scans are switched off so the planner
 shows whether an index *can* serve the query's order: if a change to the queue's ordering,
 the API's ordering or the timesheet's filter stops matching its index, the plan gains a Sort
-over the whole table and these tests fail (the benchmarks would only show it at scale)."""
+over the whole table and these tests fail (the benchmarks would only show it at scale).
 
+Every documented ordering of every API list is covered the same way (issue 17), read from the
+views themselves: a new list or a new entry in a view's `ordering_fields` is planned without a
+change here, and fails until an index serves it or `NOT_INDEXED` says why none should."""
+
+import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
+from rest_framework.filters import OrderingFilter
 
+from msp.roles import Role
 from msp.scoping import tenant_scope
 from tests.factories import TicketFactory
+from tests.test_isolation import project_urls
+from tests.test_query_counts import is_paginated_api_list
+from tickets.choices import OPEN_STATUSES
 from tickets.selectors import ticket_queue
 from timetracking.models import TimeEntry, worked_at
 
@@ -32,9 +44,18 @@ def _plan(queryset, *, ordered: bool = False) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def _reads_in_order(plan: str, *indexes: str) -> bool:
-    """One of `indexes` yields the rows and no Sort node orders them."""
-    return any(index in plan for index in indexes) and "Sort" not in plan
+def _reads_in_order(plan: str, *indexes: str, presorted: str | None = None) -> bool:
+    """One of `indexes` yields the rows and no Sort node orders them. With `presorted` (a
+    column), an Incremental Sort may finish the order of rows that arrive sorted by it (a
+    client's few assets, when the list is sorted by client name first), but nothing sorts the
+    whole set."""
+    full_sort = re.search(r"(?<!Incremental )Sort  \(", plan)
+    incremental = "Incremental Sort" in plan
+    return (
+        any(index in plan for index in indexes)
+        and not full_sort
+        and (not incremental or (presorted is not None and f"Presorted Key: {presorted}\n" in f"{plan}\n"))
+    )
 
 
 @pytest.fixture
@@ -89,3 +110,143 @@ def test_the_timesheet_week_reads_its_index(scoped, tenant, make_member):
     )
     plan = _plan(week)
     assert "time_entry_worked_at" in plan and "Index Cond" in plan.split("Filter")[0], plan
+
+
+# --- every documented ordering of every API list (issue 17) -----------------------------------
+#
+# A list's documented orderings are its default (no `?ordering=`) and each of its view's
+# `ordering_fields`, ascending and descending: read from the views, so a new ordering (or a
+# new list) is covered without touching this file. Each is planned as the API runs it: the
+# request goes through the view (scoping, filters, OrderingFilter) and the queryset handed to
+# the paginator is explained, first page only.
+
+# The urgency orderings are served on open tickets (what an integration polls: `?status=new&
+# status=open&status=waiting_on_client&ordering=priority,sla_breach_at`), from partial indexes.
+URGENCY = ("priority", "sla_breach_at", "response_due_at", "resolution_due_at")
+OPEN = "open"
+SCOPES: dict[str, dict[str, dict]] = {"api:ticket-list": {"all": {}, OPEN: {"status": list(OPEN_STATUSES)}}}
+# Orderings on several fields that clients are known to send.
+COMBINATIONS = {"api:ticket-list": ["priority,sla_breach_at"]}
+# Who lists: an owner sees the whole tenant; a technician's time entries are their own.
+ROLES = {"api:time-entry-list": [Role.OWNER, Role.TECHNICIAN]}
+
+_TINY = "a few rows per tenant (seeded tiers, the tenant's services/work types/members): a sort costs nothing"
+_HISTORY = (
+    "urgency over the whole history, closed tickets included, is not a documented use: served on "
+    "open tickets (partial indexes), a full index per field would be written on every ticket change"
+)
+# Documented orderings deliberately not read from an index: (list, field or "*", scope) -> why.
+NOT_INDEXED = {
+    ("api:tier-list", "*", "all"): _TINY,
+    ("api:recurring-service-list", "*", "all"): _TINY,
+    ("api:work-type-list", "*", "all"): _TINY,
+    ("api:member-list", "*", "all"): _TINY,
+    **{("api:ticket-list", field, "all"): _HISTORY for field in URGENCY},
+}
+
+
+def _orderable_lists():
+    """(url name, viewset) of every API list whose view lets the client choose the order."""
+    for name, _route, pattern, kwargs in project_urls():
+        view = getattr(pattern.callback, "cls", None)
+        backends = getattr(view, "filter_backends", None) or ()
+        if not kwargs and is_paginated_api_list(pattern) and OrderingFilter in backends:
+            yield name, view
+
+
+def _orderings(name, view) -> list[str]:
+    """The default order (""), then each documented field and combination, both ways."""
+    fields = getattr(view, "ordering_fields", None)
+    # None is DRF's default: any serializer field (only tiny lists leave it so, see NOT_INDEXED).
+    assert fields is None or isinstance(fields, list | tuple), f"{name}: list its ordering_fields"
+    documented = [*(fields or []), *COMBINATIONS.get(name, [])]
+    return ["", *(term for ordering in documented for term in (ordering, _descending(ordering)))]
+
+
+def _descending(ordering: str) -> str:
+    return ",".join(f"-{field}" for field in ordering.split(","))
+
+
+def _not_indexed(name: str, ordering: str, scope: str) -> str | None:
+    fields = {field.lstrip("-") for field in ordering.split(",") if field}
+    for field in ["*", *sorted(fields)]:
+        if (reason := NOT_INDEXED.get((name, field, scope))) is not None:
+            return reason
+    return None
+
+
+def _cases():
+    for name, view in _orderable_lists():
+        for scope in SCOPES.get(name, {"all": {}}):
+            for role in ROLES.get(name, [Role.OWNER]):
+                for ordering in _orderings(name, view):
+                    if not _not_indexed(name, ordering, scope):
+                        label = f"{name}-{scope}-{role}-{ordering or 'default'}"
+                        yield pytest.param(name, scope, role, ordering, id=label)
+
+
+def _api_page_queryset(http, name: str, params: dict, monkeypatch):
+    """The queryset the list view hands its paginator for ``params``, cut to the first page."""
+    from msp.api.pagination import PageNumberPagination
+
+    handed = []
+    paginate = PageNumberPagination.paginate_queryset
+
+    def capture(self, queryset, request, view=None):
+        handed.append(queryset)
+        return paginate(self, queryset, request, view)
+
+    monkeypatch.setattr(PageNumberPagination, "paginate_queryset", capture)
+    response = http.get(reverse(name), params)
+    assert response.status_code == 200, response.content
+    queryset = handed[0]
+    # The multi-value filters' DISTINCT (`?status=new&status=open`) is being removed (issue 17,
+    # part 1): plan the query the API runs without it.
+    queryset.query.distinct = False
+    return queryset[: PageNumberPagination.page_size or 50]
+
+
+def _leading_key(queryset):
+    """The model and ``table.column`` of the first ORDER BY term, through relations (an
+    annotation counts as the list's own model)."""
+    first = (queryset.query.order_by or queryset.model._meta.ordering)[0]
+    model, *path = queryset.model, *str(first).lstrip("-").split("__")
+    try:
+        for relation in path[:-1]:
+            model = model._meta.get_field(relation).related_model
+        field = model._meta.pk if path[-1] == "pk" else model._meta.get_field(path[-1])
+    except FieldDoesNotExist:
+        return queryset.model, None
+    return model, f"{model._meta.db_table}.{field.column}"
+
+
+def _index_names(model) -> list[str]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return [name for name, info in constraints.items() if info["index"] or info["unique"]]
+
+
+@pytest.mark.parametrize(("name", "scope", "role", "ordering"), list(_cases()))
+def test_every_documented_api_ordering_reads_an_index(
+    scoped, tenant, make_member, client, monkeypatch, name, scope, role, ordering
+):
+    member = make_member(tenant, role, email=f"{role}-orders@msp.example")
+    client.force_login(member.user)
+    params = {**SCOPES.get(name, {}).get(scope, {}), **({"ordering": ordering} if ordering else {})}
+    queryset = _api_page_queryset(client, name, params, monkeypatch)
+    plan = _plan(queryset, ordered=True)
+    model, key = _leading_key(queryset)
+    if model is queryset.model:
+        assert _reads_in_order(plan, *_index_names(model)), f"{name} ?{params}\n{plan}"
+    else:  # sorted by the client's name first: its (tenant, name) index, then each client's rows
+        assert _reads_in_order(plan, *_index_names(model), presorted=key), f"{name} ?{params}\n{plan}"
+
+
+def test_the_allow_list_names_documented_orderings():
+    """Every entry of NOT_INDEXED still names a list, a field it documents and a scope it has."""
+    lists = dict(_orderable_lists())
+    for name, field, scope in NOT_INDEXED:
+        assert name in lists, name
+        documented = getattr(lists[name], "ordering_fields", None)
+        assert field == "*" or field in (documented or []), (name, field)
+        assert scope in SCOPES.get(name, {"all": {}}), (name, scope)

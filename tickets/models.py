@@ -109,6 +109,30 @@ class Ticket(TenantOwnedModel):
             ),
             # The API's newest-first list (and its paginator) without sorting the whole tenant.
             models.Index(fields=["tenant", "created_at", "id"], name="tickets_tenant_created"),
+            # The API's urgency orderings of open tickets (`?status=…&ordering=priority,
+            # sla_breach_at`, each field either way: PostgreSQL scans an index backwards for
+            # the descending one, and an ascending index keeps NULLs last as ORDER BY does).
+            # Partial: the closed history, most of the table, is never written into them.
+            models.Index(
+                fields=["tenant", "priority", "sla_breach_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="tickets_open_priority",
+            ),
+            models.Index(
+                fields=["tenant", "sla_breach_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="tickets_open_breach",
+            ),
+            models.Index(
+                fields=["tenant", "response_due_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="tickets_open_response_due",
+            ),
+            models.Index(
+                fields=["tenant", "resolution_due_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="tickets_open_resolution_due",
+            ),
             models.Index(fields=["tenant", "assignee", "status"]),
             models.Index(fields=["tenant", "client", "status"]),
             models.Index(fields=["sla_warn_at"], condition=Q(sla_state="ok"), name="tickets_sla_warn_due"),

@@ -111,6 +111,10 @@ class TimeEntry(TenantOwnedModel):
             # The API's newest-first lists: a technician's own entries, and everyone's.
             models.Index(fields=["tenant", "technician", "created_at", "id"], name="time_entry_tech_created"),
             models.Index(fields=["tenant", "created_at", "id"], name="time_entry_tenant_created"),
+            # The API's other orderings over everyone's entries (a technician's own read
+            # `(tenant, technician, started_at)`, or these with a filter).
+            models.Index(fields=["tenant", "started_at", "id"], name="time_entry_tenant_started"),
+            models.Index(fields=["tenant", "minutes", "id"], name="time_entry_tenant_minutes"),
             models.Index(fields=["tenant", "ticket"]),
         ]
         constraints = [

@@ -34,7 +34,9 @@ class AssetViewSet(TenantModelViewSet):
     ]
 
     def get_queryset(self):
-        return Asset.objects.order_by("client__name", "name", "pk")
+        # By client name first: repeating the tenant on the client lets PostgreSQL walk the
+        # clients' (tenant, name) index and sort each client's few assets (as asset_list does).
+        return Asset.objects.tenant_on("client").order_by("client__name", "name", "pk")
 
 
 def _too_large() -> str:

@@ -66,7 +66,13 @@ class ContractViewSet(ServiceDeleteMixin, TenantModelViewSet):
     ordering_fields = ["start_date", "created_at"]
 
     def get_queryset(self):
-        return Contract.objects.select_related("offer").order_by("client__name", "kind", "-start_date", "pk")
+        # By client name first: the tenant repeated on the client lets PostgreSQL walk the
+        # clients' (tenant, name) index and sort each client's few contracts.
+        return (
+            Contract.objects.select_related("offer")
+            .tenant_on("client")
+            .order_by("client__name", "kind", "-start_date", "pk")
+        )
 
     def delete_object(self, instance):
         contract_delete(contract=instance)

@@ -39,6 +39,11 @@ class SiteViewSet(TenantModelViewSet):
     search_fields = ["name", "address"]
     ordering_fields = ["name"]
 
+    def get_queryset(self):
+        # Sorted by client name (Meta.ordering): the tenant repeated on the client lets
+        # PostgreSQL walk the clients' (tenant, name) index instead of sorting every site.
+        return Site.objects.tenant_on("client")
+
 
 class ContactViewSet(TenantModelViewSet):
     model = Contact
@@ -47,6 +52,9 @@ class ContactViewSet(TenantModelViewSet):
     filterset_fields = ["client", "site", "portal_access"]
     search_fields = ["name", "email", "phone"]
     ordering_fields = ["name"]
+
+    def get_queryset(self):
+        return Contact.objects.tenant_on("client")  # sorted by client name, as sites are
 
 
 def _show_portal_contact(saved: MemberSaved) -> Membership:

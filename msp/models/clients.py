@@ -33,7 +33,10 @@ class Client(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(Lower("name"), "tenant", name="%(app_label)s_%(class)s_unique_name"),
         ]
-        indexes = [models.Index(fields=["tenant", "name"])]
+        indexes = [
+            models.Index(fields=["tenant", "name"]),
+            models.Index(fields=["tenant", "created_at", "id"], name="client_tenant_created"),  # API ordering
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -63,6 +66,7 @@ class Site(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(Lower("name"), "client", name="%(app_label)s_%(class)s_unique_name"),
         ]
+        indexes = [models.Index(fields=["tenant", "name", "id"], name="site_tenant_name")]  # API ordering
 
     def __str__(self) -> str:
         return self.name
@@ -98,7 +102,10 @@ class Contact(TenantOwnedModel):
         ordering = ["client__name", "name"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["tenant", "email"])]
+        indexes = [
+            models.Index(fields=["tenant", "email"]),
+            models.Index(fields=["tenant", "name", "id"], name="contact_tenant_name"),  # API ordering
+        ]
 
     def __str__(self) -> str:
         return self.name
