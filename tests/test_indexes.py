@@ -87,6 +87,16 @@ def test_newest_first_api_lists_read_their_index(scoped):
     assert _reads_in_order(plan, "time_entry_tech_created", "time_entry_tenant_created"), plan
 
 
+def test_the_needs_attention_filter_reads_its_index(scoped):
+    """`?sla_state=at_risk&sla_state=breached`, as a dashboard asks, newest first: in order from
+    the partial index, whatever the size of the closed history (either state alone too)."""
+    from tickets.models import Ticket
+
+    for states in (["at_risk", "breached"], ["breached"], ["breached", "at_risk"]):
+        plan = _plan(Ticket.objects.filter(sla_state__in=states).order_by("-created_at", "-pk")[:50], ordered=True)
+        assert _reads_in_order(plan, "tickets_sla_attention"), plan
+
+
 def test_the_timesheet_week_reads_its_index(scoped, tenant, make_member):
     from msp.roles import Role
     from tickets.models import Ticket

@@ -133,6 +133,13 @@ class Ticket(TenantOwnedModel):
                 condition=Q(status__in=OPEN_STATUSES),
                 name="tickets_open_resolution_due",
             ),
+            # The API's "needs attention" list (`?sla_state=at_risk&sla_state=breached`, newest
+            # first): read in order from its few rows, not filtered out of the whole history.
+            models.Index(
+                fields=["tenant", "created_at", "id"],
+                condition=Q(sla_state__in=["at_risk", "breached"]),
+                name="tickets_sla_attention",
+            ),
             models.Index(fields=["tenant", "assignee", "status"]),
             models.Index(fields=["tenant", "client", "status"]),
             models.Index(fields=["sla_warn_at"], condition=Q(sla_state="ok"), name="tickets_sla_warn_due"),
