@@ -7,13 +7,13 @@ from rest_framework import serializers
 
 from assets.choices import AssetKind
 from contracts.models import ServiceTier
-from msp.api.base import StrictSerializerMixin
+from msp.api.base import LeanModelSerializer, StrictSerializerMixin
 from msp.models import Client, Contact
 from sales.models import Offer, OfferOption
 from sales.selectors import offer_contract
 
 
-class OfferOptionSerializer(serializers.ModelSerializer):
+class OfferOptionSerializer(LeanModelSerializer):
     quantities = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     monthly_total = serializers.DecimalField(
         source="monthly_total.amount", max_digits=14, decimal_places=2, read_only=True
@@ -37,7 +37,7 @@ class OfferOptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(LeanModelSerializer):
     options = OfferOptionSerializer(many=True, read_only=True)
     hour_block_price = serializers.SerializerMethodField()
     hour_block_price_currency = serializers.SerializerMethodField()
