@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F
 
 from contracts.api.serializers import ContractSerializer, RecurringServiceSerializer, TierSerializer
 from contracts.models import Contract, RecurringService, ServiceTier
@@ -66,7 +67,10 @@ class ContractViewSet(ServiceDeleteMixin, TenantModelViewSet):
     ordering_fields = ["start_date", "created_at"]
 
     def get_queryset(self):
-        return Contract.objects.select_related("offer").order_by("client__name", "kind", "-start_date", "pk")
+        # The offer's id from the join, not an Offer built per contract (ContractSerializer.get_offer).
+        return Contract.objects.annotate(offer_pk=F("offer__pk")).order_by(
+            "client__name", "kind", "-start_date", "pk"
+        )
 
     def delete_object(self, instance):
         contract_delete(contract=instance)

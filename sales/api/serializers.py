@@ -10,7 +10,12 @@ from contracts.models import ServiceTier
 from msp.api.base import LeanModelSerializer, StrictSerializerMixin
 from msp.models import Client, Contact
 from sales.models import Offer, OfferOption
-from sales.selectors import offer_contract
+
+
+class OfferOptionListSerializer(serializers.ListSerializer):
+    def get_attribute(self, offer):
+        options = getattr(offer, "option_list", None)  # prefetched by offer_api_list
+        return options if options is not None else super().get_attribute(offer)
 
 
 class OfferOptionSerializer(LeanModelSerializer):
@@ -35,6 +40,7 @@ class OfferOptionSerializer(LeanModelSerializer):
             "onsite_discount_percent",
         ]
         read_only_fields = fields
+        list_serializer_class = OfferOptionListSerializer
 
 
 class OfferSerializer(LeanModelSerializer):
@@ -74,8 +80,7 @@ class OfferSerializer(LeanModelSerializer):
         return str(offer.hour_block_price.currency) if offer.hour_block_price is not None else None
 
     def get_contract(self, offer) -> int | None:
-        contract = offer_contract(offer)
-        return contract.pk if contract else None
+        return offer.contract_id  # the contract it created; no need to read the contract
 
 
 class OfferCreateSerializer(StrictSerializerMixin, serializers.Serializer):
