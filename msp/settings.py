@@ -269,6 +269,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["msp.api.permissions.HasRolePermission"],
+    # DRF's JSON, byte for byte, written by orjson (msp/api/renderers.py); then DRF's browsable API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "msp.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "msp.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from sales.choices import OfferStatus
 from sales.models import Offer
@@ -19,6 +19,13 @@ def offer_detail_list() -> QuerySet[Offer]:
     return Offer.objects.select_related(
         "client", "recommended_tier", "accepted_option", "created_by", "decided_by", "contract"
     ).prefetch_related("options")
+
+
+def offer_api_list() -> QuerySet[Offer]:
+    """Offers as the API shows them (the ids of what they point to, and their frozen options):
+    one query plus one for the options, read into a list (`Offer.option_list`). The options
+    through `offer.options.all()` would cost a queryset built per offer (~0.1 ms each)."""
+    return Offer.objects.prefetch_related(Prefetch("options", to_attr="option_list"))
 
 
 def offers_sent_list(queryset: QuerySet[Offer] | None = None) -> QuerySet[Offer]:

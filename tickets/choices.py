@@ -28,10 +28,15 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
 REOPENABLE_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
+_ALLOWED_NEXT = {
+    status: tuple(value for value in TicketStatus.values if value in targets)
+    for status, targets in STATUS_TRANSITIONS.items()
+}
+
+
 def allowed_next(status: str) -> list[str]:
     """The statuses a ticket in ``status`` may move to, in the order of ``TicketStatus``."""
-    targets = STATUS_TRANSITIONS.get(status, frozenset())
-    return [value for value in TicketStatus.values if value in targets]
+    return list(_ALLOWED_NEXT.get(status, ()))
 
 
 def can_move(old: str, new: str) -> bool:

@@ -13,12 +13,12 @@ from rest_framework.response import Response
 from contracts.api.serializers import AmountField, CurrencyOfField
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry
 from contracts.services.hours import block_purchase
-from msp.api.base import StrictSerializerMixin, TenantAPIMixin
+from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantAPIMixin
 
 TIME_ENTRY_SOURCE = "time_entry"  # the source kind timetracking/ writes (contracts/ never imports it)
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(LeanModelSerializer):
     time_entry = serializers.SerializerMethodField(
         help_text=_("The time entry that drew or gave back minutes.")
     )
@@ -31,7 +31,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         return row.source_id if row.source_kind == TIME_ENTRY_SOURCE else None
 
 
-class HourBlockSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+class HourBlockSerializer(StrictSerializerMixin, LeanModelSerializer):
     price = AmountField()
     price_currency = CurrencyOfField("price")
     origin = serializers.ChoiceField(

@@ -307,7 +307,10 @@ class ContractSerializer(TenantModelSerializer):
 
     @extend_schema_field({"type": "integer", "nullable": True})
     def get_offer(self, contract) -> int | None:
-        # The link is the offer's (sales/ points at contracts/); Django gives the reverse side.
+        # The link is the offer's (sales/ points at contracts/); Django gives the reverse side,
+        # which ContractViewSet reads as `offer_pk` with the contract.
+        if hasattr(contract, "offer_pk"):
+            return contract.offer_pk
         offer = getattr(contract, "offer", None)
         return offer.pk if offer is not None else None
 

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F
 
 from contracts.api.serializers import ContractSerializer, RecurringServiceSerializer, TierSerializer
 from contracts.models import Contract, RecurringService, ServiceTier
@@ -67,9 +68,10 @@ class ContractViewSet(ServiceDeleteMixin, TenantModelViewSet):
 
     def get_queryset(self):
         # By client name first: the tenant repeated on the client lets PostgreSQL walk the
-        # clients' (tenant, name) index and sort each client's few contracts.
+        # clients' (tenant, name) index and sort each client's few contracts. The offer's id
+        # comes from the join, not an Offer built per contract (ContractSerializer.get_offer).
         return (
-            Contract.objects.select_related("offer")
+            Contract.objects.annotate(offer_pk=F("offer__pk"))
             .tenant_on("client")
             .order_by("client__name", "kind", "-start_date", "pk")
         )

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from msp.api.base import StrictSerializerMixin, TenantModelSerializer
+from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
 from msp.models import Client, Contact, Membership, Site
 from msp.roles import Role
 from msp.selectors import client_name_taken, site_name_taken
@@ -52,7 +52,7 @@ class ContactSerializer(TenantModelSerializer):
         return attrs
 
 
-class MemberSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+class MemberSerializer(StrictSerializerMixin, LeanModelSerializer):
     username = serializers.CharField(source="user.username", max_length=150, required=False)
     email = serializers.EmailField(source="user.email")
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})

@@ -7,13 +7,18 @@ from rest_framework import serializers
 
 from assets.choices import AssetKind
 from contracts.models import ServiceTier
-from msp.api.base import StrictSerializerMixin
+from msp.api.base import LeanModelSerializer, StrictSerializerMixin
 from msp.models import Client, Contact
 from sales.models import Offer, OfferOption
-from sales.selectors import offer_contract
 
 
-class OfferOptionSerializer(serializers.ModelSerializer):
+class OfferOptionListSerializer(serializers.ListSerializer):
+    def get_attribute(self, offer):
+        options = getattr(offer, "option_list", None)  # prefetched by offer_api_list
+        return options if options is not None else super().get_attribute(offer)
+
+
+class OfferOptionSerializer(LeanModelSerializer):
     quantities = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     monthly_total = serializers.DecimalField(
         source="monthly_total.amount", max_digits=14, decimal_places=2, read_only=True
@@ -35,9 +40,10 @@ class OfferOptionSerializer(serializers.ModelSerializer):
             "onsite_discount_percent",
         ]
         read_only_fields = fields
+        list_serializer_class = OfferOptionListSerializer
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(LeanModelSerializer):
     options = OfferOptionSerializer(many=True, read_only=True)
     hour_block_price = serializers.SerializerMethodField()
     hour_block_price_currency = serializers.SerializerMethodField()
@@ -74,8 +80,7 @@ class OfferSerializer(serializers.ModelSerializer):
         return str(offer.hour_block_price.currency) if offer.hour_block_price is not None else None
 
     def get_contract(self, offer) -> int | None:
-        contract = offer_contract(offer)
-        return contract.pk if contract else None
+        return offer.contract_id  # the contract it created; no need to read the contract
 
 
 class OfferCreateSerializer(StrictSerializerMixin, serializers.Serializer):

@@ -25,7 +25,7 @@ from sales.api.serializers import (
 )
 from sales.models import Offer
 from sales.pdf import offer_pdf_response
-from sales.selectors import offer_detail_list, offers_sent_list
+from sales.selectors import offer_api_list, offer_detail_list, offers_sent_list
 from sales.services import OFFER_CLOSED, offer_accept, offer_create, offer_decline, offer_send
 
 
@@ -84,7 +84,11 @@ class OfferViewSet(
         return "offer.view"
 
     def get_queryset(self):
-        queryset = offer_detail_list().order_by("-created_at", "-pk")
+        # Reads get what OfferSerializer shows; the actions the offer with all they use.
+        return self._visible(offer_api_list() if self.action in ("list", "retrieve") else offer_detail_list())
+
+    def _visible(self, queryset):
+        queryset = queryset.order_by("-created_at", "-pk")
         membership = getattr(self.request, "membership", None)
         if membership is not None and membership.is_client:
             queryset = offers_sent_list(queryset)
@@ -99,7 +103,7 @@ class OfferViewSet(
 
     def _read(self, offer: Offer) -> dict:
         return OfferSerializer(
-            self.get_queryset().get(pk=offer.pk), context=self.get_serializer_context()
+            self._visible(offer_api_list()).get(pk=offer.pk), context=self.get_serializer_context()
         ).data
 
     @extend_schema(request=OfferCreateSerializer, responses={201: OfferSerializer})

@@ -4,6 +4,7 @@ import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, generics
+from rest_framework.permissions import SAFE_METHODS
 
 from msp.api.base import TenantAPIMixin, TenantModelViewSet
 from msp.filtersets import FilterSet
@@ -43,7 +44,10 @@ class TicketViewSet(TenantModelViewSet):
     ordering = ["-created_at", "-pk"]
 
     def get_queryset(self):
-        return Ticket.objects.select_related("client", "assignee").order_by("-created_at", "-pk")
+        tickets = Ticket.objects.order_by("-created_at", "-pk")
+        if getattr(self.request, "method", None) not in SAFE_METHODS:  # a write reads them
+            tickets = tickets.select_related("client", "assignee")
+        return tickets  # a read shows their ids only: no join, no client and user per row
 
 
 class TicketCommentListCreateApi(TenantAPIMixin, generics.ListCreateAPIView):

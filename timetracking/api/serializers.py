@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from msp.api.base import StrictSerializerMixin, TenantModelSerializer
+from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
 from tickets.models import Ticket
 from timetracking.models import TimeEntry, Timer, WorkType
 
@@ -77,7 +77,7 @@ class TimerStartSerializer(StrictSerializerMixin, serializers.Serializer):
     ticket = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects)
 
 
-class TimerSerializer(serializers.ModelSerializer):
+class TimerSerializer(LeanModelSerializer):
     class Meta:
         model = Timer
         fields = ["id", "ticket", "started_at"]
