@@ -62,10 +62,11 @@ def fixtures() -> dict:
         "offer_assets": sum(inventory.values()), "offer_inventory": inventory,
         "draw_tickets": draw_tickets(tenant),
         "tickets": tickets.count(), "open_tickets": tickets.filter(status__in=OPEN_STATUSES).count(),
-        # What integrations filter by: the client with most tickets, the technician, a word
-        # of the generated subjects, a host name's stem.
+        # What integrations filter by: the client with most tickets, the technician, a ticket
+        # number ("#4242", URL-encoded), a word of the generated subjects, a host name's stem.
         "busy_client": tickets.values("client").annotate(n=Count("pk")).order_by("-n", "client")[0]["client"],
-        "assignee": tech.user_id, "ticket_search": SUBJECT_NOUNS[2], "asset_search": "host0001",
+        "assignee": tech.user_id, "ticket_search": "%234242", "ticket_word": SUBJECT_NOUNS[2],
+        "asset_search": "host0001",
     }
 
 

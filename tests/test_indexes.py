@@ -97,6 +97,39 @@ def test_the_needs_attention_filter_reads_its_index(scoped):
         assert _reads_in_order(plan, "tickets_sla_attention"), plan
 
 
+def test_searches_read_trigram_indexes(scoped, tenant):
+    """`?search=` is `icontains` (UPPER(column) LIKE '%term%'): PostgreSQL answers it from the
+    trigram indexes (msp.search_indexes), not by reading every ticket or asset of the tenant."""
+    from django.db.models import Q
+
+    from assets.models import Asset
+    from tests.factories import AssetFactory
+    from tickets.models import Ticket
+
+    AssetFactory.create_batch(3, tenant=tenant)
+
+    def plan(queryset) -> str:
+        # On a handful of rows the tenant's btree and a filter win; with plain index scans off
+        # too, the only way left to find the matches without reading every row is a bitmap of
+        # the search's own index: there must be one for each column searched.
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tickets_ticket, assets_asset")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("SET LOCAL enable_indexonlyscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    tickets = Ticket.unscoped.filter(Q(subject__icontains="printer") | Q(description__icontains="printer"))
+    found = plan(tickets.values("pk"))
+    assert "tickets_subject_trgm" in found and "tickets_description_trgm" in found, found
+    term = "host0001"
+    assets = Asset.unscoped.filter(Q(name__icontains=term) | Q(hostname__icontains=term) | Q(serial__icontains=term))
+    found = plan(assets.values("pk"))
+    assert all(f"asset_{field}_trgm" in found for field in ("name", "hostname", "serial")), found
+
+
 def test_the_timesheet_week_reads_its_index(scoped, tenant, make_member):
     from msp.roles import Role
     from tickets.models import Ticket
