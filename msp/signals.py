@@ -10,14 +10,16 @@ class TenantSignal(Signal):
     tenant's scope (they query through the default managers, like a view)."""
 
     def send(self, sender, **named):
-        tenant_id = named["tenant"].pk if "tenant" in named else named["tenant_id"]
-        with scope_of(tenant_id):
+        with scope_of(_tenant_id(named)):
             return super().send(sender, **named)
 
     def send_robust(self, sender, **named):
-        tenant_id = named["tenant"].pk if "tenant" in named else named["tenant_id"]
-        with scope_of(tenant_id):
+        with scope_of(_tenant_id(named)):
             return super().send_robust(sender, **named)
+
+
+def _tenant_id(named: dict) -> int:
+    return named["tenant"].pk if "tenant" in named else named["tenant_id"]
 
 
 # Sent on commit after a tenant is created (signup or create_tenant), with `tenant`.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -99,7 +100,7 @@ def _claim(condition: Q, *, state: str, stamp: str, now: datetime) -> list[Claim
     return claimed
 
 
-def sla_sweep_tenant(*, now: datetime | None = None, due: list[str] = (BREACH, WARN)) -> dict[str, int]:
+def sla_sweep_tenant(*, now: datetime | None = None, due: Sequence[str] = (BREACH, WARN)) -> dict[str, int]:
     """In the scope's tenant: mark tickets breached (due time passed) and at risk (80 % used),
     once each; notify. `due` names the transitions worth looking at (the dispatch knows)."""
     now = now or timezone.now()
@@ -209,7 +210,7 @@ def sla_sweep_task() -> str:
 
 
 @tenant_task(acks_late=True)
-def sla_sweep_tenant_task(tenant_id: int, due: list[str] = (BREACH, WARN)) -> str:
+def sla_sweep_tenant_task(tenant_id: int, due: Sequence[str] = (BREACH, WARN)) -> str:
     result = sla_sweep_tenant(due=due)
     return f"breached {result['breached']}, at risk {result['at_risk']}"
 
