@@ -89,6 +89,26 @@ class ClientBillingTerms(TenantOwnedModel):
         return str(self.client)
 
 
+class BillingSettings(TenantOwnedModel):
+    """How an MSP bills: one row per tenant (defaults apply until it is saved)."""
+
+    auto_issue = models.BooleanField(
+        _("issue invoices automatically"),
+        default=False,
+        help_text=_("Off: the monthly run and bought hour blocks make drafts to review and issue."),
+    )
+
+    class Meta:
+        verbose_name = _("billing settings")
+        verbose_name_plural = _("billing settings")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="%(app_label)s_%(class)s_one_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Billing settings"))
+
+
 class InvoiceSequence(TenantOwnedModel):
     """The last number given in one series (prefix) and year: the row issuing locks."""
 
@@ -143,6 +163,10 @@ class Invoice(TenantOwnedModel):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
+    # The PDF as last rendered, and a digest of the HTML it was rendered from: it is rendered
+    # again only when what it shows changed (billing.pdf).
+    pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
+    pdf_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-issue_date", "-pk"]

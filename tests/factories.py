@@ -10,6 +10,7 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
+from billing.models import Invoice, LineKind
 from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
 from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site, Tenant
@@ -227,7 +228,6 @@ class TicketCommentFactory(TenantOwnedFactory):
     public = True
 
 
-
 class OutboundEmailFactory(TenantOwnedFactory):
     """A queued e-mail as msp.mail.email_queue records it (without enqueuing a task)."""
 
@@ -245,7 +245,9 @@ class OutboundEmailFactory(TenantOwnedFactory):
 
     class Params:
         failed = factory.Trait(
-            status=OutboundEmailStatus.FAILED, attempts=9, last_error="SMTPRecipientsRefused: 550 no such user"
+            status=OutboundEmailStatus.FAILED,
+            attempts=9,
+            last_error="SMTPRecipientsRefused: 550 no such user",
         )
 
 
@@ -294,7 +296,9 @@ ISOLATION_FACTORIES = {
     ),
     Asset: lambda tenant, client, marker: AssetFactory(tenant=tenant, client=client, name=marker),
     # Sent, so that a client contact can open its own company's offer in the portal.
-    Offer: lambda tenant, client, marker: OfferFactory(tenant=tenant, client=client, title=marker, status="sent"),
+    Offer: lambda tenant, client, marker: OfferFactory(
+        tenant=tenant, client=client, title=marker, status="sent"
+    ),
     # After Offer: tiers are tenant-wide, so a marker-named tier must not be priced into
     # the offers the harness builds (a client contact would see its name in the portal).
     ServiceTier: lambda tenant, client, marker: ServiceTierFactory(tenant=tenant, name=marker),
@@ -305,6 +309,7 @@ ISOLATION_FACTORIES = {
     OutboundEmail: lambda tenant, client, marker: OutboundEmailFactory(
         tenant=tenant, subject=marker, failed=True
     ),
+    Invoice: lambda tenant, client, marker: issued_invoice(client, marker),
     TimeEntry: lambda tenant, client, marker: TimeEntryFactory(
         ticket=TicketFactory(tenant=tenant, client=client, subject=marker),
         technician=UserFactory(),
@@ -320,3 +325,13 @@ def _ticket_with_note(tenant, client, marker):
     TicketCommentFactory(ticket=ticket, body=f"{marker} public reply", public=True)
     TicketCommentFactory(ticket=ticket, body=f"Internal {marker} note", public=False)
     return ticket
+
+
+def issued_invoice(client, marker: str = "Work done", amount: str = "100.00"):
+    """An issued invoice of the client, its one line described by `marker`."""
+    from billing.services import LineDraft, invoice_draft_create, invoice_issue
+
+    line = LineDraft(
+        kind=LineKind.ADJUSTMENT, description=marker, unit_price=Money(Decimal(amount), client.currency)
+    )
+    return invoice_issue(invoice=invoice_draft_create(client=client, lines=[line]))

@@ -31,6 +31,10 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
+from billing.models import BillingSettings, Invoice
+from billing.periods import Period
+from billing.services import invoice_pay
+from billing.services.run import billing_run
 from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier
 from contracts.services import sla_seed
@@ -78,6 +82,7 @@ OPENED_MODELS = (
     WorkType,
     TimeEntry,
     OutboundEmail,
+    Invoice,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -318,8 +323,21 @@ def _build(n: int, slug: str) -> World:
 
     emails = [OutboundEmailFactory(tenant=tenant, subject=f"Mail {i}", failed=i % 2 == 1) for i in range(n)]
 
+    # The month's run, issued: an invoice per client; the opened client's carries its managed
+    # fee (one line per kind), its n blocks and its overage, and a part payment.
+    BillingSettings.objects.create(tenant=tenant, auto_issue=True)
+    billing_run(tenant=tenant, period=Period.of(timezone.localdate()))
+    invoice = Invoice.objects.get(client=client)
+    invoice_pay(
+        invoice=invoice,
+        amount=Money(Decimal("10"), client.currency),
+        paid_at=timezone.localdate(),
+        method="card",
+    )
+
     _token, key = ApiToken.issue(owner)
     opened = {
+        Invoice: invoice,
         OutboundEmail: emails[0],
         Client: client,
         Site: site,

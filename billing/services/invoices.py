@@ -214,7 +214,21 @@ def invoice_issue(*, invoice: Invoice, on: datetime.date | None = None) -> Invoi
         locked.save(update_fields=["issue_date", "due_date", "number", "status", "issued_at"])
         if locked.kind == InvoiceKind.CREDIT_NOTE:
             _credit_apply(locked)
+        else:
+            _sources_mark(locked, at=locked.issued_at, ref=locked.number)
     return locked
+
+
+def _sources_mark(invoice: Invoice, *, at, ref: str) -> None:
+    """Upstream rows say where they were invoiced (the contract page and timesheet show it)."""
+    from contracts.models import HourBlock
+    from timetracking.models import TimeEntry
+
+    claims = BilledItem.objects.filter(line__invoice=invoice)
+    block_ids = claims.filter(source_kind="hour_block").values("source_id")
+    entry_ids = claims.filter(source_kind="time_entry").values("source_id")
+    HourBlock.objects.filter(pk__in=block_ids).update(invoiced_at=at, invoice_ref=ref)
+    TimeEntry.objects.filter(pk__in=entry_ids).update(invoiced_at=at)
 
 
 def _credit_apply(credit_note: Invoice) -> None:
@@ -255,6 +269,7 @@ def invoice_void(*, invoice: Invoice, reason: str) -> Invoice:
         locked.status = InvoiceStatus.VOID
         locked.void_reason = reason[:255]
         locked.save(update_fields=["status", "void_reason"])
+        _sources_mark(locked, at=None, ref="")
         BilledItem.objects.filter(line__invoice=locked).delete()
     return locked
 

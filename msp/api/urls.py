@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("sales.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("timetracking.api.urls")),
+    path("", include("billing.api.urls")),
 ]
