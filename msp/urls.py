@@ -97,6 +97,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls.contracts")),
     path("tickets/", include("tickets.urls")),
     path("time/", include("timetracking.urls")),
+    path("invoices/", include("billing.urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include("msp.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
