@@ -216,7 +216,14 @@ def invoice_issue(*, invoice: Invoice, on: datetime.date | None = None) -> Invoi
             _credit_apply(locked)
         else:
             _sources_mark(locked, at=locked.issued_at, ref=locked.number)
+        transaction.on_commit(lambda: _email_on_issue(locked))
     return locked
+
+
+def _email_on_issue(invoice: Invoice) -> None:
+    from billing.tasks import invoice_email_task  # tasks import services: imported late
+
+    invoice_email_task.delay(invoice.tenant_id, invoice.pk)
 
 
 def _sources_mark(invoice: Invoice, *, at, ref: str) -> None:

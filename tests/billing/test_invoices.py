@@ -190,3 +190,18 @@ def test_another_tenants_invoice_is_not_found(acme, other_tenant):
     invoice = invoice_draft_create(client=acme, lines=lines())
     with scope_of(other_tenant.pk), pytest.raises(ValidationError, match="not found"):
         invoice_issue(invoice=invoice, on=TODAY)
+
+
+def test_issuing_mails_the_pdf_to_the_clients_billing_address_only(
+    acme, django_capture_on_commit_callbacks, mailoutbox
+):
+    acme.billing_email = "accounts@acme.example"
+    acme.save()
+    draft = invoice_draft_create(client=acme, lines=lines())
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = invoice_issue(invoice=draft, on=TODAY)
+    (mail,) = mailoutbox
+    assert mail.recipients() == ["accounts@acme.example"]
+    assert issued.number in mail.subject
+    parts = [(part.get_content_type(), part.get_filename()) for part in mail.message().walk()]
+    assert ("application/pdf", f"invoice-{issued.number.lower()}-acme.pdf") in parts
