@@ -228,6 +228,7 @@ class TicketCommentFactory(TenantOwnedFactory):
     public = True
 
 
+
 class OutboundEmailFactory(TenantOwnedFactory):
     """A queued e-mail as msp.mail.email_queue records it (without enqueuing a task)."""
 
@@ -245,9 +246,7 @@ class OutboundEmailFactory(TenantOwnedFactory):
 
     class Params:
         failed = factory.Trait(
-            status=OutboundEmailStatus.FAILED,
-            attempts=9,
-            last_error="SMTPRecipientsRefused: 550 no such user",
+            status=OutboundEmailStatus.FAILED, attempts=9, last_error="SMTPRecipientsRefused: 550 no such user"
         )
 
 
@@ -296,9 +295,7 @@ ISOLATION_FACTORIES = {
     ),
     Asset: lambda tenant, client, marker: AssetFactory(tenant=tenant, client=client, name=marker),
     # Sent, so that a client contact can open its own company's offer in the portal.
-    Offer: lambda tenant, client, marker: OfferFactory(
-        tenant=tenant, client=client, title=marker, status="sent"
-    ),
+    Offer: lambda tenant, client, marker: OfferFactory(tenant=tenant, client=client, title=marker, status="sent"),
     # After Offer: tiers are tenant-wide, so a marker-named tier must not be priced into
     # the offers the harness builds (a client contact would see its name in the portal).
     ServiceTier: lambda tenant, client, marker: ServiceTierFactory(tenant=tenant, name=marker),
@@ -331,7 +328,5 @@ def issued_invoice(client, marker: str = "Work done", amount: str = "100.00"):
     """An issued invoice of the client, its one line described by `marker`."""
     from billing.services import LineDraft, invoice_draft_create, invoice_issue
 
-    line = LineDraft(
-        kind=LineKind.ADJUSTMENT, description=marker, unit_price=Money(Decimal(amount), client.currency)
-    )
+    line = LineDraft(kind=LineKind.ADJUSTMENT, description=marker, unit_price=Money(Decimal(amount), client.currency))
     return invoice_issue(invoice=invoice_draft_create(client=client, lines=[line]))
