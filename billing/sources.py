@@ -80,7 +80,6 @@ def fee_lines(contract: Contract, period: Period, asset_counts: Counter) -> list
                         kind=LineKind.RECURRING_FEE,
                         description=f"{contract.tier.name} · {AssetKind(kind).label} · {period}{suffix}",
                         quantity=Decimal(count),
-                        unit=_("devices"),
                         unit_price=prorated(prices[kind], days, period),
                         **common,
                     )
