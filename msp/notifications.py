@@ -5,7 +5,8 @@ preference for that kind is on (the default: no ``NotificationPreference`` row),
 e-mail through ``msp.mail.email_queue``: one per person, in that person's language, greeting
 them by name and signed by the MSP. Addresses that are no member (the tenant's dispatch
 address) get the same mail, without an in-app row. Everything is written in the caller's
-transaction: a notification recorded is a mail queued.
+transaction (the ticket services', the sweep's claim): a notification recorded is a mail
+queued.
 
 Apps downstream raise them (tickets: a client's new ticket or reply, an assignment, the SLA
 sweep; contracts: low prepaid hours); msp never imports them: a notification points at its
@@ -49,7 +50,7 @@ def notify(
     e-mail where their preference says so; mail `emails` too. Returns the notifications."""
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
-    with scope_of(tenant.pk), transaction.atomic():
+    with scope_of(tenant.pk):
         recipients = {
             m.pk: m
             for m in memberships
