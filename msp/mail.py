@@ -62,7 +62,8 @@ def compose(
     """A mail from the MSP to one recipient group: "Hello <name>," the body, the link, and the
     MSP's signature, sent in its name (in the active language)."""
     text = render_to_string(
-        "msp/email/message.txt", {"name": name, "body": body, "link": link, "signature": tenant_signature(tenant)}
+        "msp/email/message.txt",
+        {"name": name, "body": body, "link": link, "signature": tenant_signature(tenant)},
     )
     return EmailMessage(str(subject), text, tenant_from_email(tenant), to, **kwargs)
 

@@ -57,9 +57,9 @@ def notify(
             if m.tenant_id == tenant.pk and m.is_active and m.role in STAFF_ROLES and m.user.is_active
         }
         muted = set(
-            NotificationPreference.objects.filter(membership_id__in=recipients, kind=kind, email=False).values_list(
-                "membership_id", flat=True
-            )
+            NotificationPreference.objects.filter(
+                membership_id__in=recipients, kind=kind, email=False
+            ).values_list("membership_id", flat=True)
         )
         target_type = target._meta.label_lower if target is not None else ""
         target_id = target.pk if target is not None else None
@@ -112,12 +112,15 @@ def notify(
 
 
 @scoped_by("membership")
-def notification_mark_read(*, membership: Membership, ids: Iterable[int] | None = None) -> int:
-    """Mark the member's notifications read (these `ids` of theirs, or all); returns how many."""
-    unread = Notification.objects.filter(membership=membership, read_at__isnull=True)
+def notification_mark_read(
+    *, membership: Membership, ids: Iterable[int] | None = None, read: bool = True
+) -> int:
+    """Mark the member's notifications read (these `ids` of theirs, or all), or unread again
+    with ``read=False``; returns how many changed. Another member's ids change nothing."""
+    rows = Notification.objects.filter(membership=membership, read_at__isnull=read)
     if ids is not None:
-        unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=timezone.now())
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=timezone.now() if read else None)
 
 
 @scoped_by("membership")
@@ -130,14 +133,19 @@ def notification_preferences_set(*, membership: Membership, email_kinds: Iterabl
     with transaction.atomic():
         for kind in NotificationKind.values:
             NotificationPreference.objects.update_or_create(
-                tenant_id=membership.tenant_id, membership=membership, kind=kind, defaults={"email": kind in wanted}
+                tenant_id=membership.tenant_id,
+                membership=membership,
+                kind=kind,
+                defaults={"email": kind in wanted},
             )
 
 
 def notification_email_kinds(membership: Membership) -> set[str]:
     """The kinds that reach the member by e-mail (every kind without a row: on by default)."""
     off = set(
-        NotificationPreference.objects.filter(membership=membership, email=False).values_list("kind", flat=True)
+        NotificationPreference.objects.filter(membership=membership, email=False).values_list(
+            "kind", flat=True
+        )
     )
     return set(NotificationKind.values) - off
 

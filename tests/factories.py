@@ -12,7 +12,17 @@ from assets.choices import AssetKind
 from assets.models import Asset
 from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
-from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site, Tenant
+from msp.models import (
+    Client,
+    Contact,
+    Membership,
+    Notification,
+    NotificationKind,
+    OutboundEmail,
+    OutboundEmailStatus,
+    Site,
+    Tenant,
+)
 from msp.roles import Role
 from sales.models import Offer
 from tickets.models import Ticket, TicketComment
@@ -227,7 +237,6 @@ class TicketCommentFactory(TenantOwnedFactory):
     public = True
 
 
-
 class OutboundEmailFactory(TenantOwnedFactory):
     """A queued e-mail as msp.mail.email_queue records it (without enqueuing a task)."""
 
@@ -245,7 +254,9 @@ class OutboundEmailFactory(TenantOwnedFactory):
 
     class Params:
         failed = factory.Trait(
-            status=OutboundEmailStatus.FAILED, attempts=9, last_error="SMTPRecipientsRefused: 550 no such user"
+            status=OutboundEmailStatus.FAILED,
+            attempts=9,
+            last_error="SMTPRecipientsRefused: 550 no such user",
         )
 
 
@@ -280,6 +291,20 @@ class TimeEntryFactory(factory.Factory):
             return time_entry_create(ticket=ticket, technician=technician, **kwargs)
 
 
+class NotificationFactory(TenantOwnedFactory):
+    """An unread notification of one member (a technician of a new membership by default)."""
+
+    class Meta:
+        model = Notification
+
+    tenant = factory.SubFactory(TenantFactory)
+    membership = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    kind = NotificationKind.TICKET_NEW
+    title = factory.Sequence(lambda n: f"Notification {n}")
+    body = "Something happened."
+    url = "/tickets/"
+
+
 # The isolation harness builds "an object of model M in tenant T under client C, whose
 # text shows MARKER" through this registry (see tests/test_isolation.py). A tenant-owned
 # model reachable from a URL must be registered here, or the harness fails and says so.
@@ -294,7 +319,9 @@ ISOLATION_FACTORIES = {
     ),
     Asset: lambda tenant, client, marker: AssetFactory(tenant=tenant, client=client, name=marker),
     # Sent, so that a client contact can open its own company's offer in the portal.
-    Offer: lambda tenant, client, marker: OfferFactory(tenant=tenant, client=client, title=marker, status="sent"),
+    Offer: lambda tenant, client, marker: OfferFactory(
+        tenant=tenant, client=client, title=marker, status="sent"
+    ),
     # After Offer: tiers are tenant-wide, so a marker-named tier must not be priced into
     # the offers the harness builds (a client contact would see its name in the portal).
     ServiceTier: lambda tenant, client, marker: ServiceTierFactory(tenant=tenant, name=marker),
@@ -304,6 +331,10 @@ ISOLATION_FACTORIES = {
     WorkType: lambda tenant, client, marker: WorkTypeFactory(tenant=tenant, name=marker),
     OutboundEmail: lambda tenant, client, marker: OutboundEmailFactory(
         tenant=tenant, subject=marker, failed=True
+    ),
+    # A colleague's (a member of its tenant, not the one signed in): nobody else reads it.
+    Notification: lambda tenant, client, marker: NotificationFactory(
+        tenant=tenant, title=marker, body=f"{marker} body"
     ),
     TimeEntry: lambda tenant, client, marker: TimeEntryFactory(
         ticket=TicketFactory(tenant=tenant, client=client, subject=marker),

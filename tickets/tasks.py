@@ -149,7 +149,8 @@ def _notify_staff(*, breached: list[Claimed], at_risk: list[Claimed]) -> None:
     for membership in members.order_by("pk"):
         owner = membership.role == Role.OWNER
         mine = [
-            tuple(t for t in tickets if owner or t.assignee_id == membership.user_id) for tickets in (breached, at_risk)
+            tuple(t for t in tickets if owner or t.assignee_id == membership.user_id)
+            for tickets in (breached, at_risk)
         ]
         if mine[0] or mine[1]:
             groups[tuple(mine)].append(membership)

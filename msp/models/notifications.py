@@ -50,7 +50,9 @@ class Notification(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "membership", "-created_at", "-id"], name="msp_notification_list"),
             models.Index(
-                fields=["tenant", "membership"], condition=Q(read_at__isnull=True), name="msp_notification_unread"
+                fields=["tenant", "membership"],
+                condition=Q(read_at__isnull=True),
+                name="msp_notification_unread",
             ),
         ]
 
@@ -75,7 +77,9 @@ class NotificationPreference(TenantOwnedModel):
         verbose_name = _("notification preference")
         verbose_name_plural = _("notification preferences")
         constraints = [
-            models.UniqueConstraint(fields=["membership", "kind"], name="%(app_label)s_%(class)s_unique_kind"),
+            models.UniqueConstraint(
+                fields=["membership", "kind"], name="%(app_label)s_%(class)s_unique_kind"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -63,10 +63,15 @@ class Tenant(models.Model):
     invoice_prefix = models.CharField(_("invoice number prefix"), max_length=20, blank=True)
     # Its identity on outgoing mail (msp.mail.tenant_from_email) and where unassigned work goes.
     email_from_name = models.CharField(
-        _("sender name"), max_length=120, blank=True, help_text=_("Shown as the sender of mail; defaults to the name.")
+        _("sender name"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown as the sender of mail; defaults to the name."),
     )
     email_from_address = models.EmailField(
-        _("sender address"), blank=True, help_text=_("Mail goes out from this address; defaults to the server's.")
+        _("sender address"),
+        blank=True,
+        help_text=_("Mail goes out from this address; defaults to the server's."),
     )
     dispatch_email = models.EmailField(
         _("dispatch address"),

@@ -40,8 +40,12 @@ def test_levels_once_per_crossing(setup, django_capture_on_commit_callbacks):
     # One recipient group per message: the client's contact and the account manager apart.
     assert sorted(m.to for m in mail.outbox) == [["am@msp.example"], ["boss@client.example"]]
     to_client = next(m for m in mail.outbox if m.to == ["boss@client.example"])
-    assert to_client.body.startswith("Hello ") and to_client.body.rstrip().endswith(f"— {contract.tenant.name}")
-    assert Notification.unscoped.filter(kind="hours_low", membership__user__email="am@msp.example").count() == 1
+    assert to_client.body.startswith("Hello ") and to_client.body.rstrip().endswith(
+        f"— {contract.tenant.name}"
+    )
+    assert (
+        Notification.unscoped.filter(kind="hours_low", membership__user__email="am@msp.example").count() == 1
+    )
     # A re-draw (edit) crossing the same level again sends nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         entry = time_entry_update(entry=entry, minutes=10)
