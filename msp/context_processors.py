@@ -21,7 +21,7 @@ def tenancy(request):
         "current_membership": membership,
         "memberships": getattr(request, "memberships", []),
         "nav_items": nav_items(request),
-        "notifications": (
+        "notification_inbox": (
             UnreadNotifications(membership)
             if membership is not None and membership.has_perm("notification.view")
             else None
