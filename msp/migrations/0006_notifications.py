@@ -7,64 +7,171 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('msp', '0005_api_ordering_indexes'),
+        ("msp", "0005_api_ordering_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='dispatch_email',
-            field=models.EmailField(blank=True, help_text='New client tickets and replies nobody is assigned to are also sent here.', max_length=254, verbose_name='dispatch address'),
+            model_name="tenant",
+            name="dispatch_email",
+            field=models.EmailField(
+                blank=True,
+                help_text="New client tickets and replies nobody is assigned to are also sent here.",
+                max_length=254,
+                verbose_name="dispatch address",
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='email_from_address',
-            field=models.EmailField(blank=True, help_text="Mail goes out from this address; defaults to the server's.", max_length=254, verbose_name='sender address'),
+            model_name="tenant",
+            name="email_from_address",
+            field=models.EmailField(
+                blank=True,
+                help_text="Mail goes out from this address; defaults to the server's.",
+                max_length=254,
+                verbose_name="sender address",
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='email_from_name',
-            field=models.CharField(blank=True, help_text='Shown as the sender of mail; defaults to the name.', max_length=120, verbose_name='sender name'),
+            model_name="tenant",
+            name="email_from_name",
+            field=models.CharField(
+                blank=True,
+                help_text="Shown as the sender of mail; defaults to the name.",
+                max_length=120,
+                verbose_name="sender name",
+            ),
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ticket_new', 'A client opens a ticket'), ('ticket_reply', 'A client replies on a ticket'), ('ticket_assigned', 'A ticket is assigned to me'), ('sla', "A ticket's SLA is at risk or breached"), ('hours_low', "A client's prepaid hours run low or are renewed")], max_length=20, verbose_name='kind')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('body', models.TextField(blank=True, verbose_name='message')),
-                ('url', models.CharField(blank=True, max_length=500, verbose_name='link')),
-                ('target_type', models.CharField(blank=True, max_length=60)),
-                ('target_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='msp.membership', verbose_name='recipient')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='msp.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ticket_new", "A client opens a ticket"),
+                            ("ticket_reply", "A client replies on a ticket"),
+                            ("ticket_assigned", "A ticket is assigned to me"),
+                            ("sla", "A ticket's SLA is at risk or breached"),
+                            ("hours_low", "A client's prepaid hours run low or are renewed"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("body", models.TextField(blank=True, verbose_name="message")),
+                ("url", models.CharField(blank=True, max_length=500, verbose_name="link")),
+                ("target_type", models.CharField(blank=True, max_length=60)),
+                ("target_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="read")),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="msp.membership",
+                        verbose_name="recipient",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="msp.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['tenant', 'membership', '-created_at', '-id'], name='msp_notification_list'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['tenant', 'membership'], name='msp_notification_unread')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['ticket_new', 'ticket_reply', 'ticket_assigned', 'sla', 'hours_low'])), name='msp_notification_kind_valid')],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["tenant", "membership", "-created_at", "-id"], name="msp_notification_list"
+                    ),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)),
+                        fields=["tenant", "membership"],
+                        name="msp_notification_unread",
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                ["ticket_new", "ticket_reply", "ticket_assigned", "sla", "hours_low"],
+                            )
+                        ),
+                        name="msp_notification_kind_valid",
+                    )
+                ],
             },
             bases=(msp.choice_labels.ChoiceLabelsMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ticket_new', 'A client opens a ticket'), ('ticket_reply', 'A client replies on a ticket'), ('ticket_assigned', 'A ticket is assigned to me'), ('sla', "A ticket's SLA is at risk or breached"), ('hours_low', "A client's prepaid hours run low or are renewed")], max_length=20, verbose_name='kind')),
-                ('email', models.BooleanField(default=True, verbose_name='by e-mail')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to='msp.membership')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='msp.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ticket_new", "A client opens a ticket"),
+                            ("ticket_reply", "A client replies on a ticket"),
+                            ("ticket_assigned", "A ticket is assigned to me"),
+                            ("sla", "A ticket's SLA is at risk or breached"),
+                            ("hours_low", "A client's prepaid hours run low or are renewed"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("email", models.BooleanField(default=True, verbose_name="by e-mail")),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to="msp.membership",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="msp.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
-                'constraints': [models.UniqueConstraint(fields=('membership', 'kind'), name='msp_notificationpreference_unique_kind')],
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("membership", "kind"), name="msp_notificationpreference_unique_kind"
+                    )
+                ],
             },
             bases=(msp.choice_labels.ChoiceLabelsMixin, models.Model),
         ),
