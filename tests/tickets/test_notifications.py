@@ -135,3 +135,64 @@ def test_staff_replies_and_notes_notify_no_staff(seeded, acme, tech, staff):
     comment_add(ticket, author=staff["owner"].user, body="On it", public=True)
     comment_add(ticket, author=staff["owner"].user, body="note", public=False)
     assert Notification.unscoped.count() == 1
+
+
+def test_a_client_contacts_api_ticket_is_told_as_a_portal_one(
+    seeded, acme, tech, contact, make_member, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    from msp.models import ApiToken
+
+    member = make_member(seeded, Role.CLIENT, client=acme, email=contact.email)
+    _token, key = ApiToken.issue(member)
+    api = APIClient(headers={"authorization": f"Token {key}"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/tickets/",
+            {"client": acme.pk, "subject": "VPN drops", "source": "phone", "contact": contact.pk},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    ticket = Ticket.unscoped.get(pk=response.json()["id"])
+    assert ticket.source == "portal"
+    assert Notification.unscoped.filter(membership=tech, kind=NotificationKind.TICKET_NEW).exists()
+    assert _to(contact.email) and _to("tech@msp.example")
+
+
+def test_the_acknowledgement_speaks_the_msps_language(
+    contact_http, seeded, tech, contact, django_capture_on_commit_callbacks
+):
+    Tenant.objects.filter(pk=seeded.pk).update(language="it")
+    ticket = _open_in_portal(contact_http, django_capture_on_commit_callbacks)
+    [ack] = _to(contact.email)
+    assert ack.subject == f"Abbiamo ricevuto il tuo ticket #{ticket.pk}: Printer on fire"
+    assert ack.body.startswith("Buongiorno Giulia,")
+    assert _to("tech@msp.example")[0].subject.startswith("Nuovo ticket da Acme")
+
+
+def test_the_owner_sets_the_sender_and_dispatch_address(client, seeded, make_member):
+    owner = make_member(seeded, Role.OWNER)
+    client.force_login(owner.user)
+    form = {
+        "name": seeded.name,
+        "default_currency": seeded.default_currency,
+        "timezone": seeded.timezone,
+        "language": seeded.language,
+        "tax_rate": "22.00",
+        "invoice_prefix": "",
+        "email_from_name": "Alpha Support",
+        "email_from_address": "not an address",
+        "dispatch_email": "dispatch@alpha.example",
+    }
+    refused = client.post(reverse("tenant_settings"), form)
+    assert refused.status_code == 200 and "Enter a valid email address." in refused.content.decode()
+    assert Tenant.objects.get(pk=seeded.pk).dispatch_email == ""  # nothing changed
+    form["email_from_address"] = "support@alpha.example"
+    assert client.post(reverse("tenant_settings"), form).status_code == 302
+    saved = Tenant.objects.get(pk=seeded.pk)
+    assert (saved.email_from_name, saved.email_from_address, saved.dispatch_email) == (
+        "Alpha Support",
+        "support@alpha.example",
+        "dispatch@alpha.example",
+    )
