@@ -65,7 +65,8 @@ def compose(
         "msp/email/message.txt",
         {"name": name, "body": body, "link": link, "signature": tenant_signature(tenant)},
     )
-    return EmailMessage(str(subject), text, tenant_from_email(tenant), to, **kwargs)
+    subject = " ".join(str(subject).split())  # one line: a header never takes a line break
+    return EmailMessage(subject, text, tenant_from_email(tenant), to, **kwargs)
 
 
 def tenant_signature(tenant: Tenant) -> str:

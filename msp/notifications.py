@@ -56,6 +56,9 @@ def notify(
             for m in memberships
             if m.tenant_id == tenant.pk and m.is_active and m.role in STAFF_ROLES and m.user.is_active
         }
+        emails = [e for e in dict.fromkeys(emails) if e]
+        if not recipients and not emails:
+            return []
         muted = set(
             NotificationPreference.objects.filter(
                 membership_id__in=recipients, kind=kind, email=False
@@ -100,7 +103,7 @@ def notify(
                                 link=link,
                             )
                         )
-        extra = [e for e in dict.fromkeys(emails) if e and e.lower() not in mailed]
+        extra = [e for e in emails if e.lower() not in mailed]
         if extra:
             with translation.override(tenant.language):
                 title, body = content()

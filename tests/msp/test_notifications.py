@@ -164,3 +164,22 @@ def test_every_mail_goes_out_in_the_msps_name(tenant, django_capture_on_commit_c
         )  # no sender of its own
         email_queue(EmailMessage("Own", "Body", "me@else.example", to=["x@example.com"]), tenant_id=tenant.pk)
     assert [m.from_email for m in mail.outbox] == ['"Alpha, IT" <help@alpha.example>', "me@else.example"]
+
+
+def test_compose_greets_signs_and_keeps_the_subject_on_one_line(tenant):
+    from msp.mail import compose
+
+    message = compose(
+        tenant=tenant,
+        to=["a@example.com"],
+        subject="Two\nlines",
+        body="The news.",
+        name="Ada",
+        link="https://x/1",
+    )
+    assert message.subject == "Two lines"
+    assert message.body == "Hello Ada,\n\nThe news.\n\nhttps://x/1\n\n— Alpha MSP\n"
+    assert (
+        compose(tenant=tenant, to=["a@example.com"], subject="S", body="B").body
+        == "Hello,\n\nB\n\n— Alpha MSP\n"
+    )
