@@ -52,6 +52,7 @@ _TECHNICIAN = (
     | _crud("asset", "add", "change")
     | _crud("servicetier", "view")
     | _crud("recurringservice", "view")
+    | _crud("notification", "view", "change")  # their own, in the app (contacts are mailed)
 )
 _ACCOUNT_MANAGER = (
     _TECHNICIAN

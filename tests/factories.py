@@ -13,7 +13,17 @@ from assets.models import Asset
 from billing.models import Invoice, LineKind
 from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
-from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site, Tenant
+from msp.models import (
+    Client,
+    Contact,
+    Membership,
+    Notification,
+    NotificationKind,
+    OutboundEmail,
+    OutboundEmailStatus,
+    Site,
+    Tenant,
+)
 from msp.roles import Role
 from sales.models import Offer
 from tickets.models import Ticket, TicketComment
@@ -228,7 +238,6 @@ class TicketCommentFactory(TenantOwnedFactory):
     public = True
 
 
-
 class OutboundEmailFactory(TenantOwnedFactory):
     """A queued e-mail as msp.mail.email_queue records it (without enqueuing a task)."""
 
@@ -281,6 +290,20 @@ class TimeEntryFactory(factory.Factory):
             return time_entry_create(ticket=ticket, technician=technician, **kwargs)
 
 
+class NotificationFactory(TenantOwnedFactory):
+    """An unread notification of one member (a technician of a new membership by default)."""
+
+    class Meta:
+        model = Notification
+
+    tenant = factory.SubFactory(TenantFactory)
+    membership = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    kind = NotificationKind.TICKET_NEW
+    title = factory.Sequence(lambda n: f"Notification {n}")
+    body = "Something happened."
+    url = "/tickets/"
+
+
 # The isolation harness builds "an object of model M in tenant T under client C, whose
 # text shows MARKER" through this registry (see tests/test_isolation.py). A tenant-owned
 # model reachable from a URL must be registered here, or the harness fails and says so.
@@ -307,6 +330,10 @@ ISOLATION_FACTORIES = {
         tenant=tenant, subject=marker, failed=True
     ),
     Invoice: lambda tenant, client, marker: issued_invoice(client, marker),
+    # A colleague's (a member of its tenant, not the one signed in): nobody else reads it.
+    Notification: lambda tenant, client, marker: NotificationFactory(
+        tenant=tenant, title=marker, body=f"{marker} body"
+    ),
     TimeEntry: lambda tenant, client, marker: TimeEntryFactory(
         ticket=TicketFactory(tenant=tenant, client=client, subject=marker),
         technician=UserFactory(),
