@@ -39,7 +39,7 @@ def billable_contracts(period: Period):
         Contract.objects.filter(start_date__lte=period.end)
         .exclude(end_date__lt=period.start)
         .exclude(status=ContractStatus.ENDED, end_date__isnull=True)
-        .select_related("client", "tier")
+        .select_related("client__tenant", "tier")
         .prefetch_related("tier__prices")
         .order_by("client__name", "client_id", "pk")
     )
@@ -136,13 +136,15 @@ def asset_counts_by_client(client_ids, period: Period) -> dict[int, Counter]:
     return counts
 
 
-def block_lines(contract: Contract, blocks=None) -> list[LineDraft]:
-    """Hour blocks bought and not yet invoiced (a prepaid block is billed when bought)."""
+def block_lines(contracts, blocks=None) -> list[LineDraft]:
+    """Hour blocks bought and not yet invoiced (a prepaid block is billed when bought), of
+    these contracts: one query."""
+    by_id = {contract.pk: contract for contract in contracts}
     if blocks is None:
         blocks = (
-            HourBlock.objects.filter(contract=contract)
+            HourBlock.objects.filter(contract_id__in=by_id)
             .exclude(_claimed(BLOCK))
-            .order_by("purchased_at", "pk")
+            .order_by("contract_id", "purchased_at", "pk")
         )
     lines = []
     for block in blocks:
@@ -157,7 +159,7 @@ def block_lines(contract: Contract, blocks=None) -> list[LineDraft]:
                     "day": block.purchased_at.date().isoformat(),
                 },
                 unit_price=block.price,
-                contract=contract,
+                contract=by_id[block.contract_id],
                 claims=(Claim(BLOCK, block.pk),),
             )
         )

@@ -114,8 +114,8 @@ def invoice_draft_create(
                 paid=zero(currency),
                 credited=zero(currency),
             )
-            _lines_add(invoice, lines, default_rate=rate)
-            _totals_update(invoice)
+            rows = _lines_add(invoice, lines, default_rate=rate, first=True)
+            _totals_update(invoice, rows)
     except IntegrityError as error:
         if "billeditem" in str(error).lower():
             raise ValidationError(_("Something on this invoice has already been invoiced.")) from error
@@ -137,8 +137,13 @@ def invoice_lines_add(*, invoice: Invoice, lines: Sequence[LineDraft]) -> Invoic
     return invoice
 
 
-def _lines_add(invoice: Invoice, lines: Iterable[LineDraft], *, default_rate: Decimal) -> None:
-    position = invoice.lines.count()
+def _lines_add(
+    invoice: Invoice, lines: Iterable[LineDraft], *, default_rate: Decimal, first: bool = False
+) -> list[InvoiceLine]:
+    """Add the lines and their claims in two INSERTs, whatever their number (the monthly run
+    makes thousands of lines: its queries grow per invoice, not per line)."""
+    position = 0 if first else invoice.lines.count()
+    rows, claims = [], []
     for draft in lines:
         if draft.unit_price.currency.code != invoice.currency:
             raise ValidationError(
@@ -150,39 +155,49 @@ def _lines_add(invoice: Invoice, lines: Iterable[LineDraft], *, default_rate: De
         rate = default_rate if draft.tax_rate is None else draft.tax_rate
         amount, tax = line_amounts(draft.quantity, draft.unit_price, rate)
         position += 1
-        line = InvoiceLine.objects.create(
-            tenant_id=invoice.tenant_id,
-            invoice=invoice,
-            position=position,
-            kind=draft.kind,
-            description=draft.description[:500],
-            detail=draft.detail,
-            quantity=draft.quantity,
-            unit=draft.unit,
-            unit_price=draft.unit_price,
-            tax_rate=rate,
-            amount=amount,
-            tax=tax,
-            contract=draft.contract,
-            period_start=draft.period_start,
-            period_end=draft.period_end,
-        )
-        if draft.claims:
-            BilledItem.objects.bulk_create(
-                BilledItem(
-                    tenant_id=invoice.tenant_id,
-                    line=line,
-                    source_kind=claim.source_kind,
-                    source_id=claim.source_id,
-                    period=claim.period,
-                )
-                for claim in draft.claims
+        rows.append(
+            InvoiceLine(
+                tenant_id=invoice.tenant_id,
+                invoice=invoice,
+                position=position,
+                kind=draft.kind,
+                description=draft.description[:500],
+                detail=draft.detail,
+                quantity=draft.quantity,
+                unit=draft.unit,
+                unit_price=draft.unit_price,
+                tax_rate=rate,
+                amount=amount,
+                tax=tax,
+                contract=draft.contract,
+                period_start=draft.period_start,
+                period_end=draft.period_end,
             )
+        )
+        claims.append(draft.claims)
+    InvoiceLine.objects.bulk_create(rows)  # primary keys come back (PostgreSQL, SQLite >= 3.35)
+    BilledItem.objects.bulk_create(
+        BilledItem(
+            tenant_id=invoice.tenant_id,
+            line=line,
+            source_kind=claim.source_kind,
+            source_id=claim.source_id,
+            period=claim.period,
+        )
+        for line, line_claims in zip(rows, claims, strict=True)
+        for claim in line_claims
+    )
+    return rows
 
 
-def _totals_update(invoice: Invoice) -> None:
+def _totals_update(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> None:
     subtotal, tax = zero(invoice.currency), zero(invoice.currency)
-    for amount, line_tax in invoice.lines.values_list("amount", "tax"):
+    pairs = (
+        ((line.amount.amount, line.tax.amount) for line in lines)
+        if lines is not None
+        else invoice.lines.values_list("amount", "tax")
+    )
+    for amount, line_tax in pairs:
         subtotal += Money(amount, invoice.currency)
         tax += Money(line_tax, invoice.currency)
     invoice.subtotal, invoice.tax, invoice.total = subtotal, tax, subtotal + tax
@@ -371,7 +386,7 @@ def credit_note_create(*, invoice: Invoice, reason: str, lines: Sequence[LineDra
             credited=zero(invoice.currency),
         )
         rate, _note = client_tax(invoice.client)
-        _lines_add(note, lines, default_rate=rate)
+        _lines_add(note, lines, default_rate=rate, first=True)
         _totals_update(note)
         already = sum(
             (cn.total for cn in invoice.credit_notes.exclude(status=InvoiceStatus.VOID).exclude(pk=note.pk)),

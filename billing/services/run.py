@@ -66,7 +66,7 @@ def _client_invoice(contracts, period: Period, asset_counts, auto_issue: bool) -
         lines = []
         for contract in contracts:
             lines += fee_lines(contract, period, asset_counts)
-            lines += block_lines(contract)
+        lines += block_lines(contracts)
         lines += labour_lines(contracts, period)
         if not lines:
             return None
@@ -87,7 +87,7 @@ def _client_invoice(contracts, period: Period, asset_counts, auto_issue: bool) -
 @scoped_by("block")
 def block_invoice(*, block: HourBlock) -> Invoice | None:
     """Invoice a prepaid block as soon as it is bought (None when already invoiced)."""
-    lines = block_lines(block.contract, blocks=[block])
+    lines = block_lines([block.contract], blocks=[block])
     try:
         with transaction.atomic():
             invoice = invoice_draft_create(client=block.contract.client, lines=lines)

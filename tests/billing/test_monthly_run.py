@@ -151,3 +151,38 @@ def test_the_command_refuses_a_malformed_period(db):
 
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("run_billing", period="2026-13")
+
+
+def test_the_run_costs_a_constant_number_of_queries_per_invoice(tenant, django_assert_max_num_queries):
+    """More clients, contracts, assets and entries: the same queries per invoice, never per line."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tenant.default_currency = "EUR"
+    tenant.save()
+    gold = ServiceTierFactory(tenant=tenant, currency="EUR", prices={"server": "350.00", "desktop": "60.00"})
+    technician = UserFactory()
+
+    def client_with(lines):
+        client = ClientFactory(tenant=tenant, currency="EUR")
+        ContractFactory(tenant=tenant, client=client, tier=gold)
+        breakfix = ContractFactory(
+            tenant=tenant, client=client, kind=ContractKind.BREAK_FIX, tier=None, hourly_rate=eur("80")
+        )
+        ticket = TicketFactory(tenant=tenant, client=client, contract=breakfix)
+        for i in range(lines):
+            AssetFactory(tenant=tenant, client=client, kind=AssetKind.SERVER if i % 2 else AssetKind.DESKTOP)
+            TimeEntryFactory(ticket=ticket, technician=technician, minutes=10 + i)
+
+    for _ in range(2):
+        client_with(2)
+    with CaptureQueriesContext(connection) as small:
+        assert len(billing_run(tenant=tenant, period=DECEMBER).invoices) == 2
+    for _ in range(2):
+        client_with(8)
+    with CaptureQueriesContext(connection) as big:
+        assert len(billing_run(tenant=tenant, period=Period(2027, 1)).invoices) == 4
+    # December: 2 invoices; January: 4 invoices with 4x the lines each (fees re-billed, new labour).
+    per_invoice_small = len(small.captured_queries) / 2
+    per_invoice_big = len(big.captured_queries) / 4
+    assert per_invoice_big <= per_invoice_small + 1, (per_invoice_small, per_invoice_big)
