@@ -49,7 +49,7 @@ class RunForm(forms.Form):
 class BillingSettingsForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = BillingSettings
-        fields = ["auto_issue"]
+        fields = ["auto_issue", "show_comparison"]
 
 
 class ClientBillingTermsForm(TenantFormMixin, forms.ModelForm):

@@ -97,6 +97,14 @@ class BillingSettings(TenantOwnedModel):
         default=False,
         help_text=_("Off: the monthly run and bought hour blocks make drafts to review and issue."),
     )
+    show_comparison = models.BooleanField(
+        _("show what managed care would have cost"),
+        default=True,
+        help_text=_(
+            "A break/fix invoice with labour says what the same month would have cost under the tier "
+            "that includes labour, for the client's devices."
+        ),
+    )
 
     class Meta:
         verbose_name = _("billing settings")
@@ -159,6 +167,9 @@ class Invoice(TenantOwnedModel):
     paid = MoneyField(_("paid"), default=0, **MONEY)
     credited = MoneyField(_("credited"), default=0, **MONEY)
     tax_note = models.CharField(_("tax note"), max_length=200, blank=True)
+    # The seeds' pitch on a break/fix invoice: {"tier", "monthly", "labour", "currency"}
+    # (billing.sources.comparison), printed under the totals.
+    comparison = models.JSONField(default=dict, blank=True)
     void_reason = models.CharField(_("reason for voiding"), max_length=255, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

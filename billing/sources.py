@@ -20,7 +20,7 @@ from billing.models import BilledItem, LineKind
 from billing.periods import Period
 from billing.services.invoices import Claim, LineDraft
 from contracts.choices import ContractKind, ContractStatus
-from contracts.models import Contract, HourBlock, RecurringService
+from contracts.models import Contract, HourBlock, RecurringService, ServiceTier
 from msp.money import quantize_money
 from timetracking.models import TimeEntry, labour_amount
 
@@ -212,3 +212,34 @@ def labour_lines(contracts, period: Period) -> list[LineDraft]:
             )
         )
     return lines
+
+
+def comparison(client, contracts, lines, asset_counts: Counter) -> dict:
+    """What the month would have cost under the cheapest tier that includes labour, for the
+    client's devices, beside the labour this invoice bills ({} when it does not apply)."""
+    if any(contract.kind == ContractKind.MANAGED for contract in contracts):
+        return {}
+    labour = [line for line in lines if line.kind in (LineKind.LABOUR, LineKind.OVERAGE)]
+    if not labour or not asset_counts:
+        return {}
+    tiers = ServiceTier.objects.filter(
+        includes_labour=True, is_active=True, currency=client.currency
+    ).prefetch_related("prices")
+    best = None
+    for tier in tiers:
+        prices = {price.kind: price.price for price in tier.prices.all()}
+        monthly = sum(
+            (prices[kind] * count for kind, count in asset_counts.items() if kind in prices),
+            Money(0, client.currency),
+        )
+        if monthly.amount > 0 and (best is None or monthly < best[1]):
+            best = (tier, monthly)
+    if best is None:
+        return {}
+    labour_total = sum((line.unit_price * line.quantity for line in labour), Money(0, client.currency))
+    return {
+        "tier": best[0].name,
+        "monthly": str(quantize_money(best[1]).amount),
+        "labour": str(quantize_money(labour_total).amount),
+        "currency": client.currency,
+    }

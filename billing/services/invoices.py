@@ -93,6 +93,7 @@ def invoice_draft_create(
     period_start: datetime.date | None = None,
     period_end: datetime.date | None = None,
     note: str = "",
+    comparison: dict | None = None,
 ) -> Invoice:
     """A draft invoice with its lines; refuses a line in another currency or a thing already
     invoiced (the whole draft is then not created)."""
@@ -108,6 +109,7 @@ def invoice_draft_create(
                 period_end=period_end,
                 tax_note=tax_note,
                 note=note,
+                comparison=comparison or {},
                 subtotal=zero(currency),
                 tax=zero(currency),
                 total=zero(currency),

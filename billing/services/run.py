@@ -9,7 +9,7 @@ is left), and a run killed halfway has committed whole clients only.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -19,7 +19,14 @@ from django.db import transaction
 from billing.models import BillingSettings, Invoice
 from billing.periods import Period
 from billing.services.invoices import invoice_draft_create, invoice_issue
-from billing.sources import asset_counts_by_client, billable_contracts, block_lines, fee_lines, labour_lines
+from billing.sources import (
+    asset_counts_by_client,
+    billable_contracts,
+    block_lines,
+    comparison,
+    fee_lines,
+    labour_lines,
+)
 from contracts.models import HourBlock
 from msp.scoping import scoped_by
 
@@ -46,7 +53,7 @@ def billing_run(
 ) -> RunResult:
     """Invoice the period for every client of the tenant that has something billable
     (`each` wraps the clients' iteration: the command's progress bar)."""
-    auto_issue = billing_settings(tenant).auto_issue
+    settings = billing_settings(tenant)
     by_client = defaultdict(list)
     for contract in billable_contracts(period):
         by_client[contract.client_id].append(contract)
@@ -54,13 +61,13 @@ def billing_run(
     result = RunResult(period=str(period), clients=len(by_client))
     groups = by_client.values()
     for contracts in each(groups, len(by_client)) if each is not None else groups:
-        invoice = _client_invoice(contracts, period, counts.get(contracts[0].client_id, {}), auto_issue)
+        invoice = _client_invoice(contracts, period, counts.get(contracts[0].client_id, Counter()), settings)
         if invoice is not None:
             result.invoices.append(invoice.pk)
     return result
 
 
-def _client_invoice(contracts, period: Period, asset_counts, auto_issue: bool) -> Invoice | None:
+def _client_invoice(contracts, period: Period, asset_counts, settings: BillingSettings) -> Invoice | None:
     client = contracts[0].client
     for _attempt in range(ATTEMPTS):
         lines = []
@@ -73,9 +80,15 @@ def _client_invoice(contracts, period: Period, asset_counts, auto_issue: bool) -
         try:
             with transaction.atomic():
                 invoice = invoice_draft_create(
-                    client=client, lines=lines, period_start=period.start, period_end=period.end
+                    client=client,
+                    lines=lines,
+                    period_start=period.start,
+                    period_end=period.end,
+                    comparison=comparison(client, contracts, lines, asset_counts)
+                    if settings.show_comparison
+                    else {},
                 )
-                if auto_issue:
+                if settings.auto_issue:
                     invoice = invoice_issue(invoice=invoice, on=period.end)
             return invoice
         except ValidationError:

@@ -186,3 +186,52 @@ def test_the_run_costs_a_constant_number_of_queries_per_invoice(tenant, django_a
     per_invoice_small = len(small.captured_queries) / 2
     per_invoice_big = len(big.captured_queries) / 4
     assert per_invoice_big <= per_invoice_small + 1, (per_invoice_small, per_invoice_big)
+
+
+def test_a_break_fix_invoice_shows_what_managed_care_would_have_cost(tenant):
+    """The day after a desktop disaster: 3 h of labour at 85, and Platinum (labour included)
+    would have cost 60 for the client's one desktop."""
+    from tests.billing.test_invoices_api import pdf_text
+
+    tenant.default_currency = "EUR"
+    tenant.save()
+    ServiceTierFactory(tenant=tenant, name="Silver", currency="EUR", prices={"desktop": "25.00"})
+    ServiceTierFactory(
+        tenant=tenant, name="Platinum", currency="EUR", includes_labour=True, prices={"desktop": "60.00"}
+    )
+    dental = ClientFactory(tenant=tenant, name="Dental", currency="EUR")
+    AssetFactory(tenant=tenant, client=dental, kind=AssetKind.DESKTOP)
+    breakfix = ContractFactory(
+        tenant=tenant, client=dental, kind=ContractKind.BREAK_FIX, tier=None, hourly_rate=eur("85.00")
+    )
+    TimeEntryFactory(
+        ticket=TicketFactory(tenant=tenant, client=dental, contract=breakfix),
+        technician=UserFactory(),
+        minutes=180,
+    )
+
+    (invoice_id,) = billing_run(tenant=tenant, period=DECEMBER).invoices
+    with scope_of(tenant.pk):
+        invoice = Invoice.objects.get(pk=invoice_id)
+        assert invoice.comparison == {
+            "tier": "Platinum",
+            "monthly": "60.00",
+            "labour": "255.00",
+            "currency": "EUR",
+        }
+        from billing.pdf import invoice_pdf
+
+        text = " ".join(pdf_text(invoice_pdf(invoice)).split())
+    assert "Platinum" in text and "60.00 EUR, labour included" in text and "255.00 EUR" in text
+
+    # Switched off per tenant: no comparison.
+    with scope_of(tenant.pk):
+        BillingSettings.objects.create(tenant=tenant, show_comparison=False)
+    TimeEntryFactory(
+        ticket=TicketFactory(tenant=tenant, client=dental, contract=breakfix),
+        technician=UserFactory(),
+        minutes=30,
+    )
+    (second,) = billing_run(tenant=tenant, period=DECEMBER).invoices
+    with scope_of(tenant.pk):
+        assert Invoice.objects.get(pk=second).comparison == {}
