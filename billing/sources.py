@@ -53,7 +53,9 @@ def prorated(price: Money, days: int, period: Period) -> Money:
 
 def fee_lines(contract: Contract, period: Period, asset_counts: Counter) -> list[LineDraft]:
     """A managed contract's month: the tier's price per asset kind times the client's assets
-    at the period's end, and its à-la-carte services, prorated by day for a partial month."""
+    at the period's end, and its à-la-carte services, prorated by day for a partial month;
+    the days of a free trial are shown at their value and discounted 100 %, line by line (so
+    a month wholly in the trial totals exactly 0.00)."""
     if contract.kind != ContractKind.MANAGED:
         return []
     days = period.active_days(contract.start_date, contract.end_date)
@@ -63,35 +65,22 @@ def fee_lines(contract: Contract, period: Period, asset_counts: Counter) -> list
     suffix = (
         (" " + _("(%(days)s of %(total)s days)") % {"days": days, "total": period.days}) if partial else ""
     )
-    claim = (Claim(FEE, contract.pk, str(period)),)
     common = {
         "contract": contract,
         "period_start": max(period.start, contract.start_date),
         "period_end": min(period.end, contract.end_date) if contract.end_date else period.end,
     }
-    lines: list[LineDraft] = []
+    charges: list[tuple[str, str, Decimal, Money]] = []  # (kind, description, quantity, monthly price)
     if contract.tier_id is not None:
         prices = {price.kind: price.price for price in contract.tier.prices.all()}
         for kind in AssetKind.values:
             count = asset_counts.get(kind, 0)
             if kind in prices and count:
-                lines.append(
-                    LineDraft(
-                        kind=LineKind.RECURRING_FEE,
-                        description=f"{contract.tier.name} · {AssetKind(kind).label} · {period}{suffix}",
-                        quantity=Decimal(count),
-                        unit_price=prorated(prices[kind], days, period),
-                        **common,
-                    )
-                )
+                description = f"{contract.tier.name} · {AssetKind(kind).label} · {period}{suffix}"
+                charges.append((LineKind.RECURRING_FEE, description, Decimal(count), prices[kind]))
     elif contract.monthly_fee is not None:
-        lines.append(
-            LineDraft(
-                kind=LineKind.RECURRING_FEE,
-                description=f"{contract} · {period}{suffix}",
-                unit_price=prorated(contract.monthly_fee, days, period),
-                **common,
-            )
+        charges.append(
+            (LineKind.RECURRING_FEE, f"{contract} · {period}{suffix}", Decimal(1), contract.monthly_fee)
         )
     services = {
         service.pk: service for service in RecurringService.objects.filter(pk__in=_service_ids(contract))
@@ -101,19 +90,44 @@ def fee_lines(contract: Contract, period: Period, asset_counts: Counter) -> list
         if service is None or not int(item.get("quantity") or 0):
             continue
         agreed = Money(Decimal(str(item.get("unit_price", service.price.amount))), contract.currency)
-        lines.append(
+        charges.append(
+            (LineKind.SERVICE, f"{service.name} · {period}{suffix}", Decimal(int(item["quantity"])), agreed)
+        )
+    if not charges:
+        return []
+    lines = [
+        LineDraft(
+            kind=kind,
+            description=description,
+            quantity=quantity,
+            unit_price=prorated(price, days, period),
+            **common,
+        )
+        for kind, description, quantity, price in charges
+    ]
+    trial_days = (
+        period.active_days(
+            contract.start_date, min(contract.trial_end, contract.end_date or contract.trial_end)
+        )
+        if contract.trial_end
+        else 0
+    )
+    if trial_days:
+        note = _("Free trial until %(day)s (%(days)s days)") % {
+            "day": contract.trial_end.isoformat(),
+            "days": trial_days,
+        }
+        lines += [
             LineDraft(
-                kind=LineKind.SERVICE,
-                description=f"{service.name} · {period}{suffix}",
-                quantity=Decimal(int(item["quantity"])),
-                unit_price=prorated(agreed, days, period),
+                kind=LineKind.DISCOUNT,
+                description=f"{note}: {description}",
+                quantity=quantity,
+                unit_price=-prorated(price, trial_days, period) if trial_days < days else -line.unit_price,
                 **common,
             )
-        )
-    if not lines:
-        return []
-    first = lines[0]
-    lines[0] = LineDraft(**{**first.__dict__, "claims": claim})
+            for (kind, description, quantity, price), line in zip(charges, lines, strict=True)
+        ]
+    lines[0] = LineDraft(**{**lines[0].__dict__, "claims": (Claim(FEE, contract.pk, str(period)),)})
     return lines
 
 

@@ -246,6 +246,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "msp.tasks.email_requeue_stale_task",
         "schedule": 60 * 5,
     },
+    "contracts-trial-reminders": {
+        "task": "contracts.tasks.trial_reminders_dispatch_task",
+        "schedule": crontab(hour="7", minute="0"),
+    },
     "billing-monthly-run": {
         "task": "billing.tasks.billing_run_dispatch_task",
         "schedule": crontab(day_of_month="1", hour="2", minute="0"),

@@ -20,6 +20,7 @@ class NotificationKind(models.TextChoices):
     TICKET_ASSIGNED = "ticket_assigned", _("A ticket is assigned to me")
     SLA = "sla", _("A ticket's SLA is at risk or breached")
     HOURS_LOW = "hours_low", _("A client's prepaid hours run low or are renewed")
+    TRIAL_ENDING = "trial_ending", _("A client's free trial is ending")
 
 
 class Notification(TenantOwnedModel):
