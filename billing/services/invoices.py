@@ -255,6 +255,14 @@ def _sources_mark(invoice: Invoice, *, at, ref: str) -> None:
     TimeEntry.objects.filter(pk__in=entry_ids).update(invoiced_at=at)
 
 
+def _blocks_mark_paid(invoice: Invoice) -> None:
+    """A paid invoice makes its hour blocks usable (contracts that wait for payment)."""
+    from contracts.models import HourBlock
+
+    block_ids = BilledItem.objects.filter(line__invoice=invoice, source_kind="hour_block").values("source_id")
+    HourBlock.objects.filter(pk__in=block_ids, paid_at__isnull=True).update(paid_at=timezone.now())
+
+
 def _credit_apply(credit_note: Invoice) -> None:
     original = Invoice.objects.select_for_update().get(pk=credit_note.corrects_id)
     original.credited += credit_note.total
@@ -344,6 +352,7 @@ def invoice_pay(
         locked.paid += amount
         if locked.outstanding.amount <= 0:
             locked.status = InvoiceStatus.PAID
+            _blocks_mark_paid(locked)
         locked.save(update_fields=["paid", "status"])
     return payment
 

@@ -235,3 +235,30 @@ def test_a_break_fix_invoice_shows_what_managed_care_would_have_cost(tenant):
     (second,) = billing_run(tenant=tenant, period=DECEMBER).invoices
     with scope_of(tenant.pk):
         assert Invoice.objects.get(pk=second).comparison == {}
+
+
+def test_a_block_waits_for_its_invoice_to_be_paid_when_the_contract_says_so(
+    tenant, django_capture_on_commit_callbacks
+):
+    from billing.services import invoice_issue, invoice_pay
+
+    prepaid = ContractFactory(
+        tenant=tenant,
+        client=ClientFactory(tenant=tenant, currency="EUR"),
+        kind=ContractKind.PREPAID_HOURS,
+        tier=None,
+        blocks_need_payment=True,
+        overage_rate=eur("100.00"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        block_purchase(contract=prepaid, minutes=600, price=eur("900.00"), origin=BlockOrigin.INITIAL)
+    ticket = TicketFactory(tenant=tenant, client=prepaid.client, contract=prepaid)
+    unpaid = TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=60)
+    assert (unpaid.drawn_minutes, unpaid.overage_minutes) == (0, 60)  # the block is not usable yet
+
+    with scope_of(tenant.pk):
+        (invoice,) = Invoice.objects.filter(client=prepaid.client)
+    invoice = invoice_issue(invoice=invoice)
+    invoice_pay(invoice=invoice, amount=invoice.total, paid_at=invoice.issue_date, method="bank_transfer")
+    paid = TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=60)
+    assert (paid.drawn_minutes, paid.overage_minutes) == (60, 0)
