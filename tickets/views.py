@@ -14,6 +14,7 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from msp.models import Client
 from msp.views.base import HtmxPartialMixin, MemberRequiredMixin
+from msp.views.once import OnceOnlyMixin
 from tickets import hooks
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
@@ -102,7 +103,7 @@ class TicketFormMixin(StaffTicketMixin):
         return kwargs
 
 
-class TicketCreateView(TicketFormMixin, CreateView):
+class TicketCreateView(TicketFormMixin, OnceOnlyMixin, CreateView):
     permission_required = ("ticket.change", "ticket.add")
 
     def get_initial(self):
