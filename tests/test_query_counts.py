@@ -119,6 +119,8 @@ VARIANTS = {
         Variant(query="?status=open&priority=P2", htmx=True),
     ],
     "tickets:create": [Variant(query="?client={client}")],
+    "tickets:client-fields": [Variant(query="?client={client}")],
+    "tickets:asset-options": [Variant(query="?client={client}&asset_search=Asset")],
     "offers:list": [Variant(query="?status=sent"), Variant(query="?q=Offer&client={client}", htmx=True)],
     "offers:create": [Variant(query="?client={client}"), Variant(query="?q=Acme", htmx=True)],
     "offers:detail": [Variant(objects="accepted offer"), Variant(objects="draft offer")],

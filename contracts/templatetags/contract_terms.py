@@ -37,7 +37,10 @@ def rounding_rule(contract) -> str:
     steps, minimum = contract.rounding_minutes, contract.minimum_minutes
     values = {"steps": steps, "minimum": minimum}
     if steps > 1 and minimum:
-        rule = _("Time is rounded up to %(steps)d-minute steps, at least %(minimum)d minutes per entry.") % values
+        rule = (
+            _("Time is rounded up to %(steps)d-minute steps, at least %(minimum)d minutes per entry.")
+            % values
+        )
     elif steps > 1:
         rule = _("Time is rounded up to %(steps)d-minute steps.") % values
     elif minimum:
