@@ -70,7 +70,9 @@ def test_the_asset_search_is_capped_and_keeps_the_chosen_one(browser, tenant, tw
     chosen = AssetFactory(tenant=tenant, client=acme, name="zz-last-server", hostname="zz01", serial="SN-ZZ")
     url = reverse("tickets:asset-options")
     html = browser.get(url, {"client": acme.pk}, HTTP_HX_REQUEST="true").content.decode()
-    assert html.count('<option value="') == 2 + ASSET_CHOICES and "type more to narrow" in html  # + empty, + hint
+    assert (
+        html.count('<option value="') == 2 + ASSET_CHOICES and "type more to narrow" in html
+    )  # + empty, + hint
     html = browser.get(url, {"client": acme.pk, "asset_search": "SN-ZZ"}).content.decode()
     assert "zz-last-server (zz01)" in html and "globex" not in html and "type more" not in html
     # What was chosen stays offered (and selected) while another search runs.
