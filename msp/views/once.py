@@ -50,6 +50,7 @@ def form_token_earlier(*, membership, token: str) -> str | None:
         IdempotencyKey.objects.filter(
             membership=membership,
             key=KEY_PREFIX + token,
+            fingerprint="form",  # never an API key that happens to look like one
             status_code__isnull=False,
             created_at__gte=timezone.now() - LIFETIME,
         )
