@@ -106,7 +106,7 @@ class TimesheetView(MemberRequiredMixin, TemplateView):
             technician=technician,
             technicians=technicians,
             own=technician.pk == self.request.user.pk,
-            form=TimeEntryForm(technician=self.request.user),
+            form=kwargs.pop("form", None) or TimeEntryForm(technician=self.request.user),
             timer=timer_running(technician=self.request.user, tenant=membership.tenant),
             can_add=membership.has_perm("timeentry.add"),
             can_change=membership.has_perm("timeentry.change"),
@@ -152,6 +152,11 @@ class TimeEntryCreateView(MemberRequiredMixin, OnceOnlyMixin, View):
         if in_panel and ticket is not None:
             # The panel keeps the form open, every typed value in place, each error by its field.
             return _panel_or_redirect(request, ticket, reverse("timesheet:week"), log_form=form)
+        if not request.htmx:
+            # The timesheet's form, shown again with what was typed and the errors by the fields.
+            sheet = TimesheetView()
+            sheet.setup(request)
+            return render(request, sheet.template_name, sheet.get_context_data(form=form), status=400)
         messages.error(request, _form_errors(form))
         return _panel_or_redirect(request, ticket, reverse("timesheet:week"))
 
