@@ -14,6 +14,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from msp.roles import PORTAL
 from msp.views.base import MemberRequiredMixin
+from msp.views.once import OnceOnlyMixin
 from sales.columns import columns_from_offer
 from sales.models import Offer
 from sales.pdf import offer_pdf_response
@@ -105,7 +106,7 @@ class PortalTicketListView(PortalTicketMixin, ListView):
         return Ticket.objects.select_related("contact").order_by("-created_at", "-pk")
 
 
-class PortalTicketCreateView(PortalTicketMixin, View):
+class PortalTicketCreateView(PortalTicketMixin, OnceOnlyMixin, View):
     permission_required = (PORTAL, "ticket.add")
     template_name = "portal/tickets/form.html"
 
@@ -153,7 +154,8 @@ class PortalTicketCreateView(PortalTicketMixin, View):
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Your ticket was opened. We will get back to you soon."))
-                return redirect("portal:ticket", pk=ticket.pk)
+                request.once_created_url = reverse("portal:ticket", args=[ticket.pk])
+                return redirect(request.once_created_url)
         return render(request, self.template_name, {"form": form}, status=400)
 
 

@@ -122,6 +122,8 @@ VARIANTS = {
         Variant(query="?status=open&priority=P2", htmx=True),
     ],
     "tickets:create": [Variant(query="?client={client}")],
+    "tickets:client-fields": [Variant(query="?client={client}")],
+    "tickets:asset-options": [Variant(query="?client={client}&asset_search=Asset")],
     "offers:list": [Variant(query="?status=sent"), Variant(query="?q=Offer&client={client}", htmx=True)],
     "offers:create": [Variant(query="?client={client}"), Variant(query="?q=Acme", htmx=True)],
     "offers:detail": [Variant(objects="accepted offer"), Variant(objects="draft offer")],
@@ -382,7 +384,9 @@ def measure_all(small_world, big_world, only=None):
                 big = request(big_http, name, route, models, variant, warm_up=False)
             rows.append((label, small.count, big.count))
             problems = [
-                f"{m.url} answered {problem}" for m in (small, big) if (problem := status_problem(name, m, variant))
+                f"{m.url} answered {problem}"
+                for m in (small, big)
+                if (problem := status_problem(name, m, variant))
             ]
             if name in SHOWS and variant == Variant():
                 markers = [m.format(last=big_world.n - 1) for m in SHOWS[name]]

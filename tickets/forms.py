@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from assets.selectors import asset_choices
 from msp.forms.base import TenantModelForm
 from msp.roles import STAFF_ROLES
 from tickets.choices import TicketStatus, can_move, move_refusal, status_options
@@ -52,6 +54,45 @@ class TicketForm(TenantModelForm):
                 )
         else:
             self.fields["contract"].required = False
+        self._follow_client()
+
+    def chosen_client_id(self) -> int | None:
+        """The client the form is for: the ticket's, else the one posted, else the initial one."""
+        if self.instance.pk:
+            return self.instance.client_id
+        value = self.data.get("client") if self.is_bound else self.initial.get("client")
+        value = getattr(value, "pk", value)
+        return int(value) if str(value or "").isdigit() else None
+
+    def _follow_client(self) -> None:
+        """Contact, asset and contract are the chosen client's: no client, no choices (the page
+        reloads them when the client changes). The asset list is capped; a search narrows it."""
+        client_id = self.chosen_client_id()
+        if not self.instance.pk:
+            self.fields["client"].widget.attrs.update(
+                {
+                    "hx-get": reverse("tickets:client-fields"),
+                    "hx-trigger": "change",
+                    "hx-target": "#ticket-client-fields",
+                    "hx-swap": "innerHTML",
+                }
+            )
+        for name in ("contact", "asset", "contract"):
+            field = self.fields[name]
+            field.queryset = (
+                field.queryset.filter(client_id=client_id) if client_id else field.queryset.none()
+            )
+        chosen = (
+            self.data.get("asset") if self.is_bound else self.initial.get("asset", self.instance.asset_id)
+        )
+        chosen = getattr(chosen, "pk", chosen)
+        keep = int(chosen) if str(chosen or "").isdigit() else None
+        field = self.fields["asset"]
+        field.widget.choices = [
+            ("", field.empty_label),
+            *asset_choices(client_id=client_id, search="", keep_pk=keep),
+        ]
+        field.widget.attrs["data-testid"] = "asset-select"
 
     def clean(self):
         data = super().clean()

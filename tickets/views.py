@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
+from assets.selectors import ASSET_CHOICES, asset_choices
 from msp.models import Client
 from msp.views.base import HtmxPartialMixin, MemberRequiredMixin
+from msp.views.once import OnceOnlyMixin
 from tickets import hooks
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
@@ -92,7 +94,7 @@ class TicketDetailView(StaffTicketMixin, DetailView):
 
 class TicketFormMixin(StaffTicketMixin):
     form_class = TicketForm
-    template_name = "msp/form.html"
+    template_name = "tickets/form.html"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -102,7 +104,7 @@ class TicketFormMixin(StaffTicketMixin):
         return kwargs
 
 
-class TicketCreateView(TicketFormMixin, CreateView):
+class TicketCreateView(TicketFormMixin, OnceOnlyMixin, CreateView):
     permission_required = ("ticket.change", "ticket.add")
 
     def get_initial(self):
@@ -130,6 +132,43 @@ class TicketCreateView(TicketFormMixin, CreateView):
             return self.form_invalid(form)
         messages.success(self.request, _("Ticket %(ticket)s was opened.") % {"ticket": self.object})
         return redirect(self.object.get_absolute_url())
+
+
+class TicketClientFieldsView(StaffTicketMixin, View):
+    """New ticket's contact, asset and "bills to" fields for the chosen client (htmx reloads
+    them when the client changes)."""
+
+    permission_required = ("ticket.change", "ticket.add")
+
+    def get(self, request):
+        client = request.GET.get("client", "")
+        initial = {"client": int(client)} if client.isdigit() else {}
+        form = TicketForm(initial=initial, tenant=request.membership.tenant)
+        return TemplateResponse(request, "tickets/_client_fields.html", {"form": form})
+
+
+class TicketAssetOptionsView(StaffTicketMixin, View):
+    """The asset search of the ticket form: the chosen client's assets matching what was typed,
+    as ``<option>`` tags (capped, whatever the number of assets), the chosen one kept."""
+
+    permission_required = "ticket.change"
+
+    def get(self, request):
+        client, asset = request.GET.get("client", ""), request.GET.get("asset", "")
+        options = asset_choices(
+            client_id=int(client) if client.isdigit() else None,
+            search=request.GET.get("asset_search", "")[:100],
+            keep_pk=int(asset) if asset.isdigit() else None,
+        )
+        return TemplateResponse(
+            request,
+            "tickets/_asset_options.html",
+            {
+                "options": options,
+                "chosen": int(asset) if asset.isdigit() else None,
+                "capped": len(options) >= ASSET_CHOICES,
+            },
+        )
 
 
 class TicketUpdateView(TicketFormMixin, UpdateView):
@@ -240,7 +279,9 @@ class TicketReplyView(TicketActionView):
 
 __all__ = [
     "SlaState",
+    "TicketAssetOptionsView",
     "TicketAssignView",
+    "TicketClientFieldsView",
     "TicketCreateView",
     "TicketDetailView",
     "TicketListView",
