@@ -4,6 +4,7 @@ views add that only contacts use them, and that an offer shows once it was sent.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from sales.models import Offer
 from sales.pdf import offer_pdf_response
 from sales.selectors import offer_contract, offer_detail_list, offers_sent_list
 from sales.views import accept_option, decline_offer, hour_block_of
+from tickets.attachments import attachments_add
 from tickets.models import Ticket
 
 PORTAL_ACCEPTED = _lazy(
@@ -109,10 +111,10 @@ class PortalTicketCreateView(PortalTicketMixin, View):
     permission_required = (PORTAL, "ticket.add")
     template_name = "portal/tickets/form.html"
 
-    def _form(self, data=None):
+    def _form(self, data=None, files=None):
         from tickets.forms import PortalTicketForm
 
-        form = PortalTicketForm(data)
+        form = PortalTicketForm(data, files, tenant=self.request.membership.tenant)
         form.fields["asset"].queryset = form.fields["asset"].queryset.filter(
             client_id=self.request.membership.client_id
         )
@@ -131,7 +133,7 @@ class PortalTicketCreateView(PortalTicketMixin, View):
         from tickets.choices import Source
         from tickets.services import ticket_create
 
-        form = self._form(request.POST)
+        form = self._form(request.POST, request.FILES)
         if form.is_valid():
             membership = request.membership
             client = Client.objects.get(pk=membership.client_id)
@@ -140,15 +142,20 @@ class PortalTicketCreateView(PortalTicketMixin, View):
                 if request.user.email
                 else None
             )
+            data = dict(form.cleaned_data)
+            files = data.pop("files", [])
             try:
-                ticket = ticket_create(
-                    tenant=membership.tenant,
-                    client=client,
-                    contact=contact,
-                    source=Source.PORTAL,
-                    created_by=request.user,
-                    **form.cleaned_data,
-                )
+                with transaction.atomic():
+                    ticket = ticket_create(
+                        tenant=membership.tenant,
+                        client=client,
+                        contact=contact,
+                        source=Source.PORTAL,
+                        created_by=request.user,
+                        **data,
+                    )
+                    if files:
+                        attachments_add(ticket=ticket, files=files, uploaded_by=request.user)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -167,12 +174,17 @@ class PortalTicketDetailView(PortalTicketMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         from tickets.forms import ReplyForm
+        from tickets.attachments import with_attachments
 
+        # Never internal notes: public replies only (and the scope hides internal notes' files).
+        files, comments = with_attachments(
+            self.object, self.object.comments.filter(public=True).select_related("author")
+        )
         return super().get_context_data(
             ticket=self.object,
-            # Never internal notes: public replies only.
-            comments=self.object.comments.filter(public=True).select_related("author"),
-            reply_form=ReplyForm(can_note=False),
+            comments=comments,
+            ticket_files=files,
+            reply_form=ReplyForm(can_note=False, tenant=self.request.membership.tenant),
             can_reply=self.request.membership.has_perm("ticket.reply"),
             **kwargs,
         )
@@ -190,14 +202,28 @@ class PortalTicketReplyView(PortalTicketMixin, View):
         from tickets.services import comment_add
 
         ticket = get_object_or_404(Ticket.objects.all(), pk=pk)
-        form = ReplyForm(request.POST, can_note=False)
+        form = ReplyForm(request.POST, request.FILES, can_note=False, tenant=request.membership.tenant)
         if form.is_valid():
             try:
-                comment_add(ticket, author=request.user, body=form.cleaned_data["body"], public=True, by_staff=False)
+                with transaction.atomic():
+                    comment = comment_add(
+                        ticket,
+                        author=request.user,
+                        body=form.cleaned_data["body"],
+                        public=True,
+                        by_staff=False,
+                    )
+                    if form.cleaned_data.get("files"):
+                        attachments_add(
+                            ticket=ticket,
+                            files=form.cleaned_data["files"],
+                            uploaded_by=request.user,
+                            comment=comment,
+                        )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, _("Your reply was sent."))
         else:
-            messages.error(request, _("Write a message."))
+            messages.error(request, " ".join(form.errors.get("files", [])) or _("Write a message."))
         return redirect("portal:ticket", pk=ticket.pk)

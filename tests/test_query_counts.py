@@ -185,6 +185,7 @@ SHOWS = {
     "api:contract-list": ["Acme {last}"],
     "api:offer-list": ["Offer {last}"],
     "api:ticket-comments": ["Reply {last}", "Note {last}"],
+    "api:ticket-attachments": ["file {last}", "reply file {last}", "note file {last}"],
     "api:ticket-list": ["Ticket {last}"],
     "api:time-entry-list": ["Work {last}"],
     "api:work-type-list": ["Work {last}"],
@@ -377,7 +378,9 @@ def measure_all(small_world, big_world, only=None):
                 big = request(big_http, name, route, models, variant, warm_up=False)
             rows.append((label, small.count, big.count))
             problems = [
-                f"{m.url} answered {problem}" for m in (small, big) if (problem := status_problem(name, m, variant))
+                f"{m.url} answered {problem}"
+                for m in (small, big)
+                if (problem := status_problem(name, m, variant))
             ]
             if name in SHOWS and variant == Variant():
                 markers = [m.format(last=big_world.n - 1) for m in SHOWS[name]]

@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from msp import scoping
-from msp.idempotency import HEADER, Replay, fingerprint, idempotency_claim, idempotency_store
+from msp.idempotency import HEADER, Replay, idempotency_claim, idempotency_store, request_fingerprint
 from msp.models import ApiToken
 
 
@@ -41,11 +41,13 @@ class TenantAPIMixin:
 
     def initial(self, request, *args, **kwargs):
         key = None if request.method in SAFE_METHODS else request.headers.get(HEADER)
-        if key is not None:  # read the raw body now, before a parser consumes it
-            sent = fingerprint(request.method, request.get_full_path(), request._request.body)
+        if key is not None:  # read the raw body now, before a parser consumes it (not an upload's)
+            sent = request_fingerprint(request)
         super().initial(request, *args, **kwargs)
         if key is not None and request.membership is not None:
-            self._idempotency = idempotency_claim(membership=request.membership, key=key, request_fingerprint=sent)
+            self._idempotency = idempotency_claim(
+                membership=request.membership, key=key, request_fingerprint=sent
+            )
 
     def handle_exception(self, exc):
         if isinstance(exc, Replay):
@@ -214,7 +216,13 @@ def _read_plan(serializer) -> list[tuple]:
         elif model_field is not None:
             # DRF's pk-only shortcut: a PKOnlyObject of the row's foreign key column.
             if (
-                _same(field, PrimaryKeyRelatedField, "get_attribute", "use_pk_only_optimization", "to_representation")
+                _same(
+                    field,
+                    PrimaryKeyRelatedField,
+                    "get_attribute",
+                    "use_pk_only_optimization",
+                    "to_representation",
+                )
                 and field.pk_field is None
                 and (model_field.many_to_one or model_field.one_to_one)
             ):
@@ -230,7 +238,6 @@ def _read_plan(serializer) -> list[tuple]:
 # (No docstring here or on TenantModelSerializer: drf-spectacular would show it as the
 # description of every serializer in the OpenAPI schema.)
 class LeanModelSerializer(serializers.ModelSerializer):
-
     def get_fields(self):
         """DRF's fields, introspected from the model once per class, then copied.
 

@@ -9,7 +9,15 @@ from msp.roles import Role
 class TenantSettingsForm(forms.ModelForm):
     class Meta:
         model = Tenant
-        fields = ["name", "default_currency", "timezone", "language", "tax_rate", "invoice_prefix"]
+        fields = [
+            "name",
+            "default_currency",
+            "timezone",
+            "language",
+            "tax_rate",
+            "invoice_prefix",
+            "attachment_max_mb",
+        ]
 
 
 class _RoleClientMixin:

@@ -61,6 +61,12 @@ class Tenant(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     invoice_prefix = models.CharField(_("invoice number prefix"), max_length=20, blank=True)
+    attachment_max_mb = models.PositiveSmallIntegerField(
+        _("largest attachment (MB)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(settings.ATTACHMENT_MAX_MB_CEILING)],
+        help_text=_("The largest file your team and your clients may attach to a ticket."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,6 +76,10 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024
 
 
 class Membership(TenantOwnedModel):
