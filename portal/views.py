@@ -173,8 +173,8 @@ class PortalTicketDetailView(PortalTicketMixin, DetailView):
         return Ticket.objects.select_related("contact", "asset")
 
     def get_context_data(self, **kwargs):
-        from tickets.forms import ReplyForm
         from tickets.attachments import with_attachments
+        from tickets.forms import ReplyForm
 
         # Never internal notes: public replies only (and the scope hides internal notes' files).
         files, comments = with_attachments(

@@ -16,9 +16,9 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 from msp.models import Client
 from msp.views.base import HtmxPartialMixin, MemberRequiredMixin
 from tickets import hooks
+from tickets.attachments import attachment_response, attachments_add, with_attachments
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
-from tickets.attachments import attachment_response, attachments_add, with_attachments
 from tickets.models import Attachment, Ticket
 from tickets.rows import queue_rows, render_rows
 from tickets.selectors import ticket_queue

@@ -10,8 +10,8 @@ from rest_framework import serializers
 from contracts.api.serializers import as_drf_error
 from msp.api.base import TenantModelSerializer
 from msp.roles import STAFF_ROLES
-from tickets.choices import TicketStatus, allowed_next
 from tickets.attachments import attachments_add
+from tickets.choices import TicketStatus, allowed_next
 from tickets.models import Attachment, Ticket, TicketComment
 from tickets.services import comment_add, ticket_create, ticket_update
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, generics
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
 
