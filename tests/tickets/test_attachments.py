@@ -359,3 +359,40 @@ def test_check_reads_a_file_that_is_not_an_upload():
         size = 5
 
     assert check_file(Stream(b"hello"), max_bytes=MB).content_type == "text/plain"
+
+
+def test_an_s3_bucket_setting_selects_django_storages_or_fails_at_start(tmp_path):
+    """ATTACHMENTS_S3_BUCKET switches the attachments storage to django-storages' S3 backend;
+    without the package installed, start-up fails with the reason instead of writing locally."""
+    import importlib.util
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "ATTACHMENTS_S3_BUCKET": "psa-files",
+        "ATTACHMENTS_S3_ENDPOINT_URL": "https://s3.example.com",
+        "DEBUG": "true",
+        "MSP_VAR_DIR": str(tmp_path),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    script = "import json, msp.settings as s; print(json.dumps(s.STORAGES['attachments']))"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if importlib.util.find_spec("storages") is None:
+        assert result.returncode != 0 and "django-storages" in result.stderr
+    else:
+        storage = json.loads(result.stdout)
+        assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+        assert storage["OPTIONS"]["bucket_name"] == "psa-files"
+        assert storage["OPTIONS"]["endpoint_url"] == "https://s3.example.com"
