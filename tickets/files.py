@@ -87,6 +87,7 @@ SVG_ACTIVE = re.compile(
     rb"<\s*(script|foreignobject|iframe|object|embed|handler)\b|\bon[a-z]+\s*=|javascript\s*:|<!entity", re.I
 )
 MAX_NAME = 200
+MARKUP_INSIDE = {"eml"}  # text kinds that legitimately contain HTML
 
 
 @dataclass(frozen=True)
@@ -119,20 +120,23 @@ def read_head(upload) -> bytes:
 
 
 def _is_text(head: bytes) -> bool:
+    """UTF-8, UTF-16 with its byte-order mark, or Windows-1252 (older Windows logs) text."""
+    sample = head[:-3] if len(head) == HEAD_BYTES else head  # a character cut at the end
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            sample[: len(sample) // 2 * 2].decode("utf-16")
+        except UnicodeDecodeError:
+            return False
+        return True
     if b"\x00" in head:
         return False
-    sample = head[:-3] if len(head) == HEAD_BYTES else head  # a multi-byte character cut at the end
-    for encoding in ("utf-8", "utf-16"):
+    for encoding in ("utf-8", "cp1252"):  # cp1252 decodes any byte but five undefined ones
         try:
             sample.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return encoding == "utf-8" or head[:2] in (b"\xff\xfe", b"\xfe\xff")
-    try:
-        sample.decode("cp1252")  # Windows logs; any byte decodes but the five undefined ones
-    except UnicodeDecodeError:
-        return False
-    return True
+        return True
+    return False
 
 
 def check_file(upload, *, max_bytes: int) -> CheckedFile:
@@ -162,7 +166,8 @@ def check_file(upload, *, max_bytes: int) -> CheckedFile:
     head = read_head(upload)
     refused = EXECUTABLE(head)
     if matches == TEXT:
-        refused = refused or not _is_text(head) or bool(HTML.search(head))
+        # An e-mail may well carry an HTML part; it is served as message/rfc822, never a page.
+        refused = refused or not _is_text(head) or (ext not in MARKUP_INSIDE and bool(HTML.search(head)))
     elif matches == SVG:
         refused = refused or not _is_text(head) or b"<svg" not in head.lower() or _svg_active(upload)
     else:

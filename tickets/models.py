@@ -237,10 +237,5 @@ class Attachment(TenantOwnedModel):
     def __str__(self) -> str:
         return self.original_name
 
-    @property
-    def public(self) -> bool:
-        """Whether the client sees it: a file on the ticket or on a public reply."""
-        return self.comment_id is None or self.comment.public
-
     def get_absolute_url(self) -> str:
         return reverse("tickets:attachment", args=[self.pk])

@@ -46,6 +46,13 @@ def body_of(response) -> bytes:
         ("report.docx", ZIP, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         ("backup.log", "2026-12-05 ERROR disk full (è)\n".encode(), "text/plain"),
         ("export.csv", b"a,b\n1,2\n", "text/csv"),
+        (
+            "mail.eml",
+            b"From: a@b.example\r\nContent-Type: text/html\r\n\r\n<html><body>Hi</body></html>",
+            "message/rfc822",
+        ),
+        ("windows.log", "Ändern: ok\r\n".encode("cp1252"), "text/plain"),
+        ("unicode.log", "riga è ok\r\n".encode("utf-16"), "text/plain"),
         ("diagram.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="1"/></svg>', "image/svg+xml"),
     ],
 )
