@@ -4,7 +4,6 @@ views add that only contacts use them, and that an offer shows once it was sent.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from sales.models import Offer
 from sales.pdf import offer_pdf_response
 from sales.selectors import offer_contract, offer_detail_list, offers_sent_list
 from sales.views import accept_option, decline_offer, hour_block_of
-from tickets.attachments import attachments_add
+from tickets.attachments import comment_add_with_files, ticket_create_with_files, with_attachments
 from tickets.models import Ticket
 
 PORTAL_ACCEPTED = _lazy(
@@ -131,7 +130,6 @@ class PortalTicketCreateView(PortalTicketMixin, View):
 
         from msp.models import Client, Contact
         from tickets.choices import Source
-        from tickets.services import ticket_create
 
         form = self._form(request.POST, request.FILES)
         if form.is_valid():
@@ -145,17 +143,15 @@ class PortalTicketCreateView(PortalTicketMixin, View):
             data = dict(form.cleaned_data)
             files = data.pop("files", [])
             try:
-                with transaction.atomic():
-                    ticket = ticket_create(
-                        tenant=membership.tenant,
-                        client=client,
-                        contact=contact,
-                        source=Source.PORTAL,
-                        created_by=request.user,
-                        **data,
-                    )
-                    if files:
-                        attachments_add(ticket=ticket, files=files, uploaded_by=request.user)
+                ticket = ticket_create_with_files(
+                    tenant=membership.tenant,
+                    client=client,
+                    contact=contact,
+                    source=Source.PORTAL,
+                    created_by=request.user,
+                    files=files,
+                    **data,
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -173,7 +169,6 @@ class PortalTicketDetailView(PortalTicketMixin, DetailView):
         return Ticket.objects.select_related("contact", "asset")
 
     def get_context_data(self, **kwargs):
-        from tickets.attachments import with_attachments
         from tickets.forms import ReplyForm
 
         # Never internal notes: public replies only (and the scope hides internal notes' files).
@@ -199,27 +194,19 @@ class PortalTicketReplyView(PortalTicketMixin, View):
         from django.shortcuts import get_object_or_404
 
         from tickets.forms import ReplyForm
-        from tickets.services import comment_add
 
         ticket = get_object_or_404(Ticket.objects.all(), pk=pk)
         form = ReplyForm(request.POST, request.FILES, can_note=False, tenant=request.membership.tenant)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    comment = comment_add(
-                        ticket,
-                        author=request.user,
-                        body=form.cleaned_data["body"],
-                        public=True,
-                        by_staff=False,
-                    )
-                    if form.cleaned_data.get("files"):
-                        attachments_add(
-                            ticket=ticket,
-                            files=form.cleaned_data["files"],
-                            uploaded_by=request.user,
-                            comment=comment,
-                        )
+                comment_add_with_files(
+                    ticket,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    public=True,
+                    by_staff=False,
+                    files=form.cleaned_data.get("files") or [],
+                )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:

@@ -1,4 +1,5 @@
-"""Ticket attachments: adding files (checked: tickets.files), listing them, serving one.
+"""Ticket attachments: adding files (checked: tickets.files), with a new ticket or reply or on
+their own, listing them, serving one.
 
 Who sees a file is decided by the model's manager (tickets.models.AttachmentManager): a
 client contact's scope holds its own company's files and never an internal note's, another
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from msp.scoping import scoped_by
 from tickets.files import CheckedFile, check_file
 from tickets.models import Attachment, Ticket, TicketComment
+from tickets.services import comment_add, ticket_create
 
 MAX_FILES = 10  # per request
 
@@ -77,6 +79,24 @@ def attachments_add(
             raise
         attachments.append(attachment)
     return attachments
+
+
+@transaction.atomic
+def ticket_create_with_files(*, files: Iterable = (), **ticket) -> Ticket:
+    """Open a ticket (tickets.services.ticket_create) with files on it: both, or neither."""
+    opened = ticket_create(**ticket)
+    if files:
+        attachments_add(ticket=opened, files=files, uploaded_by=ticket.get("created_by"))
+    return opened
+
+
+@transaction.atomic
+def comment_add_with_files(ticket: Ticket, *, author, files: Iterable = (), **comment) -> TicketComment:
+    """A reply or note (tickets.services.comment_add) with files on it: both, or neither."""
+    added = comment_add(ticket, author=author, **comment)
+    if files:
+        attachments_add(ticket=ticket, files=files, uploaded_by=author, comment=added)
+    return added
 
 
 def attachment_list(*, ticket: Ticket):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,13 +15,13 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 from msp.models import Client
 from msp.views.base import HtmxPartialMixin, MemberRequiredMixin
 from tickets import hooks
-from tickets.attachments import attachment_response, attachments_add, with_attachments
+from tickets.attachments import attachment_response, comment_add_with_files, with_attachments
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
 from tickets.models import Attachment, Ticket
 from tickets.rows import queue_rows, render_rows
 from tickets.selectors import ticket_queue
-from tickets.services import comment_add, ticket_create, ticket_has_invoiced_time, ticket_update
+from tickets.services import ticket_create, ticket_has_invoiced_time, ticket_update
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -263,20 +262,18 @@ class TicketReplyView(TicketActionView):
         self.form = form
         return super().post(request, pk)
 
-    @transaction.atomic
     def act(self, ticket):
         form = self.form
         if not form.is_valid():
             raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
         public = form.cleaned_data.get("public", True)
-        comment = comment_add(ticket, author=self.request.user, body=form.cleaned_data["body"], public=public)
-        if form.cleaned_data.get("files"):
-            attachments_add(
-                ticket=ticket,
-                files=form.cleaned_data["files"],
-                uploaded_by=self.request.user,
-                comment=comment,
-            )
+        comment_add_with_files(
+            ticket,
+            author=self.request.user,
+            body=form.cleaned_data["body"],
+            public=public,
+            files=form.cleaned_data.get("files") or [],
+        )
         if not self.request.htmx:
             messages.success(self.request, _("Reply sent.") if public else _("Note added."))
 
