@@ -188,6 +188,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 # MinIO, Wasabi...) through django-storages when ATTACHMENTS_S3_BUCKET is set, credentials
 # from boto3's usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 ATTACHMENT_MAX_MB_CEILING = 100  # no tenant may allow larger files than this
+# Small uploads in memory; larger ones on disk, but never more of a file than the tenant allows.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "msp.uploads.CappedTemporaryFileUploadHandler",
+]
 ATTACHMENTS_S3_BUCKET = os.environ.get("ATTACHMENTS_S3_BUCKET", "")
 if ATTACHMENTS_S3_BUCKET:
     try:

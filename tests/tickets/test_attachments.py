@@ -403,3 +403,32 @@ def test_an_s3_bucket_setting_selects_django_storages_or_fails_at_start(tmp_path
         assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
         assert storage["OPTIONS"]["bucket_name"] == "psa-files"
         assert storage["OPTIONS"]["endpoint_url"] == "https://s3.example.com"
+
+
+def test_uploads_past_the_tenants_limit_are_not_written_whole(seeded):
+    """On disk, a file is written only up to the tenant's limit (one byte past it, to be judged
+    too large), yet keeps its true size."""
+    from types import SimpleNamespace
+
+    from msp.uploads import CappedTemporaryFileUploadHandler
+
+    seeded.attachment_max_mb = 1
+    handler = CappedTemporaryFileUploadHandler(SimpleNamespace(membership=SimpleNamespace(tenant=seeded)))
+    handler.new_file("files", "huge.log", "text/plain", 5 * MB)
+    for start in range(0, 5 * MB, 64 * 1024):
+        assert handler.receive_data_chunk(b"a" * 64 * 1024, start) is None
+    uploaded = handler.file_complete(5 * MB)
+    assert uploaded.size == 5 * MB and len(uploaded.read()) == MB + 1
+    with pytest.raises(ValidationError) as refused:
+        check_file(uploaded, max_bytes=seeded.attachment_max_bytes)
+    assert refused.value.code == "too_large"
+    uploaded.close()
+
+
+def test_a_large_upload_through_the_portal_is_refused_as_too_large(client, contact_member, seeded):
+    Tenant.objects.filter(pk=seeded.pk).update(attachment_max_mb=1)
+    http = signed_in(client, contact_member)
+    big = upload("big.log", b"a" * (3 * MB))  # past Django's in-memory size: streamed to disk
+    response = http.post(reverse("portal:ticket-create"), {"subject": "Big", "priority": "P3", "files": big})
+    assert response.status_code == 400 and "is 3 MB" in response.context["form"].errors["files"][0]
+    assert not Ticket.unscoped.filter(subject="Big").exists()
