@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from djmoney.money import Money
 
@@ -26,7 +27,7 @@ from msp.models import (
 )
 from msp.roles import Role
 from sales.models import Offer
-from tickets.models import Ticket, TicketComment
+from tickets.models import Attachment, Ticket, TicketComment
 from timetracking.models import TimeEntry, WorkType
 
 PASSWORD = "correct-horse-battery-9"
@@ -238,6 +239,44 @@ class TicketCommentFactory(TenantOwnedFactory):
     public = True
 
 
+def attachment_create(ticket, *, name="notes.txt", content=b"some notes\n", comment=None, uploaded_by=None):
+    """A stored file on a ticket (or one of its replies), as if uploaded; the content is not
+    judged (tests of the checks go through tickets.attachments)."""
+    attachment = Attachment(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        comment=comment,
+        original_name=name,
+        size=len(content),
+        content_type="text/plain",
+        uploaded_by=uploaded_by,
+    )
+    attachment.file.save(name, ContentFile(content), save=False)
+    attachment.save()
+    return attachment
+
+
+def _attachments_on_last_ticket(tenant, client, marker):
+    """Files on the ticket ISOLATION_FACTORIES built just before for this tenant and client
+    (Ticket comes right before Attachment), so URLs naming a ticket and one of its files pair
+    them: one on its public reply (returned) and one on its internal note, each named and
+    filled with the marker."""
+    ticket = Ticket.unscoped.filter(tenant=tenant, client=client).latest("pk")
+    comments = TicketComment.unscoped.filter(ticket=ticket)
+    attachment_create(
+        ticket,
+        name=f"Internal {marker} note file.txt",
+        content=f"Internal {marker} note file".encode(),
+        comment=comments.filter(public=False).first(),
+    )
+    return attachment_create(
+        ticket,
+        name=f"{marker} file.txt",
+        content=f"{marker} file".encode(),
+        comment=comments.filter(public=True).first(),
+    )
+
+
 class OutboundEmailFactory(TenantOwnedFactory):
     """A queued e-mail as msp.mail.email_queue records it (without enqueuing a task)."""
 
@@ -325,6 +364,7 @@ ISOLATION_FACTORIES = {
     RecurringService: lambda tenant, client, marker: RecurringServiceFactory(tenant=tenant, name=marker),
     Contract: lambda tenant, client, marker: ContractFactory(tenant=tenant, client=client, name=marker),
     Ticket: lambda tenant, client, marker: _ticket_with_note(tenant, client, marker),
+    Attachment: _attachments_on_last_ticket,  # right after Ticket: on its ticket
     WorkType: lambda tenant, client, marker: WorkTypeFactory(tenant=tenant, name=marker),
     OutboundEmail: lambda tenant, client, marker: OutboundEmailFactory(
         tenant=tenant, subject=marker, failed=True

@@ -191,6 +191,7 @@ SHOWS = {
     "api:contract-list": ["Acme {last}"],
     "api:offer-list": ["Offer {last}"],
     "api:ticket-comments": ["Reply {last}", "Note {last}"],
+    "api:ticket-attachments": ["file {last}", "reply file {last}", "note file {last}"],
     "api:ticket-list": ["Ticket {last}"],
     "api:time-entry-list": ["Work {last}"],
     "api:notification-list": ["Notification {last}"],
@@ -486,7 +487,7 @@ def test_the_world_hangs_n_rows_off_every_opened_object():
     from contracts.models import HourBlock, LedgerEntry, RecurringService, ServiceTier
     from msp.scoping import unscoped
     from sales.models import OfferOption
-    from tickets.models import Ticket, TicketComment
+    from tickets.models import Attachment, Ticket, TicketComment
     from timetracking.models import TimeEntry, Timer, WorkType
 
     n = 3
@@ -497,6 +498,12 @@ def test_the_world_hangs_n_rows_off_every_opened_object():
         in_tenant = {"tenant": world.tenant}
         assert TicketComment.unscoped.filter(ticket=ticket, public=True).count() == n
         assert TicketComment.unscoped.filter(ticket=ticket, public=False).count() == n
+        files = Attachment.unscoped.filter(ticket=ticket)
+        assert files.filter(comment=None).count() == n
+        assert (
+            files.filter(comment__public=True).count() == n
+            and files.filter(comment__public=False).count() == n
+        )
         assert TimeEntry.unscoped.filter(ticket=ticket).count() == n
         assert Timer.unscoped.filter(ticket=ticket).count() == n + 1
         assert HourBlock.unscoped.filter(contract=contract).count() == n

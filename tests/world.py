@@ -8,7 +8,8 @@ rows hanging off it, and every list has about ``n`` to ``2n`` rows:
   others one site, contact, asset, ticket and contract each (lists grow with ``n``);
 * ``n`` service tiers priced for every asset kind, ``n`` à-la-carte services, ``n`` extra
   work types, ``n`` extra technicians (each with a running timer on the opened ticket);
-* the opened ticket has ``n`` public replies, ``n`` internal notes and ``n`` time entries,
+* the opened ticket has ``n`` files, ``n`` public replies and ``n`` internal notes (a file
+  on each), and ``n`` time entries,
   drawn from the opened prepaid contract, which so has ``n`` hour blocks and ``2n`` ledger
   rows; the opened site, contact and asset are linked to ``n`` of the client's rows;
 * offers: ``n`` sent ones on the opened client (``n`` options each, one per tier, with ``n``
@@ -62,9 +63,10 @@ from tests.factories import (
     TimeEntryFactory,
     UserFactory,
     WorkTypeFactory,
+    attachment_create,
 )
 from tickets.choices import Priority, TicketStatus
-from tickets.models import Ticket
+from tickets.models import Attachment, Ticket
 from timetracking.models import TimeEntry, Timer, WorkType
 from timetracking.services import work_types_seed
 
@@ -86,6 +88,7 @@ OPENED_MODELS = (
     OutboundEmail,
     Invoice,
     Notification,
+    Attachment,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -301,12 +304,23 @@ def _build(n: int, slug: str) -> World:
         )
         TimeEntryFactory(ticket=other_ticket, technician=technician.user, minutes=20)
     ticket = tickets[0]
+    # n files on the opened ticket itself, and one on each of its n replies and n notes.
+    files = [
+        attachment_create(
+            ticket, name=f"file {i}.txt", content=f"File {i}\n".encode(), uploaded_by=contact_user
+        )
+        for i in range(n)
+    ]
     for i in range(n):
         author = technicians[i].user if i % 2 else contact_user
-        TicketCommentFactory(ticket=ticket, tenant=tenant, author=author, body=f"Reply {i}", public=True)
-        TicketCommentFactory(
+        reply = TicketCommentFactory(
+            ticket=ticket, tenant=tenant, author=author, body=f"Reply {i}", public=True
+        )
+        note = TicketCommentFactory(
             ticket=ticket, tenant=tenant, author=technicians[i].user, body=f"Note {i}", public=False
         )
+        attachment_create(ticket, name=f"reply file {i}.txt", comment=reply, uploaded_by=author)
+        attachment_create(ticket, name=f"note file {i}.log", comment=note, uploaded_by=technicians[i].user)
     # n time entries on the opened ticket (the owner's: they are on the owner's timesheet),
     # drawn from the prepaid contract; one on each other ticket of the opened client.
     entries = [
@@ -364,6 +378,7 @@ def _build(n: int, slug: str) -> World:
         Ticket: ticket,
         WorkType: work_types[0],
         TimeEntry: entries[0],
+        Attachment: files[0],  # on the ticket itself: the client contact may download it too
     }
     opened[Asset] = assets[0]
     assert set(opened) == set(OPENED_MODELS)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/status/", views.TicketStatusView.as_view(), name="status"),
     path("<int:pk>/priority/", views.TicketPriorityView.as_view(), name="priority"),
     path("<int:pk>/reply/", views.TicketReplyView.as_view(), name="reply"),
+    path("attachments/<int:pk>/", views.AttachmentDownloadView.as_view(), name="attachment"),
 ]

@@ -17,12 +17,13 @@ from msp.models import Client
 from msp.views.base import HtmxPartialMixin, MemberRequiredMixin
 from msp.views.once import OnceOnlyMixin
 from tickets import hooks
+from tickets.attachments import attachment_response, comment_add_with_files, with_attachments
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
-from tickets.models import Ticket
+from tickets.models import Attachment, Ticket
 from tickets.rows import queue_rows, render_rows
 from tickets.selectors import ticket_queue
-from tickets.services import comment_add, ticket_create, ticket_has_invoiced_time, ticket_update
+from tickets.services import ticket_create, ticket_has_invoiced_time, ticket_update
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -80,10 +81,14 @@ class TicketDetailView(StaffTicketMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         ticket = self.object
+        tenant = self.request.membership.tenant
+        files, comments = with_attachments(ticket, ticket.comments.select_related("author"))
         return super().get_context_data(
             ticket=ticket,
-            comments=ticket.comments.select_related("author"),
-            reply_form=kwargs.pop("reply_form", None) or ReplyForm(can_note=self.has_perm("ticket.note")),
+            comments=comments,
+            ticket_files=files,
+            reply_form=kwargs.pop("reply_form", None)
+            or ReplyForm(can_note=self.has_perm("ticket.note"), tenant=tenant),
             staff=staff_users(self.request.membership.tenant).values_list("pk", "username"),
             priorities=Priority.choices,
             panels=hooks.extra_panels(self.request, ticket),
@@ -256,6 +261,18 @@ class TicketPriorityView(TicketActionView):
         ticket_update(ticket, by=self.request.user, priority=priority)
 
 
+class AttachmentDownloadView(MemberRequiredMixin, View):
+    """One file, to whoever may see it: staff of the tenant, or a client contact of the
+    ticket's company when it is not an internal note's (the scope decides: anything else is
+    a 404, as for a file that does not exist)."""
+
+    model = Attachment
+    permission_required = "ticket.view"
+
+    def get(self, request, pk):
+        return attachment_response(get_object_or_404(Attachment.objects.all(), pk=pk))
+
+
 class TicketReplyView(TicketActionView):
     permission_required = ("ticket.change", "ticket.reply")
 
@@ -266,18 +283,42 @@ class TicketReplyView(TicketActionView):
             return redirect(f"{ticket.get_absolute_url()}#reply")
         return TemplateResponse(request, "tickets/_row_reply.html", {"ticket": ticket})
 
+    def post(self, request, pk):
+        ticket = self.get_ticket()
+        form = ReplyForm(
+            request.POST,
+            request.FILES,
+            can_note=self.has_perm("ticket.note"),
+            tenant=request.membership.tenant,
+        )
+        if not request.htmx and not form.is_valid():
+            # The ticket page again, with what was typed and each error beside its field.
+            detail = TicketDetailView()
+            detail.setup(request, pk=pk)
+            detail.object = ticket
+            context = detail.get_context_data(object=ticket, reply_form=form)
+            return TemplateResponse(request, detail.template_name, context, status=400)
+        self.form = form
+        return super().post(request, pk)
+
     def act(self, ticket):
-        can_note = self.has_perm("ticket.note")
-        form = ReplyForm(self.request.POST, can_note=can_note)
+        form = self.form
         if not form.is_valid():
             raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
         public = form.cleaned_data.get("public", True)
-        comment_add(ticket, author=self.request.user, body=form.cleaned_data["body"], public=public)
+        comment_add_with_files(
+            ticket,
+            author=self.request.user,
+            body=form.cleaned_data["body"],
+            public=public,
+            files=form.cleaned_data.get("files") or [],
+        )
         if not self.request.htmx:
             messages.success(self.request, _("Reply sent.") if public else _("Note added."))
 
 
 __all__ = [
+    "AttachmentDownloadView",
     "SlaState",
     "TicketAssetOptionsView",
     "TicketAssignView",

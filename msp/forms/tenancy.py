@@ -20,6 +20,7 @@ class TenantSettingsForm(forms.ModelForm):
             "email_from_name",
             "email_from_address",
             "dispatch_email",
+            "attachment_max_mb",
         ]
 
 

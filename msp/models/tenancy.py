@@ -78,6 +78,12 @@ class Tenant(models.Model):
         blank=True,
         help_text=_("New client tickets and replies nobody is assigned to are also sent here."),
     )
+    attachment_max_mb = models.PositiveSmallIntegerField(
+        _("largest attachment (MB)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(settings.ATTACHMENT_MAX_MB_CEILING)],
+        help_text=_("The largest file your team and your clients may attach to a ticket."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -87,6 +93,10 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024
 
 
 class Membership(TenantOwnedModel):
