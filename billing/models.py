@@ -97,6 +97,13 @@ class BillingSettings(TenantOwnedModel):
         default=False,
         help_text=_("Off: the monthly run and bought hour blocks make drafts to review and issue."),
     )
+    onsite_fee = MoneyField(
+        _("on-site call-out fee"),
+        null=True,
+        blank=True,
+        help_text=_("Billed for every on-site visit, less the client's tier's on-site discount. Empty: none."),
+        **MONEY,
+    )
     show_comparison = models.BooleanField(
         _("show what managed care would have cost"),
         default=True,

@@ -180,6 +180,45 @@ def block_lines(contracts, blocks=None) -> list[LineDraft]:
     return lines
 
 
+ONSITE = "onsite_fee"
+
+
+def onsite_lines(contracts, period: Period, fee: Money | None) -> list[LineDraft]:
+    """A call-out fee per on-site visit (a time entry marked on site) up to the period's end,
+    less the on-site discount of the client's managed tier: one query."""
+    if fee is None:
+        return []
+    managed = next((c for c in contracts if c.kind == ContractKind.MANAGED and c.tier_id), None)
+    discount = managed.tier.onsite_discount_percent if managed is not None else Decimal(0)
+    unit_price = quantize_money(fee * (Decimal(100) - discount) / Decimal(100))
+    entries = (
+        TimeEntry.objects.filter(contract_id__in=[c.pk for c in contracts], billable=True, onsite=True)
+        .filter(created_at__date__lte=period.end)
+        .exclude(_claimed(ONSITE))
+        .select_related("ticket")
+        .order_by("started_at", "created_at", "pk")
+    )
+    lines = []
+    for entry in entries:
+        worked = (entry.started_at or entry.created_at).date().isoformat()
+        description = _("On-site call-out · %(day)s · %(ticket)s") % {"day": worked, "ticket": entry.ticket}
+        if discount:
+            description += " " + _("(%(tier)s: %(discount)s %% off)") % {
+                "tier": managed.tier.name,
+                "discount": f"{discount.normalize():f}",
+            }
+        lines.append(
+            LineDraft(
+                kind=LineKind.ONSITE,
+                description=description,
+                unit_price=unit_price,
+                contract=next(c for c in contracts if c.pk == entry.contract_id),
+                claims=(Claim(ONSITE, entry.pk),),
+            )
+        )
+    return lines
+
+
 def labour_rate(contract: Contract) -> Money | None:
     if contract.kind == ContractKind.PREPAID_HOURS:
         return contract.overage_rate or contract.hourly_rate

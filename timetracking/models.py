@@ -95,6 +95,11 @@ class TimeEntry(TenantOwnedModel):
     overage_minutes = models.PositiveIntegerField(_("overage"), default=0)
     covered = models.BooleanField(_("covered by the tier"), default=False)
     billable = models.BooleanField(_("billable"), default=True)
+    onsite = models.BooleanField(
+        _("on-site visit"),
+        default=False,
+        help_text=_("Work at the client's premises: a call-out fee is billed, less the tier's on-site discount."),
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

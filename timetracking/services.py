@@ -145,6 +145,7 @@ def time_entry_create(
     work_type: WorkType | None = None,
     billable: bool = True,
     note: str = "",
+    onsite: bool = False,
     now: datetime | None = None,
 ) -> TimeEntry:
     """Log work on a ticket; ``now`` is the clock (a timer's stop time), for the future check."""
@@ -164,6 +165,7 @@ def time_entry_create(
         minutes=raw,
         billable=billable,
         note=note,
+        onsite=bool(onsite),
     )
     _apply(entry, raw_minutes=raw, at=None)
     return entry
@@ -181,6 +183,7 @@ def time_entry_update(
     work_type=_UNSET,
     billable=_UNSET,
     note=_UNSET,
+    onsite=_UNSET,
 ) -> TimeEntry:
     """Change an entry: give back what it drew (reversal rows), then draw again."""
     entry = (
@@ -200,6 +203,8 @@ def time_entry_update(
         entry.billable = bool(billable)
     if note is not _UNSET:
         entry.note = note
+    if onsite is not _UNSET:
+        entry.onsite = bool(onsite)
     span_given = started_at is not _UNSET or ended_at is not _UNSET
     if minutes is not _UNSET and minutes is not None:
         new_start, new_end, new_minutes = None, None, minutes

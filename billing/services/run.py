@@ -26,6 +26,7 @@ from billing.sources import (
     comparison,
     fee_lines,
     labour_lines,
+    onsite_lines,
 )
 from contracts.models import HourBlock
 from msp.scoping import scoped_by
@@ -75,6 +76,7 @@ def _client_invoice(contracts, period: Period, asset_counts, settings: BillingSe
             lines += fee_lines(contract, period, asset_counts)
         lines += block_lines(contracts)
         lines += labour_lines(contracts, period)
+        lines += onsite_lines(contracts, period, settings.onsite_fee)
         if not lines:
             return None
         try:

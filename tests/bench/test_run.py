@@ -19,7 +19,8 @@ from bench import lines as bench_lines
 from bench import probe
 from bench.generate import generate
 from bench.lines import DRAW, LINES, PAGE, SWEEP, Budget, Line, verdict
-from bench.run import report
+from bench.run import IN_PROCESS, report
+from billing.models import Invoice
 from contracts.models import Contract, LedgerEntry
 from sales.models import Offer
 from tickets.models import Ticket
@@ -31,7 +32,7 @@ SCALE = 0.002
 def test_registry_is_well_formed():
     names = [line.name for line in LINES]
     assert len(names) == len(set(names))
-    assert {line.kind for line in LINES} == {"http", "draw", "sweep"}
+    assert {line.kind for line in LINES} == {"http", "draw", "sweep", "billing", "pdf"}
     assert {line.who for line in LINES} <= {"tech", "client", "owner", "api"}
     assert [line.clients for line in LINES if line.kind == "draw"] == [1, 4, 4]
 
@@ -47,7 +48,7 @@ def test_runner_pieces_on_generated_data():
     # Every line answers 2xx in-process, within the query budget's order of magnitude.
     mark = probe.draw_mark(fx["draw_tickets"])
     ledger_before = LedgerEntry.unscoped.count()
-    requests = [line.request(fx) for line in LINES if line.kind != "sweep"]
+    requests = [line.request(fx) for line in LINES if line.kind not in IN_PROCESS]
     counts = probe.query_counts(requests, fx)
     assert set(counts) == {spec["name"] for spec in requests}
     assert all(0 < n <= 25 for n in counts.values()), counts
@@ -76,6 +77,13 @@ def test_runner_pieces_on_generated_data():
     assert first["ms"] > 0 and first["open"] == 40 + 20 * 2  # 20 % open: 200 tickets in the main tenant, 10 in each small one
     assert (first["breached"], first["at_risk"]) == (second["breached"], second["at_risk"])
     assert list(Ticket.unscoped.order_by("pk").values_list("sla_state", "at_risk_notified_at")) == before
+    # The billing run is timed and rolled back; the fixtures billed last month once.
+    invoices = Invoice.unscoped.count()
+    assert invoices > 0 and fx["invoice"]
+    run = probe.billing_once()
+    assert run["invoices"] > 0 and run["lines"] >= run["invoices"] and run["per_invoice"] < 40
+    assert Invoice.unscoped.count() == invoices
+    assert probe.pdf_once()["bytes"] > 1000
     assert probe.revoke(fx["token_id"]) == 1
 
 

@@ -262,3 +262,26 @@ def test_a_block_waits_for_its_invoice_to_be_paid_when_the_contract_says_so(
     invoice_pay(invoice=invoice, amount=invoice.total, paid_at=invoice.issue_date, method="bank_transfer")
     paid = TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=60)
     assert (paid.drawn_minutes, paid.overage_minutes) == (60, 0)
+
+
+def test_an_on_site_visit_bills_the_call_out_fee_less_the_tiers_discount(tenant):
+    with scope_of(tenant.pk):
+        BillingSettings.objects.create(tenant=tenant, onsite_fee=eur("80.00"))
+    gold = ServiceTierFactory(
+        tenant=tenant, name="Gold", currency="EUR", onsite_discount_percent=Decimal("25")
+    )
+    acme = ClientFactory(tenant=tenant, name="Acme", currency="EUR")
+    ContractFactory(tenant=tenant, client=acme, tier=gold)
+    breakfix = ContractFactory(
+        tenant=tenant, client=acme, kind=ContractKind.BREAK_FIX, tier=None, hourly_rate=eur("85.00")
+    )
+    ticket = TicketFactory(tenant=tenant, client=acme, contract=breakfix, subject="Printer on fire")
+    TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=60, onsite=True)
+    TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=15)  # remote: no fee
+
+    (invoice_id,) = billing_run(tenant=tenant, period=DECEMBER).invoices
+    with scope_of(tenant.pk):
+        lines = list(Invoice.objects.get(pk=invoice_id).lines.filter(kind=LineKind.ONSITE))
+    assert [(line.unit_price, line.quantity) for line in lines] == [(eur("60.00"), Decimal("1.00"))]
+    assert "Printer on fire" in lines[0].description and "25 % off" in lines[0].description
+    assert billing_run(tenant=tenant, period=DECEMBER).invoices == []  # once

@@ -30,6 +30,7 @@ class TimeEntrySerializer(TenantModelSerializer):
             "started_at",
             "ended_at",
             "billable",
+            "onsite",
             "work_type",
             "note",
             "rate_factor",
