@@ -46,6 +46,7 @@ ROW_FIELDS = (
     "pk", "worked_at", "ticket_id", "ticket__subject", "ticket__client__name", "work_type__name",
     "rate_factor", "minutes", "billable", "covered", "drawn_minutes", "overage_minutes", "note",
     "invoiced_at", "updated_at", "contract__hourly_rate", "contract__hourly_rate_currency",
+    "hourly_rate", "hourly_rate_currency",
 )  # fmt: skip
 
 
@@ -78,7 +79,11 @@ def timesheet_week(*, technician, day: date, days: int = 7) -> Timesheet:
         .values_list(*ROW_FIELDS)
     )
     entries = []
-    for *shown, rate, currency in values:
+    for *shown, contract_rate, contract_currency, own_rate, own_currency in values:
+        # The contract's rate, else the break/fix rate an entry without a contract carries.
+        rate, currency = (
+            (contract_rate, contract_currency) if contract_rate is not None else (own_rate, own_currency)
+        )
         row = EntryRow(*shown, labour_amount=None, day=timezone.localtime(shown[1], tz).date())
         if rate is not None and row.overage_minutes:
             row = replace(row, labour_amount=labour_amount(Money(rate, currency), row.overage_minutes))

@@ -9,7 +9,32 @@ from msp.roles import Role
 class TenantSettingsForm(forms.ModelForm):
     class Meta:
         model = Tenant
-        fields = ["name", "default_currency", "timezone", "language", "tax_rate", "invoice_prefix"]
+        fields = [
+            "name",
+            "default_currency",
+            "timezone",
+            "language",
+            "tax_rate",
+            "invoice_prefix",
+            "legal_name",
+            "address",
+            "vat_number",
+            "logo",
+            "default_hourly_rate",
+        ]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        cleaned = super().clean()
+        rate, currency = cleaned.get("default_hourly_rate"), cleaned.get("default_currency")
+        if rate is not None and rate.amount < 0:
+            self.add_error("default_hourly_rate", _("A rate cannot be negative."))
+        elif rate is not None and currency and str(rate.currency) != currency:
+            self.add_error(
+                "default_hourly_rate",
+                _("Give the rate in the default currency, %(currency)s.") % {"currency": currency},
+            )
+        return cleaned
 
 
 class _RoleClientMixin:
