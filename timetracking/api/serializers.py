@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from msp.people import display_name
 from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
+from msp.people import display_name
 from tickets.models import Ticket
 from timetracking.models import TimeEntry, Timer, WorkType
 
