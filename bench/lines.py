@@ -77,8 +77,13 @@ class Line:
         picks the draw-down ticket of one concurrent client."""
         body = self.body(fx, index) if self.body else None
         return {
-            "name": self.name, "who": self.who, "method": self.method, "path": self.path.format(**fx),
-            "body": body, "json": self.json, "htmx": self.htmx,
+            "name": self.name,
+            "who": self.who,
+            "method": self.method,
+            "path": self.path.format(**fx),
+            "body": body,
+            "json": self.json,
+            "htmx": self.htmx,
         }
 
 
@@ -107,7 +112,14 @@ LINES: list[Line] = [
     Line("asset list", "/assets/"),
     Line("offer page (200 assets)", "/offers/{offer}/", who="owner"),
     Line("offer builder (200 assets)", "/offers/new/?client={offer_client}", who="owner"),
-    Line("offer live totals (htmx)", "/offers/price/", who="owner", method="POST", body=_offer_prices, htmx=True),
+    Line(
+        "offer live totals (htmx)",
+        "/offers/price/",
+        who="owner",
+        method="POST",
+        body=_offer_prices,
+        htmx=True,
+    ),
     Line("portal home", "/", who="client"),
     Line("portal tickets", "/portal/tickets/", who="client"),
     Line("API tickets/", "/api/v1/tickets/", who="api"),
@@ -116,40 +128,110 @@ LINES: list[Line] = [
     # Issue 17: the API lists the way integrations call them (a dashboard, an RMM): the open
     # tickets by each urgency ordering, filtered, searched; the same for the other lists.
     *[
-        Line(f"API open tickets by {ordering}", f"/api/v1/tickets/?{OPEN}&ordering={ordering}&page_size=50",
-             who="api", budget=API_LIST)
+        Line(
+            f"API open tickets by {ordering}",
+            f"/api/v1/tickets/?{OPEN}&ordering={ordering}&page_size=50",
+            who="api",
+            budget=API_LIST,
+        )
         for ordering in ("priority,sla_breach_at", "sla_breach_at", "response_due_at", "resolution_due_at")
     ],
-    Line("API tickets of a client", "/api/v1/tickets/?client={busy_client}&page_size=50", who="api", budget=API_LIST),
-    Line("API open tickets of an assignee", f"/api/v1/tickets/?{OPEN}&assignee={{assignee}}&page_size=50",
-         who="api", budget=API_LIST),
-    Line("API tickets at risk or breached", "/api/v1/tickets/?sla_state=at_risk&sla_state=breached&page_size=50",
-         who="api", budget=API_LIST),
+    Line(
+        "API tickets of a client",
+        "/api/v1/tickets/?client={busy_client}&page_size=50",
+        who="api",
+        budget=API_LIST,
+    ),
+    Line(
+        "API open tickets of an assignee",
+        f"/api/v1/tickets/?{OPEN}&assignee={{assignee}}&page_size=50",
+        who="api",
+        budget=API_LIST,
+    ),
+    Line(
+        "API tickets at risk or breached",
+        "/api/v1/tickets/?sla_state=at_risk&sla_state=breached&page_size=50",
+        who="api",
+        budget=API_LIST,
+    ),
     # What a person or an RMM searches for (a ticket number): a handful of matches at any size.
-    Line("API tickets search", "/api/v1/tickets/?search={ticket_search}&page_size=50", who="api", budget=API_LIST),
+    Line(
+        "API tickets search",
+        "/api/v1/tickets/?search={ticket_search}&page_size=50",
+        who="api",
+        budget=API_LIST,
+    ),
     # A word in one subject of eight: the page is found at once, but the exact `count` reads
     # every match, and they grow with the data (10× here): shown, judged by no budget.
-    Line("API tickets search, a common word", "/api/v1/tickets/?search={ticket_word}&page_size=50", who="api",
-         budget=Budget(report_only=True)),
-    Line("API assets of a client by name", "/api/v1/assets/?client={busy_client}&ordering=name&page_size=50",
-         who="api", budget=API_LIST),
-    Line("API assets search", "/api/v1/assets/?search={asset_search}&page_size=50", who="api", budget=API_LIST),
-    Line("API assets by warranty", "/api/v1/assets/?ordering=warranty_expires&page_size=50", who="api",
-         budget=API_LIST),
+    Line(
+        "API tickets search, a common word",
+        "/api/v1/tickets/?search={ticket_word}&page_size=50",
+        who="api",
+        budget=Budget(report_only=True),
+    ),
+    Line(
+        "API assets of a client by name",
+        "/api/v1/assets/?client={busy_client}&ordering=name&page_size=50",
+        who="api",
+        budget=API_LIST,
+    ),
+    Line(
+        "API assets search", "/api/v1/assets/?search={asset_search}&page_size=50", who="api", budget=API_LIST
+    ),
+    Line(
+        "API assets by warranty",
+        "/api/v1/assets/?ordering=warranty_expires&page_size=50",
+        who="api",
+        budget=API_LIST,
+    ),
     Line("API contracts of a client", "/api/v1/contracts/?client={busy_client}", who="api", budget=API_LIST),
     # page_size=10: the small data set has 10 prepaid contracts, so both sizes serve a full page.
-    Line("API contracts, prepaid", "/api/v1/contracts/?kind=prepaid_hours&page_size=10", who="api",
-         budget=API_LIST),
-    Line("API time entries of a technician", "/api/v1/time-entries/?technician={assignee}&page_size=50",
-         who="api", budget=API_LIST),
+    Line(
+        "API contracts, prepaid",
+        "/api/v1/contracts/?kind=prepaid_hours&page_size=10",
+        who="api",
+        budget=API_LIST,
+    ),
+    Line(
+        "API time entries of a technician",
+        "/api/v1/time-entries/?technician={assignee}&page_size=50",
+        who="api",
+        budget=API_LIST,
+    ),
     Line("API time entries of a ticket", "/api/v1/time-entries/?ticket={ticket}", who="api", budget=API_LIST),
-    Line("time entry + draw-down, 1 client", "/api/v1/time-entries/", who="api", kind="draw", method="POST",
-         body=_time_entry, json=True, budget=DRAW),
-    Line("time entry + draw-down, 4 clients", "/api/v1/time-entries/", who="api", kind="draw", method="POST",
-         body=_time_entry, json=True, clients=4, budget=DRAW_CONCURRENT),
+    Line(
+        "time entry + draw-down, 1 client",
+        "/api/v1/time-entries/",
+        who="api",
+        kind="draw",
+        method="POST",
+        body=_time_entry,
+        json=True,
+        budget=DRAW,
+    ),
+    Line(
+        "time entry + draw-down, 4 clients",
+        "/api/v1/time-entries/",
+        who="api",
+        kind="draw",
+        method="POST",
+        body=_time_entry,
+        json=True,
+        clients=4,
+        budget=DRAW_CONCURRENT,
+    ),
     # The same four on one contract: they queue on its row lock (correctness over speed).
-    Line("time entry + draw-down, 4 clients, one contract", "/api/v1/time-entries/", who="api", kind="draw",
-         method="POST", body=_time_entry_one_contract, json=True, clients=4, budget=Budget(report_only=True)),
+    Line(
+        "time entry + draw-down, 4 clients, one contract",
+        "/api/v1/time-entries/",
+        who="api",
+        kind="draw",
+        method="POST",
+        body=_time_entry_one_contract,
+        json=True,
+        clients=4,
+        budget=Budget(report_only=True),
+    ),
     Line("SLA sweep (in-process)", kind="sweep", budget=SWEEP),
     # The worst case, beyond the issue's budget: a storm where every open ticket is due at once.
     Line("SLA sweep, every open ticket due", kind="sweep", all_due=True, budget=Budget(report_only=True)),

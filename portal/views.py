@@ -193,7 +193,9 @@ class PortalTicketReplyView(PortalTicketMixin, View):
         form = ReplyForm(request.POST, can_note=False)
         if form.is_valid():
             try:
-                comment_add(ticket, author=request.user, body=form.cleaned_data["body"], public=True, by_staff=False)
+                comment_add(
+                    ticket, author=request.user, body=form.cleaned_data["body"], public=True, by_staff=False
+                )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:

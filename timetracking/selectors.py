@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 from djmoney.money import Money
 
+from contracts.ledger import LedgerSource
 from timetracking.models import TimeEntry, labour_amount, worked_at
 
 
@@ -110,3 +111,26 @@ def ticket_entries(ticket):
         .filter(ticket=ticket)
         .order_by("-worked_at", "-pk")
     )
+
+
+def time_entry_ledger_sources(ids: list[int]) -> dict[int, LedgerSource]:
+    """The hour ledger's view of these time entries (registered with contracts.ledger): the
+    ticket, the technician's name and the work note, in one query, in the active scope."""
+    rows = TimeEntry.objects.filter(pk__in=ids).values_list(
+        "pk",
+        "ticket_id",
+        "ticket__subject",
+        "technician__first_name",
+        "technician__last_name",
+        "technician__username",
+        "note",
+    )
+    return {
+        pk: LedgerSource(
+            ticket_id=ticket_id,
+            ticket_subject=subject,
+            person=f"{first} {last}".strip() or username,
+            note=note,
+        )
+        for pk, ticket_id, subject, first, last, username, note in rows
+    }
