@@ -17,7 +17,7 @@ from msp.views.base import MemberRequiredMixin
 from sales.columns import columns_from_offer
 from sales.models import Offer
 from sales.pdf import offer_pdf_response
-from sales.selectors import offer_contract, offer_detail_list, offers_sent_list
+from sales.selectors import offer_contract, offer_detail_list, offer_replaces, offers_sent_list
 from sales.views import accept_option, decline_offer, hour_block_of
 from tickets.models import Ticket
 
@@ -56,6 +56,7 @@ class PortalOfferDetailView(PortalMixin, DetailView):
             contract=offer_contract(offer),
             hour_block=hour_block_of(minutes=offer.hour_block_minutes, price=offer.hour_block_price),
             can_decide=offer.is_open,
+            replaces=offer_replaces(offer) if offer.is_open else None,
             accept_url=reverse("portal:offer-accept", args=[offer.pk]) if offer.is_open else "",
             **kwargs,
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from contracts.choices import ContractKind, ContractStatus
+from contracts.models import Contract
 from sales.choices import OfferStatus
 from sales.models import Offer
 
@@ -37,3 +39,17 @@ def offer_contract(offer: Offer):
     """The contract an accepted offer created, or None (loaded with the offer by
     offer_detail_list, else one query)."""
     return offer.contract
+
+
+def offer_replaces(offer: Offer) -> Contract | None:
+    """The client's active managed contract that accepting this offer would end (an upgrade
+    or a downgrade), or None."""
+    return client_managed_contract(offer.client)
+
+
+def client_managed_contract(client) -> Contract | None:
+    return (
+        Contract.objects.filter(client=client, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE)
+        .select_related("tier")
+        .first()
+    )
