@@ -12,16 +12,42 @@ from djmoney.money import Money
 
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract
+from contracts.services import tiers_seed
 from msp.roles import Role
 from msp.scoping import tenant_scope
 from sales.choices import OfferStatus
 from sales.models import Offer, OfferOption
 from sales.services import offer_accept, offer_duplicate, offer_update
-from tests.sales.test_offers import build_offer, builder_data, options_by_name, tier_named
+from tests.factories import ClientFactory
+from tests.sales.test_offers import (
+    SCENARIO,
+    add_assets,
+    build_offer,
+    builder_data,
+    options_by_name,
+    tier_named,
+)
 
 pytestmark = pytest.mark.django_db
 
-from tests.sales.test_offers import acme, manager, manager_client, tiers  # noqa: E402, F401  (fixtures)
+
+@pytest.fixture
+def acme(tenant):
+    tiers_seed(tenant=tenant)
+    acme = ClientFactory(tenant=tenant, name="Acme Dental")
+    add_assets(acme, **SCENARIO)
+    return acme
+
+
+@pytest.fixture
+def manager(tenant, make_member):
+    return make_member(tenant, Role.ACCOUNT_MANAGER, first_name="Marta", last_name="Bianchi")
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager.user)
+    return client
 
 
 def test_a_draft_opens_in_the_builder_with_its_terms_and_saves_priced_again(manager_client, tenant, acme):
