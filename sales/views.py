@@ -22,7 +22,7 @@ from msp.models import Client
 from msp.selectors import client_list
 from msp.views.base import ResourceMixin, TenantDeleteView, TenantDetailView, TenantListView
 from sales.choices import OfferStatus
-from sales.columns import columns_from_offer, columns_from_pricing
+from sales.columns import columns_from_offer, columns_from_pricing, with_tax
 from sales.forms import OfferBuilderForm, OfferSendForm
 from sales.models import Offer
 from sales.pdf import offer_pdf_response
@@ -32,6 +32,7 @@ from sales.selectors import (
     offer_contract,
     offer_detail_list,
     offer_list,
+    offer_parties,
     offer_replaces,
 )
 from sales.services import (
@@ -163,7 +164,9 @@ class OfferBuilderView(ResourceMixin, View):
         return self.render_builder(form)
 
     def context(self, form) -> dict:
-        columns = price_columns(form, tiers=self.tiers, services=self.services)
+        columns = price_columns(
+            form, tiers=self.tiers, services=self.services, tax_rate=self.request.membership.tenant.tax_rate
+        )
         terms = form.terms() if columns is not None else {}
         return {
             "client": self.client,
@@ -275,7 +278,7 @@ def _flat_errors(form) -> list[str]:
     return errors
 
 
-def price_columns(form: OfferBuilderForm, *, tiers, services):
+def price_columns(form: OfferBuilderForm, *, tiers, services, tax_rate=None):
     """The columns for what the form says now, or None while it has errors."""
     if form.is_bound and not form.is_valid():
         return None
@@ -291,9 +294,10 @@ def price_columns(form: OfferBuilderForm, *, tiers, services):
         for tier in tiers
     ]
     recommended = terms["recommended_tier"]
-    return columns_from_pricing(
+    columns = columns_from_pricing(
         tiers=tiers, priced=priced, recommended_tier_id=recommended.pk if recommended else None
     )
+    return with_tax(columns, tax_rate) if tax_rate is not None else columns
 
 
 # --- One offer --------------------------------------------------------------------------
@@ -308,8 +312,10 @@ class OfferDetailView(TenantDetailView):
 
     def get_context_data(self, **kwargs):
         offer = self.object
+        tenant = self.request.membership.tenant
         return super().get_context_data(
-            columns=columns_from_offer(offer, offer.options.all()),
+            columns=with_tax(columns_from_offer(offer, offer.options.all()), tenant.tax_rate),
+            parties=offer_parties(offer, tenant),
             contract=offer_contract(offer),
             hour_block=hour_block_of(minutes=offer.hour_block_minutes, price=offer.hour_block_price),
             can_send=offer.is_open and self.has_perm("offer.send"),
