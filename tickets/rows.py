@@ -33,6 +33,8 @@ ROW_FIELDS = (
     "asset__name",
     "assignee_id",
     "assignee__username",
+    "assignee__first_name",  # shown by name (msp.people.display_name)
+    "assignee__last_name",
 )
 ROW_SECONDS = 600
 

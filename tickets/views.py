@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from msp.models import Client
+from msp.people import display_name
 from msp.views.base import HtmxPartialMixin, MemberRequiredMixin
 from tickets import hooks
 from tickets.choices import Priority, SlaState, TicketStatus
@@ -82,7 +83,12 @@ class TicketDetailView(StaffTicketMixin, DetailView):
             ticket=ticket,
             comments=ticket.comments.select_related("author"),
             reply_form=kwargs.pop("reply_form", None) or ReplyForm(can_note=self.has_perm("ticket.note")),
-            staff=staff_users(self.request.membership.tenant).values_list("pk", "username"),
+            staff=[
+                (user.pk, display_name(user))
+                for user in staff_users(self.request.membership.tenant).only(
+                    "pk", "username", "first_name", "last_name"
+                )
+            ],
             priorities=Priority.choices,
             panels=hooks.extra_panels(self.request, ticket),
             can_edit=self.has_perm("ticket.change"),
