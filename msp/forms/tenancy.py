@@ -2,8 +2,22 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from msp.identity import logo_data_uri
 from msp.models import Client, Membership, Tenant
 from msp.roles import Role
+
+
+class LogoInput(forms.ClearableFileInput):
+    """The current logo as a preview (read through the storage API, so it shows whatever the
+    storage, without serving media files), a box to remove it, and the upload."""
+
+    template_name = "msp/widgets/logo_input.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        instance = getattr(value, "instance", None)
+        context["widget"]["preview"] = logo_data_uri(instance) if self.is_initial(value) and instance else ""
+        return context
 
 
 class TenantSettingsForm(forms.ModelForm):
@@ -22,7 +36,10 @@ class TenantSettingsForm(forms.ModelForm):
             "logo",
             "default_hourly_rate",
         ]
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "logo": LogoInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+        }
 
     def clean(self):
         cleaned = super().clean()

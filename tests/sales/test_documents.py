@@ -143,6 +143,10 @@ def test_the_owner_sets_the_identity_and_a_logo_checked_as_an_image(client, tena
         tenant.logo.name
     )
     assert logo_data_uri(tenant).startswith("data:image/png;base64,")
+    page = client.get(reverse("tenant_settings")).content.decode()
+    assert 'enctype="multipart/form-data"' in page and '<img src="data:image/png;base64,' in page
+    response = client.post(reverse("tenant_settings"), {**data, "logo-clear": "on"})
+    assert response.status_code == 302 and not Tenant.objects.get(pk=tenant.pk).logo
 
 
 def test_a_technician_cannot_change_the_identity(client, tenant, make_member):
