@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -245,6 +246,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "msp.tasks.email_requeue_stale_task",
         "schedule": 60 * 5,
     },
+    "contracts-trial-reminders": {
+        "task": "contracts.tasks.trial_reminders_dispatch_task",
+        "schedule": crontab(hour="7", minute="0"),
+    },
+    "billing-monthly-run": {
+        "task": "billing.tasks.billing_run_dispatch_task",
+        "schedule": crontab(day_of_month="1", hour="2", minute="0"),
+    },
 }
 
 # Email: console by default, so nothing fails for want of an SMTP server.
@@ -299,6 +308,9 @@ SPECTACULAR_SETTINGS = {
         "AssetKindEnum": "assets.choices.AssetKind",
         "OfferStatusEnum": "sales.choices.OfferStatus",
         "TicketStatusEnum": "tickets.choices.TicketStatus",  # a ticket's status and next_statuses
+        "InvoiceKindEnum": "billing.models.InvoiceKind",
+        "InvoiceLineKindEnum": "billing.models.LineKind",
+        "InvoiceStatusEnum": "billing.models.InvoiceStatus",
     },
 }
 

@@ -10,9 +10,20 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
+from billing.models import Invoice, LineKind
 from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
-from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site, Tenant
+from msp.models import (
+    Client,
+    Contact,
+    Membership,
+    Notification,
+    NotificationKind,
+    OutboundEmail,
+    OutboundEmailStatus,
+    Site,
+    Tenant,
+)
 from msp.roles import Role
 from sales.models import Offer
 from tickets.models import Ticket, TicketComment
@@ -281,6 +292,20 @@ class TimeEntryFactory(factory.Factory):
             return time_entry_create(ticket=ticket, technician=technician, **kwargs)
 
 
+class NotificationFactory(TenantOwnedFactory):
+    """An unread notification of one member (a technician of a new membership by default)."""
+
+    class Meta:
+        model = Notification
+
+    tenant = factory.SubFactory(TenantFactory)
+    membership = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    kind = NotificationKind.TICKET_NEW
+    title = factory.Sequence(lambda n: f"Notification {n}")
+    body = "Something happened."
+    url = "/tickets/"
+
+
 # The isolation harness builds "an object of model M in tenant T under client C, whose
 # text shows MARKER" through this registry (see tests/test_isolation.py). A tenant-owned
 # model reachable from a URL must be registered here, or the harness fails and says so.
@@ -308,6 +333,11 @@ ISOLATION_FACTORIES = {
     OutboundEmail: lambda tenant, client, marker: OutboundEmailFactory(
         tenant=tenant, subject=marker, failed=True
     ),
+    Invoice: lambda tenant, client, marker: issued_invoice(client, marker),
+    # A colleague's (a member of its tenant, not the one signed in): nobody else reads it.
+    Notification: lambda tenant, client, marker: NotificationFactory(
+        tenant=tenant, title=marker, body=f"{marker} body"
+    ),
     TimeEntry: lambda tenant, client, marker: TimeEntryFactory(
         ticket=TicketFactory(tenant=tenant, client=client, subject=marker),
         technician=UserFactory(),
@@ -323,3 +353,11 @@ def _ticket_with_note(tenant, client, marker):
     TicketCommentFactory(ticket=ticket, body=f"{marker} public reply", public=True)
     TicketCommentFactory(ticket=ticket, body=f"Internal {marker} note", public=False)
     return ticket
+
+
+def issued_invoice(client, marker: str = "Work done", amount: str = "100.00"):
+    """An issued invoice of the client, its one line described by `marker`."""
+    from billing.services import LineDraft, invoice_draft_create, invoice_issue
+
+    line = LineDraft(kind=LineKind.ADJUSTMENT, description=marker, unit_price=Money(Decimal(amount), client.currency))
+    return invoice_issue(invoice=invoice_draft_create(client=client, lines=[line]))

@@ -101,6 +101,9 @@ API_PAGE_2 = Variant(query="?page=2&page_size={half}")
 VARIANTS = {
     "dashboard": [Variant(role="contact"), Variant(role="technician")],
     "mail:list": [Variant(query="?status=failed")],
+    "notifications:list": [Variant(query="?status=unread"), Variant(role="technician")],
+    "notifications:badge": [HTMX, Variant(role="technician")],
+    "api:notification-list": [Variant(query="?read=false")],
     "clients:list": [Variant(query="?q=Acme"), Variant(query="?q=Acme", htmx=True)],
     "contacts:list": [Variant(query="?q=Contact"), Variant(query="?q=Contact", htmx=True)],
     "assets:list": [
@@ -159,6 +162,7 @@ SHOWS = {
     "contacts:list": ["Contact {last}"],
     "members:list": ["tech{last}"],
     "mail:list": ["Mail {last}"],
+    "notifications:list": ["Notification {last}"],
     "assets:list": ["Asset {last}"],
     "tiers:list": ["Tier {last}"],
     "services:list": ["Service {last}"],
@@ -188,6 +192,7 @@ SHOWS = {
     "api:ticket-comments": ["Reply {last}", "Note {last}"],
     "api:ticket-list": ["Ticket {last}"],
     "api:time-entry-list": ["Work {last}"],
+    "api:notification-list": ["Notification {last}"],
     "api:work-type-list": ["Work {last}"],
     "api:contract-ledger": ["Manual purchase"],
 }

@@ -14,7 +14,8 @@ rows hanging off it, and every list has about ``n`` to ``2n`` rows:
 * offers: ``n`` sent ones on the opened client (``n`` options each, one per tier, with ``n``
   service lines), a draft and a declined one; the other clients accepted one each (their
   managed contract);
-* ``n`` outgoing e-mails, every other one failed.
+* ``n`` outgoing e-mails, every other one failed;
+* ``n`` notifications of the owner (every other one read), and one of the technician.
 
 Two worlds of different sizes live side by side in one database: each is its own tenant,
 so the scope keeps them apart and the same pages can be measured in both.
@@ -31,11 +32,15 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
+from billing.models import BillingSettings, Invoice
+from billing.periods import Period
+from billing.services import invoice_pay
+from billing.services.run import billing_run
 from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier
 from contracts.services import sla_seed
 from contracts.services.hours import block_purchase
-from msp.models import ApiToken, Client, Contact, Membership, OutboundEmail, Site
+from msp.models import ApiToken, Client, Contact, Membership, Notification, OutboundEmail, Site
 from msp.roles import Role
 from msp.scoping import unscoped
 from sales.models import Offer
@@ -45,6 +50,7 @@ from tests.factories import (
     ContactFactory,
     ContractFactory,
     MembershipFactory,
+    NotificationFactory,
     OfferFactory,
     OutboundEmailFactory,
     RecurringServiceFactory,
@@ -78,6 +84,8 @@ OPENED_MODELS = (
     WorkType,
     TimeEntry,
     OutboundEmail,
+    Invoice,
+    Notification,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -326,9 +334,33 @@ def _build(n: int, slug: str) -> World:
 
     emails = [OutboundEmailFactory(tenant=tenant, subject=f"Mail {i}", failed=i % 2 == 1) for i in range(n)]
 
+    # The month's run, issued: an invoice per client; the opened client's carries its managed
+    # fee (one line per kind), its n blocks and its overage, and a part payment.
+    BillingSettings.objects.create(tenant=tenant, auto_issue=True)
+    billing_run(tenant=tenant, period=Period.of(timezone.localdate()))
+    invoice = Invoice.objects.get(client=client)
+    invoice_pay(
+        invoice=invoice,
+        amount=Money(Decimal("10"), client.currency),
+        paid_at=timezone.localdate(),
+        method="card",
+    )
+    notifications = [
+        NotificationFactory(
+            tenant=tenant,
+            membership=owner,
+            title=f"Notification {i}",
+            read_at=now if i % 2 else None,
+        )
+        for i in range(n)
+    ]
+    NotificationFactory(tenant=tenant, membership=technician, title="The technician's")
+
     _token, key = ApiToken.issue(owner)
     opened = {
+        Invoice: invoice,
         OutboundEmail: emails[0],
+        Notification: notifications[0],
         Client: client,
         Site: site,
         Contact: contact,

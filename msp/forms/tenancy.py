@@ -35,6 +35,10 @@ class TenantSettingsForm(forms.ModelForm):
             "vat_number",
             "logo",
             "default_hourly_rate",
+            # mail identity and dispatch (issue 18, notifications)
+            "email_from_name",
+            "email_from_address",
+            "dispatch_email",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),

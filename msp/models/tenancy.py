@@ -91,6 +91,23 @@ class Tenant(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     invoice_prefix = models.CharField(_("invoice number prefix"), max_length=20, blank=True)
+    # Its identity on outgoing mail (msp.mail.tenant_from_email) and where unassigned work goes.
+    email_from_name = models.CharField(
+        _("sender name"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown as the sender of mail; defaults to the name."),
+    )
+    email_from_address = models.EmailField(
+        _("sender address"),
+        blank=True,
+        help_text=_("Mail goes out from this address; defaults to the server's."),
+    )
+    dispatch_email = models.EmailField(
+        _("dispatch address"),
+        blank=True,
+        help_text=_("New client tickets and replies nobody is assigned to are also sent here."),
+    )
     # Its identity on documents (offers, invoices, reports).
     legal_name = models.CharField(
         _("legal name"), max_length=200, blank=True, help_text=_("As on invoices; empty: the name above.")

@@ -10,7 +10,7 @@ from contracts.api.serializers import as_drf_error
 from msp.api.base import TenantModelSerializer
 from msp.people import display_name
 from msp.roles import STAFF_ROLES
-from tickets.choices import TicketStatus, allowed_next
+from tickets.choices import Source, TicketStatus, allowed_next
 from tickets.models import Ticket, TicketComment
 from tickets.services import comment_add, ticket_create, ticket_update
 
@@ -88,6 +88,8 @@ class TicketSerializer(TenantModelSerializer):
         request = self.context["request"]
         validated_data.pop("tenant", None)
         status = validated_data.pop("status", None)
+        if request.membership.is_client:  # a client contact's ticket comes from the portal, told as one
+            validated_data["source"] = Source.PORTAL
         try:
             ticket = ticket_create(
                 tenant=request.membership.tenant, created_by=request.user, **validated_data

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('msp', '0005_api_ordering_indexes'),
+        ('msp', '0007_notification_trial_kind'),
     ]
 
     operations = [
