@@ -11,7 +11,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from msp import scoping
-from sales.columns import columns_from_offer, comparison_rows, feature_rows
+from msp.identity import logo_data_uri
+from sales.columns import columns_from_offer, comparison_rows, feature_rows, with_tax
+from sales.selectors import offer_parties
 
 
 def render_offer_html(offer) -> str:
@@ -21,15 +23,19 @@ def render_offer_html(offer) -> str:
     scope = scoping.Scope(tenant_id=offer.tenant_id, client_id=offer.client_id)
     token = scoping.activate(scope)
     try:
-        options = list(offer.options.all())
+        options = list(offer.options.select_related("tier"))
+        parties = offer_parties(offer)
     finally:
         scoping.restore(token)
     created = timezone.localtime(offer.created_at, ZoneInfo(tenant.timezone)).date()
     with translation.override(tenant.language):
-        columns = columns_from_offer(offer, options)
+        columns = with_tax(columns_from_offer(offer, options), tenant.tax_rate)
         context = {
             "offer": offer,
             "tenant": tenant,
+            "logo": logo_data_uri(tenant),
+            "parties": parties,
+            "has_sla": any(column.has_sla for column in columns),
             "client": offer.client,
             "date": created,
             "columns": columns,

@@ -98,6 +98,7 @@ def _apply(entry: TimeEntry, *, raw_minutes: int, at) -> None:
     entry.billed_minutes = weighted_minutes(rounded, entry.rate_factor)
     entry.drawn_minutes = entry.overage_minutes = 0
     entry.covered = False
+    entry.hourly_rate = None
     if contract is not None and entry.billable and contract.kind == ContractKind.PREPAID_HOURS:
 
         def write(result) -> int:
@@ -130,7 +131,22 @@ def _apply(entry: TimeEntry, *, raw_minutes: int, at) -> None:
         else:
             # Break/fix (or managed work the tier does not include): billable labour at the rate.
             entry.overage_minutes = entry.billed_minutes
+    elif contract is None and entry.billable:
+        # No contract: break/fix at the tenant's default rate, when it is in the client's currency.
+        rate = break_fix_rate(tenant=entry.ticket.tenant, client=entry.ticket.client)
+        if rate is not None:
+            entry.hourly_rate = rate
+            entry.overage_minutes = entry.billed_minutes
     entry.save()
+
+
+def break_fix_rate(*, tenant, client):
+    """The tenant's default break/fix rate for work for a client without a contract, or None
+    (none set, or set in another currency than the client is billed in)."""
+    rate = tenant.default_hourly_rate
+    if rate is None or str(rate.currency) != client.currency:
+        return None
+    return rate
 
 
 @scoped_by("ticket")

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from msp.forms.widgets import options_html
+from msp.people import display_name
 
 register = template.Library()
 
@@ -25,3 +26,9 @@ def select_options(choices, selected=""):
 def badge(label, tone=""):
     """A badge; ``tone`` is one of info, success, warning, danger, muted or empty."""
     return format_html('<span class="badge{}">{}</span>', f" badge-{tone}" if tone else "", label)
+
+
+@register.filter
+def person(user) -> str:
+    """{{ comment.author|person }}: the person's full name, else their username."""
+    return display_name(user)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timetracking', '0004_api_ordering_indexes'),
+        ('timetracking', '0005_time_entry_break_fix_rate'),
     ]
 
     operations = [
