@@ -285,3 +285,19 @@ def test_an_on_site_visit_bills_the_call_out_fee_less_the_tiers_discount(tenant)
     assert [(line.unit_price, line.quantity) for line in lines] == [(eur("60.00"), Decimal("1.00"))]
     assert "Printer on fire" in lines[0].description and "25 % off" in lines[0].description
     assert billing_run(tenant=tenant, period=DECEMBER).invoices == []  # once
+
+
+def test_work_for_a_client_without_a_contract_is_billed_at_the_break_fix_rate(tenant):
+    tenant.default_currency = "EUR"
+    tenant.default_hourly_rate = eur("90.00")
+    tenant.save()
+    walk_in = ClientFactory(tenant=tenant, name="Walk-in", currency="EUR")
+    ticket = TicketFactory(tenant=tenant, client=walk_in, subject="Laptop will not boot")
+    TimeEntryFactory(ticket=ticket, technician=UserFactory(first_name="Luca"), minutes=40)
+
+    (invoice_id,) = billing_run(tenant=tenant, period=DECEMBER).invoices
+    with scope_of(tenant.pk):
+        (line,) = Invoice.objects.get(pk=invoice_id).lines.all()
+    assert (line.kind, line.unit_price) == (LineKind.LABOUR, eur("60.00"))  # 90.00 x 40 / 60
+    assert "Laptop will not boot" in line.description and "Luca" in line.description
+    assert billing_run(tenant=tenant, period=DECEMBER).invoices == []
