@@ -7,10 +7,14 @@ invoice not voided) is not offered again, and the database refuses a second clai
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
@@ -25,6 +29,14 @@ from msp.money import quantize_money
 from timetracking.models import TimeEntry, labour_amount
 
 FEE = "contract_fee"
+
+
+def day_text(value, tenant) -> str:
+    """A day as the reader's language writes it (the run activates the client's language); a
+    moment is first read in the MSP's time zone."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value, ZoneInfo(tenant.timezone)).date()
+    return date_format(value, "DATE_FORMAT")
 BLOCK = "hour_block"
 ENTRY = "time_entry"
 
@@ -114,7 +126,7 @@ def fee_lines(contract: Contract, period: Period, asset_counts: Counter) -> list
     )
     if trial_days:
         note = _("Free trial until %(day)s (%(days)s days)") % {
-            "day": contract.trial_end.isoformat(),
+            "day": day_text(contract.trial_end, contract.client.tenant),
             "days": trial_days,
         }
         lines += [
@@ -170,7 +182,7 @@ def block_lines(contracts, blocks=None) -> list[LineDraft]:
                 % {
                     "hours": f"{hours.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP).normalize():f}",
                     "origin": block.get_origin_display(),
-                    "day": block.purchased_at.date().isoformat(),
+                    "day": day_text(block.purchased_at, by_id[block.contract_id].client.tenant),
                 },
                 unit_price=block.price,
                 contract=by_id[block.contract_id],
@@ -195,12 +207,12 @@ def onsite_lines(contracts, period: Period, fee: Money | None, client_id: int) -
         _billable_entries(contracts, client_id, period)
         .filter(onsite=True)
         .exclude(_claimed(ONSITE))
-        .select_related("ticket")
+        .select_related("ticket__client__tenant")
         .order_by("started_at", "created_at", "pk")
     )
     lines = []
     for entry in entries:
-        worked = (entry.started_at or entry.created_at).date().isoformat()
+        worked = day_text(entry.started_at or entry.created_at, entry.ticket.client.tenant)
         description = _("On-site call-out · %(day)s · %(ticket)s") % {"day": worked, "ticket": entry.ticket}
         if discount:
             description += " " + _("(%(tier)s: %(discount)s %% off)") % {
@@ -259,7 +271,7 @@ def labour_lines(contracts, period: Period, client_id: int) -> list[LineDraft]:
         _billable_entries(contracts, client_id, period)
         .filter(overage_minutes__gt=0)
         .exclude(_claimed(ENTRY))
-        .select_related("ticket", "technician")
+        .select_related("ticket__client__tenant", "technician")
         .order_by("contract_id", "started_at", "created_at", "pk")
     )
     lines = []
@@ -269,7 +281,7 @@ def labour_lines(contracts, period: Period, client_id: int) -> list[LineDraft]:
         if rate is None:
             continue  # no rate agreed: the entry waits (the contract page says so)
         prepaid = contract is not None and contract.kind == ContractKind.PREPAID_HOURS
-        worked = (entry.started_at or entry.created_at).date().isoformat()
+        worked = day_text(entry.started_at or entry.created_at, entry.ticket.client.tenant)
         technician = entry.technician.get_full_name() or entry.technician.get_username()
         # One line per entry at quantity 1: the amount is the rate times the minutes rounded
         # once (timetracking.models.labour_amount), the figure the draw-down already showed.

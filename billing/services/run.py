@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from billing.models import BillingSettings, Invoice
 from billing.periods import Period
@@ -76,9 +77,20 @@ def billing_run(
     return result
 
 
+def document_language(client) -> str:
+    """The language a client's documents are written in: its own, else the MSP's."""
+    return getattr(client, "language", "") or client.tenant.language
+
+
 def _client_invoice(
     client, contracts, period: Period, asset_counts, settings: BillingSettings
 ) -> Invoice | None:
+    # Lines are written once, in the client's document language (the PDF and mail use it too).
+    with translation.override(document_language(client)):
+        return _client_invoice_lines(client, contracts, period, asset_counts, settings)
+
+
+def _client_invoice_lines(client, contracts, period, asset_counts, settings) -> Invoice | None:
     for _attempt in range(ATTEMPTS):
         lines = []
         for contract in contracts:
@@ -111,7 +123,8 @@ def _client_invoice(
 @scoped_by("block")
 def block_invoice(*, block: HourBlock) -> Invoice | None:
     """Invoice a prepaid block as soon as it is bought (None when already invoiced)."""
-    lines = block_lines([block.contract], blocks=[block])
+    with translation.override(document_language(block.contract.client)):
+        lines = block_lines([block.contract], blocks=[block])
     try:
         with transaction.atomic():
             invoice = invoice_draft_create(client=block.contract.client, lines=lines)
