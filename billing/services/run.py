@@ -63,7 +63,7 @@ def billing_run(
         clients[contract.client_id] = contract.client
         by_client[contract.client_id].append(contract)
     # Clients whose only billable work is on tickets that bill to no contract (break/fix rate).
-    missing = [pk for pk in pending_breakfix_clients(period) if pk not in clients]
+    missing = [pk for pk in pending_breakfix_clients(period, settings.billing_starts) if pk not in clients]
     for client in Client.objects.filter(pk__in=missing).select_related("tenant").order_by("name", "pk"):
         clients[client.pk] = client
     counts = asset_counts_by_client(list(clients), period)
@@ -93,11 +93,12 @@ def _client_invoice(
 def _client_invoice_lines(client, contracts, period, asset_counts, settings) -> Invoice | None:
     for _attempt in range(ATTEMPTS):
         lines = []
+        since = settings.billing_starts
         for contract in contracts:
-            lines += fee_lines(contract, period, asset_counts)
-        lines += block_lines(contracts)
-        lines += labour_lines(contracts, period, client.pk)
-        lines += onsite_lines(contracts, period, settings.onsite_fee, client.pk)
+            lines += fee_lines(contract, period, asset_counts, since)
+        lines += block_lines(contracts, since=since)
+        lines += labour_lines(contracts, period, client.pk, since)
+        lines += onsite_lines(contracts, period, settings.onsite_fee, client.pk, since)
         if not lines:
             return None
         try:
