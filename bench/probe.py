@@ -98,8 +98,13 @@ def _invoices(tenant):
 
     with tenant_scope(tenant):
         if not Invoice.objects.exists():
-            BillingSettings.objects.get_or_create(tenant=tenant, defaults={"auto_issue": True})
-            billing_run(tenant=tenant, period=Period.of(timezone.localdate()).previous())
+            # A steady month: the MSP bills here from last month on (its history was billed
+            # before), every invoice issued.
+            last_month = Period.of(timezone.localdate()).previous()
+            BillingSettings.objects.update_or_create(
+                tenant=tenant, defaults={"auto_issue": True, "billing_starts": last_month.start}
+            )
+            billing_run(tenant=tenant, period=last_month)
         return Invoice.objects.annotate(n=Count("lines")).order_by("-n", "pk").first()
 
 
@@ -254,7 +259,8 @@ def billing_once(all_due: bool = False) -> dict:
 
 
 def pdf_once(all_due: bool = False) -> dict:
-    """Render the fixtures' invoice to PDF once (HTML and WeasyPrint), nothing stored."""
+    """Render an invoice to PDF once (HTML and WeasyPrint), nothing stored: the invoice of
+    median length, or with ``all_due`` (the worst case) the longest."""
     from django.conf import settings
     from django.db.models import Count
     from weasyprint import HTML
@@ -262,7 +268,8 @@ def pdf_once(all_due: bool = False) -> dict:
     from billing.models import Invoice
     from billing.pdf import render_invoice_html
 
-    invoice = Invoice.unscoped.annotate(n=Count("lines")).order_by("-n", "pk").select_related("client__tenant").first()
+    invoices = Invoice.unscoped.annotate(n=Count("lines")).order_by("-n", "pk").select_related("client__tenant")
+    invoice = invoices.first() if all_due else invoices[invoices.count() // 2]
     began = time.perf_counter()
     data = HTML(string=render_invoice_html(invoice), base_url=str(settings.BASE_DIR)).write_pdf()
     ms = (time.perf_counter() - began) * 1000
@@ -381,7 +388,7 @@ def serve() -> None:
         "counts": lambda a: query_counts(a["requests"], a["fx"]),
         "sweep": lambda a: sweep_once(all_due=a.get("all_due", False)),
         "billing": lambda a: billing_once(),
-        "pdf": lambda a: pdf_once(),
+        "pdf": lambda a: pdf_once(all_due=a.get("all_due", False)),
         "draw_mark": lambda a: draw_mark(a["tickets"]),
         "draw_verify": lambda a: draw_verify(a["mark"]),
         "draw_cleanup": lambda a: draw_cleanup(a["mark"]),

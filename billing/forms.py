@@ -49,7 +49,8 @@ class RunForm(forms.Form):
 class BillingSettingsForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = BillingSettings
-        fields = ["auto_issue", "onsite_fee", "show_comparison"]
+        fields = ["auto_issue", "billing_starts", "onsite_fee", "show_comparison"]
+        widgets = {"billing_starts": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 class ClientBillingTermsForm(TenantFormMixin, forms.ModelForm):

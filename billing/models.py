@@ -106,6 +106,15 @@ class BillingSettings(TenantOwnedModel):
         ),
         **MONEY,
     )
+    billing_starts = models.DateField(
+        _("bill work and purchases from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "What came before was billed elsewhere (the system you moved from): time, hour blocks and "
+            "monthly fees before this day are never invoiced here. Empty: everything not yet invoiced."
+        ),
+    )
     show_comparison = models.BooleanField(
         _("show what managed care would have cost"),
         default=True,

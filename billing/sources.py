@@ -7,10 +7,14 @@ invoice not voided) is not offered again, and the database refuses a second clai
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
@@ -25,6 +29,16 @@ from msp.money import quantize_money
 from timetracking.models import TimeEntry, labour_amount
 
 FEE = "contract_fee"
+
+
+def day_text(value, tenant) -> str:
+    """A day as the reader's language writes it (the run activates the client's language); a
+    moment is first read in the MSP's time zone."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value, ZoneInfo(tenant.timezone)).date()
+    return date_format(value, "DATE_FORMAT")
+
+
 BLOCK = "hour_block"
 ENTRY = "time_entry"
 
@@ -51,14 +65,17 @@ def prorated(price: Money, days: int, period: Period) -> Money:
     return quantize_money(price * Decimal(days) / Decimal(period.days))
 
 
-def fee_lines(contract: Contract, period: Period, asset_counts: Counter) -> list[LineDraft]:
+def fee_lines(contract: Contract, period: Period, asset_counts: Counter, since=None) -> list[LineDraft]:
     """A managed contract's month: the tier's price per asset kind times the client's assets
     at the period's end, and its à-la-carte services, prorated by day for a partial month;
     the days of a free trial are shown at their value and discounted 100 %, line by line (so
     a month wholly in the trial totals exactly 0.00)."""
     if contract.kind != ContractKind.MANAGED:
         return []
-    days = period.active_days(contract.start_date, contract.end_date)
+    start = max(contract.start_date, since) if since else contract.start_date
+    if contract.end_date is not None and contract.end_date < start:
+        return []
+    days = period.active_days(start, contract.end_date)
     if days == 0:
         return []
     partial = days < period.days
@@ -67,7 +84,7 @@ def fee_lines(contract: Contract, period: Period, asset_counts: Counter) -> list
     )
     common = {
         "contract": contract,
-        "period_start": max(period.start, contract.start_date),
+        "period_start": max(period.start, start),
         "period_end": min(period.end, contract.end_date) if contract.end_date else period.end,
     }
     charges: list[tuple[str, str, Decimal, Money]] = []  # (kind, description, quantity, monthly price)
@@ -106,15 +123,13 @@ def fee_lines(contract: Contract, period: Period, asset_counts: Counter) -> list
         for kind, description, quantity, price in charges
     ]
     trial_days = (
-        period.active_days(
-            contract.start_date, min(contract.trial_end, contract.end_date or contract.trial_end)
-        )
+        period.active_days(start, min(contract.trial_end, contract.end_date or contract.trial_end))
         if contract.trial_end
         else 0
     )
     if trial_days:
         note = _("Free trial until %(day)s (%(days)s days)") % {
-            "day": contract.trial_end.isoformat(),
+            "day": day_text(contract.trial_end, contract.client.tenant),
             "days": trial_days,
         }
         lines += [
@@ -150,13 +165,14 @@ def asset_counts_by_client(client_ids, period: Period) -> dict[int, Counter]:
     return counts
 
 
-def block_lines(contracts, blocks=None) -> list[LineDraft]:
+def block_lines(contracts, blocks=None, since=None) -> list[LineDraft]:
     """Hour blocks bought and not yet invoiced (a prepaid block is billed when bought), of
     these contracts: one query."""
     by_id = {contract.pk: contract for contract in contracts}
     if blocks is None:
         blocks = (
             HourBlock.objects.filter(contract_id__in=by_id)
+            .filter(**({"purchased_at__date__gte": since} if since else {}))
             .exclude(_claimed(BLOCK))
             .order_by("contract_id", "purchased_at", "pk")
         )
@@ -170,7 +186,7 @@ def block_lines(contracts, blocks=None) -> list[LineDraft]:
                 % {
                     "hours": f"{hours.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP).normalize():f}",
                     "origin": block.get_origin_display(),
-                    "day": block.purchased_at.date().isoformat(),
+                    "day": day_text(block.purchased_at, by_id[block.contract_id].client.tenant),
                 },
                 unit_price=block.price,
                 contract=by_id[block.contract_id],
@@ -183,7 +199,7 @@ def block_lines(contracts, blocks=None) -> list[LineDraft]:
 ONSITE = "onsite_fee"
 
 
-def onsite_lines(contracts, period: Period, fee: Money | None, client_id: int) -> list[LineDraft]:
+def onsite_lines(contracts, period: Period, fee: Money | None, client_id: int, since=None) -> list[LineDraft]:
     """A call-out fee per on-site visit (a time entry marked on site) up to the period's end,
     less the on-site discount of the client's managed tier: one query."""
     if fee is None:
@@ -192,15 +208,15 @@ def onsite_lines(contracts, period: Period, fee: Money | None, client_id: int) -
     discount = managed.tier.onsite_discount_percent if managed is not None else Decimal(0)
     unit_price = quantize_money(fee * (Decimal(100) - discount) / Decimal(100))
     entries = (
-        _billable_entries(contracts, client_id, period)
+        _billable_entries(contracts, client_id, period, since)
         .filter(onsite=True)
         .exclude(_claimed(ONSITE))
-        .select_related("ticket")
+        .select_related("ticket__client__tenant")
         .order_by("started_at", "created_at", "pk")
     )
     lines = []
     for entry in entries:
-        worked = (entry.started_at or entry.created_at).date().isoformat()
+        worked = day_text(entry.started_at or entry.created_at, entry.ticket.client.tenant)
         description = _("On-site call-out · %(day)s · %(ticket)s") % {"day": worked, "ticket": entry.ticket}
         if discount:
             description += " " + _("(%(tier)s: %(discount)s %% off)") % {
@@ -225,24 +241,28 @@ def labour_rate(contract: Contract) -> Money | None:
     return contract.hourly_rate
 
 
-def _billable_entries(contracts, client_id: int, period: Period):
-    """The client's time entries up to the period's end, not yet claimed: those on its
-    contracts, and those on tickets that bill to no contract (they carry the break/fix rate)."""
-    return TimeEntry.objects.filter(
+def _billable_entries(contracts, client_id: int, period: Period, since=None):
+    """The client's time entries up to the period's end (from `since`, the day billing
+    started here), not yet claimed: those on its contracts, and those on tickets that bill to
+    no contract (they carry the break/fix rate)."""
+    entries = TimeEntry.objects.filter(
         Q(contract_id__in=[contract.pk for contract in contracts])
         | Q(contract__isnull=True, hourly_rate__isnull=False, ticket__client_id=client_id),
         billable=True,
         created_at__date__lte=period.end,
     )
+    return entries.filter(created_at__date__gte=since) if since else entries
 
 
-def pending_breakfix_clients(period: Period) -> list[int]:
+def pending_breakfix_clients(period: Period, since=None) -> list[int]:
     """Clients with labour on tickets that bill to no contract, not yet invoiced: one query."""
+    entries = TimeEntry.objects.filter(
+        contract__isnull=True, hourly_rate__isnull=False, billable=True, overage_minutes__gt=0
+    )
+    if since:
+        entries = entries.filter(created_at__date__gte=since)
     return list(
-        TimeEntry.objects.filter(
-            contract__isnull=True, hourly_rate__isnull=False, billable=True, overage_minutes__gt=0
-        )
-        .filter(created_at__date__lte=period.end)
+        entries.filter(created_at__date__lte=period.end)
         .exclude(_claimed(ENTRY))
         .values_list("ticket__client_id", flat=True)
         .distinct()
@@ -250,16 +270,16 @@ def pending_breakfix_clients(period: Period) -> list[int]:
     )
 
 
-def labour_lines(contracts, period: Period, client_id: int) -> list[LineDraft]:
+def labour_lines(contracts, period: Period, client_id: int, since=None) -> list[LineDraft]:
     """Overage and break/fix labour worked up to the period's end and not yet invoiced, one
     line per time entry (date, technician, ticket, minutes), at the contract's rate or, on a
     ticket billing to no contract, the break/fix rate the entry carries."""
     by_id = {contract.pk: contract for contract in contracts}
     entries = (
-        _billable_entries(contracts, client_id, period)
+        _billable_entries(contracts, client_id, period, since)
         .filter(overage_minutes__gt=0)
         .exclude(_claimed(ENTRY))
-        .select_related("ticket", "technician")
+        .select_related("ticket__client__tenant", "technician")
         .order_by("contract_id", "started_at", "created_at", "pk")
     )
     lines = []
@@ -269,7 +289,7 @@ def labour_lines(contracts, period: Period, client_id: int) -> list[LineDraft]:
         if rate is None:
             continue  # no rate agreed: the entry waits (the contract page says so)
         prepaid = contract is not None and contract.kind == ContractKind.PREPAID_HOURS
-        worked = (entry.started_at or entry.created_at).date().isoformat()
+        worked = day_text(entry.started_at or entry.created_at, entry.ticket.client.tenant)
         technician = entry.technician.get_full_name() or entry.technician.get_username()
         # One line per entry at quantity 1: the amount is the rate times the minutes rounded
         # once (timetracking.models.labour_amount), the figure the draw-down already showed.

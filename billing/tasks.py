@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from billing.mail import invoice_email_message
 from billing.models import Invoice
+from billing.pdf import invoice_pdf
 from billing.periods import Period
 from billing.services.run import billing_run, block_invoice
 from contracts.models import HourBlock
@@ -32,11 +33,13 @@ def billing_run_task(tenant_id: int, period: str) -> list[int]:
 
 @tenant_task(acks_late=True)
 def invoice_email_task(tenant_id: int, invoice_id: int, base_url: str = "") -> str:
-    """E-mail an issued invoice's PDF to the client's billing address (queued: msp.mail
-    sends and retries). The client alone is addressed: staff never share its mail."""
+    """After issuing, in the worker: render and store the PDF (downloads then read the file),
+    and e-mail it to the client's billing address (queued: msp.mail sends and retries). The
+    client alone is addressed: staff never share its mail."""
     invoice = Invoice.objects.select_related("client__tenant", "corrects").filter(pk=invoice_id).first()
     if invoice is None or invoice.is_draft:
         return "not issued"
+    invoice_pdf(invoice)
     message = invoice_email_message(invoice, base_url=base_url)
     if message is None:
         return "no billing address"

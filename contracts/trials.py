@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contracts.choices import ContractStatus
@@ -52,7 +53,7 @@ def trial_remind(contract_id: int) -> bool:
         subject = _("The free trial of %(tier)s for %(client)s ends on %(day)s") % {
             "tier": contract.tier.name if contract.tier_id else contract,
             "client": contract.client.name,
-            "day": contract.trial_end.isoformat(),
+            "day": date_format(contract.trial_end, "DATE_FORMAT"),
         }
         body = _(
             "From the day after, the monthly fee is billed in full. Keep the plan as it is, choose "

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from billing.models import BillingSettings, Invoice
 from billing.periods import Period
@@ -62,7 +63,7 @@ def billing_run(
         clients[contract.client_id] = contract.client
         by_client[contract.client_id].append(contract)
     # Clients whose only billable work is on tickets that bill to no contract (break/fix rate).
-    missing = [pk for pk in pending_breakfix_clients(period) if pk not in clients]
+    missing = [pk for pk in pending_breakfix_clients(period, settings.billing_starts) if pk not in clients]
     for client in Client.objects.filter(pk__in=missing).select_related("tenant").order_by("name", "pk"):
         clients[client.pk] = client
     counts = asset_counts_by_client(list(clients), period)
@@ -76,16 +77,28 @@ def billing_run(
     return result
 
 
+def document_language(client) -> str:
+    """The language a client's documents are written in: its own, else the MSP's."""
+    return getattr(client, "language", "") or client.tenant.language
+
+
 def _client_invoice(
     client, contracts, period: Period, asset_counts, settings: BillingSettings
 ) -> Invoice | None:
+    # Lines are written once, in the client's document language (the PDF and mail use it too).
+    with translation.override(document_language(client)):
+        return _client_invoice_lines(client, contracts, period, asset_counts, settings)
+
+
+def _client_invoice_lines(client, contracts, period, asset_counts, settings) -> Invoice | None:
     for _attempt in range(ATTEMPTS):
         lines = []
+        since = settings.billing_starts
         for contract in contracts:
-            lines += fee_lines(contract, period, asset_counts)
-        lines += block_lines(contracts)
-        lines += labour_lines(contracts, period, client.pk)
-        lines += onsite_lines(contracts, period, settings.onsite_fee, client.pk)
+            lines += fee_lines(contract, period, asset_counts, since)
+        lines += block_lines(contracts, since=since)
+        lines += labour_lines(contracts, period, client.pk, since)
+        lines += onsite_lines(contracts, period, settings.onsite_fee, client.pk, since)
         if not lines:
             return None
         try:
@@ -111,7 +124,8 @@ def _client_invoice(
 @scoped_by("block")
 def block_invoice(*, block: HourBlock) -> Invoice | None:
     """Invoice a prepaid block as soon as it is bought (None when already invoiced)."""
-    lines = block_lines([block.contract], blocks=[block])
+    with translation.override(document_language(block.contract.client)):
+        lines = block_lines([block.contract], blocks=[block])
     try:
         with transaction.atomic():
             invoice = invoice_draft_create(client=block.contract.client, lines=lines)

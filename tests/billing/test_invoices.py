@@ -229,3 +229,17 @@ def test_an_issued_invoice_keeps_the_parties_it_was_issued_to(acme, tenant):
     invoice.refresh_from_db()
     html = render_invoice_html(invoice)
     assert "Alpha Servizi S.r.l." in html and "Via Roma 1" in html and "New Name" not in html
+
+
+def test_issuing_renders_and_stores_the_pdf_in_the_worker(acme, django_capture_on_commit_callbacks):
+    draft = invoice_draft_create(client=acme, lines=lines())  # no billing address: no mail
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = invoice_issue(invoice=draft, on=TODAY)
+    issued.refresh_from_db()
+    assert issued.pdf.name.endswith(".pdf") and issued.pdf_digest
+    stored = issued.pdf.name
+    from billing.pdf import invoice_pdf
+
+    invoice_pdf(issued)  # nothing changed: the stored file is served, not rendered again
+    issued.refresh_from_db()
+    assert issued.pdf.name == stored

@@ -301,3 +301,35 @@ def test_work_for_a_client_without_a_contract_is_billed_at_the_break_fix_rate(te
     assert (line.kind, line.unit_price) == (LineKind.LABOUR, eur("60.00"))  # 90.00 x 40 / 60
     assert "Laptop will not boot" in line.description and "Luca" in line.description
     assert billing_run(tenant=tenant, period=DECEMBER).invoices == []
+
+
+def test_what_came_before_billing_started_here_is_never_invoiced(tenant):
+    """An MSP moving from another tool: work and months before the day it starts billing here
+    were billed there."""
+    import datetime
+
+    from timetracking.models import TimeEntry
+
+    gold = ServiceTierFactory(tenant=tenant, name="Gold", currency="EUR", prices={"server": "310.00"})
+    acme = ClientFactory(tenant=tenant, currency="EUR")
+    ContractFactory(tenant=tenant, client=acme, tier=gold, start_date=datetime.date(2025, 1, 1))
+    AssetFactory(tenant=tenant, client=acme, kind=AssetKind.SERVER)
+    breakfix = ContractFactory(
+        tenant=tenant, client=acme, kind=ContractKind.BREAK_FIX, tier=None, hourly_rate=eur("60")
+    )
+    ticket = TicketFactory(tenant=tenant, client=acme, contract=breakfix)
+    old, new = (TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=60) for _ in range(2))
+    with scope_of(tenant.pk):
+        TimeEntry.objects.filter(pk=old.pk).update(
+            created_at=datetime.datetime(2026, 11, 20, tzinfo=datetime.UTC)
+        )
+        BillingSettings.objects.create(tenant=tenant, billing_starts=datetime.date(2026, 12, 2))
+
+    (invoice_id,) = billing_run(tenant=tenant, period=DECEMBER).invoices
+    with scope_of(tenant.pk):
+        lines = list(Invoice.objects.get(pk=invoice_id).lines.all())
+    assert [(line.kind, line.unit_price) for line in lines] == [
+        (LineKind.RECURRING_FEE, eur("300.00")),  # 310.00 x 30/31 days, from the 2nd
+        (LineKind.LABOUR, eur("60.00")),  # the new entry only
+    ]
+    assert billing_run(tenant=tenant, period=Period(2026, 11)).invoices == []  # before: nothing
