@@ -1,7 +1,7 @@
-from django.utils import translation
+from django.utils import timezone, translation
 
 from msp import scoping
-from msp.selectors import membership_for_request
+from msp.selectors import membership_for_request, time_zone_for
 
 SESSION_TENANT_KEY = "msp_tenant_id"
 
@@ -53,3 +53,30 @@ class UserLanguageMiddleware:
             translation.deactivate()
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class TimezoneMiddleware:
+    """Times in the user's zone, else their tenant's: shown on pages, typed into forms.
+
+    Forms read a typed time in the active zone, and templates convert stored (UTC) times to
+    it. API token requests activate their member's zone in the API base classes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        membership = getattr(request, "membership", None)
+        user = getattr(request, "user", None)
+        zone = time_zone_for(
+            tenant=membership.tenant if membership is not None else None,
+            user=user if user is not None and user.is_authenticated else None,
+        )
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

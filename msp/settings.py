@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "msp.middleware.TenantMiddleware",
     "msp.middleware.UserLanguageMiddleware",
+    "msp.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -166,6 +167,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+# Each request, task and e-mail shows times in the user's zone, else the tenant's
+# (msp.middleware.TimezoneMiddleware, msp.tenant_tasks); one date style per language.
+FORMAT_MODULE_PATH = ["msp.formats"]
 # Off: numbers in templates are often ids (#1567, id="row-1567"); amounts and counts are
 # formatted where they are shown (djmoney, intcomma, localize).
 USE_THOUSAND_SEPARATOR = False

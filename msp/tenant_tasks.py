@@ -12,15 +12,28 @@ Jobs over all tenants (beat) find the tenants with work and dispatch one task pe
 from __future__ import annotations
 
 from celery import Task, shared_task
+from django.utils import timezone
 
 from msp.scoping import scope_of
 
 
+def tenant_time_zone(tenant_id: int):
+    """The tenant's zone (None when the tenant is gone or has none: UTC)."""
+    from msp.models import Tenant
+    from msp.selectors import time_zone_for
+
+    tenant = Tenant.objects.filter(pk=tenant_id).only("timezone").first()
+    return time_zone_for(tenant=tenant)
+
+
 class TenantTask(Task):
+    """Runs in its tenant's scope and time zone: the e-mails and PDFs it renders show the
+    MSP's local times, as its members' pages do."""
+
     abstract = True
 
     def __call__(self, tenant_id: int, *args, **kwargs):
-        with scope_of(int(tenant_id)):
+        with scope_of(int(tenant_id)), timezone.override(tenant_time_zone(int(tenant_id))):
             return super().__call__(tenant_id, *args, **kwargs)
 
 

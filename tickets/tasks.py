@@ -18,6 +18,7 @@ from msp.links import site_url
 from msp.mail import email_queue
 from msp.models import Membership
 from msp.roles import Role
+from msp.selectors import document_language
 from msp.scoping import current_scope, scope_of
 from msp.tenant_tasks import tenant_task
 from tickets.choices import SlaState
@@ -216,7 +217,8 @@ def sla_sweep_tenant_task(tenant_id: int, due: Sequence[str] = (BREACH, WARN)) -
 
 
 def _contact_language(ticket: Ticket) -> str:
-    """The contact's own language when it has a portal login that chose one, else the MSP's."""
+    """The contact's own language when it has a portal login that chose one, else the client's
+    document language (itself the MSP's when not set)."""
     login = (
         Membership.objects.filter(
             client_id=ticket.client_id, role=Role.CLIENT, user__email__iexact=ticket.contact.email
@@ -225,15 +227,15 @@ def _contact_language(ticket: Ticket) -> str:
         .values_list("user__language", flat=True)
         .first()
     )
-    return login or ticket.tenant.language
+    return login or document_language(ticket.client)
 
 
 @tenant_task(acks_late=True)
 def ticket_notify_contact_task(
     tenant_id: int, ticket_id: int, kind: str, comment_id: int | None = None
 ) -> str:
-    """Email the ticket's contact about a public reply or a status change, in the MSP's language."""
-    ticket = Ticket.objects.select_related("tenant", "contact").filter(pk=ticket_id).first()
+    """Email the ticket's contact about a public reply or a status change, in the contact's language."""
+    ticket = Ticket.objects.select_related("tenant", "contact", "client__tenant").filter(pk=ticket_id).first()
     if ticket is None or ticket.contact is None or not ticket.contact.email:
         return "no recipient"
     with translation.override(_contact_language(ticket)):
