@@ -249,7 +249,7 @@ def test_the_plan_goes_drfs_way_for_what_it_does_not_know(world):
         Client.objects.filter(pk=lonely.pk).delete()
         serializer = ClientSerializer()
         assert serializer.to_representation(gone) == _drf(serializer, gone) == {
-            "id": lonely.pk, **dict.fromkeys(["name", "currency", "timezone", "billing_email", "phone", "notes"])
+            "id": lonely.pk, **dict.fromkeys(["name", "currency", "timezone", "language", "billing_email", "phone", "notes"])
         }
 
 
