@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from msp.mail import email_queue
 from msp.models import Contact
-from msp.selectors import document_language
 from msp.scoping import tenant_scope
+from msp.selectors import document_language
 from msp.tenant_tasks import tenant_task
 from sales.models import Offer
 from sales.pdf import offer_pdf_filename, render_offer_pdf

@@ -18,8 +18,8 @@ from msp.links import site_url
 from msp.mail import email_queue
 from msp.models import Membership
 from msp.roles import Role
-from msp.selectors import document_language
 from msp.scoping import current_scope, scope_of
+from msp.selectors import document_language
 from msp.tenant_tasks import tenant_task
 from tickets.choices import SlaState
 from tickets.models import Ticket, TicketComment

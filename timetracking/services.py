@@ -10,7 +10,7 @@ re-draws; deleting reverses: the hour ledger is never rewritten.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -28,6 +28,10 @@ SOURCE_KIND = "time_entry"
 _UNSET = object()
 
 
+def _utc(moment):
+    return moment.astimezone(UTC) if timezone.is_aware(moment) else moment
+
+
 def _raw_minutes(*, minutes, started_at, ended_at) -> int:
     has_span = started_at is not None or ended_at is not None
     if minutes is not None and has_span:
@@ -37,9 +41,11 @@ def _raw_minutes(*, minutes, started_at, ended_at) -> int:
     if minutes is None:
         if started_at is None or ended_at is None:
             raise ValidationError(_("Give both a start and an end."))
-        if ended_at <= started_at:
+        # Elapsed time, not wall-clock time: Python compares and subtracts two times of one
+        # zone by their wall clocks, which is an hour off across a daylight-saving change.
+        if _utc(ended_at) <= _utc(started_at):
             raise ValidationError({"ended_at": _("The end must be after the start.")})
-        seconds = int((ended_at - started_at).total_seconds())
+        seconds = int((_utc(ended_at) - _utc(started_at)).total_seconds())
         minutes = timer_minutes(seconds)
     try:
         minutes = int(minutes)

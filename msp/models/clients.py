@@ -26,8 +26,10 @@ class Client(TenantOwnedModel):
         max_length=10,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text=_("The language of the offers, documents and e-mails this client receives. "
-                    "Leave empty to use your organisation's default language."),
+        help_text=_(
+            "The language of the offers, documents and e-mails this client receives. "
+            "Leave empty to use your organisation's default language."
+        ),
     )
     billing_email = models.EmailField(_("billing email"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
