@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contracts.choices import ContractKind
 from contracts.services.hours import hours_draw, hours_reverse
@@ -289,10 +290,10 @@ def timer_running(*, technician, tenant) -> Timer | None:
     return Timer.objects.filter(technician=technician).select_related("ticket").first()
 
 
-DEFAULT_WORK_TYPES = [
-    ("Standard", Decimal("1.00"), True),
-    ("After hours", Decimal("1.50"), False),
-    ("Weekend", Decimal("1.50"), False),
+DEFAULT_WORK_TYPES = [  # named in the tenant's language when seeded (tenant_created)
+    (gettext_lazy("Standard"), Decimal("1.00"), True),
+    (gettext_lazy("After hours"), Decimal("1.50"), False),
+    (gettext_lazy("Weekend"), Decimal("1.50"), False),
 ]
 
 
@@ -302,8 +303,8 @@ def work_types_seed(*, tenant) -> None:
     existing = set(WorkType.objects.values_list("name", flat=True))
     WorkType.objects.bulk_create(
         [
-            WorkType(tenant=tenant, name=name, rate_factor=factor, is_default=default)
+            WorkType(tenant=tenant, name=str(name), rate_factor=factor, is_default=default)
             for name, factor, default in DEFAULT_WORK_TYPES
-            if name not in existing
+            if str(name) not in existing
         ]
     )
