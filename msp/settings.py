@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "msp.middleware.ElsewhereNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "msp.urls"
@@ -319,6 +320,14 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_client_errors": {"()": "msp.logs.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler (DEBUG only) printed each of its records a second time
+        # beside the root's: Django's records go to the root's handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A permission refusal is one line, without the traceback of the PermissionDenied.
+        "django.request": {"filters": ["one_line_client_errors"]},
+    },
 }

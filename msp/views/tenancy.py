@@ -69,7 +69,13 @@ def tenant_switch_view(request):
         messages.error(request, _("You are not a member of that organisation."))
         return redirect("dashboard")
     messages.success(request, _("You are now working in %(tenant)s.") % {"tenant": membership.tenant.name})
-    # The page we came from may belong to the other tenant: start from its dashboard.
+    # The page we came from may belong to the other tenant: start from its dashboard, unless
+    # the switch was asked for to open a page there (the "not in this organisation" page).
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
     return redirect("dashboard")
 
 
