@@ -166,3 +166,16 @@ def test_one_style_per_language():
         with translation.override("it"):
             assert formats.date_format(local, "SHORT_DATETIME_FORMAT") == "5 dicembre 2026, 16:36"
             assert formats.date_format(dt.date(2026, 11, 5), "DATE_FORMAT") == "5 novembre 2026"
+
+
+@pytest.mark.django_db
+def test_a_user_picks_their_own_zone(case, tech, tech_http):
+    page = tech_http.get(reverse("account_time_zone"))
+    assert page.status_code == 200 and "Organisation&#x27;s (" in page.content.decode()
+    assert tech_http.post(reverse("account_time_zone"), {"timezone": "Not/AZone"}).status_code == 400
+    tech.user.refresh_from_db()
+    assert tech.user.timezone == ""
+    assert tech_http.post(reverse("account_time_zone"), {"timezone": "Asia/Tokyo"}).status_code == 302
+    tech.user.refresh_from_db()
+    assert tech.user.timezone == "Asia/Tokyo"
+    assert "Time zone: Asia/Tokyo" in _text(tech_http.get(reverse("dashboard")))
