@@ -179,3 +179,18 @@ def test_a_user_picks_their_own_zone(case, tech, tech_http):
     tech.user.refresh_from_db()
     assert tech.user.timezone == "Asia/Tokyo"
     assert "Time zone: Asia/Tokyo" in _text(tech_http.get(reverse("dashboard")))
+
+
+@pytest.mark.django_db
+def test_the_api_writes_times_with_the_members_offset(case, tech):
+    from tests.timetracking.helpers import api_for
+
+    zone, day, _winter, _summer, standard_offset = case
+    ticket = TicketFactory(tenant=tech.tenant, client=ClientFactory(tenant=tech.tenant))
+    due = dt.datetime.combine(day, dt.time(12), UTC)  # after the change: summer time
+    Ticket.unscoped.filter(pk=ticket.pk).update(response_due_at=due)
+
+    row = api_for(tech).get(f"/api/v1/tickets/{ticket.pk}/").json()
+    written = dt.datetime.fromisoformat(row["response_due_at"])
+    assert written == due  # the same instant ...
+    assert written.utcoffset() == dt.timedelta(hours=standard_offset + 1)  # ... in the tenant's zone
