@@ -227,6 +227,7 @@ class TicketCommentFactory(TenantOwnedFactory):
     public = True
 
 
+
 class OutboundEmailFactory(TenantOwnedFactory):
     """A queued e-mail as msp.mail.email_queue records it (without enqueuing a task)."""
 
@@ -244,9 +245,7 @@ class OutboundEmailFactory(TenantOwnedFactory):
 
     class Params:
         failed = factory.Trait(
-            status=OutboundEmailStatus.FAILED,
-            attempts=9,
-            last_error="SMTPRecipientsRefused: 550 no such user",
+            status=OutboundEmailStatus.FAILED, attempts=9, last_error="SMTPRecipientsRefused: 550 no such user"
         )
 
 
@@ -295,9 +294,7 @@ ISOLATION_FACTORIES = {
     ),
     Asset: lambda tenant, client, marker: AssetFactory(tenant=tenant, client=client, name=marker),
     # Sent, so that a client contact can open its own company's offer in the portal.
-    Offer: lambda tenant, client, marker: OfferFactory(
-        tenant=tenant, client=client, title=marker, status="sent"
-    ),
+    Offer: lambda tenant, client, marker: OfferFactory(tenant=tenant, client=client, title=marker, status="sent"),
     # After Offer: tiers are tenant-wide, so a marker-named tier must not be priced into
     # the offers the harness builds (a client contact would see its name in the portal).
     ServiceTier: lambda tenant, client, marker: ServiceTierFactory(tenant=tenant, name=marker),

@@ -105,15 +105,11 @@ def test_every_url_is_covered_by_the_harness():
             continue
         for kwarg, model in resolve_kwarg_models(name, pattern, kwargs).items():
             if model is None:
-                problems.append(
-                    f"{name} ({route}): cannot tell which model '{kwarg}' names; add it to EXEMPT or name it <model>_pk"
-                )
+                problems.append(f"{name} ({route}): cannot tell which model '{kwarg}' names; add it to EXEMPT or name it <model>_pk")
             elif not issubclass(model, TenantOwnedModel):
                 problems.append(f"{name}: {model.__name__} is not tenant-owned")
             elif model is not Client and model not in ISOLATION_FACTORIES:
-                problems.append(
-                    f"{name}: register a factory for {model.__name__} in tests.factories.ISOLATION_FACTORIES"
-                )
+                problems.append(f"{name}: register a factory for {model.__name__} in tests.factories.ISOLATION_FACTORIES")
     assert not problems, "\n".join(problems)
 
 
@@ -126,11 +122,7 @@ class World:
         self.client_a1 = ClientFactory(tenant=self.tenant_a, name="Alpha One")
         self.client_a2 = ClientFactory(tenant=self.tenant_a, name=f"{SIBLING} Client")
         self.client_b1 = ClientFactory(tenant=self.tenant_b, name=f"{LEAK} Client")
-        self.mine, self.theirs, self.sibling = (
-            {Client: self.client_a1},
-            {Client: self.client_b1},
-            {Client: self.client_a2},
-        )
+        self.mine, self.theirs, self.sibling = {Client: self.client_a1}, {Client: self.client_b1}, {Client: self.client_a2}
         for n, (model, build) in enumerate(ISOLATION_FACTORIES.items()):
             self.mine[model] = build(self.tenant_a, self.client_a1, f"Mine{n}")
             self.theirs[model] = build(self.tenant_b, self.client_b1, f"{LEAK}{n}")
@@ -240,6 +232,4 @@ def test_anonymous_gets_nothing(client):
             url = reverse(name)
         response = client.get(url)
         assert response.status_code < 500, f"{name}: {response.status_code}"
-        assert not _leaks(response.content.decode(errors="replace"), "anonymous"), (
-            f"{name} shows data to anonymous users"
-        )
+        assert not _leaks(response.content.decode(errors="replace"), "anonymous"), f"{name} shows data to anonymous users"

@@ -377,9 +377,7 @@ def measure_all(small_world, big_world, only=None):
                 big = request(big_http, name, route, models, variant, warm_up=False)
             rows.append((label, small.count, big.count))
             problems = [
-                f"{m.url} answered {problem}"
-                for m in (small, big)
-                if (problem := status_problem(name, m, variant))
+                f"{m.url} answered {problem}" for m in (small, big) if (problem := status_problem(name, m, variant))
             ]
             if name in SHOWS and variant == Variant():
                 markers = [m.format(last=big_world.n - 1) for m in SHOWS[name]]

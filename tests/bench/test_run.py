@@ -73,9 +73,7 @@ def test_runner_pieces_on_generated_data():
     # The sweep is timed and rolled back: the next run finds the same backlog.
     before = list(Ticket.unscoped.order_by("pk").values_list("sla_state", "at_risk_notified_at"))
     first, second = probe.sweep_once(), probe.sweep_once()
-    assert (
-        first["ms"] > 0 and first["open"] == 40 + 20 * 2
-    )  # 20 % open: 200 tickets in the main tenant, 10 in each small one
+    assert first["ms"] > 0 and first["open"] == 40 + 20 * 2  # 20 % open: 200 tickets in the main tenant, 10 in each small one
     assert (first["breached"], first["at_risk"]) == (second["breached"], second["at_risk"])
     assert list(Ticket.unscoped.order_by("pk").values_list("sla_state", "at_risk_notified_at")) == before
     assert probe.revoke(fx["token_id"]) == 1
@@ -94,10 +92,7 @@ def test_budgets_and_verdict():
     page = Line("page", "/")
     assert PAGE.misses(fast, 0) == []
     assert PAGE.misses(slow, 0) == ["p50≥50", "queries>15"]
-    assert PAGE.misses({**fast, "status": 500, "status_ok": False, "queries": -500}, 0) == [
-        "HTTP 500",
-        "HTTP 500",
-    ]
+    assert PAGE.misses({**fast, "status": 500, "status_ok": False, "queries": -500}, 0) == ["HTTP 500", "HTTP 500"]
     assert DRAW.misses({**fast, "p50": 30.0}, 0) == ["p50≥30"]
     assert verdict(page, {"default": fast}, {"default": 10}) == "pass"
     assert verdict(page, {"small": fast, "large": slow}, {"small": 1, "large": 2}) == (
@@ -113,28 +108,13 @@ def test_budgets_and_verdict():
 
 def test_report_is_markdown_with_header_and_verdicts(capsys):
     fx = {"vendor": "sqlite 3", "tickets": 200, "open_tickets": 40, "ledger_rows": 9, "offer_assets": 10}
-    dbs = [
-        SimpleNamespace(label="small", fx=fx),
-        SimpleNamespace(label="large", fx={**fx, "open_tickets": 20_000}),
-    ]
+    dbs = [SimpleNamespace(label="small", fx=fx), SimpleNamespace(label="large", fx={**fx, "open_tickets": 20_000})]
     page, sweep = LINES[0], next(line for line in LINES if line.kind == "sweep")
     row = {"p50": 40.0, "p95": 60.0, "rps": 20.0, "queries": 7, "status": 200, "status_ok": True}
-    swept = {
-        "p50": 900.0,
-        "p95": 950.0,
-        "rps": None,
-        "queries": 4,
-        "samples": [900],
-        "open": 20_000,
-        "candidates": 50,
-        "breached": 1,
-        "at_risk": 2,
-        "emails": 3,
-    }
-    results = {
-        page.name: {"small": row, "large": {**row, "p50": 80.0}},
-        sweep.name: {"small": {**swept, "p50": 90.0}, "large": swept},
-    }
+    swept = {"p50": 900.0, "p95": 950.0, "rps": None, "queries": 4, "samples": [900], "open": 20_000,
+             "candidates": 50, "breached": 1, "at_risk": 2, "emails": 3}
+    results = {page.name: {"small": row, "large": {**row, "p50": 80.0}},
+               sweep.name: {"small": {**swept, "p50": 90.0}, "large": swept}}
     args = SimpleNamespace(workers=4, requests=20, rounds=3, sweeps=5)
     failed = report(args, dbs, [page, sweep], results, {"small": {}, "large": {}})
     out = capsys.readouterr().out

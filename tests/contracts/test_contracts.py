@@ -283,9 +283,8 @@ def test_the_detail_page_shows_the_frozen_offer_lines(sales_client, acme, gold_u
     body = sales_client.get(contract.get_absolute_url()).content.decode()
     assert "Monthly fee lines" in body
     assert "Desktop" in body and "$900.00" in body and "$700.00" in body and "$1,950.00" in body
-    assert (
-        "USD" not in body.split("Monthly fee lines")[1]
-    )  # one money style: no "700.00 USD" beside "$1,950.00"
+    # One money style: no "700.00 USD" beside "$1,950.00".
+    assert "USD" not in body.split("Monthly fee lines")[1]
 
 
 def test_a_contract_is_deleted_unless_something_depends_on_it(owner_client, tenant):
@@ -297,9 +296,7 @@ def test_a_contract_is_deleted_unless_something_depends_on_it(owner_client, tena
     contract = ContractFactory(client=acme, kind="prepaid_hours", tier=None, name="Ad hoc")
     block_purchase(contract=contract, minutes=600, price=Money("900", "EUR"))
     confirm = owner_client.get(reverse("contracts:delete", args=[contract.pk])).content.decode()
-    assert (
-        "Ad hoc cannot be deleted while other records depend on it (1 hour block, 1 ledger entry)." in confirm
-    )
+    assert "Ad hoc cannot be deleted while other records depend on it (1 hour block, 1 ledger entry)." in confirm
     response = owner_client.post(reverse("contracts:delete", args=[contract.pk]), follow=True)
     assert "End it instead." in response.content.decode()
     assert Contract.unscoped.filter(pk=contract.pk).exists()
