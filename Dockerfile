@@ -31,7 +31,7 @@ RUN pip install . \
     && rm -rf build ./*.egg-info \
     && find . -name '*.po' -not -path './var/*' -print0 \
         | xargs -0 -r -n 1 sh -c 'msgfmt --check-format -o "${0%.po}.mo" "$0"' \
-    && mkdir -p /app/var/static /app/var/media /app/var/celery
+    && mkdir -p /app/var/static /app/var/media /app/var/celery /app/var/attachments
 
 # Static files are collected into the image too, not only by web at start: worker and beat
 # render templates (PDFs, emails) and whitenoise's manifest storage needs the manifest in

@@ -1,4 +1,4 @@
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from assets.choices import AssetKind
 from assets.models import Asset
@@ -25,3 +25,26 @@ def asset_serial_taken(*, serial: str, exclude_pk: int | None = None) -> bool:
     """Whether another asset of the tenant already carries this serial number."""
     serial = serial.strip()
     return bool(serial) and Asset.objects.filter(serial=serial).exclude(pk=exclude_pk).exists()
+
+
+ASSET_CHOICES = 50  # a pick list shows at most this many; the search narrows it
+
+
+def asset_choices(
+    *, client_id: int | None, search: str = "", keep_pk: int | None = None
+) -> list[tuple[int, str]]:
+    """A client's assets to pick from, matching ``search`` (name, host name or serial), at most
+    ``ASSET_CHOICES`` of them (a client may have 10,000), plus ``keep_pk`` (the one already
+    chosen) when it is the client's: ``(pk, label)`` rows, one query (two to keep one)."""
+    if not client_id:
+        return []
+    queryset = Asset.objects.filter(client_id=client_id)
+    search = search.strip()
+    if search:
+        queryset = queryset.filter(
+            Q(name__icontains=search) | Q(hostname__icontains=search) | Q(serial__icontains=search)
+        )
+    rows = list(queryset.order_by("name", "pk").values_list("pk", "name", "hostname")[:ASSET_CHOICES])
+    if keep_pk and all(pk != keep_pk for pk, _name, _host in rows):
+        rows[:0] = Asset.objects.filter(client_id=client_id, pk=keep_pk).values_list("pk", "name", "hostname")
+    return [(pk, f"{name} ({host})" if host and host != name else name) for pk, name, host in rows]

@@ -165,6 +165,26 @@ class Contract(TenantOwnedModel):
     renew_threshold_minutes = models.PositiveIntegerField(_("renew below (minutes)"), default=300)
     renew_block_minutes = models.PositiveIntegerField(_("renewal block (minutes)"), default=600)
     renew_block_price = MoneyField(_("renewal block price"), null=True, blank=True, **MONEY)
+    # Terms the seeds advise: month to month with a notice period, an optional fixed term, and a
+    # free trial whose invoices show the value with a 100 % discount (billing reads them).
+    notice_days = models.PositiveSmallIntegerField(
+        _("notice period (days)"), default=30, validators=[MaxValueValidator(365)]
+    )
+    term_end = models.DateField(
+        _("fixed term until"), null=True, blank=True, help_text=_("Empty: no fixed term, month to month.")
+    )
+    trial_end = models.DateField(
+        _("free trial until"),
+        null=True,
+        blank=True,
+        help_text=_("Monthly fees are shown at their value with a 100 % discount up to this day."),
+    )
+    trial_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    blocks_need_payment = models.BooleanField(
+        _("hour blocks usable once paid"),
+        default=False,
+        help_text=_("Until a block's invoice is paid, time draws from earlier blocks or becomes overage."),
+    )
     # Kept equal to the sum of the ledger by the hours services, under a lock on this row.
     balance_minutes = models.IntegerField(_("balance (minutes)"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -282,6 +302,7 @@ class HourBlock(TenantOwnedModel):
     # Billing (downstream) sets these when it invoices the block; contracts/ never imports billing/.
     invoiced_at = models.DateTimeField(_("invoiced at"), null=True, blank=True)
     invoice_ref = models.CharField(_("invoice"), max_length=50, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
         ordering = ["contract", "purchased_at", "pk"]

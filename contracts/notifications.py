@@ -3,8 +3,10 @@
 Design: the levels are percentages of the *current block* (the contract's most recently
 bought one) used up, from settings.HOURS_WARNING_LEVELS (default 80 and 95). After a draw
 commits, the balance is compared with that block; each level crossed for the first time
-for that block records a BalanceWarning row (unique per block, reason and level) and one
-email goes to the client's contacts with portal access and the tenant's account managers.
+for that block records a BalanceWarning row (unique per block, reason and level); each of
+the client's contacts with portal access gets an e-mail of its own, and the tenant's account
+managers are notified (msp.notifications.notify: in the app, and by e-mail as each prefers).
+A client and the MSP's staff never share one mail.
 A re-draw after an edit finds the row and sends nothing; a new block starts afresh. An
 auto-renewed block is announced the same way, once (receiver of hour_block_purchased).
 The row and the queued e-mail (msp.mail) commit together, so a crossing recorded is a
@@ -16,15 +18,17 @@ tenant), the announcement in the receiver of hour_block_purchased: both in the t
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contracts.models import BalanceWarning, BlockOrigin, Contract, HourBlock
 from contracts.signals import hour_block_purchased
-from msp.mail import email_queue
-from msp.models import Contact, Membership
+from msp.links import site_url
+from msp.mail import compose, email_queue
+from msp.models import Contact, Membership, NotificationKind
+from msp.notifications import notify
 from msp.roles import Role
 from msp.scoping import scope_of
 
@@ -46,16 +50,24 @@ def crosses_a_level(*, block_minutes: int, balance_before: int, balance_after: i
 
 
 def recipients(contract: Contract) -> list[str]:
-    """The client's contacts with portal access and the tenant's account managers."""
+    """The client's contacts with portal access: who is told, each by a mail of its own."""
+    return [address for address, _name in _contacts(contract)]
+
+
+def _contacts(contract: Contract) -> list[tuple[str, str]]:
     with scope_of(contract.tenant_id):
         contacts = Contact.objects.filter(client_id=contract.client_id, portal_access=True).exclude(email="")
-        managers = Membership.objects.filter(role=Role.ACCOUNT_MANAGER, user__is_active=True).exclude(
-            user__email=""
+        rows = dict(contacts.order_by("email").values_list("email", "name"))
+    return sorted(rows.items())
+
+
+def _account_managers(contract: Contract) -> list[Membership]:
+    with scope_of(contract.tenant_id):
+        return list(
+            Membership.objects.select_related("user").filter(
+                role=Role.ACCOUNT_MANAGER, is_active=True, user__is_active=True
+            )
         )
-        emails = list(contacts.values_list("email", flat=True)) + list(
-            managers.values_list("user__email", flat=True)
-        )
-    return sorted(set(emails))
 
 
 def _hm(minutes: int) -> str:
@@ -75,10 +87,26 @@ def _record(contract, block, reason, level) -> bool:
     return True
 
 
-def _queue(contract: Contract, subject: str, body: str) -> None:
-    to = recipients(contract)
-    if to:
-        email_queue(EmailMessage(subject, body, to=to), tenant_id=contract.tenant_id)
+def _queue(contract: Contract, content) -> None:
+    """A mail of its own to each of the client's contacts, in the MSP's language and name; the
+    account managers through notify. `content()` gives (subject, body) in the active language."""
+    tenant = contract.tenant
+    with translation.override(tenant.language):
+        subject, body = content()
+        link = site_url("portal:hours")
+        for address, name in _contacts(contract):
+            email_queue(
+                compose(tenant=tenant, to=[address], subject=subject, body=body, name=name, link=link),
+                tenant_id=tenant.pk,
+            )
+    notify(
+        tenant=tenant,
+        memberships=_account_managers(contract),
+        kind=NotificationKind.HOURS_LOW,
+        content=content,
+        url=contract.get_absolute_url(),
+        target=contract,
+    )
 
 
 @transaction.atomic
@@ -95,15 +123,19 @@ def balance_check(contract_id: int) -> list[int]:
     crossed = [level for level in warning_levels() if used * 100 >= level * block.minutes]
     new = [level for level in crossed if _record(contract, block, BalanceWarning.LEVEL, level)]
     if new:
-        subject = _("Prepaid hours for %(client)s: %(level)d %% of the block used") % {
-            "client": contract.client.name,
-            "level": max(new),
-        }
-        body = _(
-            "%(level)d %% of the current hour block of “%(contract)s” is used.\n"
-            "Balance left: %(balance)s (h:mm)."
-        ) % {"level": max(new), "contract": contract, "balance": _hm(contract.balance_minutes)}
-        _queue(contract, subject, body)
+
+        def content():
+            subject = _("Prepaid hours for %(client)s: %(level)d %% of the block used") % {
+                "client": contract.client.name,
+                "level": max(new),
+            }
+            body = _(
+                "%(level)d %% of the current hour block of “%(contract)s” is used.\n"
+                "Balance left: %(balance)s (h:mm)."
+            ) % {"level": max(new), "contract": contract, "balance": _hm(contract.balance_minutes)}
+            return subject, body
+
+        _queue(contract, content)
     return new
 
 
@@ -126,14 +158,14 @@ def announce_auto_renewal(sender, block_id, contract_id, **kwargs):
     contract = block.contract
     if not _record(contract, block, BalanceWarning.RENEWED, 0):
         return
-    subject = _("Prepaid hours for %(client)s: a new block was added") % {"client": contract.client.name}
-    body = _(
-        "The balance of “%(contract)s” fell under its threshold, so a block of %(block)s (h:mm) "
-        "for %(price)s was added automatically. Balance now: %(balance)s (h:mm)."
-    ) % {
-        "contract": contract,
-        "block": _hm(block.minutes),
-        "price": block.price,
-        "balance": _hm(Contract.objects.get(pk=contract.pk).balance_minutes),
-    }
-    _queue(contract, subject, body)
+    balance = Contract.objects.get(pk=contract.pk).balance_minutes
+
+    def content():
+        subject = _("Prepaid hours for %(client)s: a new block was added") % {"client": contract.client.name}
+        body = _(
+            "The balance of “%(contract)s” fell under its threshold, so a block of %(block)s (h:mm) "
+            "for %(price)s was added automatically. Balance now: %(balance)s (h:mm)."
+        ) % {"contract": contract, "block": _hm(block.minutes), "price": block.price, "balance": _hm(balance)}
+        return subject, body
+
+    _queue(contract, content)

@@ -43,6 +43,33 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
+def request_fingerprint(request) -> str:
+    """The fingerprint of a DRF request: its raw body, except for a multipart upload.
+
+    A multipart body is not read whole: Django refuses a body above DATA_UPLOAD_MAX_MEMORY_SIZE
+    (2.5 MB) when it is read into memory, which a file upload may well exceed, and a client
+    that retries may send a new boundary. Its fingerprint is made from what it carries: the
+    form fields, and each file's field, name and content, hashed in chunks from the parsed
+    upload (kept on disk when large)."""
+    django_request = request._request
+    path = request.get_full_path()
+    if django_request.content_type != "multipart/form-data":
+        return fingerprint(request.method, path, django_request.body)
+    digest = hashlib.sha256(f"{request.method} {path}\nmultipart\n".encode())
+    for name, values in sorted(request.POST.lists()):
+        for value in values:
+            digest.update(f"field {len(name)}:{name} {len(value)}:{value}\n".encode())
+    for name, uploads in sorted(request.FILES.lists()):
+        for upload in uploads:
+            digest.update(
+                f"file {len(name)}:{name} {len(upload.name)}:{upload.name} {upload.size}\n".encode()
+            )
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest()
+
+
 def idempotency_claim(*, membership, key: str, request_fingerprint: str) -> IdempotencyKey:
     """Claim ``key`` for this request, or raise: ``Replay`` (the same request, answered
     before), ``Conflict`` (another request, or the first one still running)."""

@@ -21,13 +21,16 @@ import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from email import message_from_bytes
+from email.utils import formataddr, parseaddr
 
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from msp.models import OutboundEmail, OutboundEmailStatus
+from msp.models import OutboundEmail, OutboundEmailStatus, Tenant
 from msp.scoping import scoped_by
 
 logger = logging.getLogger(__name__)
@@ -46,10 +49,38 @@ def retry_delay(attempts: int) -> int:
     return FIRST_RETRY_SECONDS * 2 ** (attempts - 1)
 
 
+def tenant_from_email(tenant: Tenant) -> str:
+    """The From header of the tenant's mail: "Acme IT <support@acme.example>"; its name and
+    the server's address (DEFAULT_FROM_EMAIL's) where it set none."""
+    address = tenant.email_from_address or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return formataddr((tenant.email_from_name or tenant.name, address))
+
+
+def compose(
+    *, tenant: Tenant, to: list[str], subject: str, body: str, name: str = "", link: str = "", **kwargs
+) -> EmailMessage:
+    """A mail from the MSP to one recipient group: "Hello <name>," the body, the link, and the
+    MSP's signature, sent in its name (in the active language)."""
+    text = render_to_string(
+        "msp/email/message.txt",
+        {"name": name, "body": body, "link": link, "signature": tenant_signature(tenant)},
+    )
+    subject = " ".join(str(subject).split())  # one line: a header never takes a line break
+    return EmailMessage(subject, text, tenant_from_email(tenant), to, **kwargs)
+
+
+def tenant_signature(tenant: Tenant) -> str:
+    return tenant.email_from_name or tenant.name
+
+
 def email_queue(message: EmailMessage, *, tenant_id: int) -> OutboundEmail | None:
-    """Record `message` for the worker to send once the current transaction commits."""
+    """Record `message` for the worker to send once the current transaction commits. A message
+    without a sender of its own goes out in the tenant's name (tenant_from_email)."""
     if not message.recipients():
         return None
+    if message.from_email == settings.DEFAULT_FROM_EMAIL:
+        tenant = Tenant.objects.only("name", "email_from_name", "email_from_address").get(pk=tenant_id)
+        message.from_email = tenant_from_email(tenant)
     row = OutboundEmail.objects.create(
         tenant_id=tenant_id,
         subject=str(message.subject),

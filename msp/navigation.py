@@ -16,6 +16,7 @@ NAV = [
     (_("Offers"), "offers:list", "offer.view", "offers:"),
     (_("Contracts"), "contracts:list", "contract.view", "contracts:"),
     (_("Timesheet"), "timesheet:week", "timeentry.view", "timesheet:"),
+    (_("Invoices"), "billing:list", "invoice.view", "billing:"),
     (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
     (_("Members"), "members:list", "member.view", "members:"),
     (_("Settings"), "tenant_settings", "tenant.change", "tenant_settings"),
@@ -31,6 +32,7 @@ STAFF_ONLY = {
     "offers:list",
     "tiers:list",
     "tickets:list",
+    "billing:list",
 }
 
 
@@ -63,6 +65,14 @@ def nav_items(request) -> list[dict]:
                     "label": _("Prepaid hours"),
                     "url": reverse("portal:hours"),
                     "active": current.startswith("portal:hours"),
+                }
+            )
+        if membership.has_perm("invoice.view"):
+            items.append(
+                {
+                    "label": _("Invoices"),
+                    "url": reverse("portal:invoices"),
+                    "active": current.startswith("portal:invoice"),
                 }
             )
         if membership.has_perm("offer.decide"):

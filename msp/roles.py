@@ -39,9 +39,10 @@ _CLIENT_CONTACT = (
     | {"offer.decide"}  # in the portal, on offers sent to them
     | _crud("ticket", "view", "add")  # their own company's tickets, in the portal
     | {"ticket.reply"}
+    | _crud("invoice", "view")  # issued ones of their own company, in the portal
 )
 _TECHNICIAN = (
-    _CLIENT_CONTACT - {"offer.decide", PORTAL}
+    _CLIENT_CONTACT - {"offer.decide", PORTAL, "invoice.view"}
     | _crud("ticket", "change")
     | {"ticket.note", "ticket.assign"}
     | _crud("timeentry", "view", "add", "change", "delete")
@@ -51,6 +52,7 @@ _TECHNICIAN = (
     | _crud("asset", "add", "change")
     | _crud("servicetier", "view")
     | _crud("recurringservice", "view")
+    | _crud("notification", "view", "change")  # their own, in the app (contacts are mailed)
 )
 _ACCOUNT_MANAGER = (
     _TECHNICIAN
@@ -60,6 +62,7 @@ _ACCOUNT_MANAGER = (
     | {"offer.send", "offer.decide"}
     | _crud("contract", "add", "change")
     | _crud("hourblock", "view", "add")
+    | _crud("invoice", "view", "add", "change", "delete")  # drafts, and issuing them
 )
 _ADMIN = (
     _ACCOUNT_MANAGER
@@ -75,6 +78,7 @@ _ADMIN = (
     | _crud("slapolicy", "view", "add", "change", "delete")
     | _crud("businesscalendar", "view", "add", "change", "delete")
     | {"tenant.change", "timeentry.manage_all"}
+    | {"invoice.pay", "invoice.void", "billing.run", "billing.settings"}
     | {"outboundemail.view", "outboundemail.retry"}  # the tenant's outgoing mail, failures included
 )
 _OWNER = _ADMIN | {"member.grant_owner"}

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.db.models import Q, QuerySet
 
-from msp.models import Client, Membership, Site, Tenant
+from msp.models import Client, Membership, Notification, Site, Tenant
 
 
 def time_zone_for(*, tenant: Tenant | None, user=None) -> zoneinfo.ZoneInfo | None:
@@ -69,3 +69,16 @@ def client_name_taken(*, name: str, exclude_pk: int | None = None) -> bool:
 
 def site_name_taken(*, client: Client, name: str, exclude_pk: int | None = None) -> bool:
     return Site.objects.filter(client=client, name__iexact=name.strip()).exclude(pk=exclude_pk).exists()
+
+
+def notification_list(membership, *, unread: bool | None = None):
+    """The member's own notifications, newest first; only unread (or read) ones on request."""
+    rows = Notification.objects.filter(membership=membership).order_by("-created_at", "-pk")
+    if unread is not None:
+        rows = rows.filter(read_at__isnull=unread)
+    return rows
+
+
+def notification_unread_count(membership) -> int:
+    """One query, from the partial index of unread rows."""
+    return Notification.objects.filter(membership=membership, read_at__isnull=True).count()

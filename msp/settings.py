@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -187,6 +188,41 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Ticket attachments are private: stored through the "attachments" storage and served only
+# by the download views, which check who may see the ticket (never by a static or media URL).
+# On the filesystem under var/attachments by default; in any S3-compatible store (AWS S3,
+# MinIO, Wasabi...) through django-storages when ATTACHMENTS_S3_BUCKET is set, credentials
+# from boto3's usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+ATTACHMENT_MAX_MB_CEILING = 100  # no tenant may allow larger files than this
+# Small uploads in memory; larger ones on disk, but never more of a file than the tenant allows.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "msp.uploads.CappedTemporaryFileUploadHandler",
+]
+ATTACHMENTS_S3_BUCKET = os.environ.get("ATTACHMENTS_S3_BUCKET", "")
+if ATTACHMENTS_S3_BUCKET:
+    try:
+        import storages  # noqa: F401
+    except ImportError as exc:
+        raise ImproperlyConfigured("ATTACHMENTS_S3_BUCKET needs django-storages[s3] installed") from exc
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": os.environ.get("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ATTACHMENTS_S3_REGION") or None,
+            "location": os.environ.get("ATTACHMENTS_S3_PREFIX", "attachments"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("ATTACHMENTS_DIR") or str(VAR_DIR / "attachments")},
+    }
+
 # Money: django-money, Decimal amounts; ROUND_HALF_UP to the currency's minor unit.
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD")
 DEFAULT_CURRENCY = "EUR"
@@ -250,6 +286,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "msp.tasks.email_requeue_stale_task",
         "schedule": 60 * 5,
     },
+    "contracts-trial-reminders": {
+        "task": "contracts.tasks.trial_reminders_dispatch_task",
+        "schedule": crontab(hour="7", minute="0"),
+    },
+    "billing-monthly-run": {
+        "task": "billing.tasks.billing_run_dispatch_task",
+        "schedule": crontab(day_of_month="1", hour="2", minute="0"),
+    },
 }
 
 # Email: console by default, so nothing fails for want of an SMTP server.
@@ -304,6 +348,9 @@ SPECTACULAR_SETTINGS = {
         "AssetKindEnum": "assets.choices.AssetKind",
         "OfferStatusEnum": "sales.choices.OfferStatus",
         "TicketStatusEnum": "tickets.choices.TicketStatus",  # a ticket's status and next_statuses
+        "InvoiceKindEnum": "billing.models.InvoiceKind",
+        "InvoiceLineKindEnum": "billing.models.LineKind",
+        "InvoiceStatusEnum": "billing.models.InvoiceStatus",
     },
 }
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from msp.forms.auth import QueuedPasswordResetForm
-from msp.views import auth, clients, mail, tenancy
+from msp.views import auth, clients, mail, notifications, tenancy
 
 client_patterns = (
     [
@@ -50,6 +50,16 @@ mail_patterns = (
     ],
     "mail",
 )
+notification_patterns = (
+    [
+        path("", notifications.NotificationListView.as_view(), name="list"),
+        path("read/", notifications.NotificationReadAllView.as_view(), name="read-all"),
+        path("<int:pk>/read/", notifications.NotificationReadView.as_view(), name="read"),
+        path("unread/", notifications.NotificationBadgeView.as_view(), name="badge"),
+        path("settings/", notifications.NotificationSettingsView.as_view(), name="settings"),
+    ],
+    "notifications",
+)
 
 urlpatterns = [
     path("", tenancy.DashboardView.as_view(), name="dashboard"),
@@ -87,6 +97,7 @@ urlpatterns = [
     path("account/time-zone/", tenancy.account_time_zone, name="account_time_zone"),
     path("settings/", tenancy.TenantSettingsView.as_view(), name="tenant_settings"),
     path("settings/mail/", include(mail_patterns)),
+    path("notifications/", include(notification_patterns)),
     path("clients/", include(client_patterns)),
     path("sites/", include(site_patterns)),
     path("contacts/", include(contact_patterns)),
@@ -98,6 +109,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls.contracts")),
     path("tickets/", include("tickets.urls")),
     path("time/", include("timetracking.urls")),
+    path("invoices/", include("billing.urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include("msp.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -19,3 +19,10 @@ urlpatterns += [
 from portal.hours import PortalHoursView  # noqa: E402
 
 urlpatterns += [path("hours/", PortalHoursView.as_view(), name="hours")]
+
+from portal.invoices import PortalInvoiceListView, PortalInvoicePdfView  # noqa: E402
+
+urlpatterns += [
+    path("invoices/", PortalInvoiceListView.as_view(), name="invoices"),
+    path("invoices/<int:pk>/pdf/", PortalInvoicePdfView.as_view(), name="invoice-pdf"),
+]

@@ -14,11 +14,13 @@ from django.views.generic.detail import SingleObjectMixin
 
 from msp.roles import PORTAL
 from msp.views.base import MemberRequiredMixin
+from msp.views.once import OnceOnlyMixin
 from sales.columns import columns_from_offer
 from sales.models import Offer
 from sales.pdf import offer_pdf_response
 from sales.selectors import offer_contract, offer_detail_list, offers_sent_list
 from sales.views import accept_option, decline_offer, hour_block_of
+from tickets.attachments import comment_add_with_files, ticket_create_with_files, with_attachments
 from tickets.models import Ticket
 
 PORTAL_ACCEPTED = _lazy(
@@ -105,14 +107,14 @@ class PortalTicketListView(PortalTicketMixin, ListView):
         return Ticket.objects.select_related("contact").order_by("-created_at", "-pk")
 
 
-class PortalTicketCreateView(PortalTicketMixin, View):
+class PortalTicketCreateView(PortalTicketMixin, OnceOnlyMixin, View):
     permission_required = (PORTAL, "ticket.add")
     template_name = "portal/tickets/form.html"
 
-    def _form(self, data=None):
+    def _form(self, data=None, files=None):
         from tickets.forms import PortalTicketForm
 
-        form = PortalTicketForm(data)
+        form = PortalTicketForm(data, files, tenant=self.request.membership.tenant)
         form.fields["asset"].queryset = form.fields["asset"].queryset.filter(
             client_id=self.request.membership.client_id
         )
@@ -129,9 +131,8 @@ class PortalTicketCreateView(PortalTicketMixin, View):
 
         from msp.models import Client, Contact
         from tickets.choices import Source
-        from tickets.services import ticket_create
 
-        form = self._form(request.POST)
+        form = self._form(request.POST, request.FILES)
         if form.is_valid():
             membership = request.membership
             client = Client.objects.get(pk=membership.client_id)
@@ -140,20 +141,24 @@ class PortalTicketCreateView(PortalTicketMixin, View):
                 if request.user.email
                 else None
             )
+            data = dict(form.cleaned_data)
+            files = data.pop("files", [])
             try:
-                ticket = ticket_create(
+                ticket = ticket_create_with_files(
                     tenant=membership.tenant,
                     client=client,
                     contact=contact,
                     source=Source.PORTAL,
                     created_by=request.user,
-                    **form.cleaned_data,
+                    files=files,
+                    **data,
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Your ticket was opened. We will get back to you soon."))
-                return redirect("portal:ticket", pk=ticket.pk)
+                request.once_created_url = reverse("portal:ticket", args=[ticket.pk])
+                return redirect(request.once_created_url)
         return render(request, self.template_name, {"form": form}, status=400)
 
 
@@ -168,11 +173,15 @@ class PortalTicketDetailView(PortalTicketMixin, DetailView):
     def get_context_data(self, **kwargs):
         from tickets.forms import ReplyForm
 
+        # Never internal notes: public replies only (and the scope hides internal notes' files).
+        files, comments = with_attachments(
+            self.object, self.object.comments.filter(public=True).select_related("author")
+        )
         return super().get_context_data(
             ticket=self.object,
-            # Never internal notes: public replies only.
-            comments=self.object.comments.filter(public=True).select_related("author"),
-            reply_form=ReplyForm(can_note=False),
+            comments=comments,
+            ticket_files=files,
+            reply_form=ReplyForm(can_note=False, tenant=self.request.membership.tenant),
             can_reply=self.request.membership.has_perm("ticket.reply"),
             **kwargs,
         )
@@ -187,17 +196,23 @@ class PortalTicketReplyView(PortalTicketMixin, View):
         from django.shortcuts import get_object_or_404
 
         from tickets.forms import ReplyForm
-        from tickets.services import comment_add
 
         ticket = get_object_or_404(Ticket.objects.all(), pk=pk)
-        form = ReplyForm(request.POST, can_note=False)
+        form = ReplyForm(request.POST, request.FILES, can_note=False, tenant=request.membership.tenant)
         if form.is_valid():
             try:
-                comment_add(ticket, author=request.user, body=form.cleaned_data["body"], public=True, by_staff=False)
+                comment_add_with_files(
+                    ticket,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    public=True,
+                    by_staff=False,
+                    files=form.cleaned_data.get("files") or [],
+                )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, _("Your reply was sent."))
         else:
-            messages.error(request, _("Write a message."))
+            messages.error(request, " ".join(form.errors.get("files", [])) or _("Write a message."))
         return redirect("portal:ticket", pk=ticket.pk)

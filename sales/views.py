@@ -21,6 +21,7 @@ from assets.selectors import asset_counts_by_kind
 from msp.models import Client
 from msp.selectors import client_list
 from msp.views.base import ResourceMixin, TenantDeleteView, TenantDetailView, TenantListView
+from msp.views.once import OnceOnlyMixin
 from sales.choices import OfferStatus
 from sales.columns import columns_from_offer, columns_from_pricing
 from sales.forms import OfferBuilderForm, OfferSendForm
@@ -98,7 +99,7 @@ class OfferListView(TenantListView):
 # --- Builder ----------------------------------------------------------------------------
 
 
-class OfferBuilderView(ResourceMixin, View):
+class OfferBuilderView(ResourceMixin, OnceOnlyMixin, View):
     """/offers/new/?client=<id>: the tiers side by side, priced from the client's inventory.
 
     Without a client it lists the clients to pick from. Loading costs a fixed number of
@@ -141,6 +142,7 @@ class OfferBuilderView(ResourceMixin, View):
                     _("The offer was saved with today's prices. Download the PDF or send it to %(client)s.")
                     % {"client": self.client.name},
                 )
+                request.once_created_url = offer.get_absolute_url()
                 return redirect(offer)
         return self.render_builder(form)
 
@@ -173,6 +175,8 @@ class OfferBuilderView(ResourceMixin, View):
 
 class OfferPriceView(OfferBuilderView):
     """POST the builder's form: answers the tier columns with their totals. Saves nothing."""
+
+    once_only = False  # the builder's token is the save's, not the prices'
 
     http_method_names = ["post"]
 

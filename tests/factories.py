@@ -5,17 +5,29 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
+from billing.models import Invoice, LineKind
 from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
-from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site, Tenant
+from msp.models import (
+    Client,
+    Contact,
+    Membership,
+    Notification,
+    NotificationKind,
+    OutboundEmail,
+    OutboundEmailStatus,
+    Site,
+    Tenant,
+)
 from msp.roles import Role
 from sales.models import Offer
-from tickets.models import Ticket, TicketComment
+from tickets.models import Attachment, Ticket, TicketComment
 from timetracking.models import TimeEntry, WorkType
 
 PASSWORD = "correct-horse-battery-9"
@@ -227,6 +239,43 @@ class TicketCommentFactory(TenantOwnedFactory):
     public = True
 
 
+def attachment_create(ticket, *, name="notes.txt", content=b"some notes\n", comment=None, uploaded_by=None):
+    """A stored file on a ticket (or one of its replies), as if uploaded; the content is not
+    judged (tests of the checks go through tickets.attachments)."""
+    attachment = Attachment(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        comment=comment,
+        original_name=name,
+        size=len(content),
+        content_type="text/plain",
+        uploaded_by=uploaded_by,
+    )
+    attachment.file.save(name, ContentFile(content), save=False)
+    attachment.save()
+    return attachment
+
+
+def _attachments_on_last_ticket(tenant, client, marker):
+    """Files on the ticket ISOLATION_FACTORIES built just before for this tenant and client
+    (Ticket comes right before Attachment), so URLs naming a ticket and one of its files pair
+    them: one on its public reply (returned) and one on its internal note, each named and
+    filled with the marker."""
+    ticket = Ticket.unscoped.filter(tenant=tenant, client=client).latest("pk")
+    comments = TicketComment.unscoped.filter(ticket=ticket)
+    attachment_create(
+        ticket,
+        name=f"Internal {marker} note file.txt",
+        content=f"Internal {marker} note file".encode(),
+        comment=comments.filter(public=False).first(),
+    )
+    return attachment_create(
+        ticket,
+        name=f"{marker} file.txt",
+        content=f"{marker} file".encode(),
+        comment=comments.filter(public=True).first(),
+    )
+
 
 class OutboundEmailFactory(TenantOwnedFactory):
     """A queued e-mail as msp.mail.email_queue records it (without enqueuing a task)."""
@@ -280,6 +329,20 @@ class TimeEntryFactory(factory.Factory):
             return time_entry_create(ticket=ticket, technician=technician, **kwargs)
 
 
+class NotificationFactory(TenantOwnedFactory):
+    """An unread notification of one member (a technician of a new membership by default)."""
+
+    class Meta:
+        model = Notification
+
+    tenant = factory.SubFactory(TenantFactory)
+    membership = factory.SubFactory(MembershipFactory, tenant=factory.SelfAttribute("..tenant"))
+    kind = NotificationKind.TICKET_NEW
+    title = factory.Sequence(lambda n: f"Notification {n}")
+    body = "Something happened."
+    url = "/tickets/"
+
+
 # The isolation harness builds "an object of model M in tenant T under client C, whose
 # text shows MARKER" through this registry (see tests/test_isolation.py). A tenant-owned
 # model reachable from a URL must be registered here, or the harness fails and says so.
@@ -301,9 +364,15 @@ ISOLATION_FACTORIES = {
     RecurringService: lambda tenant, client, marker: RecurringServiceFactory(tenant=tenant, name=marker),
     Contract: lambda tenant, client, marker: ContractFactory(tenant=tenant, client=client, name=marker),
     Ticket: lambda tenant, client, marker: _ticket_with_note(tenant, client, marker),
+    Attachment: _attachments_on_last_ticket,  # right after Ticket: on its ticket
     WorkType: lambda tenant, client, marker: WorkTypeFactory(tenant=tenant, name=marker),
     OutboundEmail: lambda tenant, client, marker: OutboundEmailFactory(
         tenant=tenant, subject=marker, failed=True
+    ),
+    Invoice: lambda tenant, client, marker: issued_invoice(client, marker),
+    # A colleague's (a member of its tenant, not the one signed in): nobody else reads it.
+    Notification: lambda tenant, client, marker: NotificationFactory(
+        tenant=tenant, title=marker, body=f"{marker} body"
     ),
     TimeEntry: lambda tenant, client, marker: TimeEntryFactory(
         ticket=TicketFactory(tenant=tenant, client=client, subject=marker),
@@ -320,3 +389,11 @@ def _ticket_with_note(tenant, client, marker):
     TicketCommentFactory(ticket=ticket, body=f"{marker} public reply", public=True)
     TicketCommentFactory(ticket=ticket, body=f"Internal {marker} note", public=False)
     return ticket
+
+
+def issued_invoice(client, marker: str = "Work done", amount: str = "100.00"):
+    """An issued invoice of the client, its one line described by `marker`."""
+    from billing.services import LineDraft, invoice_draft_create, invoice_issue
+
+    line = LineDraft(kind=LineKind.ADJUSTMENT, description=marker, unit_price=Money(Decimal(amount), client.currency))
+    return invoice_issue(invoice=invoice_draft_create(client=client, lines=[line]))

@@ -24,3 +24,15 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; te
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Attachments written by tests go to a throw-away directory (removed at exit), not var/.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+_attachments_dir = tempfile.mkdtemp(prefix="msp-test-attachments-")
+atexit.register(shutil.rmtree, _attachments_dir, ignore_errors=True)
+STORAGES["attachments"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": _attachments_dir},
+}

@@ -14,7 +14,8 @@ For each role of tenant A it then proves that:
 * detail/edit/delete URLs of tenant B's object answer exactly as for an object that does
   not exist (404; 403 where the role may not use that method at all), for every HTTP
   method, and a role that can open its own object gets 404 for B's; nothing changes;
-* a client contact gets the same for another client of its own tenant;
+* a client contact gets the same for another client of its own tenant, and never sees an
+  internal note or its file, not even on its own company's tickets;
 * list and search pages never show tenant B's (or, for a client contact, the sibling
   client's) rows, searched by a marker string that each of those rows carries;
 * nothing answers with a server error.
@@ -45,8 +46,21 @@ LEAK_SEEN = re.compile(rf"{LEAK}(\d| Client| Tenant)", re.IGNORECASE)
 SIBLING_SEEN = re.compile(rf"{SIBLING}(\d| Client)", re.IGNORECASE)
 
 
+# Internal notes (and their files) of every ticket, the client's own included, carry this
+# (tests.factories._ticket_with_note, _attachments_on_last_ticket): never for a client contact.
+INTERNAL_SEEN = re.compile(r"Internal (Mine|LEAKB|LEAKSIB)\d+ note", re.IGNORECASE)
+
+
 def _leaks(body: str, role: str) -> bool:
+    if role == Role.CLIENT and INTERNAL_SEEN.search(body):
+        return True
     return bool(LEAK_SEEN.search(body) or (role == Role.CLIENT and SIBLING_SEEN.search(body)))
+
+
+def _body(response) -> str:
+    """What the response says, a streamed download's file included."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(errors="replace")
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -175,6 +189,7 @@ def test_the_harness_catches_a_leaky_view(client, make_member):
     failures = "\n".join(find_leaks(client, Role.TECHNICIAN, world))
     assert "leaky-list" in failures and "shows another tenant's" in failures
     assert "leaky-detail on tenant B's object" in failures
+    assert "leaky-download on tenant B's object: body shows it" in failures
 
 
 def find_leaks(client, role, world) -> list[str]:
@@ -186,7 +201,7 @@ def find_leaks(client, role, world) -> list[str]:
         if not kwargs:
             for query in ("", f"?q={LEAK}", f"?search={LEAK}", f"?q={SIBLING}", f"?search={SIBLING}"):
                 response = client.get(reverse(name) + query)
-                body = response.content.decode(errors="replace")
+                body = _body(response)
                 if response.status_code >= 500:
                     failures.append(f"{role} GET {name}{query}: {response.status_code}")
                 if _leaks(body, role):
@@ -194,7 +209,10 @@ def find_leaks(client, role, world) -> list[str]:
             continue
 
         models = resolve_kwarg_models(name, pattern, kwargs)
-        own_status = client.get(_url(name, models, world.mine)).status_code
+        own = client.get(_url(name, models, world.mine))
+        own_status = own.status_code
+        if role == Role.CLIENT and INTERNAL_SEEN.search(_body(own)):
+            failures.append(f"{role} GET {name} on its own object: shows an internal note")
         missing_url = reverse(name, kwargs={k: 10**9 for k in models})
         targets = [("tenant B", world.theirs)]
         if role == Role.CLIENT:
@@ -203,7 +221,7 @@ def find_leaks(client, role, world) -> list[str]:
             url = _url(name, models, objects)
             for method in METHODS:
                 response = _call(client, method, url)
-                body = response.content.decode(errors="replace")
+                body = _body(response)
                 if _leaks(body, role):
                     failures.append(f"{role} {method.upper()} {name} on {label}'s object: body shows it")
                 # Another tenant's object must be indistinguishable from one that does not exist.
@@ -232,4 +250,4 @@ def test_anonymous_gets_nothing(client):
             url = reverse(name)
         response = client.get(url)
         assert response.status_code < 500, f"{name}: {response.status_code}"
-        assert not _leaks(response.content.decode(errors="replace"), "anonymous"), f"{name} shows data to anonymous users"
+        assert not _leaks(_body(response), "anonymous"), f"{name} shows data to anonymous users"

@@ -100,6 +100,9 @@ API_PAGE_2 = Variant(query="?page=2&page_size={half}")
 VARIANTS = {
     "dashboard": [Variant(role="contact"), Variant(role="technician")],
     "mail:list": [Variant(query="?status=failed")],
+    "notifications:list": [Variant(query="?status=unread"), Variant(role="technician")],
+    "notifications:badge": [HTMX, Variant(role="technician")],
+    "api:notification-list": [Variant(query="?read=false")],
     "clients:list": [Variant(query="?q=Acme"), Variant(query="?q=Acme", htmx=True)],
     "contacts:list": [Variant(query="?q=Contact"), Variant(query="?q=Contact", htmx=True)],
     "assets:list": [
@@ -119,6 +122,8 @@ VARIANTS = {
         Variant(query="?status=open&priority=P2", htmx=True),
     ],
     "tickets:create": [Variant(query="?client={client}")],
+    "tickets:client-fields": [Variant(query="?client={client}")],
+    "tickets:asset-options": [Variant(query="?client={client}&asset_search=Asset")],
     "offers:list": [Variant(query="?status=sent"), Variant(query="?q=Offer&client={client}", htmx=True)],
     "offers:create": [Variant(query="?client={client}"), Variant(query="?q=Acme", htmx=True)],
     "offers:detail": [Variant(objects="accepted offer"), Variant(objects="draft offer")],
@@ -158,6 +163,7 @@ SHOWS = {
     "contacts:list": ["Contact {last}"],
     "members:list": ["tech{last}"],
     "mail:list": ["Mail {last}"],
+    "notifications:list": ["Notification {last}"],
     "assets:list": ["Asset {last}"],
     "tiers:list": ["Tier {last}"],
     "services:list": ["Service {last}"],
@@ -185,8 +191,10 @@ SHOWS = {
     "api:contract-list": ["Acme {last}"],
     "api:offer-list": ["Offer {last}"],
     "api:ticket-comments": ["Reply {last}", "Note {last}"],
+    "api:ticket-attachments": ["file {last}", "reply file {last}", "note file {last}"],
     "api:ticket-list": ["Ticket {last}"],
     "api:time-entry-list": ["Work {last}"],
+    "api:notification-list": ["Notification {last}"],
     "api:work-type-list": ["Work {last}"],
     "api:contract-ledger": ["Manual purchase"],
 }
@@ -377,7 +385,9 @@ def measure_all(small_world, big_world, only=None):
                 big = request(big_http, name, route, models, variant, warm_up=False)
             rows.append((label, small.count, big.count))
             problems = [
-                f"{m.url} answered {problem}" for m in (small, big) if (problem := status_problem(name, m, variant))
+                f"{m.url} answered {problem}"
+                for m in (small, big)
+                if (problem := status_problem(name, m, variant))
             ]
             if name in SHOWS and variant == Variant():
                 markers = [m.format(last=big_world.n - 1) for m in SHOWS[name]]
@@ -477,7 +487,7 @@ def test_the_world_hangs_n_rows_off_every_opened_object():
     from contracts.models import HourBlock, LedgerEntry, RecurringService, ServiceTier
     from msp.scoping import unscoped
     from sales.models import OfferOption
-    from tickets.models import Ticket, TicketComment
+    from tickets.models import Attachment, Ticket, TicketComment
     from timetracking.models import TimeEntry, Timer, WorkType
 
     n = 3
@@ -488,6 +498,12 @@ def test_the_world_hangs_n_rows_off_every_opened_object():
         in_tenant = {"tenant": world.tenant}
         assert TicketComment.unscoped.filter(ticket=ticket, public=True).count() == n
         assert TicketComment.unscoped.filter(ticket=ticket, public=False).count() == n
+        files = Attachment.unscoped.filter(ticket=ticket)
+        assert files.filter(comment=None).count() == n
+        assert (
+            files.filter(comment__public=True).count() == n
+            and files.filter(comment__public=False).count() == n
+        )
         assert TimeEntry.unscoped.filter(ticket=ticket).count() == n
         assert Timer.unscoped.filter(ticket=ticket).count() == n + 1
         assert HourBlock.unscoped.filter(contract=contract).count() == n

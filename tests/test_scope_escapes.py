@@ -63,6 +63,8 @@ NOT_TENANT_TASKS = {
     "msp.tasks.idempotency_purge_task": "Idempotency-Keys are per membership and expire by age",
     "msp.tasks.email_requeue_stale_task": "beat: hands each tenant's lost e-mails to a task of that tenant",
     "tickets.tasks.sla_sweep_task": "beat: dispatches one sweep task per tenant with due tickets",
+    "billing.tasks.billing_run_dispatch_task": "beat, monthly: dispatches one billing run per tenant",
+    "contracts.tasks.trial_reminders_dispatch_task": "beat, daily: one trial-reminder task per tenant",
 }
 
 

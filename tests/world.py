@@ -8,13 +8,15 @@ rows hanging off it, and every list has about ``n`` to ``2n`` rows:
   others one site, contact, asset, ticket and contract each (lists grow with ``n``);
 * ``n`` service tiers priced for every asset kind, ``n`` à-la-carte services, ``n`` extra
   work types, ``n`` extra technicians (each with a running timer on the opened ticket);
-* the opened ticket has ``n`` public replies, ``n`` internal notes and ``n`` time entries,
+* the opened ticket has ``n`` files, ``n`` public replies and ``n`` internal notes (a file
+  on each), and ``n`` time entries,
   drawn from the opened prepaid contract, which so has ``n`` hour blocks and ``2n`` ledger
   rows; the opened site, contact and asset are linked to ``n`` of the client's rows;
 * offers: ``n`` sent ones on the opened client (``n`` options each, one per tier, with ``n``
   service lines), a draft and a declined one; the other clients accepted one each (their
   managed contract);
-* ``n`` outgoing e-mails, every other one failed.
+* ``n`` outgoing e-mails, every other one failed;
+* ``n`` notifications of the owner (every other one read), and one of the technician.
 
 Two worlds of different sizes live side by side in one database: each is its own tenant,
 so the scope keeps them apart and the same pages can be measured in both.
@@ -31,11 +33,15 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
+from billing.models import BillingSettings, Invoice
+from billing.periods import Period
+from billing.services import invoice_pay
+from billing.services.run import billing_run
 from contracts.choices import ContractKind
 from contracts.models import Contract, RecurringService, ServiceTier
 from contracts.services import sla_seed
 from contracts.services.hours import block_purchase
-from msp.models import ApiToken, Client, Contact, Membership, OutboundEmail, Site
+from msp.models import ApiToken, Client, Contact, Membership, Notification, OutboundEmail, Site
 from msp.roles import Role
 from msp.scoping import unscoped
 from sales.models import Offer
@@ -45,6 +51,7 @@ from tests.factories import (
     ContactFactory,
     ContractFactory,
     MembershipFactory,
+    NotificationFactory,
     OfferFactory,
     OutboundEmailFactory,
     RecurringServiceFactory,
@@ -56,9 +63,10 @@ from tests.factories import (
     TimeEntryFactory,
     UserFactory,
     WorkTypeFactory,
+    attachment_create,
 )
 from tickets.choices import Priority, TicketStatus
-from tickets.models import Ticket
+from tickets.models import Attachment, Ticket
 from timetracking.models import TimeEntry, Timer, WorkType
 from timetracking.services import work_types_seed
 
@@ -78,6 +86,9 @@ OPENED_MODELS = (
     WorkType,
     TimeEntry,
     OutboundEmail,
+    Invoice,
+    Notification,
+    Attachment,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -293,12 +304,23 @@ def _build(n: int, slug: str) -> World:
         )
         TimeEntryFactory(ticket=other_ticket, technician=technician.user, minutes=20)
     ticket = tickets[0]
+    # n files on the opened ticket itself, and one on each of its n replies and n notes.
+    files = [
+        attachment_create(
+            ticket, name=f"file {i}.txt", content=f"File {i}\n".encode(), uploaded_by=contact_user
+        )
+        for i in range(n)
+    ]
     for i in range(n):
         author = technicians[i].user if i % 2 else contact_user
-        TicketCommentFactory(ticket=ticket, tenant=tenant, author=author, body=f"Reply {i}", public=True)
-        TicketCommentFactory(
+        reply = TicketCommentFactory(
+            ticket=ticket, tenant=tenant, author=author, body=f"Reply {i}", public=True
+        )
+        note = TicketCommentFactory(
             ticket=ticket, tenant=tenant, author=technicians[i].user, body=f"Note {i}", public=False
         )
+        attachment_create(ticket, name=f"reply file {i}.txt", comment=reply, uploaded_by=author)
+        attachment_create(ticket, name=f"note file {i}.log", comment=note, uploaded_by=technicians[i].user)
     # n time entries on the opened ticket (the owner's: they are on the owner's timesheet),
     # drawn from the prepaid contract; one on each other ticket of the opened client.
     entries = [
@@ -318,9 +340,33 @@ def _build(n: int, slug: str) -> World:
 
     emails = [OutboundEmailFactory(tenant=tenant, subject=f"Mail {i}", failed=i % 2 == 1) for i in range(n)]
 
+    # The month's run, issued: an invoice per client; the opened client's carries its managed
+    # fee (one line per kind), its n blocks and its overage, and a part payment.
+    BillingSettings.objects.create(tenant=tenant, auto_issue=True)
+    billing_run(tenant=tenant, period=Period.of(timezone.localdate()))
+    invoice = Invoice.objects.get(client=client)
+    invoice_pay(
+        invoice=invoice,
+        amount=Money(Decimal("10"), client.currency),
+        paid_at=timezone.localdate(),
+        method="card",
+    )
+    notifications = [
+        NotificationFactory(
+            tenant=tenant,
+            membership=owner,
+            title=f"Notification {i}",
+            read_at=now if i % 2 else None,
+        )
+        for i in range(n)
+    ]
+    NotificationFactory(tenant=tenant, membership=technician, title="The technician's")
+
     _token, key = ApiToken.issue(owner)
     opened = {
+        Invoice: invoice,
         OutboundEmail: emails[0],
+        Notification: notifications[0],
         Client: client,
         Site: site,
         Contact: contact,
@@ -332,6 +378,7 @@ def _build(n: int, slug: str) -> World:
         Ticket: ticket,
         WorkType: work_types[0],
         TimeEntry: entries[0],
+        Attachment: files[0],  # on the ticket itself: the client contact may download it too
     }
     opened[Asset] = assets[0]
     assert set(opened) == set(OPENED_MODELS)

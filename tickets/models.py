@@ -1,10 +1,13 @@
+import uuid
+
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from msp.scoping import TenantOwnedModel
+from msp.scoping import TenantManager, TenantOwnedModel, current_scope
 from tickets.choices import OPEN_STATUSES, Priority, SlaState, Source, TicketStatus
 
 
@@ -177,3 +180,62 @@ class TicketComment(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+def attachment_storage():
+    """The private "attachments" storage (settings.STORAGES): a filesystem directory outside
+    the media and static URLs, or an S3-compatible bucket."""
+    return storages["attachments"]
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    """Where the file is stored: by tenant and ticket, under a random name (the original name
+    is kept in the row, never trusted as a path)."""
+    _stem, dot, ext = filename.rpartition(".")
+    suffix = f".{ext.lower()}" if dot and ext.isalnum() and len(ext) <= 8 else ""
+    return f"t{attachment.tenant_id}/ticket{attachment.ticket_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class AttachmentManager(TenantManager):
+    """Scoped like the reply a file belongs to: a client contact sees its own company's files
+    (the tenant manager's ``CLIENT_PATH``) and, of those, never an internal note's."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        scope = current_scope()
+        if scope is not None and scope.client_id is not None:
+            queryset = queryset.filter(Q(comment__isnull=True) | Q(comment__public=True))
+        return queryset
+
+
+class Attachment(TenantOwnedModel):
+    """A file on a ticket (``comment`` empty) or on one of its replies or internal notes."""
+
+    CLIENT_PATH = "ticket__client"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        TicketComment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(_("file"), storage=attachment_storage, upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=120)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AttachmentManager()
+
+    class Meta:
+        ordering = ["ticket", "created_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="tickets_attachment_ticket")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:attachment", args=[self.pk])

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract
 from msp.scoping import scope_of, scoped_by
+from tickets import notifications as ticket_notifications
 from tickets import sla
-from tickets.choices import OPEN_STATUSES, Priority, SlaState, TicketStatus, can_move, move_refusal
+from tickets.choices import OPEN_STATUSES, Priority, SlaState, Source, TicketStatus, can_move, move_refusal
 from tickets.models import Ticket, TicketComment
 from tickets.sla_policy import calendar_of, parse_pauses, policy_for, warn_minutes
 
@@ -218,6 +219,10 @@ def ticket_create(
         ticket.created_at = now
     sla_recompute(ticket, now=now)
     ticket.save()
+    if source == Source.PORTAL:
+        ticket_notifications.ticket_opened_by_client(ticket)
+    elif assignee is not None:
+        ticket_notifications.ticket_assigned(ticket, by=created_by)
     return ticket
 
 
@@ -255,6 +260,7 @@ def ticket_update(
     if "status" in changes:
         _check_move(old_status, changes["status"])  # before any change: a refusal changes nothing
     old_contract_id = ticket.contract_id
+    old_assignee_id = ticket.assignee_id
     for field, value in changes.items():
         setattr(ticket, field, value)
     if "contract" in changes and ticket.contract_id != old_contract_id and ticket_has_invoiced_time(ticket):
@@ -268,13 +274,18 @@ def ticket_update(
     ticket.save()
     if notify and ticket.status != old_status:
         _notify_contact(ticket, "status")
+    if notify and ticket.assignee_id != old_assignee_id:
+        ticket_notifications.ticket_assigned(ticket, by=by)
     return ticket
 
 
 @transaction.atomic
-def ticket_assign(ticket: Ticket, *, assignee) -> Ticket:
+def ticket_assign(ticket: Ticket, *, assignee, by=None) -> Ticket:
+    changed = ticket.assignee_id != (assignee.pk if assignee is not None else None)
     ticket.assignee = assignee
     ticket.save(update_fields=["assignee", "updated_at"])
+    if changed:
+        ticket_notifications.ticket_assigned(ticket, by=by)
     return ticket
 
 
@@ -318,6 +329,8 @@ def comment_add(
         ticket.save()
     if public and by_staff:
         _notify_contact(ticket, "reply", comment_id=comment.pk)
+    if public and not by_staff:
+        ticket_notifications.client_replied(ticket, comment)
     return comment
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -9,17 +10,17 @@ from typing import NamedTuple
 
 from celery import shared_task
 from django.core.cache import cache
-from django.core.mail import EmailMessage
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from msp.links import site_url
-from msp.mail import email_queue
-from msp.models import Membership
+from msp.mail import compose, email_queue
+from msp.models import Membership, NotificationKind, Tenant
+from msp.notifications import notify
 from msp.roles import Role
 from msp.scoping import current_scope, scope_of
-from msp.selectors import document_language
 from msp.tenant_tasks import tenant_task
 from tickets.choices import SlaState
 from tickets.models import Ticket, TicketComment
@@ -36,7 +37,7 @@ class Claimed(NamedTuple):
     pk: int
     subject: str
     client: str
-    assignee_email: str | None
+    assignee_id: int | None
     language: str
 
     def __str__(self) -> str:
@@ -71,7 +72,7 @@ def sla_due_tenants(*, now: datetime) -> dict[int, list[str]]:
     return dict(sorted(due.items()))
 
 
-CLAIMED_FIELDS = ("pk", "subject", "client__name", "assignee__email", "tenant__language")
+CLAIMED_FIELDS = ("pk", "subject", "client__name", "assignee_id", "tenant__language")
 
 
 def _claim(condition: Q, *, state: str, stamp: str, now: datetime) -> list[Claimed]:
@@ -135,27 +136,39 @@ DIGEST_LISTED = 50  # tickets listed per state in one e-mail; the rest is a link
 
 
 def _notify_staff(*, breached: list[Claimed], at_risk: list[Claimed]) -> None:
-    """One e-mail per set of recipients (the assignee and the owners) of the scope's tenant,
-    listing its tickets: a ticket alone reads as before, a storm of thousands stays a few
-    dozen e-mails."""
-    owners = {
-        email
-        for email in Membership.objects.filter(role=Role.OWNER, is_active=True).values_list(
-            "user__email", flat=True
+    """Tell the owners and each ticket's assignee (msp's notify: in the app, and by e-mail as
+    each prefers), one notification per person listing their tickets: a ticket alone reads
+    as before, a storm of thousands stays one message per person. People who would get the
+    same list share one call."""
+    tenant = Tenant.objects.get(pk=current_scope().tenant_id)
+    assignees = {ticket.assignee_id for ticket in (*breached, *at_risk) if ticket.assignee_id}
+    members = Membership.objects.select_related("user").filter(
+        Q(role=Role.OWNER) | Q(user_id__in=assignees), is_active=True
+    )
+    groups: dict[tuple, list[Membership]] = defaultdict(list)
+    for membership in members.order_by("pk"):
+        owner = membership.role == Role.OWNER
+        mine = [
+            tuple(t for t in tickets if owner or t.assignee_id == membership.user_id)
+            for tickets in (breached, at_risk)
+        ]
+        if mine[0] or mine[1]:
+            groups[tuple(mine)].append(membership)
+    for (their_breached, their_at_risk), group in groups.items():
+        tickets = [*their_breached, *their_at_risk]
+        url = (
+            reverse("tickets:detail", args=[tickets[0].pk])
+            if len(tickets) == 1
+            else reverse("tickets:list") + "?sla=attention"
         )
-        if email
-    }
-    groups: dict[frozenset, dict[str, list[Claimed]]] = defaultdict(lambda: {"breached": [], "at_risk": []})
-    for tickets, key in ((breached, "breached"), (at_risk, "at_risk")):
-        for ticket in tickets:
-            recipients = owners | {ticket.assignee_email} if ticket.assignee_email else owners
-            if recipients:
-                groups[frozenset(recipients)][key].append(ticket)
-    tenant_id = current_scope().tenant_id
-    for recipients, found in groups.items():
-        with translation.override((found["breached"] or found["at_risk"])[0].language):
-            subject, body = _sla_email(found["breached"], found["at_risk"])
-        email_queue(EmailMessage(subject, body, to=sorted(recipients)), tenant_id=tenant_id)
+        notify(
+            tenant=tenant,
+            memberships=group,
+            kind=NotificationKind.SLA,
+            content=functools.partial(_sla_email, list(their_breached), list(their_at_risk)),
+            url=url,
+            target=Ticket(pk=tickets[0].pk) if len(tickets) == 1 else None,
+        )
 
 
 def _sla_email(breached: list[Claimed], at_risk: list[Claimed]) -> tuple[str, str]:
@@ -167,8 +180,7 @@ def _sla_email(breached: list[Claimed], at_risk: list[Claimed]) -> tuple[str, st
         else:
             subject = _("SLA at risk: %(ticket)s") % {"ticket": ticket}
             body = _("Ticket %(ticket)s (%(client)s) has used 80%% of its SLA target.")
-        body = body % {"ticket": ticket, "client": ticket.client}
-        return subject, body + "\n\n" + site_url("tickets:detail", ticket.pk)
+        return subject, body % {"ticket": ticket, "client": ticket.client}
     subject = _("SLA: %(breached)d breached, %(at_risk)d at risk") % {
         "breached": len(breached),
         "at_risk": len(at_risk),
@@ -188,11 +200,8 @@ def _sla_email(breached: list[Claimed], at_risk: list[Claimed]) -> tuple[str, st
         if len(tickets) > DIGEST_LISTED:
             lines.append(_("…and %(count)d more.") % {"count": len(tickets) - DIGEST_LISTED})
         parts.append("\n".join(lines))
-    parts.append(
-        _("The queue, breached and at risk first: %(url)s")
-        % {"url": site_url("tickets:list", query="sla=attention")}
-    )
-    return subject, "\n\n".join(parts)
+    parts.append(_("The queue, breached and at risk first: %(url)s") % {"url": ""})
+    return subject, "\n\n".join(parts).rstrip()
 
 
 @shared_task(acks_late=True)
@@ -216,29 +225,32 @@ def sla_sweep_tenant_task(tenant_id: int, due: Sequence[str] = (BREACH, WARN)) -
     return f"breached {result['breached']}, at risk {result['at_risk']}"
 
 
-def _contact_language(ticket: Ticket) -> str:
+def contact_language(ticket: Ticket, email: str | None = None) -> str:
     """The contact's own language when it has a portal login that chose one, else the client's
     document language (itself the MSP's when not set)."""
+    email = email or (ticket.contact.email if ticket.contact_id else "")
     login = (
-        Membership.objects.filter(
-            client_id=ticket.client_id, role=Role.CLIENT, user__email__iexact=ticket.contact.email
-        )
+        Membership.objects.filter(client_id=ticket.client_id, role=Role.CLIENT, user__email__iexact=email)
         .exclude(user__language="")
         .values_list("user__language", flat=True)
         .first()
+        if email
+        else None
     )
-    return login or document_language(ticket.client)
+    # msp.selectors.document_language, without reading the tenant a second time
+    return login or ticket.client.language or ticket.tenant.language
 
 
 @tenant_task(acks_late=True)
 def ticket_notify_contact_task(
     tenant_id: int, ticket_id: int, kind: str, comment_id: int | None = None
 ) -> str:
-    """Email the ticket's contact about a public reply or a status change, in the contact's language."""
-    ticket = Ticket.objects.select_related("tenant", "contact", "client__tenant").filter(pk=ticket_id).first()
+    """Email the ticket's contact about a public reply or a status change, in its language,
+    from the MSP (its name and address, a greeting, its signature)."""
+    ticket = Ticket.objects.select_related("tenant", "contact", "client").filter(pk=ticket_id).first()
     if ticket is None or ticket.contact is None or not ticket.contact.email:
         return "no recipient"
-    with translation.override(_contact_language(ticket)):
+    with translation.override(contact_language(ticket)):
         link = site_url("portal:ticket", ticket.pk)
         if kind == "reply":
             comment = TicketComment.objects.filter(pk=comment_id, ticket=ticket, public=True).first()
@@ -255,6 +267,13 @@ def ticket_notify_contact_task(
                 "status": ticket.get_status_display()
             }
         follow = _("Follow your ticket:")
-        body = f"{body}\n\n{follow} {link}\n\n{ticket.tenant.name}"
-    email_queue(EmailMessage(subject, body, to=[ticket.contact.email]), tenant_id=ticket.tenant_id)
+        message = compose(
+            tenant=ticket.tenant,
+            to=[ticket.contact.email],
+            subject=subject,
+            body=f"{body}\n\n{follow}",
+            name=ticket.contact.name,
+            link=link,
+        )
+    email_queue(message, tenant_id=ticket.tenant_id)
     return "queued"

@@ -12,15 +12,18 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
+from assets.selectors import ASSET_CHOICES, asset_choices
 from msp.models import Client
 from msp.views.base import HtmxPartialMixin, MemberRequiredMixin
+from msp.views.once import OnceOnlyMixin
 from tickets import hooks
+from tickets.attachments import attachment_response, comment_add_with_files, with_attachments
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
-from tickets.models import Ticket
+from tickets.models import Attachment, Ticket
 from tickets.rows import queue_rows, render_rows
 from tickets.selectors import ticket_queue
-from tickets.services import comment_add, ticket_create, ticket_has_invoiced_time, ticket_update
+from tickets.services import ticket_create, ticket_has_invoiced_time, ticket_update
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -78,10 +81,14 @@ class TicketDetailView(StaffTicketMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         ticket = self.object
+        tenant = self.request.membership.tenant
+        files, comments = with_attachments(ticket, ticket.comments.select_related("author"))
         return super().get_context_data(
             ticket=ticket,
-            comments=ticket.comments.select_related("author"),
-            reply_form=kwargs.pop("reply_form", None) or ReplyForm(can_note=self.has_perm("ticket.note")),
+            comments=comments,
+            ticket_files=files,
+            reply_form=kwargs.pop("reply_form", None)
+            or ReplyForm(can_note=self.has_perm("ticket.note"), tenant=tenant),
             staff=staff_users(self.request.membership.tenant).values_list("pk", "username"),
             priorities=Priority.choices,
             panels=hooks.extra_panels(self.request, ticket),
@@ -92,7 +99,7 @@ class TicketDetailView(StaffTicketMixin, DetailView):
 
 class TicketFormMixin(StaffTicketMixin):
     form_class = TicketForm
-    template_name = "msp/form.html"
+    template_name = "tickets/form.html"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -102,7 +109,7 @@ class TicketFormMixin(StaffTicketMixin):
         return kwargs
 
 
-class TicketCreateView(TicketFormMixin, CreateView):
+class TicketCreateView(TicketFormMixin, OnceOnlyMixin, CreateView):
     permission_required = ("ticket.change", "ticket.add")
 
     def get_initial(self):
@@ -130,6 +137,43 @@ class TicketCreateView(TicketFormMixin, CreateView):
             return self.form_invalid(form)
         messages.success(self.request, _("Ticket %(ticket)s was opened.") % {"ticket": self.object})
         return redirect(self.object.get_absolute_url())
+
+
+class TicketClientFieldsView(StaffTicketMixin, View):
+    """New ticket's contact, asset and "bills to" fields for the chosen client (htmx reloads
+    them when the client changes)."""
+
+    permission_required = ("ticket.change", "ticket.add")
+
+    def get(self, request):
+        client = request.GET.get("client", "")
+        initial = {"client": int(client)} if client.isdigit() else {}
+        form = TicketForm(initial=initial, tenant=request.membership.tenant)
+        return TemplateResponse(request, "tickets/_client_fields.html", {"form": form})
+
+
+class TicketAssetOptionsView(StaffTicketMixin, View):
+    """The asset search of the ticket form: the chosen client's assets matching what was typed,
+    as ``<option>`` tags (capped, whatever the number of assets), the chosen one kept."""
+
+    permission_required = "ticket.change"
+
+    def get(self, request):
+        client, asset = request.GET.get("client", ""), request.GET.get("asset", "")
+        options = asset_choices(
+            client_id=int(client) if client.isdigit() else None,
+            search=request.GET.get("asset_search", "")[:100],
+            keep_pk=int(asset) if asset.isdigit() else None,
+        )
+        return TemplateResponse(
+            request,
+            "tickets/_asset_options.html",
+            {
+                "options": options,
+                "chosen": int(asset) if asset.isdigit() else None,
+                "capped": len(options) >= ASSET_CHOICES,
+            },
+        )
 
 
 class TicketUpdateView(TicketFormMixin, UpdateView):
@@ -217,6 +261,18 @@ class TicketPriorityView(TicketActionView):
         ticket_update(ticket, by=self.request.user, priority=priority)
 
 
+class AttachmentDownloadView(MemberRequiredMixin, View):
+    """One file, to whoever may see it: staff of the tenant, or a client contact of the
+    ticket's company when it is not an internal note's (the scope decides: anything else is
+    a 404, as for a file that does not exist)."""
+
+    model = Attachment
+    permission_required = "ticket.view"
+
+    def get(self, request, pk):
+        return attachment_response(get_object_or_404(Attachment.objects.all(), pk=pk))
+
+
 class TicketReplyView(TicketActionView):
     permission_required = ("ticket.change", "ticket.reply")
 
@@ -227,20 +283,46 @@ class TicketReplyView(TicketActionView):
             return redirect(f"{ticket.get_absolute_url()}#reply")
         return TemplateResponse(request, "tickets/_row_reply.html", {"ticket": ticket})
 
+    def post(self, request, pk):
+        ticket = self.get_ticket()
+        form = ReplyForm(
+            request.POST,
+            request.FILES,
+            can_note=self.has_perm("ticket.note"),
+            tenant=request.membership.tenant,
+        )
+        if not request.htmx and not form.is_valid():
+            # The ticket page again, with what was typed and each error beside its field.
+            detail = TicketDetailView()
+            detail.setup(request, pk=pk)
+            detail.object = ticket
+            context = detail.get_context_data(object=ticket, reply_form=form)
+            return TemplateResponse(request, detail.template_name, context, status=400)
+        self.form = form
+        return super().post(request, pk)
+
     def act(self, ticket):
-        can_note = self.has_perm("ticket.note")
-        form = ReplyForm(self.request.POST, can_note=can_note)
+        form = self.form
         if not form.is_valid():
             raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
         public = form.cleaned_data.get("public", True)
-        comment_add(ticket, author=self.request.user, body=form.cleaned_data["body"], public=public)
+        comment_add_with_files(
+            ticket,
+            author=self.request.user,
+            body=form.cleaned_data["body"],
+            public=public,
+            files=form.cleaned_data.get("files") or [],
+        )
         if not self.request.htmx:
             messages.success(self.request, _("Reply sent.") if public else _("Note added."))
 
 
 __all__ = [
+    "AttachmentDownloadView",
     "SlaState",
+    "TicketAssetOptionsView",
     "TicketAssignView",
+    "TicketClientFieldsView",
     "TicketCreateView",
     "TicketDetailView",
     "TicketListView",

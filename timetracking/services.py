@@ -10,7 +10,7 @@ re-draws; deleting reverses: the hour ledger is never rewritten.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -27,6 +27,18 @@ from timetracking.rounding import MAX_ENTRY_MINUTES, billed_minutes, timer_minut
 
 SOURCE_KIND = "time_entry"
 _UNSET = object()
+# A clock a minute ahead of the server's (a typed "now" to the minute) is not the future.
+FUTURE_TOLERANCE = timedelta(minutes=1)
+
+
+def _check_not_future(*, started_at, ended_at, now=None) -> None:
+    """Work is logged once done: a start or an end in the future is refused (it would be
+    drawn from prepaid hours at once)."""
+    limit = (now or timezone.now()) + FUTURE_TOLERANCE
+    if ended_at is not None and ended_at > limit:
+        raise ValidationError({"ended_at": _("The end lies in the future: log work once it is done.")})
+    if started_at is not None and started_at > limit:
+        raise ValidationError({"started_at": _("The start lies in the future: log work once it is done.")})
 
 
 def _utc(moment):
@@ -140,9 +152,12 @@ def time_entry_create(
     work_type: WorkType | None = None,
     billable: bool = True,
     note: str = "",
+    now: datetime | None = None,
 ) -> TimeEntry:
+    """Log work on a ticket; ``now`` is the clock (a timer's stop time), for the future check."""
     _check_ticket(ticket)
     _check_work_type(work_type, ticket)
+    _check_not_future(started_at=started_at, ended_at=ended_at, now=now)
     raw = _raw_minutes(minutes=minutes, started_at=started_at, ended_at=ended_at)
     if work_type is None:
         work_type = WorkType.objects.filter(is_default=True).first()
@@ -203,6 +218,8 @@ def time_entry_update(
         new_start, new_end, new_minutes = entry.started_at, entry.ended_at, None
     else:
         new_start, new_end, new_minutes = None, None, entry.minutes
+    if span_given:
+        _check_not_future(started_at=new_start, ended_at=new_end)
     raw = _raw_minutes(minutes=new_minutes, started_at=new_start, ended_at=new_end)
     entry.started_at, entry.ended_at, entry.minutes = new_start, new_end, raw
     if entry.contract_id is not None:
@@ -262,14 +279,26 @@ def timer_start(*, technician, ticket, tenant, at=None) -> TimerStart:
     return TimerStart(timer=timer, stopped_entry=stopped)
 
 
-def _stop(timer: Timer, now) -> TimeEntry:
-    """The timer's entry. One entry holds at most 24 h: a timer left running longer logs 24 h,
-    and ``entry.timer_minutes`` keeps how long it ran, so the pages can say so."""
+def _stop(timer: Timer, now, note: str = "") -> TimeEntry:
+    """The timer's entry keeps its real start and end; its minutes are the seconds it ran,
+    rounded up to whole minutes (at least 1), before the contract's rounding rule.
+
+    One entry holds at most 24 h: a timer left running longer logs its first 24 h (the entry
+    ends 24 h after the start), and ``entry.timer_minutes`` keeps how long it ran, so the
+    pages and the API can say so."""
     seconds = max(0, int((now - timer.started_at).total_seconds()))
     ran = timer_minutes(seconds)
     timer.delete()
+    ended_at = min(now, timer.started_at + timedelta(minutes=MAX_ENTRY_MINUTES))
+    if ended_at <= timer.started_at:  # stopped within the second it started: still a minute
+        ended_at = timer.started_at + timedelta(seconds=1)
     entry = time_entry_create(
-        ticket=timer.ticket, technician=timer.technician, minutes=min(ran, MAX_ENTRY_MINUTES), note=timer.note
+        ticket=timer.ticket,
+        technician=timer.technician,
+        started_at=timer.started_at,
+        ended_at=ended_at,
+        note=(note or "").strip() or timer.note,
+        now=now,
     )
     entry.timer_minutes = ran
     return entry
@@ -277,12 +306,12 @@ def _stop(timer: Timer, now) -> TimeEntry:
 
 @scoped_by("tenant")
 @transaction.atomic
-def timer_stop(*, technician, tenant, at=None) -> TimeEntry:
-    """Stop the technician's timer: an entry of whole minutes, rounded up (at least 1)."""
+def timer_stop(*, technician, tenant, at=None, note: str = "") -> TimeEntry:
+    """Stop the technician's timer: an entry from its start to now, with the work note."""
     running = _timers(technician).select_for_update(of=("self",)).select_related("ticket").first()
     if running is None:
         raise ValidationError(_("No timer is running: it was already stopped."))
-    return _stop(running, at or timezone.now())
+    return _stop(running, at or timezone.now(), note)
 
 
 @scoped_by("tenant")

@@ -18,9 +18,21 @@ from msp.models.tenancy import CURRENCY_CHOICES
 # Fields the browser shows only for some kinds (the page's script hides and disables the
 # others, so they are not sent; without the script every field shows and the rules apply).
 MANAGED_ONLY = ["tier", "monthly_fee", "includes_labour"]
-PREPAID_ONLY = ["auto_renew", "renew_threshold_minutes", "renew_block_minutes", "renew_block_price"]
+PREPAID_ONLY = [
+    "auto_renew",
+    "renew_threshold_minutes",
+    "renew_block_minutes",
+    "renew_block_price",
+    "blocks_need_payment",
+]
 # Left empty (or not sent), these keep the contract's current value (the model default when new).
-KEEP_WHEN_EMPTY = ["rounding_minutes", "minimum_minutes", "renew_threshold_minutes", "renew_block_minutes"]
+KEEP_WHEN_EMPTY = [
+    "rounding_minutes",
+    "minimum_minutes",
+    "renew_threshold_minutes",
+    "renew_block_minutes",
+    "notice_days",
+]
 
 
 class TierChoiceField(forms.ModelChoiceField):
@@ -63,10 +75,16 @@ class ContractForm(ServiceValidatedForm):
             "auto_renew",
             "renew_threshold_minutes",
             "renew_block_minutes",
+            "notice_days",
+            "term_end",
+            "trial_end",
+            "blocks_need_payment",
         ]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "term_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "trial_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         help_texts = {
             "rounding_minutes": _("Time entries round up to this increment; 1 = to the minute."),
@@ -101,6 +119,7 @@ class ContractForm(ServiceValidatedForm):
                 ["client", "kind", "name", "status", "start_date", "end_date", "currency"],
                 key="contract",
             ),
+            FieldGroup(self, _("Terms"), ["notice_days", "term_end", "trial_end"], key="terms"),
             FieldGroup(self, _("Managed service"), MANAGED_ONLY, key=ContractKind.MANAGED),
             FieldGroup(
                 self,

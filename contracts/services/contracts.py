@@ -29,6 +29,18 @@ def contract_validate(*, contract: Contract) -> None:
         errors.add("start_date", _("Give the start date."))
     elif contract.end_date is not None and contract.end_date < contract.start_date:
         errors.add("end_date", _("The end date is before the start date."))
+    if contract.start_date is not None:
+        if contract.term_end is not None and contract.term_end < contract.start_date:
+            errors.add("term_end", _("The fixed term ends before the contract starts."))
+        elif contract.term_end is not None and contract.end_date is not None and contract.end_date < contract.term_end:
+            errors.add(
+                "end_date",
+                _("The contract has a fixed term until %(day)s: it cannot end before.") % {"day": contract.term_end},
+            )
+        if contract.trial_end is not None and contract.trial_end < contract.start_date:
+            errors.add("trial_end", _("The free trial ends before the contract starts."))
+    if contract.trial_end is not None and kind != ContractKind.MANAGED:
+        errors.add("trial_end", _("Only a managed contract has a free trial."))
     if contract.pk and contract.client_id:
         old_client = Contract.objects.filter(pk=contract.pk).values_list("client_id", flat=True).first()
         if old_client is not None and old_client != contract.client_id:

@@ -85,10 +85,12 @@ def _block_balances(contract: Contract) -> tuple[list[BlockBalance], int]:
         HourBlock.objects.filter(contract=contract)
         .annotate(available=Coalesce(Sum("ledger__minutes"), 0))
         .order_by("pk")
-        .values_list("pk", "available", "purchased_at", "expires_at", "minutes")
+        .values_list("pk", "available", "purchased_at", "expires_at", "minutes", "paid_at")
     )
     balances, latest = [], None
-    for pk, available, purchased_at, expires_at, minutes in rows:
+    for pk, available, purchased_at, expires_at, minutes, paid_at in rows:
+        if contract.blocks_need_payment and paid_at is None:
+            continue  # credited, but not usable until its invoice is paid (billing sets paid_at)
         balances.append(BlockBalance(pk, int(available), purchased_at=purchased_at, expires_at=expires_at))
         if latest is None or (purchased_at, pk) > latest[:2]:
             latest = (purchased_at, pk, minutes)
@@ -229,7 +231,7 @@ def _draw(contract: Contract, minutes: int, source: tuple, now: datetime, note) 
                 block_id=block.pk,
                 note=block.get_origin_display(),
             )
-            if shortfall:
+            if shortfall and not contract.blocks_need_payment:
                 taken = min(shortfall, block.minutes)
                 ledger.append(
                     kind=LedgerKind.DEBIT, minutes=-taken, block_id=block.pk, source=source, note=note

@@ -29,3 +29,22 @@ def hm(value) -> str:
     sign = "-" if total < 0 else ""
     hours, rest = divmod(abs(total), 60)
     return f"{sign}{hours}:{rest:02d}"
+
+
+@register.filter
+def rounding_rule(contract) -> str:
+    """The contract's rounding rule, as a sentence: how an entry's minutes become billed ones."""
+    steps, minimum = contract.rounding_minutes, contract.minimum_minutes
+    values = {"steps": steps, "minimum": minimum}
+    if steps > 1 and minimum:
+        rule = (
+            _("Time is rounded up to %(steps)d-minute steps, at least %(minimum)d minutes per entry.")
+            % values
+        )
+    elif steps > 1:
+        rule = _("Time is rounded up to %(steps)d-minute steps.") % values
+    elif minimum:
+        rule = _("Time is rounded up to the minute, at least %(minimum)d minutes per entry.") % values
+    else:
+        rule = _("Time is rounded up to the minute.")
+    return f"{rule} {_('A timer counts seconds and first makes whole minutes of them (36 seconds are 1 minute).')}"

@@ -14,6 +14,7 @@ from contracts.models import Contract
 from contracts.selectors import burn_rates, contract_blocks, ledger_page, weeks_left
 from contracts.services.hours import block_purchase
 from msp.views.base import MemberRequiredMixin
+from msp.views.once import OnceOnlyMixin
 
 RECENT_BLOCKS = 10
 
@@ -46,7 +47,7 @@ def hours_context(request, contract, *, can_buy: bool = False) -> dict:
     return context
 
 
-class BlockPurchaseView(MemberRequiredMixin, View):
+class BlockPurchaseView(MemberRequiredMixin, OnceOnlyMixin, View):
     permission_required = "hourblock.add"
     model = Contract
 
@@ -68,4 +69,5 @@ class BlockPurchaseView(MemberRequiredMixin, View):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Bought %(block)s; the balance was credited.") % {"block": block})
+            request.once_created_url = contract.get_absolute_url()
         return redirect(contract)

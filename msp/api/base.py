@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from msp import scoping
-from msp.idempotency import HEADER, Replay, fingerprint, idempotency_claim, idempotency_store
+from msp.idempotency import HEADER, Replay, idempotency_claim, idempotency_store, request_fingerprint
 from msp.models import ApiToken
 from msp.selectors import time_zone_for
 
@@ -45,8 +45,8 @@ class TenantAPIMixin:
 
     def initial(self, request, *args, **kwargs):
         key = None if request.method in SAFE_METHODS else request.headers.get(HEADER)
-        if key is not None:  # read the raw body now, before a parser consumes it
-            sent = fingerprint(request.method, request.get_full_path(), request._request.body)
+        if key is not None:  # read the raw body now, before a parser consumes it (not an upload's)
+            sent = request_fingerprint(request)
         super().initial(request, *args, **kwargs)
         if key is not None and request.membership is not None:
             self._idempotency = idempotency_claim(membership=request.membership, key=key, request_fingerprint=sent)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
-from msp.models import Client, Contact, Membership, Site
+from msp.models import Client, Contact, Membership, Notification, Site
 from msp.roles import Role
 from msp.selectors import client_name_taken, site_name_taken
 
@@ -118,3 +118,38 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
     tenant = serializers.CharField()
     role = serializers.CharField()
+
+
+class NotificationSerializer(LeanModelSerializer):
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "body",
+            "url",
+            "target_type",
+            "target_id",
+            "created_at",
+            "read_at",
+            "read",
+        ]
+        read_only_fields = fields
+
+    def get_read(self, notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationReadSerializer(StrictSerializerMixin, serializers.Serializer):
+    """PATCH of one notification: `{"read": true}` (or false: unread again)."""
+
+    read = serializers.BooleanField()
+
+
+class NotificationReadManySerializer(StrictSerializerMixin, serializers.Serializer):
+    """POST notifications/read/: these `ids` of yours (or all of them when none are given) read."""
+
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)

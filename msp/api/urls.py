@@ -15,6 +15,7 @@ router.register("clients", views.ClientViewSet, basename="client")
 router.register("sites", views.SiteViewSet, basename="site")
 router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("members", views.MemberViewSet, basename="member")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [
@@ -26,4 +27,5 @@ urlpatterns = [
     path("", include("sales.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("timetracking.api.urls")),
+    path("", include("billing.api.urls")),
 ]

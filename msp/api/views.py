@@ -1,23 +1,29 @@
 from django.contrib.auth import authenticate
 from django.db.models import OuterRef, Subquery
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from msp.api.base import TenantModelViewSet
+from msp.api.base import TenantAPIMixin, TenantModelViewSet
 from msp.api.serializers import (
     ClientSerializer,
     ContactSerializer,
     MemberSerializer,
+    NotificationReadManySerializer,
+    NotificationReadSerializer,
+    NotificationSerializer,
     SiteSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from msp.models import ApiToken, Client, Contact, Membership, Site
-from msp.selectors import memberships_of_user
+from msp.models import ApiToken, Client, Contact, Membership, Notification, Site
+from msp.notifications import notification_mark_read
+from msp.selectors import memberships_of_user, notification_list
 from msp.services import MemberSaved, member_invite, member_remove, member_update
 from msp.throttling import login_blocked, login_failed, login_succeeded
 
@@ -151,3 +157,53 @@ class TokenObtainApi(APIView):
         _token, key = ApiToken.issue(membership)
         body = {"token": key, "tenant": membership.tenant.slug, "role": membership.role}
         return Response(body, status=status.HTTP_200_OK)
+
+
+class NotificationViewSet(TenantAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The member's own notifications, newest first (`?read=false` for the unread ones). PATCH
+    `{"read": true}` marks one read; POST `read/` marks all (or `{"ids": [...]}`) read. A
+    colleague's notification is as absent as another tenant's: 404."""
+
+    model = Notification
+    permission_resource = "notification"
+    serializer_class = NotificationSerializer
+    filter_backends: list = []
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    @property
+    def permission_required(self):
+        return "notification.change" if self.request.method == "POST" else None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema: no member, no rows
+            return Notification.objects.none()
+        read = self.request.query_params.get("read")
+        if read is None or read == "":
+            return notification_list(self.request.membership)
+        if read not in ("true", "false"):
+            raise exceptions.ValidationError({"read": [_("Use true or false.")]})
+        return notification_list(self.request.membership, unread=read == "false")
+
+    @extend_schema(request=NotificationReadSerializer, responses={200: NotificationSerializer})
+    def partial_update(self, request, pk=None):
+        notification = get_object_or_404(notification_list(request.membership), pk=pk)
+        serializer = NotificationReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notification_mark_read(
+            membership=request.membership, ids=[notification.pk], read=serializer.validated_data["read"]
+        )
+        notification.refresh_from_db()
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(
+        request=NotificationReadManySerializer,
+        responses={200: inline_serializer("NotificationsRead", {"marked": serializers.IntegerField()})},
+    )
+    @action(detail=False, methods=["post"], url_path="read")
+    def read(self, request):
+        serializer = NotificationReadManySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        marked = notification_mark_read(
+            membership=request.membership, ids=serializer.validated_data.get("ids")
+        )
+        return Response({"marked": marked})

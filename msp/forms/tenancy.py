@@ -10,7 +10,19 @@ from msp.roles import Role
 class TenantSettingsForm(forms.ModelForm):
     class Meta:
         model = Tenant
-        fields = ["name", "default_currency", "timezone", "language", "tax_rate", "invoice_prefix"]
+        fields = [
+            "name",
+            "default_currency",
+            "timezone",
+            "language",
+            "tax_rate",
+            "invoice_prefix",
+            # mail identity and dispatch (issue 18, notifications)
+            "email_from_name",
+            "email_from_address",
+            "dispatch_email",
+            "attachment_max_mb",
+        ]
 
 
 class _RoleClientMixin:

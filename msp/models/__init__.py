@@ -1,6 +1,7 @@
 from msp.models.clients import Client, Contact, Site
 from msp.models.idempotency import IdempotencyKey
 from msp.models.mail import OutboundEmail, OutboundEmailStatus
+from msp.models.notifications import Notification, NotificationKind, NotificationPreference
 from msp.models.tenancy import ApiToken, Membership, Tenant, User
 
 __all__ = [
@@ -9,6 +10,9 @@ __all__ = [
     "Contact",
     "IdempotencyKey",
     "Membership",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "OutboundEmail",
     "OutboundEmailStatus",
     "Site",

@@ -68,6 +68,29 @@ class Tenant(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     invoice_prefix = models.CharField(_("invoice number prefix"), max_length=20, blank=True)
+    # Its identity on outgoing mail (msp.mail.tenant_from_email) and where unassigned work goes.
+    email_from_name = models.CharField(
+        _("sender name"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown as the sender of mail; defaults to the name."),
+    )
+    email_from_address = models.EmailField(
+        _("sender address"),
+        blank=True,
+        help_text=_("Mail goes out from this address; defaults to the server's."),
+    )
+    dispatch_email = models.EmailField(
+        _("dispatch address"),
+        blank=True,
+        help_text=_("New client tickets and replies nobody is assigned to are also sent here."),
+    )
+    attachment_max_mb = models.PositiveSmallIntegerField(
+        _("largest attachment (MB)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(settings.ATTACHMENT_MAX_MB_CEILING)],
+        help_text=_("The largest file your team and your clients may attach to a ticket."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,6 +100,10 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024
 
 
 class Membership(TenantOwnedModel):

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import generic
 
+from msp.views.once import OnceOnlyMixin
+
 # A function view for any signed-in user, member of a tenant or not (see any_signed_in_user).
 SIGNED_IN = "signed-in"
 
@@ -106,7 +108,9 @@ class TenantDetailView(ResourceMixin, generic.DetailView):
     pass
 
 
-class TenantCreateView(ResourceMixin, generic.CreateView):
+class TenantCreateView(ResourceMixin, OnceOnlyMixin, generic.CreateView):
+    """A create form, saved once per one-time token (Back then Save shows what it created)."""
+
     action = "add"
 
     def get_context_data(self, **kwargs):

@@ -15,6 +15,7 @@ from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmail
 from msp.roles import ANY_MEMBER
 from msp.services import MemberSaved, member_invite, member_remove, member_update, tenant_switch
 from msp.views.base import MemberRequiredMixin, any_signed_in_user
+from msp.views.once import OnceOnlyMixin
 
 
 def _next_url(request, fallback: str) -> str:
@@ -132,7 +133,7 @@ class MemberListView(MemberRequiredMixin, TemplateView):
         return super().get_context_data(members=members, **kwargs)
 
 
-class MemberInviteView(MemberRequiredMixin, FormView):
+class MemberInviteView(MemberRequiredMixin, OnceOnlyMixin, FormView):
     permission_required = "member.add"
     template_name = "msp/form.html"
     form_class = MemberInviteForm
@@ -154,6 +155,7 @@ class MemberInviteView(MemberRequiredMixin, FormView):
             return self.form_invalid(form)
         invited = _("%(email)s was invited.") % {"email": saved.membership.user.email}
         messages.success(self.request, _with_portal_contact(invited, saved))
+        self.request.once_created_url = str(self.success_url)  # invited once, however many Saves
         return super().form_valid(form)
 
 

@@ -87,6 +87,7 @@ def test_hours_journey(page, live_server, shot):
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("We are looking at the printer now.").first).to_be_visible()
     page.locator("#time-panel").get_by_test_id("timer-stop").click()
+    page.locator("#time-panel").get_by_test_id("timer-stop-confirm").click()  # the note is optional
     expect(page.locator("#messages")).to_contain_text("Timer stopped")
     expect(page.locator("#time-panel").get_by_test_id("prepaid-balance")).to_have_text(
         "Prepaid balance: 9:59"

@@ -1,10 +1,12 @@
 """Low-balance warnings: at 80 % and 95 % of the current block used, and on auto-renewal,
-once per crossing, to contacts with portal access and account managers."""
+once per crossing, to contacts with portal access and account managers: never in one mail
+(each contact gets its own; the account managers are notified, in the app and by e-mail)."""
 
 import pytest
 from django.core import mail
 
 from contracts.models import BalanceWarning
+from msp.models import Notification
 from msp.roles import Role
 from tests.factories import ContactFactory, UserFactory
 from tests.timetracking.helpers import balance, prepaid, ticket_on
@@ -33,17 +35,25 @@ def test_levels_once_per_crossing(setup, django_capture_on_commit_callbacks):
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
         entry = time_entry_create(ticket=ticket, technician=tech, minutes=90)  # 81.7 %
-    assert len(mail.outbox) == 1
-    assert "80" in mail.outbox[0].subject
-    assert sorted(mail.outbox[0].to) == ["am@msp.example", "boss@client.example"]
+    assert len(mail.outbox) == 2
+    assert all("80" in m.subject for m in mail.outbox)
+    # One recipient group per message: the client's contact and the account manager apart.
+    assert sorted(m.to for m in mail.outbox) == [["am@msp.example"], ["boss@client.example"]]
+    to_client = next(m for m in mail.outbox if m.to == ["boss@client.example"])
+    assert to_client.body.startswith("Hello ") and to_client.body.rstrip().endswith(
+        f"— {contract.tenant.name}"
+    )
+    assert (
+        Notification.unscoped.filter(kind="hours_low", membership__user__email="am@msp.example").count() == 1
+    )
     # A re-draw (edit) crossing the same level again sends nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         entry = time_entry_update(entry=entry, minutes=10)
         entry = time_entry_update(entry=entry, minutes=95)
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2
     with django_capture_on_commit_callbacks(execute=True):
         time_entry_create(ticket=ticket, technician=tech, minutes=80)  # 95.8 %
-    assert len(mail.outbox) == 2 and "95" in mail.outbox[1].subject
+    assert len(mail.outbox) == 4 and all("95" in m.subject for m in mail.outbox[2:])
     assert BalanceWarning.unscoped.filter(contract=contract).count() == 2
     balance(contract)
 
@@ -65,7 +75,7 @@ def test_one_draw_across_both_levels_sends_one_email(setup, django_capture_on_co
     contract, ticket, tech = setup
     with django_capture_on_commit_callbacks(execute=True):
         time_entry_create(ticket=ticket, technician=tech, minutes=580)
-    assert len(mail.outbox) == 1 and "95" in mail.outbox[0].subject
+    assert len(mail.outbox) == 2 and all("95" in m.subject for m in mail.outbox)
     assert BalanceWarning.unscoped.filter(contract=contract, reason=BalanceWarning.LEVEL).count() == 2
 
 
@@ -74,7 +84,7 @@ def test_levels_come_from_settings(setup, settings, django_capture_on_commit_cal
     contract, ticket, tech = setup
     with django_capture_on_commit_callbacks(execute=True):
         time_entry_create(ticket=ticket, technician=tech, minutes=300)
-    assert len(mail.outbox) == 1 and "50" in mail.outbox[0].subject
+    assert len(mail.outbox) == 2 and all("50" in m.subject for m in mail.outbox)
 
 
 @pytest.mark.parametrize(

@@ -547,7 +547,7 @@ def test_builder_queries_do_not_grow_with_assets_or_tiers(manager_client, tenant
     assert _count_queries(manager_client, url, {"client": acme.pk}) == small
     with CaptureQueriesContext(connection) as queries:
         manager_client.post(reverse("offers:price"), builder_data(acme))
-    assert len(queries) == small
+    assert len(queries) <= small  # the fragment has no header (the page counts unread notifications)
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,8 +10,9 @@ from rest_framework import serializers
 from contracts.api.serializers import as_drf_error
 from msp.api.base import TenantModelSerializer
 from msp.roles import STAFF_ROLES
-from tickets.choices import TicketStatus, allowed_next
-from tickets.models import Ticket, TicketComment
+from tickets.attachments import attachments_add
+from tickets.choices import Source, TicketStatus, allowed_next
+from tickets.models import Attachment, Ticket, TicketComment
 from tickets.services import comment_add, ticket_create, ticket_update
 
 SLA_READ_ONLY = ["response_due_at", "resolution_due_at", "first_response_at", "sla_state"]
@@ -87,6 +89,8 @@ class TicketSerializer(TenantModelSerializer):
         request = self.context["request"]
         validated_data.pop("tenant", None)
         status = validated_data.pop("status", None)
+        if request.membership.is_client:  # a client contact's ticket comes from the portal, told as one
+            validated_data["source"] = Source.PORTAL
         try:
             ticket = ticket_create(
                 tenant=request.membership.tenant, created_by=request.user, **validated_data
@@ -131,3 +135,70 @@ class TicketCommentSerializer(TenantModelSerializer):
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
+
+
+class AttachmentSerializer(TenantModelSerializer):
+    """A file of the ticket (`comment` null) or of one of its replies. Upload as
+    multipart/form-data: `file`, and optionally `comment` (a reply or note of this ticket).
+    The kind of file is judged from its name and content, never from the Content-Type sent."""
+
+    name = serializers.CharField(source="original_name", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+    file = serializers.FileField(write_only=True)
+    comment = serializers.PrimaryKeyRelatedField(
+        queryset=TicketComment.objects.none(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "ticket",
+            "comment",
+            "name",
+            "size",
+            "content_type",
+            "uploaded_by",
+            "created_at",
+            "download_url",
+            "file",
+        ]
+        read_only_fields = ["ticket", "size", "content_type", "created_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        ticket = self.context.get("ticket")
+        if ticket is not None:  # a reply or note of this ticket, as its reader sees them
+            comments = TicketComment.objects.filter(ticket_id=ticket.pk)
+            if self.context["request"].membership.is_client:
+                comments = comments.filter(public=True)
+            fields["comment"].queryset = comments
+        return fields
+
+    def get_download_url(self, attachment) -> str:
+        return reverse(
+            "api:ticket-attachment-download",
+            kwargs={"pk": attachment.ticket_id, "attachment_pk": attachment.pk},
+        )
+
+    def create(self, validated_data):
+        request = self.context["request"]
+        comment = validated_data.get("comment")
+        if comment is not None and not comment.public and not request.membership.has_perm("ticket.note"):
+            raise serializers.ValidationError(
+                {"comment": [_("Only staff can attach files to internal notes.")]}
+            )
+        try:
+            (attachment,) = attachments_add(
+                ticket=self.context["ticket"],
+                files=[validated_data["file"]],
+                uploaded_by=request.user,
+                comment=comment,
+            )
+        except DjangoValidationError as exc:
+            error = as_drf_error(exc)
+            if isinstance(error.detail, dict) and "files" in error.detail:
+                error.detail["file"] = error.detail.pop("files")
+            raise error from exc
+        return attachment

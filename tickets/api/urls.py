@@ -8,5 +8,15 @@ router.register("tickets", views.TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("tickets/<int:pk>/comments/", views.TicketCommentListCreateApi.as_view(), name="ticket-comments"),
+    path(
+        "tickets/<int:pk>/attachments/",
+        views.TicketAttachmentListCreateApi.as_view(),
+        name="ticket-attachments",
+    ),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_pk>/download/",
+        views.TicketAttachmentDownloadApi.as_view(),
+        name="ticket-attachment-download",
+    ),
     *router.urls,
 ]

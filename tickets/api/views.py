@@ -3,12 +3,16 @@ from __future__ import annotations
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
 
-from msp.api.base import TenantAPIMixin, TenantModelViewSet
+from msp.api.base import TenantAPIMixin, TenantAPIView, TenantModelViewSet
 from msp.filtersets import FilterSet
-from tickets.api.serializers import TicketCommentSerializer, TicketSerializer
+from tickets.api.serializers import AttachmentSerializer, TicketCommentSerializer, TicketSerializer
+from tickets.attachments import attachment_list, attachment_response
 from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.models import Ticket, TicketComment
 
@@ -85,3 +89,32 @@ class TicketCommentListCreateApi(TenantAPIMixin, generics.ListCreateAPIView):
             if membership.is_client or not membership.has_perm("ticket.note"):
                 raise exceptions.PermissionDenied(_("Only staff can write internal notes."))
         serializer.save()
+
+
+class TicketAttachmentListCreateApi(TicketCommentListCreateApi):
+    """A ticket's files: list them, or upload one (multipart/form-data: `file`, optionally
+    `comment`). Client contacts see the files of their company's tickets and public replies
+    only, never an internal note's. Too large a file, or one whose content is not what its name
+    says (or an executable, HTML, an SVG with script), is a 400 and nothing is stored."""
+
+    serializer_class = AttachmentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return attachment_list(ticket=self.get_ticket()).order_by("created_at", "pk")
+
+    def post(self, request, *args, **kwargs):
+        self.get_ticket()  # a ticket out of scope is a 404 before the body is judged
+        return super().post(request, *args, **kwargs)
+
+
+class TicketAttachmentDownloadApi(TenantAPIView):
+    """One file of the ticket, as a download (`Content-Disposition: attachment`)."""
+
+    model = Ticket  # the `pk` names the ticket; `attachment_pk` the file
+    permission_required = "ticket.view"
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk, attachment_pk):
+        ticket = get_object_or_404(Ticket.objects.all(), pk=pk)
+        return attachment_response(get_object_or_404(attachment_list(ticket=ticket), pk=attachment_pk))

@@ -77,6 +77,36 @@ class TimerStartSerializer(StrictSerializerMixin, serializers.Serializer):
     ticket = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects)
 
 
+class TimerStopSerializer(StrictSerializerMixin, serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+
+
+class TimerStoppedSerializer(TimeEntrySerializer):
+    """The stopped timer's entry, with how long the timer ran: one entry holds at most 24 h,
+    so a timer left running longer is cut (``cut``, and ``warning`` says what to do)."""
+
+    timer_minutes = serializers.SerializerMethodField()
+    cut = serializers.SerializerMethodField()
+    warning = serializers.SerializerMethodField()
+
+    class Meta(TimeEntrySerializer.Meta):
+        fields = [*TimeEntrySerializer.Meta.fields, "timer_minutes", "cut", "warning"]
+
+    def get_timer_minutes(self, entry) -> int:
+        return getattr(entry, "timer_minutes", entry.minutes)
+
+    def get_cut(self, entry) -> bool:
+        return self.get_timer_minutes(entry) > entry.minutes
+
+    def get_warning(self, entry) -> str | None:
+        if not self.get_cut(entry):
+            return None
+        return _(
+            "The timer ran %(ran)d min but one entry holds at most 24 h, so %(logged)d min were logged. "
+            "Log the rest as another entry if it was worked."
+        ) % {"ran": self.get_timer_minutes(entry), "logged": entry.minutes}
+
+
 class TimerSerializer(LeanModelSerializer):
     class Meta:
         model = Timer

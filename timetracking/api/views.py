@@ -8,6 +8,8 @@ from timetracking.api.serializers import (
     TimeEntrySerializer,
     TimerSerializer,
     TimerStartSerializer,
+    TimerStoppedSerializer,
+    TimerStopSerializer,
     WorkTypeSerializer,
 )
 from timetracking.models import TimeEntry, WorkType
@@ -73,22 +75,28 @@ class TimerStartApi(TenantAPIView):
         )
         body = {"timer": TimerSerializer(started.timer).data, "stopped_entry": None}
         if started.stopped_entry is not None:
-            body["stopped_entry"] = TimeEntrySerializer(started.stopped_entry).data
+            body["stopped_entry"] = TimerStoppedSerializer(started.stopped_entry).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class TimerStopApi(TenantAPIView):
-    """Stop your timer: an entry of whole minutes (rounded up, at least 1), then the contract's rule."""
+    """Stop your timer, with the work note: an entry from the timer's start to now, of whole
+    minutes (rounded up, at least 1), then the contract's rule. A timer that ran over 24 h
+    logs its first 24 h and says so (``cut``, ``warning``)."""
 
     permission_required = "timeentry.add"
 
-    @extend_schema(request=None, responses={201: TimeEntrySerializer})
+    @extend_schema(request=TimerStopSerializer, responses={201: TimerStoppedSerializer})
     def post(self, request):
+        data = TimerStopSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         try:
-            entry = timer_stop(technician=request.user, tenant=request.membership.tenant)
+            entry = timer_stop(
+                technician=request.user, tenant=request.membership.tenant, note=data.validated_data["note"]
+            )
         except DjangoValidationError as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
-        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(TimerStoppedSerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
 class WorkTypeViewSet(TenantModelViewSet):

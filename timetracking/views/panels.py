@@ -16,7 +16,7 @@ from timetracking.selectors import ticket_entries
 from timetracking.services import timer_running
 
 
-def ticket_time_panel(request, ticket) -> str | None:
+def ticket_time_panel(request, ticket, *, log_form=None) -> str | None:
     membership = getattr(request, "membership", None)
     if membership is None or not membership.has_perm("timeentry.view"):
         return None
@@ -33,6 +33,7 @@ def ticket_time_panel(request, ticket) -> str | None:
         "entries": entries,
         "timer": timer,
         "timer_here": timer is not None and timer.ticket_id == ticket.pk,
+        "log_form": log_form,
         "can_add": membership.has_perm("timeentry.add"),
         "can_delete": membership.has_perm("timeentry.delete"),
         "manage_all": membership.has_perm("timeentry.manage_all"),

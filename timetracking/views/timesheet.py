@@ -20,6 +20,7 @@ from contracts.choices import ContractKind
 from contracts.templatetags.contract_terms import hm
 from msp.models import Membership
 from msp.views.base import MemberRequiredMixin
+from msp.views.once import OnceOnlyMixin
 from tickets.models import Ticket
 from timetracking.forms import TimeEntryForm
 from timetracking.models import TimeEntry
@@ -45,12 +46,13 @@ def _next_url(request, default: str) -> str:
     return default
 
 
-def _panel_or_redirect(request, ticket, default_url):
-    """htmx from the ticket page: the refreshed Time panel (and messages); else a redirect."""
+def _panel_or_redirect(request, ticket, default_url, *, log_form=None):
+    """htmx from the ticket page: the refreshed Time panel (and messages); else a redirect.
+    ``log_form``, a refused Log time form, stays open in the panel with what was typed."""
     if request.htmx and ticket is not None and request.POST.get("panel"):
         from timetracking.views.panels import ticket_time_panel
 
-        html = ticket_time_panel(request, ticket) or ""
+        html = ticket_time_panel(request, ticket, log_form=log_form) or ""
         html += render_to_string("timetracking/_messages_oob.html", request=request)
         return HttpResponse(html)
     if request.htmx and request.POST.get("button"):
@@ -104,7 +106,7 @@ class TimesheetView(MemberRequiredMixin, TemplateView):
             technician=technician,
             technicians=technicians,
             own=technician.pk == self.request.user.pk,
-            form=TimeEntryForm(technician=self.request.user),
+            form=kwargs.pop("form", None) or TimeEntryForm(technician=self.request.user),
             timer=timer_running(technician=self.request.user, tenant=membership.tenant),
             can_add=membership.has_perm("timeentry.add"),
             can_change=membership.has_perm("timeentry.change"),
@@ -120,28 +122,52 @@ def _own_entries(request):
     return queryset
 
 
-class TimeEntryCreateView(MemberRequiredMixin, View):
+class TimeEntryCreateView(MemberRequiredMixin, OnceOnlyMixin, View):
     permission_required = "timeentry.add"
 
     def post(self, request):
-        form = TimeEntryForm(request.POST)
-        ticket = None
+        in_panel = bool(request.htmx and request.POST.get("panel"))
+        posted = str(request.POST.get("ticket", ""))
+        panel_ticket = (
+            Ticket.objects.filter(pk=int(posted)).first() if in_panel and posted.isdigit() else None
+        )
+        form = TimeEntryForm(request.POST, ticket=panel_ticket, technician=request.user)
+        ticket = panel_ticket
         if form.is_valid():
             ticket = form.cleaned_data["ticket"]
             try:
                 entry = time_entry_create(ticket=ticket, technician=request.user, **form.service_kwargs())
             except ValidationError as exc:
-                messages.error(request, _errors(exc))
+                form_add_errors(form, exc)
             else:
                 messages.success(request, _entry_message(entry))
-        else:
-            messages.error(request, _form_errors(form))
-            ticket = (
-                Ticket.objects.filter(pk=request.POST.get("ticket") or 0).first()
-                if str(request.POST.get("ticket", "")).isdigit()
-                else None
-            )
+                request.once_created_url = (
+                    entry.ticket.get_absolute_url()
+                    if in_panel
+                    else _next_url(request, reverse("timesheet:week"))
+                )
+                return _panel_or_redirect(request, ticket, reverse("timesheet:week"))
+        if ticket is None and posted.isdigit():
+            ticket = Ticket.objects.filter(pk=int(posted)).first()
+        if in_panel and ticket is not None:
+            # The panel keeps the form open, every typed value in place, each error by its field.
+            return _panel_or_redirect(request, ticket, reverse("timesheet:week"), log_form=form)
+        if not request.htmx:
+            # The timesheet's form, shown again with what was typed and the errors by the fields.
+            sheet = TimesheetView()
+            sheet.setup(request)
+            return render(request, sheet.template_name, sheet.get_context_data(form=form), status=400)
+        messages.error(request, _form_errors(form))
         return _panel_or_redirect(request, ticket, reverse("timesheet:week"))
+
+
+def form_add_errors(form, exc: ValidationError) -> None:
+    """A service's refusal, beside the field it names (else above the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 def _form_errors(form) -> str:
@@ -221,16 +247,33 @@ class TimeEntryUpdateView(MemberRequiredMixin, View):
                 kwargs["minutes"] = None
             else:
                 kwargs["started_at"] = kwargs["ended_at"] = None
+            if kwargs.get("started_at") and kwargs.get("ended_at"):
+                kwargs["started_at"], kwargs["ended_at"] = _keep_seconds(
+                    entry, kwargs["started_at"], kwargs["ended_at"]
+                )
             try:
                 time_entry_update(entry=entry, ticket=form.cleaned_data["ticket"], **kwargs)
             except ValidationError as exc:
-                form.add_error(None, _errors(exc))
+                form_add_errors(form, exc)
             else:
                 messages.success(
                     request, _("The time entry was changed: its hours were given back and drawn again.")
                 )
                 return redirect(_next_url(request, reverse("timesheet:week")))
         return render(request, "timetracking/entry_form.html", {"form": form, "entry": entry}, status=400)
+
+
+def _keep_seconds(entry, started_at, ended_at):
+    """The form shows times to the minute; a timer's entry keeps its seconds unless changed."""
+
+    def same_minute(a, b) -> bool:
+        return b is not None and a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
+
+    if same_minute(started_at, entry.started_at):
+        started_at = entry.started_at
+    if same_minute(ended_at, entry.ended_at):
+        ended_at = entry.ended_at
+    return started_at, ended_at
 
 
 class TimeEntryDeleteView(MemberRequiredMixin, View):
@@ -296,8 +339,10 @@ class TimerStopView(MemberRequiredMixin, View):
 
     def post(self, request):
         ticket = None
+        # The work note: typed into the stop form, or answered to the queue button's prompt.
+        note = request.POST.get("note") or (request.htmx.prompt if request.htmx else None) or ""
         try:
-            entry = timer_stop(technician=request.user, tenant=request.membership.tenant)
+            entry = timer_stop(technician=request.user, tenant=request.membership.tenant, note=note[:10000])
         except ValidationError as exc:
             messages.error(request, _errors(exc))
             value = request.POST.get("ticket", "")

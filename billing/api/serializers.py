@@ -1,0 +1,130 @@
+"""API of invoices: read with their lines; drafts created with lines; the business actions
+(issue, pay, void, credit) are their own endpoints calling billing.services."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from djmoney.money import Money
+from rest_framework import serializers
+
+from billing.models import Invoice, InvoiceLine, LineKind, Payment, PaymentMethod
+from contracts.api.serializers import AmountField, CurrencyOfField
+from msp.api.base import LeanModelSerializer, StrictSerializerMixin
+from msp.models import Client
+
+
+class InvoiceLineSerializer(LeanModelSerializer):
+    unit_price = AmountField(read_only=True)
+    amount = AmountField(read_only=True)
+    tax = AmountField(read_only=True)
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "id",
+            "kind",
+            "description",
+            "detail",
+            "quantity",
+            "unit",
+            "unit_price",
+            "tax_rate",
+            "amount",
+            "tax",
+            "contract",
+            "period_start",
+            "period_end",
+        ]
+
+
+class InvoiceSerializer(LeanModelSerializer):
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    subtotal = AmountField(read_only=True)
+    tax = AmountField(read_only=True)
+    total = AmountField(read_only=True)
+    total_currency = CurrencyOfField("total")
+    paid = AmountField(read_only=True)
+    outstanding = serializers.SerializerMethodField(help_text=_("Total less payments and credit notes."))
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "client",
+            "status",
+            "currency",
+            "issue_date",
+            "due_date",
+            "period_start",
+            "period_end",
+            "corrects",
+            "lines",
+            "subtotal",
+            "tax",
+            "total",
+            "total_currency",
+            "paid",
+            "outstanding",
+            "tax_note",
+            "void_reason",
+            "note",
+            "created_at",
+        ]
+
+    def get_outstanding(self, invoice) -> str:
+        return str(invoice.outstanding.amount)
+
+
+class LineInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LineKind.choices, default=LineKind.ADJUSTMENT)
+    description = serializers.CharField(max_length=500)
+    detail = serializers.CharField(required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=1)
+    unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    unit_price_currency = serializers.CharField(
+        required=False, help_text=_("Defaults to the invoice's currency.")
+    )
+    tax_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+
+
+class InvoiceCreateSerializer(StrictSerializerMixin, serializers.Serializer):
+    """A draft invoice typed by hand (the monthly run makes the others)."""
+
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    currency = serializers.CharField(required=False, help_text=_("Defaults to the client's currency."))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = LineInputSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["client"].queryset = Client.objects.all()  # scoped now, per request
+        return fields
+
+    def line_money(self, line: dict, currency: str) -> Money:
+        return Money(line["unit_price"], line.get("unit_price_currency") or currency)
+
+
+class PaymentSerializer(StrictSerializerMixin, LeanModelSerializer):
+    amount = AmountField()
+    amount_currency = CurrencyOfField("amount")
+    method = serializers.ChoiceField(choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER)
+
+    class Meta:
+        model = Payment
+        fields = ["id", "amount", "amount_currency", "paid_at", "method", "reference", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class ReasonSerializer(StrictSerializerMixin, serializers.Serializer):
+    reason = serializers.CharField(max_length=255)

@@ -1,0 +1,16 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from billing.api import views
+
+router = SimpleRouter()
+router.register("invoices", views.InvoiceViewSet, basename="invoice")
+
+urlpatterns = [
+    path("invoices/<int:pk>/issue/", views.InvoiceIssueApi.as_view(), name="invoice-issue"),
+    path("invoices/<int:pk>/pay/", views.InvoicePayApi.as_view(), name="invoice-pay"),
+    path("invoices/<int:pk>/void/", views.InvoiceVoidApi.as_view(), name="invoice-void"),
+    path("invoices/<int:pk>/credit-note/", views.InvoiceCreditNoteApi.as_view(), name="invoice-credit-note"),
+    path("invoices/<int:pk>/pdf/", views.InvoicePdfApi.as_view(), name="invoice-pdf"),
+    *router.urls,
+]

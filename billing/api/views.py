@@ -1,0 +1,167 @@
+"""`invoices/` and its actions: `issue/`, `pay/`, `void/`, `credit-note/`, `pdf/`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from djmoney.money import Money
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.response import Response
+
+from billing.api.serializers import (
+    InvoiceCreateSerializer,
+    InvoiceSerializer,
+    PaymentSerializer,
+    ReasonSerializer,
+)
+from billing.filtersets import InvoiceFilterSet
+from billing.models import Invoice
+from billing.pdf import invoice_pdf_response
+from billing.selectors import invoices_visible
+from billing.services import (
+    LineDraft,
+    credit_note_create,
+    invoice_draft_create,
+    invoice_draft_delete,
+    invoice_issue,
+    invoice_pay,
+    invoice_void,
+)
+from msp.api.base import TenantAPIMixin
+
+
+class InvoiceViewSet(
+    TenantAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Invoices and credit notes, newest first. Client contacts see their own company's, issued
+    ones only. A POST makes a draft from lines; DELETE throws a draft away."""
+
+    model = Invoice
+    queryset = Invoice.objects.none()  # for the schema; get_queryset scopes it
+    permission_resource = "invoice"
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilterSet
+    search_fields = ["number", "client__name"]
+    ordering_fields = ["issue_date", "due_date", "number", "created_at"]
+
+    def get_queryset(self):
+        return (
+            invoices_visible(self.request.membership).prefetch_related("lines").order_by("-created_at", "-pk")
+        )
+
+    @extend_schema(request=InvoiceCreateSerializer, responses={201: InvoiceSerializer})
+    def create(self, request, *args, **kwargs):
+        data_in = InvoiceCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data_in.is_valid(raise_exception=True)
+        data = data_in.validated_data
+        client = data["client"]
+        currency = data.get("currency") or client.currency
+        lines = [
+            LineDraft(
+                kind=line["kind"],
+                description=line["description"],
+                detail=line["detail"],
+                quantity=line["quantity"],
+                unit=line["unit"],
+                unit_price=data_in.line_money(line, currency),
+                tax_rate=line["tax_rate"],
+            )
+            for line in data["lines"]
+        ]
+        invoice = invoice_draft_create(client=client, lines=lines, currency=currency, note=data["note"])
+        return Response(InvoiceSerializer(invoice).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        invoice_draft_delete(invoice=instance)
+
+
+class InvoiceActionMixin(TenantAPIMixin):
+    model = Invoice
+    filter_backends: list = []
+
+    def get_invoice(self):
+        return get_object_or_404(invoices_visible(self.request.membership), pk=self.kwargs["pk"])
+
+
+class InvoiceIssueApi(InvoiceActionMixin, generics.GenericAPIView):
+    """Issue a draft: it gets the next number of its series and its dates, and is e-mailed."""
+
+    permission_required = "invoice.change"
+    serializer_class = InvoiceSerializer
+
+    @extend_schema(request=None, responses={200: InvoiceSerializer})
+    def post(self, request, pk):
+        invoice = invoice_issue(invoice=self.get_invoice())
+        return Response(InvoiceSerializer(invoice).data)
+
+
+class InvoicePayApi(InvoiceActionMixin, generics.GenericAPIView):
+    """Record a payment (`amount`, `paid_at`, `method`); no more than what is outstanding."""
+
+    permission_required = "invoice.pay"
+    serializer_class = PaymentSerializer
+
+    def post(self, request, pk):
+        invoice = self.get_invoice()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        amount = data["amount"]
+        if isinstance(amount, Decimal):
+            amount = Money(amount, invoice.currency)
+        payment = invoice_pay(
+            invoice=invoice,
+            amount=amount,
+            paid_at=data["paid_at"],
+            method=data["method"],
+            reference=data.get("reference", ""),
+        )
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class InvoiceVoidApi(InvoiceActionMixin, generics.GenericAPIView):
+    """Void an issued, unpaid invoice with a `reason`; it keeps its number."""
+
+    permission_required = "invoice.void"
+    serializer_class = ReasonSerializer
+
+    @extend_schema(request=ReasonSerializer, responses={200: InvoiceSerializer})
+    def post(self, request, pk):
+        invoice = self.get_invoice()  # another tenant's: 404 before anything is read
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invoice = invoice_void(invoice=invoice, reason=serializer.validated_data["reason"])
+        return Response(InvoiceSerializer(invoice).data)
+
+
+class InvoiceCreditNoteApi(InvoiceActionMixin, generics.GenericAPIView):
+    """A draft credit note for all of an issued invoice, with a `reason`."""
+
+    permission_required = "invoice.void"
+    serializer_class = ReasonSerializer
+
+    @extend_schema(request=ReasonSerializer, responses={201: InvoiceSerializer})
+    def post(self, request, pk):
+        invoice = self.get_invoice()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = credit_note_create(invoice=invoice, reason=serializer.validated_data["reason"])
+        return Response(InvoiceSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class InvoicePdfApi(InvoiceActionMixin, generics.GenericAPIView):
+    """The invoice's PDF (rendered now when the stored one is missing or stale)."""
+
+    permission_required = "invoice.view"
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        return invoice_pdf_response(self.get_invoice())

@@ -1,0 +1,44 @@
+"""Filters of the invoice list, shared by the browser list and the API."""
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from billing.models import Invoice, InvoiceKind, InvoiceStatus
+from billing.periods import Period
+from msp.filtersets import FilterSet
+from msp.forms.widgets import QuickSelect
+from msp.models import Client
+
+
+def _clients(request):
+    return Client.objects.order_by("name").only("pk", "name")
+
+
+class InvoiceFilterSet(FilterSet):
+    status = filters.MultipleChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
+    kind = filters.ChoiceFilter(choices=InvoiceKind.choices, label=_("Kind"), empty_label=_("All documents"))
+    client = filters.ModelChoiceFilter(
+        queryset=_clients, label=_("Client"), empty_label=_("All clients"), widget=QuickSelect
+    )
+    period = filters.CharFilter(method="filter_period", label=_("Period (YYYY-MM)"))
+    overdue = filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+
+    class Meta:
+        model = Invoice
+        fields = ["status", "kind", "client", "period", "overdue"]
+
+    def filter_period(self, queryset, name, value):
+        try:
+            period = Period.parse(value)
+        except Exception:  # noqa: BLE001 - a malformed period matches nothing, as a bad id does
+            return queryset.none()
+        return queryset.filter(
+            Q(period_start=period.start)
+            | Q(period_start__isnull=True, issue_date__range=(period.start, period.end))
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE, due_date__lt=timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)

@@ -1,0 +1,100 @@
+"""The invoice as a PDF (WeasyPrint), in the client's document language.
+
+The PDF is stored with a digest of the HTML it came from; `invoice_pdf` renders again only
+when the digest changes (a line, a payment, the MSP's address...), so downloads after the
+first are a file read, and a stale PDF is never served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db.models import Sum
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from billing.models import Invoice, InvoiceKind
+from contracts.choices import ContractKind
+from contracts.models import Contract
+from msp import scoping
+
+
+def _language(invoice: Invoice) -> str:
+    return getattr(invoice.client, "language", "") or invoice.client.tenant.language
+
+
+def prepaid_balances(invoice: Invoice) -> list[tuple[Contract, int]]:
+    """The client's prepaid contracts with their balance in minutes, printed under the totals."""
+    return [
+        (contract, contract.balance_minutes)
+        for contract in Contract.objects.filter(client_id=invoice.client_id, kind=ContractKind.PREPAID_HOURS)
+        .exclude(status="ended")
+        .order_by("pk")
+    ]
+
+
+def render_invoice_html(invoice: Invoice) -> str:
+    tenant = invoice.client.tenant
+    token = scoping.activate(scoping.Scope(tenant_id=invoice.tenant_id, client_id=invoice.client_id))
+    try:
+        lines = list(invoice.lines.all())
+        balances = prepaid_balances(invoice)
+        payments = invoice.payments.aggregate(total=Sum("amount"))["total"]
+    finally:
+        scoping.restore(token)
+    language = _language(invoice)
+    with translation.override(language):
+        return render_to_string(
+            "billing/pdf/invoice.html",
+            {
+                "invoice": invoice,
+                "tenant": tenant,
+                "client": invoice.client,
+                "lines": lines,
+                "balances": balances,
+                "payments": payments,
+                "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
+                "language": language,
+            },
+        )
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice's PDF: the stored one when it is current, else rendered and stored."""
+    html = render_invoice_html(invoice)
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    if invoice.pdf and invoice.pdf_digest == digest:
+        try:
+            with invoice.pdf.open("rb") as stored:
+                return stored.read()
+        except FileNotFoundError:
+            pass
+    from weasyprint import HTML  # heavy: imported when a PDF is made
+
+    data = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    old = invoice.pdf.name if invoice.pdf else ""
+    invoice.pdf.save(invoice_pdf_filename(invoice), ContentFile(data), save=False)
+    invoice.pdf_digest = digest
+    Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name, pdf_digest=digest)
+    if old and old != invoice.pdf.name:
+        invoice.pdf.storage.delete(old)
+    return data
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    with translation.override(_language(invoice)):
+        kind = _("credit-note") if invoice.kind == InvoiceKind.CREDIT_NOTE else _("invoice")
+    number = invoice.number or f"draft-{invoice.pk}"
+    return f"{slugify(kind)}-{slugify(number)}-{slugify(invoice.client.name) or 'client'}.pdf"
+
+
+def invoice_pdf_response(invoice: Invoice, *, attachment: bool = True) -> HttpResponse:
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{invoice_pdf_filename(invoice)}"'
+    return response

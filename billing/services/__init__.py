@@ -1,0 +1,32 @@
+"""Billing's write services (views, API, tasks and commands call these)."""
+
+from billing.services.invoices import (
+    Claim,
+    LineDraft,
+    client_tax,
+    credit_note_create,
+    invoice_draft_create,
+    invoice_draft_delete,
+    invoice_issue,
+    invoice_lines_add,
+    invoice_pay,
+    invoice_void,
+    line_amounts,
+)
+from billing.services.numbering import format_number, number_take
+
+__all__ = [
+    "Claim",
+    "LineDraft",
+    "client_tax",
+    "credit_note_create",
+    "format_number",
+    "invoice_draft_create",
+    "invoice_draft_delete",
+    "invoice_issue",
+    "invoice_lines_add",
+    "invoice_pay",
+    "invoice_void",
+    "line_amounts",
+    "number_take",
+]

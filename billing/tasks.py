@@ -1,0 +1,54 @@
+"""Celery tasks of billing/: invoicing a bought block, the monthly run per tenant."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from billing.mail import invoice_email_message
+from billing.models import Invoice
+from billing.periods import Period
+from billing.services.run import billing_run, block_invoice
+from contracts.models import HourBlock
+from msp.mail import email_queue
+from msp.models import Tenant
+from msp.tenant_tasks import tenant_task
+
+
+@tenant_task(acks_late=True)
+def block_invoice_task(tenant_id: int, block_id: int) -> int | None:
+    """Redelivery-safe: the block's claim makes a second invoice impossible."""
+    block = HourBlock.objects.select_related("contract__client__tenant").filter(pk=block_id).first()
+    if block is None:
+        return None
+    invoice = block_invoice(block=block)
+    return invoice.pk if invoice is not None else None
+
+
+@tenant_task(acks_late=True)
+def billing_run_task(tenant_id: int, period: str) -> list[int]:
+    return billing_run(tenant=Tenant.objects.get(pk=tenant_id), period=Period.parse(period)).invoices
+
+
+@tenant_task(acks_late=True)
+def invoice_email_task(tenant_id: int, invoice_id: int, base_url: str = "") -> str:
+    """E-mail an issued invoice's PDF to the client's billing address (queued: msp.mail
+    sends and retries). The client alone is addressed: staff never share its mail."""
+    invoice = Invoice.objects.select_related("client__tenant", "corrects").filter(pk=invoice_id).first()
+    if invoice is None or invoice.is_draft:
+        return "not issued"
+    message = invoice_email_message(invoice, base_url=base_url)
+    if message is None:
+        return "no billing address"
+    email_queue(message, tenant_id=tenant_id)
+    return "queued"
+
+
+@shared_task
+def billing_run_dispatch_task() -> int:
+    """Beat, on the 1st: last month's run, one task per tenant (each in its own scope)."""
+    period = str(Period.of(timezone.now().date()).previous())
+    tenant_ids = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        billing_run_task.delay(tenant_id, period)
+    return len(tenant_ids)

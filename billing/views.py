@@ -1,0 +1,307 @@
+"""Billing in the browser: invoices, their actions, receivables, the monthly run."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+from djmoney.money import Money
+
+from billing.filtersets import InvoiceFilterSet
+from billing.forms import BillingSettingsForm, ClientBillingTermsForm, PaymentForm, ReasonForm, RunForm
+from billing.models import BillingSettings, ClientBillingTerms, Invoice, InvoiceLine, InvoiceStatus
+from billing.pdf import invoice_pdf_response
+from billing.selectors import invoices_visible, receivables
+from billing.services import (
+    credit_note_create,
+    invoice_draft_delete,
+    invoice_issue,
+    invoice_pay,
+    invoice_void,
+)
+from billing.tasks import billing_run_task
+from msp.models import Client
+from msp.views.base import MemberRequiredMixin, TenantDetailView, TenantListView
+
+
+class InvoiceListView(TenantListView):
+    model = Invoice
+    template_name = "billing/list.html"
+    partial_template_name = "billing/_table.html"
+
+    def get_queryset(self):
+        queryset = invoices_visible(self.request.membership).order_by("-created_at", "-pk")
+        self.filterset = InvoiceFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            filter=self.filterset,
+            filtered=self.filterset.is_bound,
+            receivables=receivables(),
+            can_run=self.has_perm("billing.run"),
+            **kwargs,
+        )
+
+
+class InvoiceDetailView(TenantDetailView):
+    model = Invoice
+    template_name = "billing/detail.html"
+
+    def get_queryset(self):
+        return invoices_visible(self.request.membership).prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "pk")),
+            "payments",
+            "credit_notes",
+        )
+
+    def get_context_data(self, **kwargs):
+        invoice = self.object
+        kwargs.setdefault("pay_form", PaymentForm(invoice=invoice))
+        kwargs.setdefault("void_form", ReasonForm(prefix="void"))
+        kwargs.setdefault("credit_form", ReasonForm(prefix="credit"))
+        return super().get_context_data(
+            can_issue=self.has_perm("invoice.change") and invoice.is_draft,
+            can_pay=self.has_perm("invoice.pay")
+            and invoice.status == InvoiceStatus.ISSUED
+            and invoice.kind == "invoice",
+            can_void=self.has_perm("invoice.void") and invoice.status == InvoiceStatus.ISSUED,
+            can_credit=self.has_perm("invoice.void")
+            and invoice.kind == "invoice"
+            and invoice.status in ("issued", "paid"),
+            can_delete_draft=self.has_perm("invoice.delete") and invoice.is_draft,
+            **kwargs,
+        )
+
+
+class InvoiceActionView(MemberRequiredMixin, View):
+    """A POST that calls one service and comes back to the invoice with what happened."""
+
+    model = Invoice
+
+    def get_invoice(self, pk) -> Invoice:
+        return get_object_or_404(invoices_visible(self.request.membership), pk=pk)
+
+    def refuse(self, invoice, error: ValidationError, **forms):
+        """Back to the invoice page with the error beside the form, and what was typed."""
+        messages.error(self.request, " ".join(error.messages))
+        view = InvoiceDetailView()
+        view.setup(self.request, pk=invoice.pk)
+        view.object = get_object_or_404(view.get_queryset(), pk=invoice.pk)
+        return render(
+            self.request, view.template_name, view.get_context_data(object=view.object, **forms), status=400
+        )
+
+
+class InvoiceIssueView(InvoiceActionView):
+    permission_required = "invoice.change"
+
+    def post(self, request, pk):
+        invoice = self.get_invoice(pk)
+        try:
+            invoice = invoice_issue(invoice=invoice)
+        except ValidationError as error:
+            return self.refuse(invoice, error)
+        messages.success(request, _("Invoice %(number)s issued.") % {"number": invoice.number})
+        return redirect(invoice)
+
+
+class InvoicePayView(InvoiceActionView):
+    permission_required = "invoice.pay"
+
+    def post(self, request, pk):
+        invoice = self.get_invoice(pk)
+        form = PaymentForm(request.POST, invoice=invoice)
+        if not form.is_valid():
+            return self.refuse(invoice, ValidationError(_("Check the payment.")), pay_form=form)
+        data = form.cleaned_data
+        try:
+            invoice_pay(
+                invoice=invoice,
+                amount=Money(data["amount"], invoice.currency),
+                paid_at=data["paid_at"],
+                method=data["method"],
+                reference=data["reference"],
+            )
+        except ValidationError as error:
+            for field, errors in getattr(error, "error_dict", {}).items():
+                for item in errors:
+                    form.add_error(field if field in form.fields else None, item.messages)
+            return self.refuse(invoice, error, pay_form=form)
+        messages.success(request, _("Payment recorded."))
+        return redirect(invoice)
+
+
+class InvoiceVoidView(InvoiceActionView):
+    permission_required = "invoice.void"
+
+    def post(self, request, pk):
+        invoice = self.get_invoice(pk)
+        form = ReasonForm(request.POST, prefix="void")
+        try:
+            if not form.is_valid():
+                raise ValidationError(_("Say why the invoice is voided."))
+            invoice = invoice_void(invoice=invoice, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            return self.refuse(invoice, error, void_form=form)
+        messages.success(
+            request, _("Invoice %(number)s voided; it keeps its number.") % {"number": invoice.number}
+        )
+        return redirect(invoice)
+
+
+class InvoiceCreditNoteView(InvoiceActionView):
+    permission_required = "invoice.void"
+
+    def post(self, request, pk):
+        invoice = self.get_invoice(pk)
+        form = ReasonForm(request.POST, prefix="credit")
+        try:
+            if not form.is_valid():
+                raise ValidationError(_("Say what the credit note corrects."))
+            note = credit_note_create(invoice=invoice, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            return self.refuse(invoice, error, credit_form=form)
+        messages.success(request, _("A draft credit note was made: check it and issue it."))
+        return redirect(note)
+
+
+class InvoiceDeleteDraftView(InvoiceActionView):
+    permission_required = "invoice.delete"
+
+    def post(self, request, pk):
+        invoice = self.get_invoice(pk)
+        try:
+            invoice_draft_delete(invoice=invoice)
+        except ValidationError as error:
+            return self.refuse(invoice, error)
+        messages.success(request, _("Draft deleted."))
+        return redirect("billing:list")
+
+
+class InvoicePdfView(InvoiceActionView):
+    permission_required = "invoice.view"
+
+    def get(self, request, pk):
+        return invoice_pdf_response(self.get_invoice(pk), attachment=request.GET.get("inline") != "1")
+
+
+class InvoiceExportView(MemberRequiredMixin, View):
+    """Invoices and their lines as CSV for the accountant (the list's filters apply)."""
+
+    permission_required = "invoice.pay"
+    model = Invoice
+
+    def get(self, request):
+        queryset = invoices_visible(request.membership).exclude(status=InvoiceStatus.DRAFT)
+        invoices = InvoiceFilterSet(request.GET or None, queryset=queryset, request=request).qs
+        lines = (
+            InvoiceLine.objects.filter(invoice__in=invoices)
+            .select_related("invoice__client")
+            .order_by("invoice__issue_date", "invoice__number", "position", "pk")
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
+        writer = csv.writer(response)
+        header = [
+            "number", "kind", "status", "issue_date", "due_date", "client", "currency", "line", "description",
+            "quantity", "unit_price", "tax_rate", "amount", "tax", "invoice_total",
+        ]  # fmt: skip
+
+        writer.writerow(header)
+        for line in lines.iterator(chunk_size=2000):
+            invoice = line.invoice
+            writer.writerow(
+                [
+                    invoice.number,
+                    invoice.kind,
+                    invoice.status,
+                    invoice.issue_date,
+                    invoice.due_date,
+                    invoice.client.name,
+                    invoice.currency,
+                    line.position,
+                    line.description,
+                    line.quantity,
+                    line.unit_price.amount,
+                    line.tax_rate,
+                    line.amount.amount,
+                    line.tax.amount,
+                    invoice.total.amount,
+                ]  # fmt: skip
+            )
+        return response
+
+
+class BillingRunView(MemberRequiredMixin, TemplateView):
+    """The owner runs a month: the run happens in a worker, one task per tenant."""
+
+    permission_required = "billing.run"
+    template_name = "billing/run.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", RunForm())
+        settings = BillingSettings.objects.first() or BillingSettings(tenant=self.request.membership.tenant)
+        kwargs.setdefault("settings_form", BillingSettingsForm(instance=settings, prefix="settings"))
+        return super().get_context_data(**kwargs)
+
+    def post(self, request):
+        if "settings-auto_issue" in request.POST or request.POST.get("save_settings"):
+            settings = BillingSettings.objects.first() or BillingSettings(tenant=request.membership.tenant)
+            settings_form = BillingSettingsForm(request.POST, instance=settings, prefix="settings")
+            if settings_form.is_valid():
+                settings_form.save()
+                messages.success(request, _("Billing settings saved."))
+                return redirect("billing:run")
+            return self.render_to_response(self.get_context_data(settings_form=settings_form), status=400)
+        form = RunForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        period = form.cleaned_data["period"]
+        billing_run_task.delay(request.membership.tenant_id, str(period))
+        messages.success(
+            request,
+            _("Billing %(period)s has started; the invoices appear here as they are made.")
+            % {"period": period},
+        )
+        return redirect(f"{_list_url()}?period={period}")
+
+
+def _list_url() -> str:
+    from django.urls import reverse
+
+    return reverse("billing:list")
+
+
+class ClientBillingTermsView(MemberRequiredMixin, View):
+    """Payment terms and tax override of one client."""
+
+    permission_required = "billing.settings"
+    model = ClientBillingTerms
+
+    def get_terms(self, client_pk):
+        client = get_object_or_404(Client.objects.all(), pk=client_pk)
+        terms = ClientBillingTerms.objects.filter(client=client).first()
+        return client, terms or ClientBillingTerms(tenant_id=client.tenant_id, client=client)
+
+    def get(self, request, client_pk):
+        client, terms = self.get_terms(client_pk)
+        return render(
+            request, "billing/terms.html", {"client": client, "form": ClientBillingTermsForm(instance=terms)}
+        )
+
+    def post(self, request, client_pk):
+        client, terms = self.get_terms(client_pk)
+        form = ClientBillingTermsForm(request.POST, instance=terms)
+        if not form.is_valid():
+            return render(request, "billing/terms.html", {"client": client, "form": form}, status=400)
+        form.save()
+        messages.success(request, _("Billing terms of %(client)s saved.") % {"client": client})
+        return redirect(client)
