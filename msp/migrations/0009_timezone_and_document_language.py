@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('msp', '0005_api_ordering_indexes'),
+        ('msp', '0008_attachment_max_mb'),
     ]
 
     operations = [
