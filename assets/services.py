@@ -271,10 +271,7 @@ class _Importer:
         for chunk in _chunks(sorted(wanted_clients)):
             assets.update((a.pk, a) for a in Asset.objects.filter(client_id__in=chunk))
         for chunk in _chunks(wanted_serials):
-            assets.update(
-                (a.pk, a)
-                for a in Asset.objects.filter(serial__in=chunk).select_related("client")
-            )
+            assets.update((a.pk, a) for a in Asset.objects.filter(serial__in=chunk).select_related("client"))
         self.by_serial: dict[str, Asset] = {}
         self.by_hostname: dict[tuple[int, str], list[Asset]] = {}
         self.by_name: dict[tuple[int, str], list[Asset]] = {}

@@ -176,7 +176,13 @@ def generate(*, scale: float = 0.1, seed: int = 42, quiet: bool = False) -> dict
         rng = random.Random(f"{seed}-{index}")
         summary["tenants"].append(
             _tenant(
-                slug=slug, name=name, sizes=sizes, rng=rng, anchor=anchor, quiet=quiet or index > 0, offer=index == 0
+                slug=slug,
+                name=name,
+                sizes=sizes,
+                rng=rng,
+                anchor=anchor,
+                quiet=quiet or index > 0,
+                offer=index == 0,
             )
         )
         if quiet is False and index > 0:
@@ -198,8 +204,11 @@ def _offer(*, tenant, client, by):
 
     with tenant_scope(tenant):
         return offer_create(
-            by=by, client=client, quantities=asset_counts_by_kind(client=client),
-            title=f"Managed IT services for {client.name}", valid_until=None,
+            by=by,
+            client=client,
+            quantities=asset_counts_by_kind(client=client),
+            title=f"Managed IT services for {client.name}",
+            valid_until=None,
         )
 
 
@@ -245,7 +254,9 @@ def _tenant(
         tenant = Tenant.objects.create(name=name, slug=slug, timezone="Europe/Rome", default_currency="EUR")
         tiers_seed(tenant=tenant)
         default_policy = sla_seed(tenant=tenant)
-        tiers = list(ServiceTier.unscoped.filter(tenant=tenant).select_related("sla_policy").order_by("position"))
+        tiers = list(
+            ServiceTier.unscoped.filter(tenant=tenant).select_related("sla_policy").order_by("position")
+        )
         policies = {p.pk: p for p in SlaPolicy.unscoped.filter(tenant=tenant).select_related("calendar")}
         due = DueTimes(calendar_of(default_policy.calendar), anchor)
         work_types = bulk(
@@ -277,27 +288,40 @@ def _tenant(
         clients = bulk(
             Client,
             [
-                Client(tenant=tenant, name=f"{rng.choice(LAST)} {rng.choice(['Srl', 'SpA', 'Studio', 'Group'])} {n:04d}",
-                       billing_email=f"billing{n}@client{n}.test")
+                Client(
+                    tenant=tenant,
+                    name=f"{rng.choice(LAST)} {rng.choice(['Srl', 'SpA', 'Studio', 'Group'])} {n:04d}",
+                    billing_email=f"billing{n}@client{n}.test",
+                )
                 for n in range(sizes.clients)
             ],
             "clients",
             quiet,
         )
         sites = bulk(
-            Site, [Site(tenant=tenant, client=c, name="Head office", address=f"Via Roma {i}") for i, c in enumerate(clients)],
-            "sites", quiet,
+            Site,
+            [
+                Site(tenant=tenant, client=c, name="Head office", address=f"Via Roma {i}")
+                for i, c in enumerate(clients)
+            ],
+            "sites",
+            quiet,
         )
         contacts = bulk(
             Contact,
             [
                 Contact(
-                    tenant=tenant, client=c, site=sites[i], name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                    email=f"contact{i}@client{i}.test", portal_access=(i == 0),
+                    tenant=tenant,
+                    client=c,
+                    site=sites[i],
+                    name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                    email=f"contact{i}@client{i}.test",
+                    portal_access=(i == 0),
                 )
                 for i, c in enumerate(clients)
             ],
-            "contacts", quiet,
+            "contacts",
+            quiet,
         )
         bulk(
             Membership,
@@ -312,7 +336,11 @@ def _tenant(
         # Assets: spread round robin over the clients, except that the offer client (index 1)
         # gets exactly OFFER_ASSETS of them first (half the assets when there are fewer than
         # twice that many, i.e. below scale 0.04 in the main tenant).
-        kinds = [AssetKind.DESKTOP] * 5 + [AssetKind.LAPTOP] * 4 + [AssetKind.SERVER, AssetKind.NETWORK, AssetKind.PRINTER]
+        kinds = (
+            [AssetKind.DESKTOP] * 5
+            + [AssetKind.LAPTOP] * 4
+            + [AssetKind.SERVER, AssetKind.NETWORK, AssetKind.PRINTER]
+        )
         offer_assets = offer_asset_count(sizes) if offer else 0
         others = [i for i in range(len(clients)) if i != OFFER_CLIENT] if offer else list(range(len(clients)))
         assets = []
@@ -322,13 +350,22 @@ def _tenant(
             kind = rng.choice(kinds)
             assets.append(
                 Asset(
-                    tenant=tenant, client=clients[ci], site=sites[ci], kind=kind,
-                    name=f"{kind[:3].upper()}-{n:06d}", hostname=f"host{n:06d}.client{ci}.lan",
-                    serial=f"{slug[-2:]}SN{n:08d}", manufacturer=rng.choice(["Dell", "HP", "Lenovo", "Cisco"]),
-                    purchase_date=purchase, warranty_expires=purchase + timedelta(days=365 * rng.choice([1, 3, 5])),
-                    assigned_contact=contacts[ci], monitored=rng.random() < 0.6,
-                    patch_status=rng.choice(PatchStatus.values), missing_patches=rng.randrange(0, 12),
-                    created_at=anchor - timedelta(days=rng.randrange(1, DAYS)), updated_at=anchor,
+                    tenant=tenant,
+                    client=clients[ci],
+                    site=sites[ci],
+                    kind=kind,
+                    name=f"{kind[:3].upper()}-{n:06d}",
+                    hostname=f"host{n:06d}.client{ci}.lan",
+                    serial=f"{slug[-2:]}SN{n:08d}",
+                    manufacturer=rng.choice(["Dell", "HP", "Lenovo", "Cisco"]),
+                    purchase_date=purchase,
+                    warranty_expires=purchase + timedelta(days=365 * rng.choice([1, 3, 5])),
+                    assigned_contact=contacts[ci],
+                    monitored=rng.random() < 0.6,
+                    patch_status=rng.choice(PatchStatus.values),
+                    missing_patches=rng.randrange(0, 12),
+                    created_at=anchor - timedelta(days=rng.randrange(1, DAYS)),
+                    updated_at=anchor,
                 )
             )
         bulk(Asset, assets, "assets", quiet)
@@ -344,26 +381,52 @@ def _tenant(
             slot = i % 5
             if slot < 3:
                 tier = tiers[i % len(tiers)]
-                contracts.append(Contract(
-                    tenant=tenant, client=client, kind=ContractKind.MANAGED, tier=tier, start_date=start,
-                    currency="EUR", monthly_fee=Money(Decimal("450.00"), "EUR"), includes_labour=tier.includes_labour,
-                    hourly_rate=Money(Decimal("70.00"), "EUR"), name=f"{tier.name} managed service",
-                    created_at=anchor - timedelta(days=DAYS),
-                ))
+                contracts.append(
+                    Contract(
+                        tenant=tenant,
+                        client=client,
+                        kind=ContractKind.MANAGED,
+                        tier=tier,
+                        start_date=start,
+                        currency="EUR",
+                        monthly_fee=Money(Decimal("450.00"), "EUR"),
+                        includes_labour=tier.includes_labour,
+                        hourly_rate=Money(Decimal("70.00"), "EUR"),
+                        name=f"{tier.name} managed service",
+                        created_at=anchor - timedelta(days=DAYS),
+                    )
+                )
             elif slot == 3:
-                contracts.append(Contract(
-                    tenant=tenant, client=client, kind=ContractKind.PREPAID_HOURS, start_date=start, currency="EUR",
-                    hourly_rate=Money(Decimal("65.00"), "EUR"), overage_rate=Money(Decimal("80.00"), "EUR"),
-                    auto_renew=(i % 2 == 0), renew_threshold_minutes=300, renew_block_minutes=1200,
-                    renew_block_price=Money(Decimal("1200.00"), "EUR"), name="Prepaid hours",
-                    created_at=anchor - timedelta(days=DAYS),
-                ))
+                contracts.append(
+                    Contract(
+                        tenant=tenant,
+                        client=client,
+                        kind=ContractKind.PREPAID_HOURS,
+                        start_date=start,
+                        currency="EUR",
+                        hourly_rate=Money(Decimal("65.00"), "EUR"),
+                        overage_rate=Money(Decimal("80.00"), "EUR"),
+                        auto_renew=(i % 2 == 0),
+                        renew_threshold_minutes=300,
+                        renew_block_minutes=1200,
+                        renew_block_price=Money(Decimal("1200.00"), "EUR"),
+                        name="Prepaid hours",
+                        created_at=anchor - timedelta(days=DAYS),
+                    )
+                )
             else:
-                contracts.append(Contract(
-                    tenant=tenant, client=client, kind=ContractKind.BREAK_FIX, start_date=start, currency="EUR",
-                    hourly_rate=Money(Decimal("75.00"), "EUR"), name="Break/fix",
-                    created_at=anchor - timedelta(days=DAYS),
-                ))
+                contracts.append(
+                    Contract(
+                        tenant=tenant,
+                        client=client,
+                        kind=ContractKind.BREAK_FIX,
+                        start_date=start,
+                        currency="EUR",
+                        hourly_rate=Money(Decimal("75.00"), "EUR"),
+                        name="Break/fix",
+                        created_at=anchor - timedelta(days=DAYS),
+                    )
+                )
         bulk(Contract, contracts, "contracts", quiet)
         contract_of = {c.client_id: c for c in contracts}
         lap("contracts")
@@ -381,7 +444,11 @@ def _tenant(
             asset = rng.choice(client_assets) if rng.random() < 0.7 else None
             priority = rng.choice(priorities)
             is_open = n >= sizes.tickets - n_open
-            policy = (contract.tier.sla_policy if contract.tier_id and contract.tier.sla_policy_id else default_policy)
+            policy = (
+                contract.tier.sla_policy
+                if contract.tier_id and contract.tier.sla_policy_id
+                else default_policy
+            )
             policy = policies.get(policy.pk, policy)
             kind = asset.kind if asset is not None else None
             response_target = policy.target_minutes(priority=priority, asset_kind=kind, which="response")
@@ -390,17 +457,28 @@ def _tenant(
             resolution_due = due(created, resolution_target)
             first_response = created + timedelta(minutes=rng.randrange(5, 600))
             ticket = Ticket(
-                tenant=tenant, client=client, contract=contract, asset=asset,
+                tenant=tenant,
+                client=client,
+                contract=contract,
+                asset=asset,
                 subject=f"{rng.choice(SUBJECT_VERBS)} {rng.choice(SUBJECT_NOUNS)} #{n + 1}",
-                description="Generated for benchmarks.", priority=priority, source=rng.choice(Source.values),
-                assignee=rng.choice(techs), created_by=rng.choice(techs), created_at=created,
-                sla_policy=policy, response_due_at=response_due, resolution_due_at=resolution_due,
+                description="Generated for benchmarks.",
+                priority=priority,
+                source=rng.choice(Source.values),
+                assignee=rng.choice(techs),
+                created_by=rng.choice(techs),
+                created_at=created,
+                sla_policy=policy,
+                response_due_at=response_due,
+                resolution_due_at=resolution_due,
             )
             if is_open:
                 ticket.status = rng.choice(OPEN_STATUSES)
                 responded = ticket.status != TicketStatus.NEW and first_response < anchor
                 ticket.first_response_at = first_response if responded else None
-                target, due_time = (resolution_target, resolution_due) if responded else (response_target, response_due)
+                target, due_time = (
+                    (resolution_target, resolution_due) if responded else (response_target, response_due)
+                )
                 if ticket.status == TicketStatus.WAITING:
                     ticket.sla_state = SlaState.PAUSED
                     ticket.sla_pauses = [[(created + timedelta(hours=1)).isoformat(), None]]
@@ -413,7 +491,9 @@ def _tenant(
                 ticket.status = TicketStatus.CLOSED if rng.random() < 0.8 else TicketStatus.RESOLVED
                 ticket.first_response_at = first_response
                 ticket.resolved_at = created + timedelta(hours=rng.randrange(1, 96))
-                ticket.closed_at = ticket.resolved_at + timedelta(days=2) if ticket.status == TicketStatus.CLOSED else None
+                ticket.closed_at = (
+                    ticket.resolved_at + timedelta(days=2) if ticket.status == TicketStatus.CLOSED else None
+                )
                 ticket.sla_state = SlaState.MET if ticket.resolved_at <= resolution_due else SlaState.BREACHED
                 ticket.updated_at = ticket.closed_at or ticket.resolved_at
             tickets.append(ticket)
@@ -435,10 +515,19 @@ def _tenant(
             billed = int(minutes * work_type.rate_factor)
             contract = ticket.contract
             entry = TimeEntry(
-                tenant=tenant, ticket=ticket, contract=contract, technician=ticket.assignee, work_type=work_type,
-                started_at=started_at, ended_at=started_at + timedelta(minutes=minutes), minutes=minutes,
-                rate_factor=work_type.rate_factor, billed_minutes=billed, note="Remote session",
-                created_at=started_at + timedelta(minutes=minutes), updated_at=started_at + timedelta(minutes=minutes),
+                tenant=tenant,
+                ticket=ticket,
+                contract=contract,
+                technician=ticket.assignee,
+                work_type=work_type,
+                started_at=started_at,
+                ended_at=started_at + timedelta(minutes=minutes),
+                minutes=minutes,
+                rate_factor=work_type.rate_factor,
+                billed_minutes=billed,
+                note="Remote session",
+                created_at=started_at + timedelta(minutes=minutes),
+                updated_at=started_at + timedelta(minutes=minutes),
             )
             if contract.kind == ContractKind.MANAGED and contract.includes_labour:
                 entry.covered = True
@@ -454,16 +543,31 @@ def _tenant(
 
         def buy(contract, at, origin, minutes=1200):
             block = HourBlock(
-                tenant=tenant, contract=contract, minutes=minutes, price=Money(Decimal(minutes), "EUR"),
-                origin=origin, purchased_at=at,
+                tenant=tenant,
+                contract=contract,
+                minutes=minutes,
+                price=Money(Decimal(minutes), "EUR"),
+                origin=origin,
+                purchased_at=at,
             )
             blocks.append(block)
             balance[contract.pk] = balance.get(contract.pk, 0) + minutes
             current_block[contract.pk] = block
-            ledger_plan.append((LedgerEntry(
-                tenant=tenant, contract=contract, kind=LedgerKind.CREDIT, minutes=minutes,
-                balance_after=balance[contract.pk], note=f"{origin} block", created_at=at,
-            ), block, None))
+            ledger_plan.append(
+                (
+                    LedgerEntry(
+                        tenant=tenant,
+                        contract=contract,
+                        kind=LedgerKind.CREDIT,
+                        minutes=minutes,
+                        balance_after=balance[contract.pk],
+                        note=f"{origin} block",
+                        created_at=at,
+                    ),
+                    block,
+                    None,
+                )
+            )
 
         for contract in contracts:
             if contract.kind == ContractKind.PREPAID_HOURS:
@@ -477,11 +581,21 @@ def _tenant(
             drawn = min(entry.billed_minutes, balance[contract.pk])
             entry.drawn_minutes, entry.overage_minutes = drawn, entry.billed_minutes - drawn
             balance[contract.pk] -= drawn
-            ledger_plan.append((LedgerEntry(
-                tenant=tenant, contract=contract, kind=LedgerKind.DEBIT, minutes=-drawn,
-                balance_after=balance[contract.pk], source_kind=ENTRY_SOURCE,
-                created_at=entry.created_at,
-            ), current_block[contract.pk], entry))
+            ledger_plan.append(
+                (
+                    LedgerEntry(
+                        tenant=tenant,
+                        contract=contract,
+                        kind=LedgerKind.DEBIT,
+                        minutes=-drawn,
+                        balance_after=balance[contract.pk],
+                        source_kind=ENTRY_SOURCE,
+                        created_at=entry.created_at,
+                    ),
+                    current_block[contract.pk],
+                    entry,
+                )
+            )
             if contract.auto_renew and balance[contract.pk] < contract.renew_threshold_minutes:
                 buy(contract, entry.created_at, BlockOrigin.AUTO_RENEW, contract.renew_block_minutes)
         bulk(TimeEntry, entries, "time entries", quiet)
@@ -499,7 +613,9 @@ def _tenant(
         for contract in contracts:
             if contract.pk in balance:
                 contract.balance_minutes = balance[contract.pk]
-        Contract.unscoped.bulk_update([c for c in contracts if c.pk in balance], ["balance_minutes"], batch_size=BATCH)
+        Contract.unscoped.bulk_update(
+            [c for c in contracts if c.pk in balance], ["balance_minutes"], batch_size=BATCH
+        )
         lap("ledger")
 
         offer_id = _offer(tenant=tenant, client=clients[OFFER_CLIENT], by=owner).pk if offer else None
@@ -533,15 +649,32 @@ def add_arguments(parser) -> None:
 def report(summary: dict, *, vendor: str, write=print) -> None:
     """The summary lines both entry points print."""
     main_tenant = summary["tenants"][0]
-    write(f"Generated on {vendor} in {summary['seconds']} s (scale {summary['scale']}, seed {summary['seed']}).")
-    write(f"Main tenant {main_tenant['slug']}: " + ", ".join(
-        f"{key} {main_tenant[key]}" for key in
-        ("clients", "assets", "tickets", "open_tickets", "time_entries", "hour_blocks", "ledger_rows",
-         "sla_due_calls", "offer_client_assets", "offer_id")
-    ))
+    write(
+        f"Generated on {vendor} in {summary['seconds']} s (scale {summary['scale']}, seed {summary['seed']})."
+    )
+    write(
+        f"Main tenant {main_tenant['slug']}: "
+        + ", ".join(
+            f"{key} {main_tenant[key]}"
+            for key in (
+                "clients",
+                "assets",
+                "tickets",
+                "open_tickets",
+                "time_entries",
+                "hour_blocks",
+                "ledger_rows",
+                "sla_due_calls",
+                "offer_client_assets",
+                "offer_id",
+            )
+        )
+    )
     write(f"  phases (s): {main_tenant['timings']}")
-    write(f"  logins (password {PASSWORD!r}): technician {main_tenant['technician']}, "
-          f"client contact {main_tenant['client_contact']}")
+    write(
+        f"  logins (password {PASSWORD!r}): technician {main_tenant['technician']}, "
+        f"client contact {main_tenant['client_contact']}"
+    )
 
 
 def main(argv=None) -> None:

@@ -63,10 +63,17 @@ class Session:
         match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
         if status != 200 or not match:
             raise SystemExit(f"login page: HTTP {status}, no CSRF token")
-        form = urlencode({"csrfmiddlewaretoken": match.group(1).decode(), "username": username, "password": password})
+        form = urlencode(
+            {"csrfmiddlewaretoken": match.group(1).decode(), "username": username, "password": password}
+        )
         status, body = self.request(
-            "POST", "/login/", body=form,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://127.0.0.1:{self.port}/login/"},
+            "POST",
+            "/login/",
+            body=form,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://127.0.0.1:{self.port}/login/",
+            },
         )
         if status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"login as {username} failed: HTTP {status}")
@@ -84,9 +91,19 @@ class Gunicorn:
     def __init__(self, env: dict, workers: int):
         self.port = free_port()
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "msp.wsgi:application", "-b", f"127.0.0.1:{self.port}",
-             "-w", str(workers), "--log-level", "warning"],
-            cwd=ROOT, env=env, start_new_session=True,
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "msp.wsgi:application",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
         )
         for _ in range(200):
             if self.process.poll() is not None:

@@ -56,6 +56,10 @@ SWEEP = Budget(p50=2000, min_open=FULL_SIZE_OPEN)
 # any size (judged at full size; flat: large/small < 1.3).
 API_LIST = Budget(p50=20, p95=60, queries=15, min_open=FULL_SIZE_OPEN, max_ratio=1.3)
 QUEUE = Budget(p50=20, p95=150, queries=15, min_open=FULL_SIZE_OPEN, max_ratio=1.3)
+# Issue 10: the monthly run for every client (1,000 at full size) in under a minute, no PDFs;
+# one invoice's PDF in under 300 ms.
+BILLING_RUN = Budget(p50=60_000, min_open=FULL_SIZE_OPEN)
+INVOICE_PDF = Budget(p50=300)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class Line:
     name: str
     path: str = ""  # formatted with the fixtures
     who: str = "tech"  # "tech", "owner", "client" (session logins) or "api" (token)
-    kind: str = "http"  # "http", "draw" or "sweep"
+    kind: str = "http"  # "http", "draw", or in-process: "sweep", "billing", "pdf"
     method: str = "GET"
     body: Callable[[dict], dict] | None = None
     json: bool = False
@@ -150,6 +154,13 @@ LINES: list[Line] = [
     # The same four on one contract: they queue on its row lock (correctness over speed).
     Line("time entry + draw-down, 4 clients, one contract", "/api/v1/time-entries/", who="api", kind="draw",
          method="POST", body=_time_entry_one_contract, json=True, clients=4, budget=Budget(report_only=True)),
+    # Issue 10: billing. The pages under the page budget; the run and the PDF in-process.
+    Line("invoice list", "/invoices/", who="owner"),
+    Line("invoice list, overdue", "/invoices/?overdue=true", who="owner"),
+    Line("invoice page", "/invoices/{invoice}/", who="owner"),
+    Line("API invoices/", "/api/v1/invoices/?page_size=50", who="owner"),
+    Line("monthly billing run, every tenant (in-process)", kind="billing", budget=BILLING_RUN),
+    Line("invoice PDF render (in-process)", kind="pdf", budget=INVOICE_PDF),
     Line("SLA sweep (in-process)", kind="sweep", budget=SWEEP),
     # The worst case, beyond the issue's budget: a storm where every open ticket is due at once.
     Line("SLA sweep, every open ticket due", kind="sweep", all_due=True, budget=Budget(report_only=True)),

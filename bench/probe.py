@@ -46,28 +46,61 @@ def fixtures() -> dict:
     # The prepaid contract with the longest ledger is the honest worst case for the ledger lines.
     contract = (
         Contract.unscoped.filter(tenant=tenant, kind=ContractKind.PREPAID_HOURS)
-        .annotate(rows=Count("ledger")).order_by("-rows", "pk").first()
+        .annotate(rows=Count("ledger"))
+        .order_by("-rows", "pk")
+        .first()
     )
     offer_client = Client.unscoped.filter(tenant=tenant).order_by("pk")[OFFER_CLIENT]
     offer = Offer.unscoped.filter(client=offer_client).order_by("pk").first()
     with tenant_scope(tenant):
         inventory = asset_counts_by_kind(client=offer_client)
+    invoice = _invoices(tenant)
     token, key = ApiToken.issue(tech)  # revoked again at the end of the run (``revoke``)
     return {
         "vendor": _vendor(connection),
-        "tech": tech.user.username, "client": client.user.username, "owner": owner.user.username,
-        "password": PASSWORD, "token": key, "token_id": token.pk,
-        "ticket": ticket.pk, "contract": contract.pk, "ledger_rows": contract.rows,
-        "offer": offer.pk if offer else 0, "offer_client": offer_client.pk,
-        "offer_assets": sum(inventory.values()), "offer_inventory": inventory,
+        "tech": tech.user.username,
+        "client": client.user.username,
+        "owner": owner.user.username,
+        "password": PASSWORD,
+        "token": key,
+        "token_id": token.pk,
+        "ticket": ticket.pk,
+        "contract": contract.pk,
+        "ledger_rows": contract.rows,
+        "offer": offer.pk if offer else 0,
+        "offer_client": offer_client.pk,
+        "offer_assets": sum(inventory.values()),
+        "offer_inventory": inventory,
         "draw_tickets": draw_tickets(tenant),
-        "tickets": tickets.count(), "open_tickets": tickets.filter(status__in=OPEN_STATUSES).count(),
+        "tickets": tickets.count(),
+        "open_tickets": tickets.filter(status__in=OPEN_STATUSES).count(),
         # What integrations filter by: the client with most tickets, the technician, a ticket
         # number ("#4242", URL-encoded), a word of the generated subjects, a host name's stem.
         "busy_client": tickets.values("client").annotate(n=Count("pk")).order_by("-n", "client")[0]["client"],
-        "assignee": tech.user_id, "ticket_search": "%234242", "ticket_word": SUBJECT_NOUNS[2],
+        "assignee": tech.user_id,
+        "ticket_search": "%234242",
+        "ticket_word": SUBJECT_NOUNS[2],
         "asset_search": "host0001",
+        "invoice": invoice.pk,
     }
+
+
+def _invoices(tenant):
+    """Last month billed (issued) once for the main tenant, so the invoice pages have a month of
+    invoices; the invoice with most lines is the one the invoice lines open."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from billing.models import BillingSettings, Invoice
+    from billing.periods import Period
+    from billing.services.run import billing_run
+    from msp.scoping import tenant_scope
+
+    with tenant_scope(tenant):
+        if not Invoice.objects.exists():
+            BillingSettings.objects.get_or_create(tenant=tenant, defaults={"auto_issue": True})
+            billing_run(tenant=tenant, period=Period.of(timezone.localdate()).previous())
+        return Invoice.objects.annotate(n=Count("lines")).order_by("-n", "pk").first()
 
 
 def _vendor(connection) -> str:
@@ -89,8 +122,11 @@ def draw_tickets(tenant, count: int = 4) -> list[int]:
 
     chosen: dict[int, int] = {}
     rows = (
-        Ticket.unscoped.filter(tenant=tenant, status__in=OPEN_STATUSES, contract__kind=ContractKind.PREPAID_HOURS)
-        .order_by("-contract__auto_renew", "contract_id", "pk").values_list("contract_id", "pk")
+        Ticket.unscoped.filter(
+            tenant=tenant, status__in=OPEN_STATUSES, contract__kind=ContractKind.PREPAID_HOURS
+        )
+        .order_by("-contract__auto_renew", "contract_id", "pk")
+        .values_list("contract_id", "pk")
     )
     for contract_id, ticket_id in rows.iterator():
         chosen.setdefault(contract_id, ticket_id)
@@ -152,13 +188,18 @@ def sweep_once(all_due: bool = False) -> dict:
     from tickets.tasks import sla_sweep
 
     open_tickets = Ticket.unscoped.filter(status__in=OPEN_STATUSES).count()
-    running = Ticket.unscoped.filter(sla_state__in=[SlaState.OK, SlaState.AT_RISK], sla_breach_at__isnull=False)
+    running = Ticket.unscoped.filter(
+        sla_state__in=[SlaState.OK, SlaState.AT_RISK], sla_breach_at__isnull=False
+    )
     with override_settings(EMAIL_BACKEND=LOCMEM), transaction.atomic():
         if all_due:
             now = timezone.now()
             Ticket.unscoped.filter(status__in=OPEN_STATUSES).exclude(status="waiting_on_client").update(
-                sla_state=SlaState.OK, sla_warn_at=now - timedelta(minutes=1),
-                sla_breach_at=now + timedelta(hours=1), at_risk_notified_at=None, breached_notified_at=None,
+                sla_state=SlaState.OK,
+                sla_warn_at=now - timedelta(minutes=1),
+                sla_breach_at=now + timedelta(hours=1),
+                at_risk_notified_at=None,
+                breached_notified_at=None,
             )
         candidates = running.count()
         queued_before = OutboundEmail.unscoped.count()
@@ -168,7 +209,64 @@ def sweep_once(all_due: bool = False) -> dict:
             ms = (time.perf_counter() - began) * 1000
         emails = OutboundEmail.unscoped.count() - queued_before  # queued; the worker sends them
         transaction.set_rollback(True)
-    return {"ms": ms, "queries": len(ctx), "open": open_tickets, "candidates": candidates, "emails": emails, **result}
+    return {
+        "ms": ms,
+        "queries": len(ctx),
+        "open": open_tickets,
+        "candidates": candidates,
+        "emails": emails,
+        **result,
+    }
+
+
+def billing_once(all_due: bool = False) -> dict:
+    """Time the monthly run of every tenant for a month nobody billed yet, inside a
+    transaction that is rolled back (every repetition bills the same month; no PDFs)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from billing.models import Invoice, InvoiceLine
+    from billing.periods import Period
+    from billing.services.run import billing_run
+    from msp.models import Tenant
+
+    period = Period.of(timezone.localdate())
+    for _ in range(2):  # a month after anything the fixtures billed
+        period = Period(period.year + period.month // 12, period.month % 12 + 1)
+    with transaction.atomic():
+        lines_before = InvoiceLine.unscoped.count()
+        clients = invoices = 0
+        with CaptureQueriesContext(connection) as ctx:
+            began = time.perf_counter()
+            for tenant in Tenant.objects.order_by("pk"):
+                result = billing_run(tenant=tenant, period=period)
+                clients += result.clients
+                invoices += len(result.invoices)
+            ms = (time.perf_counter() - began) * 1000
+        lines = InvoiceLine.unscoped.count() - lines_before
+        made = Invoice.unscoped.count()
+        transaction.set_rollback(True)
+    return {
+        "ms": ms, "queries": len(ctx), "clients": clients, "invoices": invoices, "lines": lines,
+        "per_invoice": round(len(ctx) / max(invoices, 1), 1), "total_invoices": made,
+    }
+
+
+def pdf_once(all_due: bool = False) -> dict:
+    """Render the fixtures' invoice to PDF once (HTML and WeasyPrint), nothing stored."""
+    from django.conf import settings
+    from django.db.models import Count
+    from weasyprint import HTML
+
+    from billing.models import Invoice
+    from billing.pdf import render_invoice_html
+
+    invoice = Invoice.unscoped.annotate(n=Count("lines")).order_by("-n", "pk").select_related("client__tenant").first()
+    began = time.perf_counter()
+    data = HTML(string=render_invoice_html(invoice), base_url=str(settings.BASE_DIR)).write_pdf()
+    ms = (time.perf_counter() - began) * 1000
+    return {"ms": ms, "queries": None, "bytes": len(data), "lines": invoice.n}
 
 
 # --- Draw-down bookkeeping: mark before, verify and remove after ----------------------------
@@ -214,8 +312,11 @@ def draw_verify(mark: dict) -> dict:
     entries = TimeEntry.unscoped.filter(pk__gt=mark["entry"], ticket_id__in=mark["tickets"])
     ids = list(entries.values_list("pk", flat=True))
     debits = LedgerEntry.unscoped.filter(
-        contract__in=mark["contracts"], pk__gt=mark["ledger"], kind="debit",
-        source_kind=SOURCE_KIND, source_id__in=ids,
+        contract__in=mark["contracts"],
+        pk__gt=mark["ledger"],
+        kind="debit",
+        source_kind=SOURCE_KIND,
+        source_id__in=ids,
     )
     return {
         "entries": len(ids),
@@ -279,6 +380,8 @@ def serve() -> None:
         "fixtures": lambda a: fixtures(),
         "counts": lambda a: query_counts(a["requests"], a["fx"]),
         "sweep": lambda a: sweep_once(all_due=a.get("all_due", False)),
+        "billing": lambda a: billing_once(),
+        "pdf": lambda a: pdf_once(),
         "draw_mark": lambda a: draw_mark(a["tickets"]),
         "draw_verify": lambda a: draw_verify(a["mark"]),
         "draw_cleanup": lambda a: draw_cleanup(a["mark"]),

@@ -167,13 +167,18 @@ def measure_draw(db: Database, line: Line, n: int) -> dict:
     return summary(times, time.perf_counter() - began[0], statuses)
 
 
+IN_PROCESS = {"sweep", "billing", "pdf"}  # kinds timed inside the probe, not over HTTP
+
+
 def measure_sweeps(dbs: list[Database], line: Line, repeat: int) -> dict[str, dict]:
+    """An in-process line (the SLA sweep, the monthly billing run, an invoice PDF): one warm-up,
+    then `repeat` runs per database, median."""
     runs: dict[str, list[dict]] = {db.label: [] for db in dbs}
     for db in dbs:
-        db.ask("sweep", all_due=line.all_due)  # warm-up: imports, translations, the plan cache
+        db.ask(line.kind, all_due=line.all_due)  # warm-up: imports, translations, the plan cache
     for _ in range(repeat):
         for db in dbs:
-            runs[db.label].append(db.ask("sweep", all_due=line.all_due))
+            runs[db.label].append(db.ask(line.kind, all_due=line.all_due))
     results = {}
     for label, samples in runs.items():
         ms = [s["ms"] for s in samples]
@@ -252,18 +257,18 @@ def main(argv=None) -> int:
             }
             for _round in range(args.rounds):
                 for line in lines:
-                    if line.kind == "sweep":
+                    if line.kind in IN_PROCESS:
                         continue
                     for db in dbs:
                         measure = measure_draw if line.kind == "draw" else measure_http
                         rounds[line.name][db.label].append(measure(db, line, args.requests))
             for line in lines:
-                if line.kind == "sweep":
+                if line.kind in IN_PROCESS:
                     results[line.name] = measure_sweeps(dbs, line, args.sweeps)
                 else:
                     results[line.name] = {label: merge(runs) for label, runs in rounds[line.name].items()}
             for db in dbs:
-                specs = [line.request(db.fx) for line in lines if line.kind != "sweep"]
+                specs = [line.request(db.fx) for line in lines if line.kind not in IN_PROCESS]
                 for name, count in db.ask("counts", requests=specs, fx=db.fx).items():
                     results[name][db.label]["queries"] = count
         finally:
@@ -330,6 +335,16 @@ def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: d
         print("| " + " | ".join(cells) + " |")
     print()
     for line in lines:
+        if line.kind == "billing":
+            for label, r in results[line.name].items():
+                print(
+                    f"- {line.name}, {label}: runs {r['samples']} ms after one warm-up; {r['clients']:,} clients "
+                    f"with a contract in all tenants, {r['invoices']:,} invoices of {r['lines']:,} lines; "
+                    f"{r['queries']:,} queries ({r['per_invoice']} per invoice); no PDFs; rolled back each time"
+                )
+        if line.kind == "pdf":
+            for label, r in results[line.name].items():
+                print(f"- {line.name}, {label}: runs {r['samples']} ms; {r['lines']} lines, {r['bytes']:,} bytes")
         if line.kind != "sweep":
             continue
         for label, r in results[line.name].items():

@@ -49,7 +49,7 @@ class RunForm(forms.Form):
 class BillingSettingsForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = BillingSettings
-        fields = ["auto_issue", "show_comparison"]
+        fields = ["auto_issue", "onsite_fee", "show_comparison"]
 
 
 class ClientBillingTermsForm(TenantFormMixin, forms.ModelForm):

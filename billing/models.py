@@ -97,6 +97,15 @@ class BillingSettings(TenantOwnedModel):
         default=False,
         help_text=_("Off: the monthly run and bought hour blocks make drafts to review and issue."),
     )
+    onsite_fee = MoneyField(
+        _("on-site call-out fee"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Billed for every on-site visit, less the client's tier's on-site discount. Empty: none."
+        ),
+        **MONEY,
+    )
     show_comparison = models.BooleanField(
         _("show what managed care would have cost"),
         default=True,
@@ -170,6 +179,10 @@ class Invoice(TenantOwnedModel):
     # The seeds' pitch on a break/fix invoice: {"tier", "monthly", "labour", "currency"}
     # (billing.sources.comparison), printed under the totals.
     comparison = models.JSONField(default=dict, blank=True)
+    # Who the document is between, as at issue (an issued invoice never changes when the MSP
+    # moves or the client renames): {"seller": {name, address, vat}, "buyer": {name, address,
+    # email}}. A draft shows the current parties.
+    parties = models.JSONField(default=dict, blank=True)
     void_reason = models.CharField(_("reason for voiding"), max_length=255, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

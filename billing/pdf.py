@@ -39,12 +39,16 @@ def prepaid_balances(invoice: Invoice) -> list[tuple[Contract, int]]:
 
 
 def render_invoice_html(invoice: Invoice) -> str:
+    from billing.services.invoices import invoice_parties
+    from msp.identity import logo_data_uri
+
     tenant = invoice.client.tenant
     token = scoping.activate(scoping.Scope(tenant_id=invoice.tenant_id, client_id=invoice.client_id))
     try:
         lines = list(invoice.lines.all())
         balances = prepaid_balances(invoice)
         payments = invoice.payments.aggregate(total=Sum("amount"))["total"]
+        parties = invoice.parties or invoice_parties(invoice)
     finally:
         scoping.restore(token)
     language = _language(invoice)
@@ -55,6 +59,9 @@ def render_invoice_html(invoice: Invoice) -> str:
                 "invoice": invoice,
                 "tenant": tenant,
                 "client": invoice.client,
+                "seller": parties["seller"],
+                "buyer": parties["buyer"],
+                "logo": logo_data_uri(tenant),
                 "lines": lines,
                 "balances": balances,
                 "payments": payments,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
@@ -180,37 +180,102 @@ def block_lines(contracts, blocks=None) -> list[LineDraft]:
     return lines
 
 
+ONSITE = "onsite_fee"
+
+
+def onsite_lines(contracts, period: Period, fee: Money | None, client_id: int) -> list[LineDraft]:
+    """A call-out fee per on-site visit (a time entry marked on site) up to the period's end,
+    less the on-site discount of the client's managed tier: one query."""
+    if fee is None:
+        return []
+    managed = next((c for c in contracts if c.kind == ContractKind.MANAGED and c.tier_id), None)
+    discount = managed.tier.onsite_discount_percent if managed is not None else Decimal(0)
+    unit_price = quantize_money(fee * (Decimal(100) - discount) / Decimal(100))
+    entries = (
+        _billable_entries(contracts, client_id, period)
+        .filter(onsite=True)
+        .exclude(_claimed(ONSITE))
+        .select_related("ticket")
+        .order_by("started_at", "created_at", "pk")
+    )
+    lines = []
+    for entry in entries:
+        worked = (entry.started_at or entry.created_at).date().isoformat()
+        description = _("On-site call-out · %(day)s · %(ticket)s") % {"day": worked, "ticket": entry.ticket}
+        if discount:
+            description += " " + _("(%(tier)s: %(discount)s %% off)") % {
+                "tier": managed.tier.name,
+                "discount": f"{discount.normalize():f}",
+            }
+        lines.append(
+            LineDraft(
+                kind=LineKind.ONSITE,
+                description=description,
+                unit_price=unit_price,
+                contract=next((c for c in contracts if c.pk == entry.contract_id), None),
+                claims=(Claim(ONSITE, entry.pk),),
+            )
+        )
+    return lines
+
+
 def labour_rate(contract: Contract) -> Money | None:
     if contract.kind == ContractKind.PREPAID_HOURS:
         return contract.overage_rate or contract.hourly_rate
     return contract.hourly_rate
 
 
-def labour_lines(contracts, period: Period) -> list[LineDraft]:
+def _billable_entries(contracts, client_id: int, period: Period):
+    """The client's time entries up to the period's end, not yet claimed: those on its
+    contracts, and those on tickets that bill to no contract (they carry the break/fix rate)."""
+    return TimeEntry.objects.filter(
+        Q(contract_id__in=[contract.pk for contract in contracts])
+        | Q(contract__isnull=True, hourly_rate__isnull=False, ticket__client_id=client_id),
+        billable=True,
+        created_at__date__lte=period.end,
+    )
+
+
+def pending_breakfix_clients(period: Period) -> list[int]:
+    """Clients with labour on tickets that bill to no contract, not yet invoiced: one query."""
+    return list(
+        TimeEntry.objects.filter(
+            contract__isnull=True, hourly_rate__isnull=False, billable=True, overage_minutes__gt=0
+        )
+        .filter(created_at__date__lte=period.end)
+        .exclude(_claimed(ENTRY))
+        .values_list("ticket__client_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def labour_lines(contracts, period: Period, client_id: int) -> list[LineDraft]:
     """Overage and break/fix labour worked up to the period's end and not yet invoiced, one
-    line per time entry (date, technician, ticket, minutes), at the contract's rate."""
+    line per time entry (date, technician, ticket, minutes), at the contract's rate or, on a
+    ticket billing to no contract, the break/fix rate the entry carries."""
     by_id = {contract.pk: contract for contract in contracts}
     entries = (
-        TimeEntry.objects.filter(contract_id__in=by_id, billable=True, overage_minutes__gt=0)
-        .filter(created_at__date__lte=period.end)
+        _billable_entries(contracts, client_id, period)
+        .filter(overage_minutes__gt=0)
         .exclude(_claimed(ENTRY))
         .select_related("ticket", "technician")
         .order_by("contract_id", "started_at", "created_at", "pk")
     )
     lines = []
     for entry in entries:
-        contract = by_id[entry.contract_id]
-        rate = labour_rate(contract)
+        contract = by_id.get(entry.contract_id)
+        rate = labour_rate(contract) if contract is not None else entry.hourly_rate
         if rate is None:
             continue  # no rate agreed: the entry waits (the contract page says so)
-        kind = LineKind.OVERAGE if contract.kind == ContractKind.PREPAID_HOURS else LineKind.LABOUR
+        prepaid = contract is not None and contract.kind == ContractKind.PREPAID_HOURS
         worked = (entry.started_at or entry.created_at).date().isoformat()
         technician = entry.technician.get_full_name() or entry.technician.get_username()
         # One line per entry at quantity 1: the amount is the rate times the minutes rounded
         # once (timetracking.models.labour_amount), the figure the draw-down already showed.
         lines.append(
             LineDraft(
-                kind=kind,
+                kind=LineKind.OVERAGE if prepaid else LineKind.LABOUR,
                 description=_("%(day)s · %(ticket)s · %(technician)s · %(minutes)s min at %(rate)s/h")
                 % {
                     "day": worked,

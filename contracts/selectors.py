@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from contracts.ledger import ledger_describe
 from contracts.models import HourBlock, LedgerEntry, LedgerKind
 
 USE_KINDS = [LedgerKind.DEBIT, LedgerKind.REVERSAL]
@@ -38,9 +39,17 @@ def contract_blocks(contract) -> list[HourBlock]:
     return blocks
 
 
+def ledger_rows(contract):
+    """The contract's ledger, newest first, with the block each row moved (credits name it)."""
+    return LedgerEntry.objects.filter(contract=contract).select_related("block").order_by("-pk")
+
+
 def ledger_page(contract, page_number, per_page: int = 25):
-    queryset = LedgerEntry.objects.filter(contract=contract).order_by("-pk")  # rows show no block
-    return Paginator(queryset, per_page).get_page(page_number)
+    """A page of the statement: each row with its `description` in the reader's language
+    (one query for the rows, one per kind of source on the page)."""
+    page = Paginator(ledger_rows(contract), per_page).get_page(page_number)
+    page.object_list = ledger_describe(page.object_list)
+    return page
 
 
 @dataclass

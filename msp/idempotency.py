@@ -31,7 +31,9 @@ class Replay(Exception):  # noqa: N818 - not an error: the stored answer, raised
 
     def response(self) -> HttpResponse:
         response = HttpResponse(
-            bytes(self.record.body), status=self.record.status_code, content_type=self.record.content_type or None
+            bytes(self.record.body),
+            status=self.record.status_code,
+            content_type=self.record.content_type or None,
         )
         response["Idempotent-Replayed"] = "true"
         return response
@@ -82,7 +84,9 @@ def idempotency_claim(*, membership, key: str, request_fingerprint: str) -> Idem
     ).delete()
     try:
         with transaction.atomic():
-            return IdempotencyKey.objects.create(membership=membership, key=key, fingerprint=request_fingerprint)
+            return IdempotencyKey.objects.create(
+                membership=membership, key=key, fingerprint=request_fingerprint
+            )
     except IntegrityError:
         pass
     earlier = IdempotencyKey.objects.get(membership=membership, key=key)

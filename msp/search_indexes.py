@@ -30,7 +30,9 @@ def trigram_indexes(*indexes: tuple[str, str, str]) -> migrations.RunPython:
                 logger.warning("pg_trgm is not available (%s): searches stay unindexed", error)
                 return
             for name, table, expression in indexes:
-                cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({expression} gin_trgm_ops)")
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({expression} gin_trgm_ops)"
+                )
 
     def drop(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":

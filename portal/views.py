@@ -15,10 +15,10 @@ from django.views.generic.detail import SingleObjectMixin
 from msp.roles import PORTAL
 from msp.views.base import MemberRequiredMixin
 from msp.views.once import OnceOnlyMixin
-from sales.columns import columns_from_offer
+from sales.columns import columns_from_offer, with_tax
 from sales.models import Offer
 from sales.pdf import offer_pdf_response
-from sales.selectors import offer_contract, offer_detail_list, offers_sent_list
+from sales.selectors import offer_contract, offer_detail_list, offer_parties, offer_replaces, offers_sent_list
 from sales.views import accept_option, decline_offer, hour_block_of
 from tickets.attachments import comment_add_with_files, ticket_create_with_files, with_attachments
 from tickets.models import Ticket
@@ -54,10 +54,14 @@ class PortalOfferDetailView(PortalMixin, DetailView):
         offer = self.object
         return super().get_context_data(
             offer=offer,
-            columns=columns_from_offer(offer, offer.options.all()),
+            columns=with_tax(
+                columns_from_offer(offer, offer.options.all()), self.request.membership.tenant.tax_rate
+            ),
+            parties=offer_parties(offer, self.request.membership.tenant),
             contract=offer_contract(offer),
             hour_block=hour_block_of(minutes=offer.hour_block_minutes, price=offer.hour_block_price),
             can_decide=offer.is_open,
+            replaces=offer_replaces(offer) if offer.is_open else None,
             accept_url=reverse("portal:offer-accept", args=[offer.pk]) if offer.is_open else "",
             **kwargs,
         )

@@ -13,7 +13,7 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from contracts.choices import Feature
-from msp.money import zero
+from msp.money import quantize_money, zero
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,21 @@ class OfferColumn:
     option_id: int | None = None
     recommended: bool = False
     accepted: bool = False
+    # The tier's SLA first-response targets (minutes), read from the tier when shown.
+    sla_response_minutes: int | None = None
+    sla_server_response_minutes: int | None = None
+    # Set by with_tax(): the tenant's tax on the monthly total, and the total with it.
+    tax_rate: Decimal | None = None
+    tax: Money | None = None
+    total_with_tax: Money | None = None
 
     @property
     def subtotal(self) -> Money:
         return self.monthly_total + self.discount
+
+    @property
+    def has_sla(self) -> bool:
+        return self.sla_response_minutes is not None or self.sla_server_response_minutes is not None
 
     @property
     def feature_labels(self) -> list[str]:
@@ -83,9 +94,22 @@ def columns_from_pricing(*, tiers, priced, recommended_tier_id: int | None) -> l
             onsite_discount_percent=tier.onsite_discount_percent,
             tier_id=tier.pk,
             recommended=tier.pk == recommended_tier_id,
+            sla_response_minutes=tier.sla_first_response_minutes,
+            sla_server_response_minutes=tier.sla_server_first_response_minutes,
         )
         for tier, option in zip(tiers, priced, strict=True)
     ]
+
+
+def with_tax(columns: list[OfferColumn], tax_rate: Decimal) -> list[OfferColumn]:
+    """Add the tax line: the tenant's rate (a percent) on each monthly total, rounded once to
+    the currency's minor unit, and the total with tax (Decimal, exact)."""
+    rate = Decimal(tax_rate)
+    for column in columns:
+        column.tax_rate = rate
+        column.tax = quantize_money(column.monthly_total * rate / Decimal(100))
+        column.total_with_tax = column.monthly_total + column.tax
+    return columns
 
 
 def columns_from_offer(offer, options) -> list[OfferColumn]:
@@ -104,6 +128,8 @@ def columns_from_offer(offer, options) -> list[OfferColumn]:
             for line in option.lines
         ]
         subtotal = sum((line.amount for line in lines), zero(currency))
+        # The tier (select_related with the options) states its SLA; a deleted tier, none.
+        tier = option.tier if option.tier_id is not None else None
         columns.append(
             OfferColumn(
                 name=option.name,
@@ -118,6 +144,8 @@ def columns_from_offer(offer, options) -> list[OfferColumn]:
                 option_id=option.pk,
                 recommended=option.tier_id is not None and option.tier_id == offer.recommended_tier_id,
                 accepted=option.pk == offer.accepted_option_id,
+                sla_response_minutes=tier.sla_first_response_minutes if tier else None,
+                sla_server_response_minutes=tier.sla_server_first_response_minutes if tier else None,
             )
         )
     return columns

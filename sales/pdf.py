@@ -11,8 +11,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from msp import scoping
+from msp.identity import logo_data_uri
 from msp.selectors import document_language
-from sales.columns import columns_from_offer, comparison_rows, feature_rows
+from sales.columns import columns_from_offer, comparison_rows, feature_rows, with_tax
+from sales.selectors import offer_parties
 
 
 def render_offer_html(offer) -> str:
@@ -22,17 +24,21 @@ def render_offer_html(offer) -> str:
     scope = scoping.Scope(tenant_id=offer.tenant_id, client_id=offer.client_id)
     token = scoping.activate(scope)
     try:
-        options = list(offer.options.all())
+        options = list(offer.options.select_related("tier"))
+        parties = offer_parties(offer)
     finally:
         scoping.restore(token)
     zone = ZoneInfo(tenant.timezone)
     created = timezone.localtime(offer.created_at, zone).date()
     language = document_language(offer.client)  # the client's document language, else the MSP's
     with translation.override(language), timezone.override(zone):
-        columns = columns_from_offer(offer, options)
+        columns = with_tax(columns_from_offer(offer, options), tenant.tax_rate)
         context = {
             "offer": offer,
             "tenant": tenant,
+            "logo": logo_data_uri(tenant),
+            "parties": parties,
+            "has_sla": any(column.has_sla for column in columns),
             "client": offer.client,
             "date": created,
             "columns": columns,

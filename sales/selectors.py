@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 
+from contracts.choices import ContractKind, ContractStatus
+from contracts.models import Contract
+from msp.models import Contact, Site
 from sales.choices import OfferStatus
-from sales.models import Offer
+from sales.models import Offer, OfferOption
 
 
 def offer_list() -> QuerySet[Offer]:
@@ -18,7 +23,7 @@ def offer_detail_list() -> QuerySet[Offer]:
     frozen options (one query plus one for the options)."""
     return Offer.objects.select_related(
         "client", "recommended_tier", "accepted_option", "created_by", "decided_by", "contract"
-    ).prefetch_related("options")
+    ).prefetch_related(Prefetch("options", queryset=OfferOption.objects.select_related("tier")))
 
 
 def offer_api_list() -> QuerySet[Offer]:
@@ -37,3 +42,48 @@ def offer_contract(offer: Offer):
     """The contract an accepted offer created, or None (loaded with the offer by
     offer_detail_list, else one query)."""
     return offer.contract
+
+
+def offer_replaces(offer: Offer) -> Contract | None:
+    """The client's active managed contract that accepting this offer would end (an upgrade
+    or a downgrade), or None."""
+    return client_managed_contract(offer.client)
+
+
+def client_managed_contract(client) -> Contract | None:
+    return (
+        Contract.objects.filter(client=client, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE)
+        .select_related("tier")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class OfferParties:
+    """Who an offer is between: the MSP's identity and the client's contact and address."""
+
+    tenant: object
+    client: object
+    contact: Contact | None
+    address: str
+
+
+def offer_parties(offer: Offer, tenant=None) -> OfferParties:
+    """The client's contact (one with portal access first, then any with an email) and
+    address (its first site's): two queries, whatever the client's size."""
+    contact = (
+        Contact.objects.filter(client_id=offer.client_id)
+        .exclude(email="")
+        .order_by("-portal_access", "name", "pk")
+        .first()
+    )
+    address = (
+        Site.objects.filter(client_id=offer.client_id)
+        .exclude(address="")
+        .order_by("name", "pk")
+        .values_list("address", flat=True)
+        .first()
+    )
+    return OfferParties(
+        tenant=tenant or offer.tenant, client=offer.client, contact=contact, address=address or ""
+    )

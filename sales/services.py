@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -47,7 +47,74 @@ def offer_create(
     valid_until: date | None = None,
 ) -> Offer:
     """Save an offer with a frozen snapshot of every tier's prices for these quantities."""
-    currency = client.currency
+    offer = Offer(tenant_id=client.tenant_id, client=client, currency=client.currency, created_by=by)
+    return _offer_write(
+        offer,
+        quantities=quantities,
+        discount_percent=discount_percent,
+        hour_block_minutes=hour_block_minutes,
+        hour_block_price=hour_block_price,
+        recommended_tier=recommended_tier,
+        service_quantities=service_quantities,
+        title=title,
+        notes=notes,
+        valid_until=valid_until,
+    )
+
+
+@transaction.atomic
+def offer_update(
+    *,
+    offer: Offer,
+    by,
+    quantities: dict[str, int],
+    discount_percent: Decimal = Decimal("0"),
+    hour_block_minutes: int = 0,
+    hour_block_price: Decimal | None = None,
+    recommended_tier: ServiceTier | None = None,
+    service_quantities: dict[int, int] | None = None,
+    title: str = "",
+    notes: str = "",
+    valid_until: date | None = None,
+) -> Offer:
+    """Change a draft with the builder: its terms, and every option priced again at today's
+    prices (a draft was never shown to the client, so nothing it promised changes). A sent
+    offer is part of the client's history: duplicate it instead."""
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.status != OfferStatus.DRAFT:
+        raise _closed_error(
+            offer,
+            _("Only a draft offer can be edited; this one was already %(status)s. Duplicate it instead."),
+        )
+    offer.options.all().delete()
+    return _offer_write(
+        offer,
+        quantities=quantities,
+        discount_percent=discount_percent,
+        hour_block_minutes=hour_block_minutes,
+        hour_block_price=hour_block_price,
+        recommended_tier=recommended_tier,
+        service_quantities=service_quantities,
+        title=title,
+        notes=notes,
+        valid_until=valid_until,
+    )
+
+
+def _offer_write(
+    offer: Offer,
+    *,
+    quantities,
+    discount_percent,
+    hour_block_minutes,
+    hour_block_price,
+    recommended_tier,
+    service_quantities,
+    title,
+    notes,
+    valid_until,
+) -> Offer:
+    currency = offer.currency
     _validate_offer_terms(
         quantities=quantities,
         discount_percent=discount_percent,
@@ -67,19 +134,14 @@ def offer_create(
     if hour_block_minutes and hour_block_price is None:
         raise ValidationError({"hour_block_price": _("Give the price of the prepaid hours.")})
     services = list(offer_services(currency=currency))
-    offer = Offer.objects.create(
-        tenant_id=client.tenant_id,
-        client=client,
-        title=title,
-        currency=currency,
-        discount_percent=discount_percent,
-        hour_block_minutes=hour_block_minutes,
-        hour_block_price=Money(hour_block_price, currency) if hour_block_minutes else None,
-        recommended_tier=recommended_tier,
-        notes=notes,
-        valid_until=valid_until,
-        created_by=by,
-    )
+    offer.title = title
+    offer.discount_percent = discount_percent
+    offer.hour_block_minutes = hour_block_minutes
+    offer.hour_block_price = Money(hour_block_price, currency) if hour_block_minutes else None
+    offer.recommended_tier = recommended_tier
+    offer.notes = notes
+    offer.valid_until = valid_until
+    offer.save()
     options = []
     for position, tier in enumerate(tiers):
         priced = price_tier(
@@ -91,7 +153,7 @@ def offer_create(
         )
         options.append(
             OfferOption(
-                tenant_id=client.tenant_id,
+                tenant_id=offer.tenant_id,
                 offer=offer,
                 tier=tier,
                 name=tier.name,
@@ -105,6 +167,75 @@ def offer_create(
         )
     OfferOption.objects.bulk_create(options)
     return offer
+
+
+OFFER_VALID_DAYS = 30
+
+
+@transaction.atomic
+def offer_duplicate(*, offer: Offer, by) -> Offer:
+    """A new draft with the same terms and frozen options as any offer (sent, decided or a
+    draft): the starting point of a revised proposal. An expiry already past moves to 30 days
+    from today; edit the copy to price it again."""
+    today = timezone.localdate()
+    valid_until = offer.valid_until
+    if valid_until is not None and valid_until < today:
+        valid_until = today + timedelta(days=OFFER_VALID_DAYS)
+    copy = Offer.objects.create(
+        tenant_id=offer.tenant_id,
+        client_id=offer.client_id,
+        title=offer.title,
+        currency=offer.currency,
+        discount_percent=offer.discount_percent,
+        hour_block_minutes=offer.hour_block_minutes,
+        hour_block_price=offer.hour_block_price,
+        recommended_tier_id=offer.recommended_tier_id,
+        notes=offer.notes,
+        valid_until=valid_until,
+        created_by=by,
+    )
+    OfferOption.objects.bulk_create(
+        [
+            OfferOption(
+                tenant_id=option.tenant_id,
+                offer=copy,
+                tier_id=option.tier_id,
+                name=option.name,
+                position=option.position,
+                features=list(option.features),
+                includes_labour=option.includes_labour,
+                onsite_discount_percent=option.onsite_discount_percent,
+                lines=[dict(line) for line in option.lines],
+                monthly_total=option.monthly_total,
+            )
+            for option in offer.options.order_by("position", "pk")
+        ]
+    )
+    return copy
+
+
+def offer_terms(offer: Offer, options) -> dict:
+    """What the builder's form says for a saved offer: the quantities its options were priced
+    for (every option holds the same ones), its terms and its text."""
+    quantities: dict[str, int] = {}
+    service_quantities: dict[int, int] = {}
+    for option in options:
+        for line in option.lines:
+            if "kind" in line:
+                quantities[line["kind"]] = int(line["quantity"])
+            elif "service" in line:
+                service_quantities[int(line["service"])] = int(line["quantity"])
+    return {
+        "quantities": quantities,
+        "service_quantities": service_quantities,
+        "discount_percent": offer.discount_percent,
+        "hour_block_minutes": offer.hour_block_minutes,
+        "hour_block_price": offer.hour_block_price.amount if offer.hour_block_price is not None else None,
+        "recommended_tier": offer.recommended_tier,
+        "title": offer.title,
+        "notes": offer.notes,
+        "valid_until": offer.valid_until,
+    }
 
 
 def _validate_offer_terms(
@@ -227,28 +358,38 @@ def offer_accept(*, offer: Offer, option: OfferOption, by, start_date: date | No
             % {"date": date_format(offer.valid_until, "DATE_FORMAT")}
         )
     client = offer.client
-    existing = Contract.objects.filter(
-        client=client, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE
-    ).first()
+    start = start_date or timezone.localdate()
+    # An upgrade or a downgrade: the current managed contract ends the day the new one starts.
+    existing = (
+        Contract.objects.select_for_update()
+        .filter(client=client, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE)
+        .first()
+    )
     if existing is not None:
-        raise ValidationError(
-            _(
-                "%(client)s already has an active managed contract (%(contract)s): end it before accepting a new one."
+        if existing.start_date > start:
+            raise ValidationError(
+                _("%(contract)s starts on %(date)s: the new contract cannot start before it.")
+                % {"contract": existing, "date": date_format(existing.start_date, "DATE_FORMAT")}
             )
-            % {"client": client, "contract": existing}
-        )
+        existing.status = ContractStatus.ENDED
+        existing.end_date = start
+        existing.save(update_fields=["status", "end_date"])
+    rates = contract_rates(tenant=offer.tenant, currency=offer.currency)
     contract = Contract.objects.create(
         tenant_id=offer.tenant_id,
         client=client,
         kind=ContractKind.MANAGED,
         name=f"{option.name} · {client.name}",
         tier=option.tier,
-        start_date=start_date or timezone.localdate(),
+        start_date=start,
         currency=offer.currency,
         monthly_fee=option.monthly_total,
         lines=option.lines,
         includes_labour=option.includes_labour,
+        hourly_rate=rates,
+        overage_rate=rates,
     )
+    contract.replaced = existing
     if offer.hour_block_minutes:
         Contract.objects.create(
             tenant_id=offer.tenant_id,
@@ -269,6 +410,16 @@ def offer_accept(*, offer: Offer, option: OfferOption, by, start_date: date | No
     offer.contract = contract
     offer.save(update_fields=["status", "accepted_option", "decided_at", "decided_by", "contract"])
     return contract
+
+
+def contract_rates(*, tenant, currency: str):
+    """The hourly and overage rate of a contract an offer creates. A tier stores no rate of
+    its own, so the contract takes the tenant's break/fix rate, when it is in the offer's
+    currency (else none: set it on the contract)."""
+    rate = tenant.default_hourly_rate
+    if rate is None or str(rate.currency) != currency:
+        return None
+    return rate
 
 
 @transaction.atomic

@@ -23,20 +23,30 @@ from msp.selectors import client_list
 from msp.views.base import ResourceMixin, TenantDeleteView, TenantDetailView, TenantListView
 from msp.views.once import OnceOnlyMixin
 from sales.choices import OfferStatus
-from sales.columns import columns_from_offer, columns_from_pricing
+from sales.columns import columns_from_offer, columns_from_pricing, with_tax
 from sales.forms import OfferBuilderForm, OfferSendForm
 from sales.models import Offer
 from sales.pdf import offer_pdf_response
 from sales.pricing import price_tier
-from sales.selectors import offer_contract, offer_detail_list, offer_list
+from sales.selectors import (
+    client_managed_contract,
+    offer_contract,
+    offer_detail_list,
+    offer_list,
+    offer_parties,
+    offer_replaces,
+)
 from sales.services import (
     offer_accept,
     offer_create,
     offer_decline,
     offer_delete,
+    offer_duplicate,
     offer_send,
     offer_services,
+    offer_terms,
     offer_tiers,
+    offer_update,
 )
 
 
@@ -110,6 +120,7 @@ class OfferBuilderView(ResourceMixin, OnceOnlyMixin, View):
     model = Offer
     action = "add"
     template_name = "sales/offers/builder.html"
+    offer = None  # the draft being edited (OfferUpdateView)
 
     def load(self, client_value):
         self.client = client_or_404(client_value)
@@ -119,8 +130,16 @@ class OfferBuilderView(ResourceMixin, OnceOnlyMixin, View):
 
     def get_form(self, data=None) -> OfferBuilderForm:
         return OfferBuilderForm(
-            data, client=self.client, tiers=self.tiers, services=self.services, inventory=self.inventory
+            data,
+            client=self.client,
+            tiers=self.tiers,
+            services=self.services,
+            inventory=self.inventory,
+            initial=self.get_initial(),
         )
+
+    def get_initial(self) -> dict:
+        return {}
 
     def get(self, request):
         if not request.GET.get("client"):
@@ -147,10 +166,20 @@ class OfferBuilderView(ResourceMixin, OnceOnlyMixin, View):
         return self.render_builder(form)
 
     def context(self, form) -> dict:
-        columns = price_columns(form, tiers=self.tiers, services=self.services)
+        columns = price_columns(
+            form, tiers=self.tiers, services=self.services, tax_rate=self.request.membership.tenant.tax_rate
+        )
         terms = form.terms() if columns is not None else {}
         return {
             "client": self.client,
+            "offer": self.offer,
+            "form_action": (
+                reverse("offers:update", args=[self.offer.pk])
+                if self.offer is not None
+                else f"{reverse('offers:create')}?client={self.client.pk}"
+            ),
+            # An upgrade or downgrade: the builder says so before the offer is sent.
+            "replaces": client_managed_contract(self.client),
             "form": form,
             "tiers": self.tiers,
             "inventory": self.inventory,
@@ -171,6 +200,61 @@ class OfferBuilderView(ResourceMixin, OnceOnlyMixin, View):
         if request.htmx and not request.htmx.boosted:
             return render(request, "sales/offers/_client_picker.html", context)
         return render(request, "sales/offers/pick_client.html", context)
+
+
+class OfferUpdateView(OfferBuilderView):
+    """/offers/<id>/edit/: the same builder, for a draft; every option is priced again."""
+
+    action = "change"
+
+    def load_offer(self, pk):
+        self.offer = get_object_or_404(offer_detail_list(), pk=pk)
+        self.load(self.offer.client_id)
+        return self.offer.status == OfferStatus.DRAFT
+
+    def get_initial(self) -> dict:
+        terms = offer_terms(self.offer, self.offer.options.all())
+        initial = {f"qty_{kind}": 0 for kind in self.inventory} | {
+            f"qty_{kind}": count for kind, count in terms["quantities"].items()
+        }
+        initial |= {f"svc_{pk}": count for pk, count in terms["service_quantities"].items()}
+        tier = terms["recommended_tier"]
+        return initial | {
+            "discount_percent": terms["discount_percent"],
+            "hour_block_hours": terms["hour_block_minutes"] // 60,
+            "hour_block_price": terms["hour_block_price"],
+            "recommended_tier": str(tier.pk) if tier else "",
+            "title": terms["title"],
+            "notes": terms["notes"],
+            "valid_until": terms["valid_until"],
+        }
+
+    def get(self, request, pk):
+        if not self.load_offer(pk):
+            return self.not_a_draft()
+        return self.render_builder(self.get_form())
+
+    def post(self, request, pk):
+        if not self.load_offer(pk):
+            return self.not_a_draft()
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                offer = offer_update(offer=self.offer, by=request.user, **form.terms())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("The offer was saved, priced again with today's prices."))
+                return redirect(offer)
+        return self.render_builder(form)
+
+    def not_a_draft(self):
+        messages.error(
+            self.request,
+            _("Only a draft offer can be edited; this one was already %(status)s. Duplicate it instead.")
+            % {"status": self.offer.get_status_display().lower()},
+        )
+        return redirect(self.offer)
 
 
 class OfferPriceView(OfferBuilderView):
@@ -198,7 +282,7 @@ def _flat_errors(form) -> list[str]:
     return errors
 
 
-def price_columns(form: OfferBuilderForm, *, tiers, services):
+def price_columns(form: OfferBuilderForm, *, tiers, services, tax_rate=None):
     """The columns for what the form says now, or None while it has errors."""
     if form.is_bound and not form.is_valid():
         return None
@@ -214,9 +298,10 @@ def price_columns(form: OfferBuilderForm, *, tiers, services):
         for tier in tiers
     ]
     recommended = terms["recommended_tier"]
-    return columns_from_pricing(
+    columns = columns_from_pricing(
         tiers=tiers, priced=priced, recommended_tier_id=recommended.pk if recommended else None
     )
+    return with_tax(columns, tax_rate) if tax_rate is not None else columns
 
 
 # --- One offer --------------------------------------------------------------------------
@@ -231,13 +316,18 @@ class OfferDetailView(TenantDetailView):
 
     def get_context_data(self, **kwargs):
         offer = self.object
+        tenant = self.request.membership.tenant
         return super().get_context_data(
-            columns=columns_from_offer(offer, offer.options.all()),
+            columns=with_tax(columns_from_offer(offer, offer.options.all()), tenant.tax_rate),
+            parties=offer_parties(offer, tenant),
             contract=offer_contract(offer),
             hour_block=hour_block_of(minutes=offer.hour_block_minutes, price=offer.hour_block_price),
             can_send=offer.is_open and self.has_perm("offer.send"),
             can_decide=offer.is_open and self.has_perm("offer.decide"),
             can_delete=offer.status == OfferStatus.DRAFT and self.has_perm("offer.delete"),
+            can_edit=offer.status == OfferStatus.DRAFT and self.has_perm("offer.change"),
+            can_duplicate=self.has_perm("offer.add"),
+            replaces=offer_replaces(offer) if offer.is_open else None,
             **kwargs,
         )
 
@@ -257,6 +347,20 @@ class OfferPdfView(OfferObjectMixin, View):
 
     def get(self, request, pk):
         return offer_pdf_response(self.get_object(), attachment=request.GET.get("inline") != "1")
+
+
+class OfferDuplicateView(OfferObjectMixin, View):
+    """POST: any offer copied as a new draft, opened in the builder."""
+
+    permission_required = ("offer.view", "offer.add")
+
+    def post(self, request, pk):
+        copy = offer_duplicate(offer=self.get_object(), by=request.user)
+        messages.success(
+            request,
+            _("This is a new draft copied from offer %(number)s: change it, then send it.") % {"number": pk},
+        )
+        return redirect("offers:update", copy.pk)
 
 
 class OfferSendView(OfferObjectMixin, View):
@@ -339,15 +443,14 @@ def accept_option(request, offer, success_message=ACCEPTED_MESSAGE):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return None
-    messages.success(
-        request,
-        str(success_message)
-        % {
-            "option": option.name,
-            "contract": contract,
-            "date": date_format(contract.start_date, "DATE_FORMAT"),
-        },
-    )
+    text = str(success_message) % {
+        "option": option.name,
+        "contract": contract,
+        "date": date_format(contract.start_date, "DATE_FORMAT"),
+    }
+    if contract.replaced is not None:
+        text += " " + _("“%(contract)s” ended the same day.") % {"contract": contract.replaced}
+    messages.success(request, text)
     return contract
 
 

@@ -294,7 +294,9 @@ class OutboundEmailFactory(TenantOwnedFactory):
 
     class Params:
         failed = factory.Trait(
-            status=OutboundEmailStatus.FAILED, attempts=9, last_error="SMTPRecipientsRefused: 550 no such user"
+            status=OutboundEmailStatus.FAILED,
+            attempts=9,
+            last_error="SMTPRecipientsRefused: 550 no such user",
         )
 
 
@@ -357,7 +359,9 @@ ISOLATION_FACTORIES = {
     ),
     Asset: lambda tenant, client, marker: AssetFactory(tenant=tenant, client=client, name=marker),
     # Sent, so that a client contact can open its own company's offer in the portal.
-    Offer: lambda tenant, client, marker: OfferFactory(tenant=tenant, client=client, title=marker, status="sent"),
+    Offer: lambda tenant, client, marker: OfferFactory(
+        tenant=tenant, client=client, title=marker, status="sent"
+    ),
     # After Offer: tiers are tenant-wide, so a marker-named tier must not be priced into
     # the offers the harness builds (a client contact would see its name in the portal).
     ServiceTier: lambda tenant, client, marker: ServiceTierFactory(tenant=tenant, name=marker),

@@ -81,7 +81,9 @@ def test_newest_first_api_lists_read_their_index(scoped):
 
     plan = _plan(Ticket.objects.order_by("-created_at", "-pk")[:50], ordered=True)
     assert _reads_in_order(plan, "tickets_tenant_created"), plan
-    plan = _plan(TimeEntry.objects.filter(technician=scoped).order_by("-created_at", "-pk")[:50], ordered=True)
+    plan = _plan(
+        TimeEntry.objects.filter(technician=scoped).order_by("-created_at", "-pk")[:50], ordered=True
+    )
     # Either newest-first index yields the order (with tiny tables the planner may filter the
     # technician on the tenant's one).
     assert _reads_in_order(plan, "time_entry_tech_created", "time_entry_tenant_created"), plan
@@ -93,7 +95,9 @@ def test_the_needs_attention_filter_reads_its_index(scoped):
     from tickets.models import Ticket
 
     for states in (["at_risk", "breached"], ["breached"], ["breached", "at_risk"]):
-        plan = _plan(Ticket.objects.filter(sla_state__in=states).order_by("-created_at", "-pk")[:50], ordered=True)
+        plan = _plan(
+            Ticket.objects.filter(sla_state__in=states).order_by("-created_at", "-pk")[:50], ordered=True
+        )
         assert _reads_in_order(plan, "tickets_sla_attention"), plan
 
 
@@ -125,7 +129,9 @@ def test_searches_read_trigram_indexes(scoped, tenant):
     found = plan(tickets.values("pk"))
     assert "tickets_subject_trgm" in found and "tickets_description_trgm" in found, found
     term = "host0001"
-    assets = Asset.unscoped.filter(Q(name__icontains=term) | Q(hostname__icontains=term) | Q(serial__icontains=term))
+    assets = Asset.unscoped.filter(
+        Q(name__icontains=term) | Q(hostname__icontains=term) | Q(serial__icontains=term)
+    )
     found = plan(assets.values("pk"))
     assert all(f"asset_{field}_trgm" in found for field in ("name", "hostname", "serial")), found
 
@@ -140,7 +146,9 @@ def test_the_timesheet_week_reads_its_index(scoped, tenant, make_member):
     others = [make_member(tenant, Role.TECHNICIAN, email=f"t{n}@msp.example").user for n in range(3)]
     ticket = Ticket.unscoped.filter(tenant=tenant).first()
     TimeEntry.unscoped.bulk_create(
-        TimeEntry(tenant=tenant, ticket=ticket, technician=tech, minutes=15, started_at=now - timedelta(days=day))
+        TimeEntry(
+            tenant=tenant, ticket=ticket, technician=tech, minutes=15, started_at=now - timedelta(days=day)
+        )
         for day in range(1, 366, 3)
         for tech in [scoped, *others]
     )

@@ -69,6 +69,7 @@ REDIRECTS = {
 # URL name -> the World.alternates entry its plain variant opens (the default one cannot).
 OPENS = {
     "offers:delete": "draft offer",  # only a draft can be deleted; a sent one redirects
+    "offers:update": "draft offer",  # only a draft can be edited; a sent one redirects
 }
 
 

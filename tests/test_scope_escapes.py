@@ -9,7 +9,18 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["msp", "assets", "contracts", "sales", "tickets", "timetracking", "billing", "monitoring", "portal", "bench"]
+APPS = [
+    "msp",
+    "assets",
+    "contracts",
+    "sales",
+    "tickets",
+    "timetracking",
+    "billing",
+    "monitoring",
+    "portal",
+    "bench",
+]
 
 ALLOWED = {
     # Login and the tenant switcher: a user's memberships in every tenant.
@@ -51,9 +62,13 @@ def test_escapes_from_the_tenant_scope_stay_on_the_allow_list():
                 found[name] = len(lines)
                 where[name] = lines
     new = {f"{name} lines {where[name]}": n for name, n in found.items() if n > ALLOWED.get(name, 0)}
-    assert not new, f"New escapes from the tenant scope (use the scoped managers, or justify in ALLOWED): {new}"
+    assert not new, (
+        f"New escapes from the tenant scope (use the scoped managers, or justify in ALLOWED): {new}"
+    )
     fewer = {name: (found[name], n) for name, n in ALLOWED.items() if found[name] < n}
-    assert not fewer, f"Fewer escapes than allowed, well done: lower ALLOWED to match (found, allowed): {fewer}"
+    assert not fewer, (
+        f"Fewer escapes than allowed, well done: lower ALLOWED to match (found, allowed): {fewer}"
+    )
 
 
 # Tasks that are not one tenant's: each says why. Every other task of the project is a

@@ -39,28 +39,61 @@ def test_offers_and_their_contracts_survive_the_move_to_sales():
         OldContract = old.get_model("contracts", "Contract")
         money = {"monthly_total": Decimal("410.00"), "monthly_total_currency": "EUR"}
         accepted = OldOffer.objects.create(
-            tenant_id=tenant.pk, client_id=client.pk, title="Managed care 2027", status="accepted",
-            currency="EUR", recommended_tier_id=tier.pk, created_by_id=user.pk, hour_block_minutes=600,
+            tenant_id=tenant.pk,
+            client_id=client.pk,
+            title="Managed care 2027",
+            status="accepted",
+            currency="EUR",
+            recommended_tier_id=tier.pk,
+            created_by_id=user.pk,
+            hour_block_minutes=600,
         )
-        gold = OldOption.objects.create(tenant_id=tenant.pk, offer=accepted, tier_id=tier.pk, name="Gold",
-                                        position=1, lines=[{"kind": "server", "quantity": 1}], **money)
+        gold = OldOption.objects.create(
+            tenant_id=tenant.pk,
+            offer=accepted,
+            tier_id=tier.pk,
+            name="Gold",
+            position=1,
+            lines=[{"kind": "server", "quantity": 1}],
+            **money,
+        )
         OldOption.objects.create(tenant_id=tenant.pk, offer=accepted, name="Silver", position=0, **money)
         accepted.accepted_option = gold
         accepted.save()
         draft = OldOffer.objects.create(tenant_id=tenant.pk, client_id=client.pk, currency="EUR")
         contract = OldContract.objects.create(
-            tenant_id=tenant.pk, client_id=client.pk, kind="managed", tier_id=tier.pk, offer=accepted,
-            start_date=date(2026, 11, 1), currency="EUR", monthly_fee=Decimal("410.00"), monthly_fee_currency="EUR",
+            tenant_id=tenant.pk,
+            client_id=client.pk,
+            kind="managed",
+            tier_id=tier.pk,
+            offer=accepted,
+            start_date=date(2026, 11, 1),
+            currency="EUR",
+            monthly_fee=Decimal("410.00"),
+            monthly_fee_currency="EUR",
         )
         plain = OldContract.objects.create(
-            tenant_id=tenant.pk, client_id=client.pk, kind="break_fix", start_date=date(2026, 11, 1), currency="EUR"
+            tenant_id=tenant.pk,
+            client_id=client.pk,
+            kind="break_fix",
+            start_date=date(2026, 11, 1),
+            currency="EUR",
         )
         prepaid = OldContract.objects.create(
-            tenant_id=tenant.pk, client_id=client.pk, kind="prepaid_hours", start_date=date(2026, 11, 1), currency="EUR"
+            tenant_id=tenant.pk,
+            client_id=client.pk,
+            kind="prepaid_hours",
+            start_date=date(2026, 11, 1),
+            currency="EUR",
         )
         block = old.get_model("contracts", "HourBlock").objects.create(
-            tenant_id=tenant.pk, contract=prepaid, minutes=600, price=Decimal("900"), price_currency="EUR",
-            origin="initial", purchased_at=timezone.now(),
+            tenant_id=tenant.pk,
+            contract=prepaid,
+            minutes=600,
+            price=Decimal("900"),
+            price_currency="EUR",
+            origin="initial",
+            purchased_at=timezone.now(),
         )
         warned = old.get_model("timetracking", "BalanceWarning").objects.create(
             tenant_id=tenant.pk, contract=prepaid, block=block, reason="level", level=80
@@ -70,11 +103,16 @@ def test_offers_and_their_contracts_survive_the_move_to_sales():
 
     offer = Offer.unscoped.get(pk=accepted.pk)
     assert (offer.title, offer.status, offer.client_id, offer.created_by_id) == (
-        "Managed care 2027", "accepted", client.pk, user.pk
+        "Managed care 2027",
+        "accepted",
+        client.pk,
+        user.pk,
     )
     assert offer.recommended_tier_id == tier.pk and offer.hour_block_minutes == 600
     assert offer.accepted_option_id == gold.pk
-    assert [(o.name, o.tier_id, o.lines) for o in OfferOption.unscoped.filter(offer=offer).order_by("position")] == [
+    assert [
+        (o.name, o.tier_id, o.lines) for o in OfferOption.unscoped.filter(offer=offer).order_by("position")
+    ] == [
         ("Silver", None, []),
         ("Gold", tier.pk, [{"kind": "server", "quantity": 1}]),
     ]
@@ -83,4 +121,9 @@ def test_offers_and_their_contracts_survive_the_move_to_sales():
     assert Offer.unscoped.get(pk=draft.pk).contract is None
     assert not Offer.unscoped.filter(contract_id=plain.pk).exists()
     warning = BalanceWarning.unscoped.get(pk=warned.pk)
-    assert (warning.contract_id, warning.block_id, warning.reason, warning.level) == (prepaid.pk, block.pk, "level", 80)
+    assert (warning.contract_id, warning.block_id, warning.reason, warning.level) == (
+        prepaid.pk,
+        block.pk,
+        "level",
+        80,
+    )

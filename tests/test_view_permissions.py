@@ -117,7 +117,9 @@ def declaration_problems(label, callback) -> list[str]:
         if isinstance(named, str) and named not in KNOWN_PERMISSIONS:
             return [f"{view} names {named!r}, which no role in msp/roles.py holds"]
         if resource is not None and not any(p.startswith(f"{resource}.") for p in KNOWN_PERMISSIONS):
-            return [f"{view} names the resource {resource!r}, of which no role in msp/roles.py holds a permission"]
+            return [
+                f"{view} names the resource {resource!r}, of which no role in msp/roles.py holds a permission"
+            ]
         return []
     if is_member_view(callback):
         view_class = callback.view_class

@@ -125,7 +125,15 @@ def build_world(n: int, *, slug: str) -> World:
 
 
 def _build(n: int, slug: str) -> World:
-    tenant = TenantFactory(name=f"World {slug}", slug=slug)
+    tenant = TenantFactory(
+        name=f"World {slug}",
+        slug=slug,
+        # Its identity on documents and its break/fix rate: offers and time panels show them.
+        legal_name=f"World {slug} S.r.l.",
+        address="Via Roma 1, Milano",
+        vat_number="IT01234567890",
+        default_hourly_rate=Money(Decimal("80"), "EUR"),
+    )
     sla_seed(tenant=tenant)  # a default SLA policy and calendar: tickets run SLA clocks
     work_types_seed(tenant=tenant)
     work_types = [WorkTypeFactory(tenant=tenant, name=f"Work {i}") for i in range(n)]

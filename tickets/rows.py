@@ -23,8 +23,18 @@ from tickets.models import Ticket
 
 # Every value tickets/_row.html shows, in one row of the queue query.
 ROW_FIELDS = (
-    "pk", "subject", "priority", "status", "sla_state", "sla_breach_at",
-    "client__name", "asset__name", "assignee_id", "assignee__username",
+    "pk",
+    "subject",
+    "priority",
+    "status",
+    "sla_state",
+    "sla_breach_at",
+    "client__name",
+    "asset__name",
+    "assignee_id",
+    "assignee__username",
+    "assignee__first_name",  # shown by name (msp.people.display_name)
+    "assignee__last_name",
 )
 ROW_SECONDS = 600
 

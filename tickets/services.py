@@ -32,7 +32,9 @@ CLOSED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 def contract_default_for(*, client) -> Contract | None:
     """The stated rule: the active prepaid contract with hours left, else the active managed
     one, else the active break/fix one, else none."""
-    active = Contract.objects.filter(client_id=client.pk, status=ContractStatus.ACTIVE).order_by("start_date", "pk")
+    active = Contract.objects.filter(client_id=client.pk, status=ContractStatus.ACTIVE).order_by(
+        "start_date", "pk"
+    )
     for kind, extra in (
         (ContractKind.PREPAID_HOURS, {"balance_minutes__gt": 0}),
         (ContractKind.MANAGED, {}),

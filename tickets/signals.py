@@ -32,9 +32,7 @@ def add_demo_tickets(sender, tenant, **kwargs):
         if client is None:
             continue
         asset = (
-            Asset.objects.filter(client=client, name__startswith=prefix)
-            .order_by("name")
-            .first()
+            Asset.objects.filter(client=client, name__startswith=prefix).order_by("name").first()
             if prefix
             else None
         )

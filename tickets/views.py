@@ -14,6 +14,7 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from assets.selectors import ASSET_CHOICES, asset_choices
 from msp.models import Client
+from msp.people import display_name
 from msp.views.base import HtmxPartialMixin, MemberRequiredMixin
 from msp.views.once import OnceOnlyMixin
 from tickets import hooks
@@ -89,7 +90,12 @@ class TicketDetailView(StaffTicketMixin, DetailView):
             ticket_files=files,
             reply_form=kwargs.pop("reply_form", None)
             or ReplyForm(can_note=self.has_perm("ticket.note"), tenant=tenant),
-            staff=staff_users(self.request.membership.tenant).values_list("pk", "username"),
+            staff=[
+                (user.pk, display_name(user))
+                for user in staff_users(self.request.membership.tenant).only(
+                    "pk", "username", "first_name", "last_name"
+                )
+            ],
             priorities=Priority.choices,
             panels=hooks.extra_panels(self.request, ticket),
             can_edit=self.has_perm("ticket.change"),

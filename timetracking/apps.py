@@ -8,11 +8,15 @@ class TimetrackingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from contracts.ledger import register_ledger_source
         from tickets import hooks
         from timetracking import signals  # noqa: F401
+        from timetracking.selectors import time_entry_ledger_sources
+        from timetracking.services import SOURCE_KIND
         from timetracking.templatetags.timesheet import running_timer_ticket_id
         from timetracking.views.panels import ticket_time_panel
 
         hooks.register_panel(ticket_time_panel)
         hooks.register_row_action("timetracking/_timer_button.html")
         hooks.register_row_vary(running_timer_ticket_id)
+        register_ledger_source(SOURCE_KIND, time_entry_ledger_sources)

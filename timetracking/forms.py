@@ -23,6 +23,9 @@ class TimeEntryForm(TenantFormMixin, forms.Form):
     )
     work_type = forms.ModelChoiceField(label=_("Work type"), queryset=WorkType.objects.none(), required=False)
     billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
+    onsite = forms.BooleanField(
+        label=_("On-site visit"), required=False, help_text=_("A call-out fee is billed for the visit.")
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, ticket=None, technician=None, **kwargs):
@@ -84,6 +87,7 @@ class TimeEntryForm(TenantFormMixin, forms.Form):
             "work_type": data["work_type"],
             "billable": data["billable"],
             "note": data["note"],
+            "onsite": data.get("onsite", False),
         }
         if data.get("minutes") is not None:
             kwargs["minutes"] = data["minutes"]

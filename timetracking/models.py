@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
 
 from msp.scoping import TenantOwnedModel
 from timetracking.rounding import MAX_ENTRY_MINUTES
@@ -94,7 +95,17 @@ class TimeEntry(TenantOwnedModel):
     drawn_minutes = models.PositiveIntegerField(_("drawn from prepaid hours"), default=0)
     overage_minutes = models.PositiveIntegerField(_("overage"), default=0)
     covered = models.BooleanField(_("covered by the tier"), default=False)
+    # The break/fix rate of work on a ticket that bills to no contract: the tenant's default,
+    # carried by the entry when it is saved (a later change of the default never reprices it).
+    hourly_rate = MoneyField(
+        _("break/fix hourly rate"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
     billable = models.BooleanField(_("billable"), default=True)
+    onsite = models.BooleanField(
+        _("on-site visit"),
+        default=False,
+        help_text=_("Work at the client's premises: a call-out fee is billed, less the tier's on-site discount."),
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -138,12 +149,20 @@ class TimeEntry(TenantOwnedModel):
         return reverse("timesheet:entry-update", args=[self.pk])
 
     @property
+    def rate(self):
+        """The hourly rate its labour is billed at: the contract's, else the break/fix rate it carries."""
+        if self.contract_id is not None:
+            return self.contract.hourly_rate
+        return self.hourly_rate
+
+    @property
     def labour_amount(self):
-        """Break/fix labour at the contract's rate × the work type's factor (billing invoices it)."""
-        contract = self.contract
-        if not self.overage_minutes or contract is None or contract.hourly_rate is None:
+        """Break/fix labour at the contract's rate (or, without a contract, the tenant's
+        break/fix rate the entry carries) × the work type's factor (billing invoices it)."""
+        rate = self.rate
+        if not self.overage_minutes or rate is None:
             return None
-        return labour_amount(contract.hourly_rate, self.overage_minutes)
+        return labour_amount(rate, self.overage_minutes)
 
 
 class Timer(TenantOwnedModel):

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 from djmoney.money import Money
 
+from contracts.ledger import LedgerSource
 from timetracking.models import TimeEntry, labour_amount, worked_at
 
 
@@ -46,6 +47,7 @@ ROW_FIELDS = (
     "pk", "worked_at", "ticket_id", "ticket__subject", "ticket__client__name", "work_type__name",
     "rate_factor", "minutes", "billable", "covered", "drawn_minutes", "overage_minutes", "note",
     "invoiced_at", "updated_at", "contract__hourly_rate", "contract__hourly_rate_currency",
+    "hourly_rate", "hourly_rate_currency",
 )  # fmt: skip
 
 
@@ -78,7 +80,11 @@ def timesheet_week(*, technician, day: date, days: int = 7) -> Timesheet:
         .values_list(*ROW_FIELDS)
     )
     entries = []
-    for *shown, rate, currency in values:
+    for *shown, contract_rate, contract_currency, own_rate, own_currency in values:
+        # The contract's rate, else the break/fix rate an entry without a contract carries.
+        rate, currency = (
+            (contract_rate, contract_currency) if contract_rate is not None else (own_rate, own_currency)
+        )
         row = EntryRow(*shown, labour_amount=None, day=timezone.localtime(shown[1], tz).date())
         if rate is not None and row.overage_minutes:
             row = replace(row, labour_amount=labour_amount(Money(rate, currency), row.overage_minutes))
@@ -105,3 +111,26 @@ def ticket_entries(ticket):
         .filter(ticket=ticket)
         .order_by("-worked_at", "-pk")
     )
+
+
+def time_entry_ledger_sources(ids: list[int]) -> dict[int, LedgerSource]:
+    """The hour ledger's view of these time entries (registered with contracts.ledger): the
+    ticket, the technician's name and the work note, in one query, in the active scope."""
+    rows = TimeEntry.objects.filter(pk__in=ids).values_list(
+        "pk",
+        "ticket_id",
+        "ticket__subject",
+        "technician__first_name",
+        "technician__last_name",
+        "technician__username",
+        "note",
+    )
+    return {
+        pk: LedgerSource(
+            ticket_id=ticket_id,
+            ticket_subject=subject,
+            person=f"{first} {last}".strip() or username,
+            note=note,
+        )
+        for pk, ticket_id, subject, first, last, username, note in rows
+    }

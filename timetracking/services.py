@@ -105,6 +105,7 @@ def _apply(entry: TimeEntry, *, raw_minutes: int, at) -> None:
     entry.billed_minutes = weighted_minutes(rounded, entry.rate_factor)
     entry.drawn_minutes = entry.overage_minutes = 0
     entry.covered = False
+    entry.hourly_rate = None
     if contract is not None and entry.billable and contract.kind == ContractKind.PREPAID_HOURS:
 
         def write(result) -> int:
@@ -137,7 +138,22 @@ def _apply(entry: TimeEntry, *, raw_minutes: int, at) -> None:
         else:
             # Break/fix (or managed work the tier does not include): billable labour at the rate.
             entry.overage_minutes = entry.billed_minutes
+    elif contract is None and entry.billable:
+        # No contract: break/fix at the tenant's default rate, when it is in the client's currency.
+        rate = break_fix_rate(tenant=entry.ticket.tenant, client=entry.ticket.client)
+        if rate is not None:
+            entry.hourly_rate = rate
+            entry.overage_minutes = entry.billed_minutes
     entry.save()
+
+
+def break_fix_rate(*, tenant, client):
+    """The tenant's default break/fix rate for work for a client without a contract, or None
+    (none set, or set in another currency than the client is billed in)."""
+    rate = tenant.default_hourly_rate
+    if rate is None or str(rate.currency) != client.currency:
+        return None
+    return rate
 
 
 @scoped_by("ticket")
@@ -152,6 +168,7 @@ def time_entry_create(
     work_type: WorkType | None = None,
     billable: bool = True,
     note: str = "",
+    onsite: bool = False,
     now: datetime | None = None,
 ) -> TimeEntry:
     """Log work on a ticket; ``now`` is the clock (a timer's stop time), for the future check."""
@@ -171,6 +188,7 @@ def time_entry_create(
         minutes=raw,
         billable=billable,
         note=note,
+        onsite=bool(onsite),
     )
     _apply(entry, raw_minutes=raw, at=None)
     return entry
@@ -188,6 +206,7 @@ def time_entry_update(
     work_type=_UNSET,
     billable=_UNSET,
     note=_UNSET,
+    onsite=_UNSET,
 ) -> TimeEntry:
     """Change an entry: give back what it drew (reversal rows), then draw again."""
     entry = (
@@ -207,6 +226,8 @@ def time_entry_update(
         entry.billable = bool(billable)
     if note is not _UNSET:
         entry.note = note
+    if onsite is not _UNSET:
+        entry.onsite = bool(onsite)
     span_given = started_at is not _UNSET or ended_at is not _UNSET
     if minutes is not _UNSET and minutes is not None:
         new_start, new_end, new_minutes = None, None, minutes

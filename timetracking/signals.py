@@ -52,12 +52,7 @@ def _demo_prepaid_hours(tenant) -> None:
     client = Client.objects.filter(name=DEMO_CLIENT).first()
     if client is None or Contract.objects.filter(client=client, kind=ContractKind.PREPAID_HOURS).exists():
         return
-    technician = (
-        Membership.objects.filter(role=Role.TECHNICIAN)
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
+    technician = Membership.objects.filter(role=Role.TECHNICIAN).select_related("user").order_by("pk").first()
     user = (
         technician.user if technician else get_user_model().objects.filter(memberships__tenant=tenant).first()
     )

@@ -228,7 +228,8 @@ def invoice_issue(*, invoice: Invoice, on: datetime.date | None = None) -> Invoi
         locked.number = number_take(tenant=tenant, kind=locked.kind, year=issue_date.year)
         locked.status = InvoiceStatus.ISSUED
         locked.issued_at = timezone.now()
-        locked.save(update_fields=["issue_date", "due_date", "number", "status", "issued_at"])
+        locked.parties = invoice_parties(locked)
+        locked.save(update_fields=["issue_date", "due_date", "number", "status", "issued_at", "parties"])
         if locked.kind == InvoiceKind.CREDIT_NOTE:
             _credit_apply(locked)
         else:
@@ -261,6 +262,25 @@ def _blocks_mark_paid(invoice: Invoice) -> None:
 
     block_ids = BilledItem.objects.filter(line__invoice=invoice, source_kind="hour_block").values("source_id")
     HourBlock.objects.filter(pk__in=block_ids, paid_at__isnull=True).update(paid_at=timezone.now())
+
+
+def invoice_parties(invoice: Invoice) -> dict:
+    """The seller (the MSP's legal identity) and the buyer (the client, its first site's
+    address, its billing e-mail) as they are now: frozen on the invoice when it is issued."""
+    from msp.models import Site
+
+    tenant, client = invoice.client.tenant, invoice.client
+    address = (
+        Site.objects.filter(client_id=client.pk)
+        .exclude(address="")
+        .order_by("name", "pk")
+        .values_list("address", flat=True)
+        .first()
+    )
+    return {
+        "seller": {"name": tenant.document_name, "address": tenant.address, "vat": tenant.vat_number},
+        "buyer": {"name": client.name, "address": address or "", "email": client.billing_email},
+    }
 
 
 def _credit_apply(credit_note: Invoice) -> None:

@@ -26,8 +26,11 @@ from billing.sources import (
     comparison,
     fee_lines,
     labour_lines,
+    onsite_lines,
+    pending_breakfix_clients,
 )
 from contracts.models import HourBlock
+from msp.models import Client
 from msp.scoping import scoped_by
 
 logger = logging.getLogger(__name__)
@@ -54,27 +57,35 @@ def billing_run(
     """Invoice the period for every client of the tenant that has something billable
     (`each` wraps the clients' iteration: the command's progress bar)."""
     settings = billing_settings(tenant)
-    by_client = defaultdict(list)
+    clients, by_client = {}, defaultdict(list)
     for contract in billable_contracts(period):
+        clients[contract.client_id] = contract.client
         by_client[contract.client_id].append(contract)
-    counts = asset_counts_by_client(list(by_client), period)
-    result = RunResult(period=str(period), clients=len(by_client))
-    groups = by_client.values()
-    for contracts in each(groups, len(by_client)) if each is not None else groups:
-        invoice = _client_invoice(contracts, period, counts.get(contracts[0].client_id, Counter()), settings)
+    # Clients whose only billable work is on tickets that bill to no contract (break/fix rate).
+    missing = [pk for pk in pending_breakfix_clients(period) if pk not in clients]
+    for client in Client.objects.filter(pk__in=missing).select_related("tenant").order_by("name", "pk"):
+        clients[client.pk] = client
+    counts = asset_counts_by_client(list(clients), period)
+    result = RunResult(period=str(period), clients=len(clients))
+    groups = list(clients.values())
+    for client in each(groups, len(groups)) if each is not None else groups:
+        contracts = by_client.get(client.pk, [])
+        invoice = _client_invoice(client, contracts, period, counts.get(client.pk, Counter()), settings)
         if invoice is not None:
             result.invoices.append(invoice.pk)
     return result
 
 
-def _client_invoice(contracts, period: Period, asset_counts, settings: BillingSettings) -> Invoice | None:
-    client = contracts[0].client
+def _client_invoice(
+    client, contracts, period: Period, asset_counts, settings: BillingSettings
+) -> Invoice | None:
     for _attempt in range(ATTEMPTS):
         lines = []
         for contract in contracts:
             lines += fee_lines(contract, period, asset_counts)
         lines += block_lines(contracts)
-        lines += labour_lines(contracts, period)
+        lines += labour_lines(contracts, period, client.pk)
+        lines += onsite_lines(contracts, period, settings.onsite_fee, client.pk)
         if not lines:
             return None
         try:

@@ -11,7 +11,9 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from contracts.api.serializers import AmountField, CurrencyOfField
+from contracts.ledger import ledger_describe
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry
+from contracts.selectors import ledger_rows
 from contracts.services.hours import block_purchase
 from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantAPIMixin
 
@@ -22,13 +24,34 @@ class LedgerEntrySerializer(LeanModelSerializer):
     time_entry = serializers.SerializerMethodField(
         help_text=_("The time entry that drew or gave back minutes.")
     )
+    description = serializers.SerializerMethodField(
+        help_text=_(
+            "The statement line in the reader's language: the ticket's number and subject, "
+            "the technician and the work note (or the block bought, the minutes expired)."
+        )
+    )
 
     class Meta:
         model = LedgerEntry
-        fields = ["id", "kind", "minutes", "balance_after", "time_entry", "block", "note", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "minutes",
+            "balance_after",
+            "time_entry",
+            "block",
+            "description",
+            "note",
+            "created_at",
+        ]
 
     def get_time_entry(self, row) -> int | None:
         return row.source_id if row.source_kind == TIME_ENTRY_SOURCE else None
+
+    def get_description(self, row) -> str:
+        if not hasattr(row, "description"):
+            ledger_describe([row])
+        return row.description
 
 
 class HourBlockSerializer(StrictSerializerMixin, LeanModelSerializer):
@@ -67,7 +90,12 @@ class ContractLedgerApi(ContractHoursMixin, generics.ListAPIView):
     serializer_class = LedgerEntrySerializer
 
     def get_queryset(self):
-        return LedgerEntry.objects.filter(contract=self.get_contract()).order_by("-pk")
+        return ledger_rows(self.get_contract())
+
+    def paginate_queryset(self, queryset):
+        # Describe the whole page at once: one query per kind of source, not one per row.
+        page = super().paginate_queryset(queryset)
+        return ledger_describe(page) if page is not None else None
 
     filter_backends: list = []
 

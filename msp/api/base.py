@@ -49,7 +49,9 @@ class TenantAPIMixin:
             sent = request_fingerprint(request)
         super().initial(request, *args, **kwargs)
         if key is not None and request.membership is not None:
-            self._idempotency = idempotency_claim(membership=request.membership, key=key, request_fingerprint=sent)
+            self._idempotency = idempotency_claim(
+                membership=request.membership, key=key, request_fingerprint=sent
+            )
 
     def handle_exception(self, exc):
         if isinstance(exc, Replay):
@@ -218,7 +220,13 @@ def _read_plan(serializer) -> list[tuple]:
         elif model_field is not None:
             # DRF's pk-only shortcut: a PKOnlyObject of the row's foreign key column.
             if (
-                _same(field, PrimaryKeyRelatedField, "get_attribute", "use_pk_only_optimization", "to_representation")
+                _same(
+                    field,
+                    PrimaryKeyRelatedField,
+                    "get_attribute",
+                    "use_pk_only_optimization",
+                    "to_representation",
+                )
                 and field.pk_field is None
                 and (model_field.many_to_one or model_field.one_to_one)
             ):
@@ -234,7 +242,6 @@ def _read_plan(serializer) -> list[tuple]:
 # (No docstring here or on TenantModelSerializer: drf-spectacular would show it as the
 # description of every serializer in the OpenAPI schema.)
 class LeanModelSerializer(serializers.ModelSerializer):
-
     def get_fields(self):
         """DRF's fields, introspected from the model once per class, then copied.
 

@@ -69,7 +69,15 @@ class MemberSerializer(StrictSerializerMixin, LeanModelSerializer):
     class Meta:
         model = Membership
         fields = [
-            "id", "username", "email", "password", "role", "client", "contact", "contact_created", "is_active"
+            "id",
+            "username",
+            "email",
+            "password",
+            "role",
+            "client",
+            "contact",
+            "contact_created",
+            "is_active",
         ]
 
     # Set by MemberViewSet: annotated on reads, from the service's answer on writes.

@@ -18,8 +18,20 @@ WIDGETS = "django/forms/widgets/"
 INPUT_TEMPLATES = {
     f"{WIDGETS}{name}.html"
     for name in (
-        "checkbox", "color", "date", "datetime", "email", "file", "hidden", "number",
-        "password", "search", "tel", "text", "time", "url",
+        "checkbox",
+        "color",
+        "date",
+        "datetime",
+        "email",
+        "file",
+        "hidden",
+        "number",
+        "password",
+        "search",
+        "tel",
+        "text",
+        "time",
+        "url",
     )
 }
 TEXTAREA_TEMPLATE = f"{WIDGETS}textarea.html"

@@ -2,9 +2,23 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from msp.identity import logo_data_uri
 from msp.models import Client, Membership, Tenant
 from msp.models.tenancy import TIMEZONE_CHOICES
 from msp.roles import Role
+
+
+class LogoInput(forms.ClearableFileInput):
+    """The current logo as a preview (read through the storage API, so it shows whatever the
+    storage, without serving media files), a box to remove it, and the upload."""
+
+    template_name = "msp/widgets/logo_input.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        instance = getattr(value, "instance", None)
+        context["widget"]["preview"] = logo_data_uri(instance) if self.is_initial(value) and instance else ""
+        return context
 
 
 class TenantSettingsForm(forms.ModelForm):
@@ -17,12 +31,33 @@ class TenantSettingsForm(forms.ModelForm):
             "language",
             "tax_rate",
             "invoice_prefix",
+            "legal_name",
+            "address",
+            "vat_number",
+            "logo",
+            "default_hourly_rate",
             # mail identity and dispatch (issue 18, notifications)
             "email_from_name",
             "email_from_address",
             "dispatch_email",
             "attachment_max_mb",
         ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "logo": LogoInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        rate, currency = cleaned.get("default_hourly_rate"), cleaned.get("default_currency")
+        if rate is not None and rate.amount < 0:
+            self.add_error("default_hourly_rate", _("A rate cannot be negative."))
+        elif rate is not None and currency and str(rate.currency) != currency:
+            self.add_error(
+                "default_hourly_rate",
+                _("Give the rate in the default currency, %(currency)s.") % {"currency": currency},
+            )
+        return cleaned
 
 
 class _RoleClientMixin:

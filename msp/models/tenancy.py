@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
 
 from msp.roles import MANAGER_ROLES, STAFF_ROLES, Role, role_has_perm
 from msp.scoping import TenantOwnedModel
@@ -21,6 +23,34 @@ slug_validator = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$",
     _("Use 3 to 50 lowercase letters, digits or hyphens, starting and ending with a letter or digit."),
 )
+
+
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+
+
+def tenant_logo_path(tenant, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"tenants/{tenant.pk or 'new'}/logo-{secrets.token_hex(4)}.{suffix[:5]}"
+
+
+def validate_logo(file) -> None:
+    """A logo is a real image (read by Pillow, not judged by its name), of a web format, small."""
+    from PIL import Image, UnidentifiedImageError
+
+    if file.size is not None and file.size > LOGO_MAX_BYTES:
+        raise ValidationError(_("The logo is larger than 1 MB."))
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(_("The logo must be a PNG, JPEG, GIF or WebP image.")) from None
+    finally:
+        file.seek(0)
+    if image_format not in LOGO_FORMATS:
+        raise ValidationError(_("The logo must be a PNG, JPEG, GIF or WebP image."))
 
 
 class User(AbstractUser):
@@ -91,6 +121,28 @@ class Tenant(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(settings.ATTACHMENT_MAX_MB_CEILING)],
         help_text=_("The largest file your team and your clients may attach to a ticket."),
     )
+    # Its identity on documents (offers, invoices, reports).
+    legal_name = models.CharField(
+        _("legal name"), max_length=200, blank=True, help_text=_("As on invoices; empty: the name above.")
+    )
+    address = models.TextField(_("address"), blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to=tenant_logo_path,
+        blank=True,
+        validators=[validate_logo],
+        help_text=_("PNG or JPEG, at most 1 MB; shown at the top of offers and invoices."),
+    )
+    default_hourly_rate = MoneyField(
+        _("break/fix hourly rate"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        currency_choices=CURRENCY_CHOICES,
+        help_text=_("What work for a client without a contract is billed at."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -104,6 +156,11 @@ class Tenant(models.Model):
     @property
     def attachment_max_bytes(self) -> int:
         return self.attachment_max_mb * 1024 * 1024
+
+    @property
+    def document_name(self) -> str:
+        """The name documents carry: the legal name, else the trading name."""
+        return self.legal_name or self.name
 
 
 class Membership(TenantOwnedModel):

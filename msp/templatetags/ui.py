@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from msp.forms.widgets import options_html
 from msp.money import format_money
+from msp.people import display_name
 
 register = template.Library()
 
@@ -33,3 +34,9 @@ def money(amount, currency=None):
     """``{{ line.amount|money:contract.currency }}``: money in one style on every page (see
     ``msp.money.format_money``); Money values need no currency."""
     return format_money(amount, currency)
+
+
+@register.filter
+def person(user) -> str:
+    """{{ comment.author|person }}: the person's full name, else their username."""
+    return display_name(user)

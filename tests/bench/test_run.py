@@ -19,7 +19,8 @@ from bench import lines as bench_lines
 from bench import probe
 from bench.generate import generate
 from bench.lines import DRAW, LINES, PAGE, SWEEP, Budget, Line, verdict
-from bench.run import report
+from bench.run import IN_PROCESS, report
+from billing.models import Invoice
 from contracts.models import Contract, LedgerEntry
 from sales.models import Offer
 from tickets.models import Ticket
@@ -31,7 +32,7 @@ SCALE = 0.002
 def test_registry_is_well_formed():
     names = [line.name for line in LINES]
     assert len(names) == len(set(names))
-    assert {line.kind for line in LINES} == {"http", "draw", "sweep"}
+    assert {line.kind for line in LINES} == {"http", "draw", "sweep", "billing", "pdf"}
     assert {line.who for line in LINES} <= {"tech", "client", "owner", "api"}
     assert [line.clients for line in LINES if line.kind == "draw"] == [1, 4, 4]
 
@@ -47,7 +48,7 @@ def test_runner_pieces_on_generated_data():
     # Every line answers 2xx in-process, within the query budget's order of magnitude.
     mark = probe.draw_mark(fx["draw_tickets"])
     ledger_before = LedgerEntry.unscoped.count()
-    requests = [line.request(fx) for line in LINES if line.kind != "sweep"]
+    requests = [line.request(fx) for line in LINES if line.kind not in IN_PROCESS]
     counts = probe.query_counts(requests, fx)
     assert set(counts) == {spec["name"] for spec in requests}
     assert all(0 < n <= 25 for n in counts.values()), counts
@@ -73,9 +74,18 @@ def test_runner_pieces_on_generated_data():
     # The sweep is timed and rolled back: the next run finds the same backlog.
     before = list(Ticket.unscoped.order_by("pk").values_list("sla_state", "at_risk_notified_at"))
     first, second = probe.sweep_once(), probe.sweep_once()
-    assert first["ms"] > 0 and first["open"] == 40 + 20 * 2  # 20 % open: 200 tickets in the main tenant, 10 in each small one
+    assert (
+        first["ms"] > 0 and first["open"] == 40 + 20 * 2
+    )  # 20 % open: 200 tickets in the main tenant, 10 in each small one
     assert (first["breached"], first["at_risk"]) == (second["breached"], second["at_risk"])
     assert list(Ticket.unscoped.order_by("pk").values_list("sla_state", "at_risk_notified_at")) == before
+    # The billing run is timed and rolled back; the fixtures billed last month once.
+    invoices = Invoice.unscoped.count()
+    assert invoices > 0 and fx["invoice"]
+    run = probe.billing_once()
+    assert run["invoices"] > 0 and run["lines"] >= run["invoices"] and run["per_invoice"] < 40
+    assert Invoice.unscoped.count() == invoices
+    assert probe.pdf_once()["bytes"] > 1000
     assert probe.revoke(fx["token_id"]) == 1
 
 
@@ -92,7 +102,10 @@ def test_budgets_and_verdict():
     page = Line("page", "/")
     assert PAGE.misses(fast, 0) == []
     assert PAGE.misses(slow, 0) == ["p50≥50", "queries>15"]
-    assert PAGE.misses({**fast, "status": 500, "status_ok": False, "queries": -500}, 0) == ["HTTP 500", "HTTP 500"]
+    assert PAGE.misses({**fast, "status": 500, "status_ok": False, "queries": -500}, 0) == [
+        "HTTP 500",
+        "HTTP 500",
+    ]
     assert DRAW.misses({**fast, "p50": 30.0}, 0) == ["p50≥30"]
     assert verdict(page, {"default": fast}, {"default": 10}) == "pass"
     assert verdict(page, {"small": fast, "large": slow}, {"small": 1, "large": 2}) == (
@@ -108,13 +121,28 @@ def test_budgets_and_verdict():
 
 def test_report_is_markdown_with_header_and_verdicts(capsys):
     fx = {"vendor": "sqlite 3", "tickets": 200, "open_tickets": 40, "ledger_rows": 9, "offer_assets": 10}
-    dbs = [SimpleNamespace(label="small", fx=fx), SimpleNamespace(label="large", fx={**fx, "open_tickets": 20_000})]
+    dbs = [
+        SimpleNamespace(label="small", fx=fx),
+        SimpleNamespace(label="large", fx={**fx, "open_tickets": 20_000}),
+    ]
     page, sweep = LINES[0], next(line for line in LINES if line.kind == "sweep")
     row = {"p50": 40.0, "p95": 60.0, "rps": 20.0, "queries": 7, "status": 200, "status_ok": True}
-    swept = {"p50": 900.0, "p95": 950.0, "rps": None, "queries": 4, "samples": [900], "open": 20_000,
-             "candidates": 50, "breached": 1, "at_risk": 2, "emails": 3}
-    results = {page.name: {"small": row, "large": {**row, "p50": 80.0}},
-               sweep.name: {"small": {**swept, "p50": 90.0}, "large": swept}}
+    swept = {
+        "p50": 900.0,
+        "p95": 950.0,
+        "rps": None,
+        "queries": 4,
+        "samples": [900],
+        "open": 20_000,
+        "candidates": 50,
+        "breached": 1,
+        "at_risk": 2,
+        "emails": 3,
+    }
+    results = {
+        page.name: {"small": row, "large": {**row, "p50": 80.0}},
+        sweep.name: {"small": {**swept, "p50": 90.0}, "large": swept},
+    }
     args = SimpleNamespace(workers=4, requests=20, rounds=3, sweeps=5)
     failed = report(args, dbs, [page, sweep], results, {"small": {}, "large": {}})
     out = capsys.readouterr().out

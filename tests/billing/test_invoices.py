@@ -205,3 +205,27 @@ def test_issuing_mails_the_pdf_to_the_clients_billing_address_only(
     assert issued.number in mail.subject
     parts = [(part.get_content_type(), part.get_filename()) for part in mail.message().walk()]
     assert ("application/pdf", f"invoice-{issued.number.lower()}-acme.pdf") in parts
+
+
+def test_an_issued_invoice_keeps_the_parties_it_was_issued_to(acme, tenant):
+    from billing.pdf import render_invoice_html
+    from tests.factories import SiteFactory
+
+    tenant.legal_name, tenant.address, tenant.vat_number = (
+        "Alpha Servizi S.r.l.",
+        "Via Roma 1\nMilano",
+        "IT01234567890",
+    )
+    tenant.save()
+    SiteFactory(tenant=tenant, client=acme, name="HQ", address="Corso Italia 5, Torino")
+    invoice = invoice_issue(invoice=invoice_draft_create(client=acme, lines=lines()), on=TODAY)
+    html = render_invoice_html(invoice)
+    for expected in ("Alpha Servizi S.r.l.", "Via Roma 1", "IT01234567890", "Corso Italia 5, Torino"):
+        assert expected in html
+    tenant.legal_name, tenant.address = "New Name S.p.A.", "Elsewhere"
+    tenant.save()
+    acme.name = "Renamed"
+    acme.save()
+    invoice.refresh_from_db()
+    html = render_invoice_html(invoice)
+    assert "Alpha Servizi S.r.l." in html and "Via Roma 1" in html and "New Name" not in html

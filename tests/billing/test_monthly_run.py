@@ -262,3 +262,42 @@ def test_a_block_waits_for_its_invoice_to_be_paid_when_the_contract_says_so(
     invoice_pay(invoice=invoice, amount=invoice.total, paid_at=invoice.issue_date, method="bank_transfer")
     paid = TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=60)
     assert (paid.drawn_minutes, paid.overage_minutes) == (60, 0)
+
+
+def test_an_on_site_visit_bills_the_call_out_fee_less_the_tiers_discount(tenant):
+    with scope_of(tenant.pk):
+        BillingSettings.objects.create(tenant=tenant, onsite_fee=eur("80.00"))
+    gold = ServiceTierFactory(
+        tenant=tenant, name="Gold", currency="EUR", onsite_discount_percent=Decimal("25")
+    )
+    acme = ClientFactory(tenant=tenant, name="Acme", currency="EUR")
+    ContractFactory(tenant=tenant, client=acme, tier=gold)
+    breakfix = ContractFactory(
+        tenant=tenant, client=acme, kind=ContractKind.BREAK_FIX, tier=None, hourly_rate=eur("85.00")
+    )
+    ticket = TicketFactory(tenant=tenant, client=acme, contract=breakfix, subject="Printer on fire")
+    TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=60, onsite=True)
+    TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=15)  # remote: no fee
+
+    (invoice_id,) = billing_run(tenant=tenant, period=DECEMBER).invoices
+    with scope_of(tenant.pk):
+        lines = list(Invoice.objects.get(pk=invoice_id).lines.filter(kind=LineKind.ONSITE))
+    assert [(line.unit_price, line.quantity) for line in lines] == [(eur("60.00"), Decimal("1.00"))]
+    assert "Printer on fire" in lines[0].description and "25 % off" in lines[0].description
+    assert billing_run(tenant=tenant, period=DECEMBER).invoices == []  # once
+
+
+def test_work_for_a_client_without_a_contract_is_billed_at_the_break_fix_rate(tenant):
+    tenant.default_currency = "EUR"
+    tenant.default_hourly_rate = eur("90.00")
+    tenant.save()
+    walk_in = ClientFactory(tenant=tenant, name="Walk-in", currency="EUR")
+    ticket = TicketFactory(tenant=tenant, client=walk_in, subject="Laptop will not boot")
+    TimeEntryFactory(ticket=ticket, technician=UserFactory(first_name="Luca"), minutes=40)
+
+    (invoice_id,) = billing_run(tenant=tenant, period=DECEMBER).invoices
+    with scope_of(tenant.pk):
+        (line,) = Invoice.objects.get(pk=invoice_id).lines.all()
+    assert (line.kind, line.unit_price) == (LineKind.LABOUR, eur("60.00"))  # 90.00 x 40 / 60
+    assert "Laptop will not boot" in line.description and "Luca" in line.description
+    assert billing_run(tenant=tenant, period=DECEMBER).invoices == []

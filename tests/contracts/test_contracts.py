@@ -296,7 +296,9 @@ def test_a_contract_is_deleted_unless_something_depends_on_it(owner_client, tena
     contract = ContractFactory(client=acme, kind="prepaid_hours", tier=None, name="Ad hoc")
     block_purchase(contract=contract, minutes=600, price=Money("900", "EUR"))
     confirm = owner_client.get(reverse("contracts:delete", args=[contract.pk])).content.decode()
-    assert "Ad hoc cannot be deleted while other records depend on it (1 hour block, 1 ledger entry)." in confirm
+    assert (
+        "Ad hoc cannot be deleted while other records depend on it (1 hour block, 1 ledger entry)." in confirm
+    )
     response = owner_client.post(reverse("contracts:delete", args=[contract.pk]), follow=True)
     assert "End it instead." in response.content.decode()
     assert Contract.unscoped.filter(pk=contract.pk).exists()

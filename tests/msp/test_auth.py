@@ -12,7 +12,9 @@ from tests.factories import PASSWORD, ClientFactory, MembershipFactory, TenantFa
 
 @pytest.mark.django_db
 def test_login_lands_on_the_dashboard_and_logout_ends_the_session(client, owner):
-    response = client.post(reverse("login"), {"username": owner.user.username, "password": PASSWORD}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": owner.user.username, "password": PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("dashboard")
     assert response.context["current_membership"] == owner
 

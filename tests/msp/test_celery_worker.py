@@ -12,15 +12,27 @@ CELERY = Path(sys.executable).with_name("celery")
 
 
 def _embedded_env(var_dir: Path) -> dict:
-    drop = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "MSP_TESTING", "SECURE_SSL_REDIRECT"}
+    drop = {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "MSP_TESTING",
+        "SECURE_SSL_REDIRECT",
+    }
     env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update({"DJANGO_SETTINGS_MODULE": "msp.settings", "MSP_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "msp.settings", "MSP_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
+    )
     return env
 
 
 def test_worker_and_beat_run_a_task_on_the_filesystem_broker(tmp_path):
     env = _embedded_env(tmp_path)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
+    )
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
         [str(CELERY), "-A", "msp", "worker", "--beat", "--concurrency=1", "--loglevel=INFO", "--pool=solo"],

@@ -17,7 +17,12 @@ def test_account_manager_creates_a_client_then_a_site_and_a_contact(client, tena
 
     response = client.post(
         reverse("clients:create"),
-        {"name": "Acme Dental", "currency": "EUR", "timezone": "Europe/Rome", "billing_email": "a@acme.example"},
+        {
+            "name": "Acme Dental",
+            "currency": "EUR",
+            "timezone": "Europe/Rome",
+            "billing_email": "a@acme.example",
+        },
         follow=True,
     )
     acme = Client.unscoped.get(name="Acme Dental")
@@ -25,7 +30,9 @@ def test_account_manager_creates_a_client_then_a_site_and_a_contact(client, tena
     assert response.redirect_chain[-1][0] == acme.get_absolute_url()
     assert "Acme Dental was created." in response.content.decode()
 
-    client.post(reverse("clients:site-create", args=[acme.pk]), {"name": "Milano HQ", "address": "Via Roma 1"})
+    client.post(
+        reverse("clients:site-create", args=[acme.pk]), {"name": "Milano HQ", "address": "Via Roma 1"}
+    )
     site = Site.unscoped.get(client=acme)
     response = client.post(
         reverse("clients:contact-create", args=[acme.pk]),
@@ -77,15 +84,17 @@ def test_client_list_searches_and_paginates(owner_client, tenant):
 
     page = owner_client.get(reverse("clients:list"))
     assert page.context["paginator"].count == 31 and len(page.context["object_list"]) == 25
-    assert [c.name for c in owner_client.get(reverse("clients:list"), {"q": "studio 0"}).context["object_list"]] == [
-        f"Studio {n:02d}" for n in range(10)
-    ]
+    assert [
+        c.name for c in owner_client.get(reverse("clients:list"), {"q": "studio 0"}).context["object_list"]
+    ] == [f"Studio {n:02d}" for n in range(10)]
     # Search reaches the client's contacts too.
-    assert [c.name for c in owner_client.get(reverse("clients:list"), {"q": "neri"}).context["object_list"]] == [
-        "Zeta Hotels"
-    ]
+    assert [
+        c.name for c in owner_client.get(reverse("clients:list"), {"q": "neri"}).context["object_list"]
+    ] == ["Zeta Hotels"]
     # The htmx live search gets only the table, not the whole page.
-    partial = owner_client.get(reverse("clients:list"), {"q": "zeta"}, HTTP_HX_REQUEST="true").content.decode()
+    partial = owner_client.get(
+        reverse("clients:list"), {"q": "zeta"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert "Zeta Hotels" in partial and "<html" not in partial
 
 
@@ -102,7 +111,10 @@ def test_technician_may_not_create_or_delete_clients(client, tenant, make_member
 
 @pytest.mark.django_db
 def test_client_contact_sees_only_its_own_company(client, tenant, make_member):
-    mine, other = ClientFactory(tenant=tenant, name="Mine Ltd"), ClientFactory(tenant=tenant, name="Other Ltd")
+    mine, other = (
+        ClientFactory(tenant=tenant, name="Mine Ltd"),
+        ClientFactory(tenant=tenant, name="Other Ltd"),
+    )
     client.force_login(make_member(tenant, Role.CLIENT, client=mine).user)
     assert client.get(mine.get_absolute_url()).status_code == 200
     assert client.get(other.get_absolute_url()).status_code == 404

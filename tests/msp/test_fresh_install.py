@@ -23,8 +23,17 @@ PASSWORD = "Violet-Harbour-Kettle-58"
 
 # Everything tests/settings.py (or CI) put in the environment that would change the settings.
 _SETTINGS_ENV = {
-    "DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT",
-    "MSP_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE", "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_SSL_REDIRECT",
+    "MSP_TESTING",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_URL",
 }
 
 # Run in the second process, on the migrated database: an MSP signs up through the operator

@@ -40,18 +40,25 @@ def test_a_retried_time_entry_is_booked_once(tech, contract):
 
     # Without a key, or with another one, a write is a new write.
     assert http.post("/api/v1/time-entries/", body, format="json").status_code == 201
-    assert http.post("/api/v1/time-entries/", body, format="json", HTTP_IDEMPOTENCY_KEY="entry-2").status_code == 201
+    assert (
+        http.post("/api/v1/time-entries/", body, format="json", HTTP_IDEMPOTENCY_KEY="entry-2").status_code
+        == 201
+    )
     assert TimeEntry.unscoped.count() == 3
 
 
 def test_the_same_key_with_another_request_answers_409_and_changes_nothing(tech, contract):
     http, ticket = api_for(tech), ticket_on(contract)
-    http.post("/api/v1/time-entries/", {"ticket": ticket.pk, "minutes": 30}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    http.post(
+        "/api/v1/time-entries/", {"ticket": ticket.pk, "minutes": 30}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     other = http.post(
         "/api/v1/time-entries/", {"ticket": ticket.pk, "minutes": 45}, format="json", HTTP_IDEMPOTENCY_KEY="k"
     )
     assert other.status_code == 409 and "different request" in other.json()["detail"]
-    elsewhere = http.post("/api/v1/timer/start/", {"ticket": ticket.pk}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    elsewhere = http.post(
+        "/api/v1/timer/start/", {"ticket": ticket.pk}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     assert elsewhere.status_code == 409
     assert TimeEntry.unscoped.count() == 1 and balance(contract) == 10 * 60 - 30
 
@@ -61,7 +68,9 @@ def test_keys_belong_to_their_membership_and_expire(tenant, make_member, tech, c
     body = {"ticket": ticket.pk, "minutes": 15}
     colleague = make_member(tenant, Role.TECHNICIAN)
     for member in (tech, colleague):
-        response = api_for(member).post("/api/v1/time-entries/", body, format="json", HTTP_IDEMPOTENCY_KEY="same")
+        response = api_for(member).post(
+            "/api/v1/time-entries/", body, format="json", HTTP_IDEMPOTENCY_KEY="same"
+        )
         assert response.status_code == 201 and "Idempotent-Replayed" not in response
     IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=25))
     response = api_for(tech).post("/api/v1/time-entries/", body, format="json", HTTP_IDEMPOTENCY_KEY="same")
@@ -76,7 +85,9 @@ def test_refusals_are_replayed_too_and_bad_keys_are_refused(tech, contract):
     again = http.post("/api/v1/time-entries/", bad, format="json", HTTP_IDEMPOTENCY_KEY="bad")
     assert first.status_code == again.status_code == 400 and again.json() == first.json()
     too_long = http.post(
-        "/api/v1/time-entries/", {"ticket": ticket_on(contract).pk, "minutes": 15}, format="json",
+        "/api/v1/time-entries/",
+        {"ticket": ticket_on(contract).pk, "minutes": 15},
+        format="json",
         HTTP_IDEMPOTENCY_KEY="x" * 256,
     )
     assert too_long.status_code == 400 and "Idempotency-Key" in too_long.json()
@@ -89,7 +100,9 @@ def test_the_purge_forgets_day_old_keys(tech, contract):
     from msp.tasks import idempotency_purge_task
 
     api_for(tech).post(
-        "/api/v1/time-entries/", {"ticket": ticket_on(contract).pk, "minutes": 15}, format="json",
+        "/api/v1/time-entries/",
+        {"ticket": ticket_on(contract).pk, "minutes": 15},
+        format="json",
         HTTP_IDEMPOTENCY_KEY="old",
     )
     assert idempotency_purge_task() == 0

@@ -52,7 +52,8 @@ def _subclasses(cls):
 def _lean_serializer_classes() -> list[type]:
     get_resolver().reverse_dict  # noqa: B018 - imports every view, so every serializer
     return [
-        cls for cls in _subclasses(LeanModelSerializer)
+        cls
+        for cls in _subclasses(LeanModelSerializer)
         if hasattr(cls, "Meta") and cls.__module__.split(".")[0] != "tests"
     ]
 
@@ -82,7 +83,7 @@ AWKWARD = {
     "ints": [0, -1, 2**63 - 1],
     "floats": [0.1, 2.5, 1e16, -0.0],
     "nested": [[1, [2, [3, {"a": [None, "b"]}]]], (4, 5), []],
-    "unicode": "è ☃ 😀 \u2028 line \u2029 para \t\n\r\b\f \x01\x1f \x7f \\ \" /",
+    "unicode": 'è ☃ 😀 \u2028 line \u2029 para \t\n\r\b\f \x01\x1f \x7f \\ " /',
     "lazy": gettext_lazy("Unknown field."),
     "ordered": OrderedDict([("z", 1), ("a", 2)]),
     "return_dict": ReturnDict({"k": "v"}, serializer=None),
@@ -152,7 +153,7 @@ def world(db):
         # Values that test the shortcuts: microseconds, a time zone's edge, unicode, no contract.
         Ticket.objects.filter(pk=world.opened[Ticket].pk).update(
             created_at=dt.datetime(2026, 10, 25, 0, 59, 59, 999999, tzinfo=dt.UTC),
-            subject="Stampante è ☃ 😀 \u2028 \"quoted\" \\",
+            subject='Stampante è ☃ 😀 \u2028 "quoted" \\',
             contract=None,
         )
         Client.objects.filter(pk=world.client.pk).update(notes="línea\u2029two\n\tthree")
@@ -198,7 +199,10 @@ def test_every_lean_serializer_writes_what_drf_writes_on_every_row(world, zone):
             for queryset in querysets:
                 for instance in queryset:
                     serializer = cls(context={"request": None})
-                    assert serializer.to_representation(instance) == _drf(serializer, instance), (cls, instance)
+                    assert serializer.to_representation(instance) == _drf(serializer, instance), (
+                        cls,
+                        instance,
+                    )
                     kinds_seen |= {how for _name, how, _key, _convert in serializer._lean_plan}
                     rows += 1
             assert rows, f"{cls.__name__}: no {model.__name__} in the world to check it on"
@@ -214,7 +218,9 @@ def test_the_plan_goes_drfs_way_for_what_it_does_not_know(world):
         name_shout = Custom(source="name")
         tenant_name = serializers.CharField(source="tenant.name")
         created = serializers.DateTimeField(source="created_at", format="%Y-%m-%d %H:%M")
-        created_rome = serializers.DateTimeField(source="created_at", default_timezone=ZoneInfo("Europe/Rome"))
+        created_rome = serializers.DateTimeField(
+            source="created_at", default_timezone=ZoneInfo("Europe/Rome")
+        )
         created_iso = serializers.DateTimeField(source="created_at")
         currency_any = serializers.CharField(source="currency")
         tenant_link = serializers.SlugRelatedField(source="tenant", slug_field="slug", read_only=True)
@@ -222,8 +228,16 @@ def test_the_plan_goes_drfs_way_for_what_it_does_not_know(world):
         class Meta:
             model = Client
             fields = [
-                "id", "name_shout", "tenant_name", "created", "created_rome", "created_iso",
-                "currency_any", "tenant", "tenant_link", "timezone",
+                "id",
+                "name_shout",
+                "tenant_name",
+                "created",
+                "created_rome",
+                "created_iso",
+                "currency_any",
+                "tenant",
+                "tenant_link",
+                "timezone",
             ]
 
     with tenant_scope(world.tenant), timezone.override("Asia/Kolkata"):
@@ -234,12 +248,22 @@ def test_the_plan_goes_drfs_way_for_what_it_does_not_know(world):
         plan = {name: how for name, how, _key, _convert in serializer._lean_plan}
         # Read by getattr, converted by the field's own to_representation (custom, other format,
         # its own time zone) or an exact shortcut; through other objects: DRF's way.
-        assert plan["name_shout"] == plan["created"] == plan["created_rome"] == plan["currency_any"] == base._VALUE
+        assert (
+            plan["name_shout"]
+            == plan["created"]
+            == plan["created_rome"]
+            == plan["currency_any"]
+            == base._VALUE
+        )
         assert plan["created_iso"] == base._DATETIME and plan["tenant"] == base._PK
         assert plan["tenant_name"] == plan["tenant_link"] == base._GENERIC
         # Something that is not a row of the model: DRF's way entirely.
         row = {
-            "id": 1, "name": "x", "created_at": timezone.now(), "currency": "EUR", "timezone": "UTC",
+            "id": 1,
+            "name": "x",
+            "created_at": timezone.now(),
+            "currency": "EUR",
+            "timezone": "UTC",
             "tenant": SimpleNamespace(pk=7, name="T", slug="t"),
         }
         assert serializer.to_representation(row) == _drf(serializer, row)
@@ -248,11 +272,16 @@ def test_the_plan_goes_drfs_way_for_what_it_does_not_know(world):
         gone = Client.objects.only("id").get(pk=lonely.pk)
         Client.objects.filter(pk=lonely.pk).delete()
         serializer = ClientSerializer()
-        assert serializer.to_representation(gone) == _drf(serializer, gone) == {
-            "id": lonely.pk, **dict.fromkeys(
-                ["name", "currency", "timezone", "language", "billing_email", "phone", "notes"]
-            )
-        }
+        assert (
+            serializer.to_representation(gone)
+            == _drf(serializer, gone)
+            == {
+                "id": lonely.pk,
+                **dict.fromkeys(
+                    ["name", "currency", "timezone", "language", "billing_email", "phone", "notes"]
+                ),
+            }
+        )
 
 
 def test_fields_are_copied_apart(world):
@@ -278,9 +307,21 @@ def _answers(world) -> dict[str, bytes]:
     opened = world.opened
     contract = opened[Contract].pk
     lists = [
-        "clients", "sites", "contacts", "members", "assets", "tiers", "recurring-services", "offers",
-        "contracts", "tickets", "time-entries", "work-types", f"contracts/{contract}/blocks",
-        f"contracts/{contract}/ledger", f"tickets/{opened[Ticket].pk}/comments",
+        "clients",
+        "sites",
+        "contacts",
+        "members",
+        "assets",
+        "tiers",
+        "recurring-services",
+        "offers",
+        "contracts",
+        "tickets",
+        "time-entries",
+        "work-types",
+        f"contracts/{contract}/blocks",
+        f"contracts/{contract}/ledger",
+        f"tickets/{opened[Ticket].pk}/comments",
     ]
     answers = {}
     for name in lists:

@@ -19,7 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 _SETTINGS_ENV = {
-    "DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "MSP_TESTING",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_SSL_REDIRECT",
+    "MSP_TESTING",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
@@ -60,7 +66,10 @@ def test_the_embedded_default_needs_no_servers():
 
     app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
     assert "msp.tasks.sessions_clear_expired_task" in app.tasks
-    assert settings.CELERY_BEAT_SCHEDULE["clear-expired-sessions"]["task"] == "msp.tasks.sessions_clear_expired_task"
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["clear-expired-sessions"]["task"]
+        == "msp.tasks.sessions_clear_expired_task"
+    )
 
 
 @pytest.mark.django_db
@@ -73,7 +82,9 @@ def test_the_periodic_task_clears_expired_sessions():
         store.set_expiry(-60 if expired else 3600)
         store.create()
     Session.objects.update(expire_date=timezone.now() + timezone.timedelta(hours=1))
-    Session.objects.filter(pk=Session.objects.first().pk).update(expire_date=timezone.now() - timezone.timedelta(1))
+    Session.objects.filter(pk=Session.objects.first().pk).update(
+        expire_date=timezone.now() - timezone.timedelta(1)
+    )
 
     result = sessions_clear_expired_task.delay()
     assert result.get() == 1

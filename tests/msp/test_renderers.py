@@ -15,7 +15,10 @@ from msp.forms.renderers import QuickRenderer
 HOSTILE = '"><script>alert(1)</script>&amp;'
 
 WIDGETS = [
-    (forms.TextInput(attrs={"placeholder": gettext_lazy("Search"), "autofocus": True, "hidden": False}), "Acme & Co"),
+    (
+        forms.TextInput(attrs={"placeholder": gettext_lazy("Search"), "autofocus": True, "hidden": False}),
+        "Acme & Co",
+    ),
     (forms.TextInput(attrs={"data-x": HOSTILE}), HOSTILE),
     (forms.TextInput(), mark_safe("<b>trusted</b>")),
     (forms.TextInput(), None),
@@ -45,7 +48,9 @@ WIDGETS = [
 ]
 
 
-@pytest.mark.parametrize(("widget", "value"), WIDGETS, ids=lambda p: type(p).__name__ if isinstance(p, forms.Widget) else None)
+@pytest.mark.parametrize(
+    ("widget", "value"), WIDGETS, ids=lambda p: type(p).__name__ if isinstance(p, forms.Widget) else None
+)
 def test_quick_renderer_builds_what_django_templates_build(widget, value):
     attrs = {"id": "id_field", "required": True, "aria-describedby": "id_field_helptext"}
     quick = widget.render("field", value, attrs=attrs, renderer=QuickRenderer())
@@ -69,7 +74,9 @@ def test_a_form_renders_through_the_project_renderer():
         note = forms.CharField(widget=forms.Textarea)
 
     assert isinstance(Form().renderer, QuickRenderer)
-    assert str(Form()["note"]) == '<textarea name="note" cols="40" rows="10" required id="id_note">\n</textarea>'
+    assert (
+        str(Form()["note"]) == '<textarea name="note" cols="40" rows="10" required id="id_note">\n</textarea>'
+    )
 
 
 def test_an_overridden_widget_template_is_honoured(tmp_path):
@@ -91,5 +98,8 @@ def test_an_overridden_widget_template_is_honoured(tmp_path):
 
     renderer = Overridden()
     # The inputs stand aside; the textarea and select use no input.html and keep theirs.
-    assert set(renderer.builders()) == {"django/forms/widgets/select.html", "django/forms/widgets/textarea.html"}
+    assert set(renderer.builders()) == {
+        "django/forms/widgets/select.html",
+        "django/forms/widgets/textarea.html",
+    }
     assert forms.TextInput().render("q", "x", renderer=renderer) == '<input class="ours" name="q">'

@@ -20,7 +20,10 @@ def test_names_cannot_break_out_of_the_markup():
     rendered = Template("{% load ui %}{% select_options choices picked %}").render(
         Context({"choices": [(7, "<b>Rossi</b>"), (8, "Verdi")], "picked": "7"})
     )
-    assert rendered == '<option value="7" selected>&lt;b&gt;Rossi&lt;/b&gt;</option><option value="8">Verdi</option>'
+    assert (
+        rendered
+        == '<option value="7" selected>&lt;b&gt;Rossi&lt;/b&gt;</option><option value="8">Verdi</option>'
+    )
 
 
 def _models_with_choice_label():
@@ -57,11 +60,14 @@ def test_model_choices_render_as_django_renders_them_without_instances(tenant, d
         client = forms.ModelChoiceField(queryset=Client.objects.order_by("name"), widget=QuickSelect)
 
     with tenant_scope(tenant):
-        for field in (ClientForm().fields["client"], ClientFilter(queryset=Client.objects.all()).form.fields["client"]):
+        for field in (
+            ClientForm().fields["client"],
+            ClientFilter(queryset=Client.objects.all()).form.fields["client"],
+        ):
             field.queryset = Client.objects.order_by("name")  # inside the scope
             assert isinstance(choice_rows(field.widget.choices), list)  # rows, not instances
             with django_assert_num_queries(1):
                 quick = field.widget.render("client", acme.pk)
-            assert "<option value=\"\">---------</option>" in quick and "Conti &lt;srl&gt;" in quick
+            assert '<option value="">---------</option>' in quick and "Conti &lt;srl&gt;" in quick
             plain = forms.Select(choices=field.choices).render("client", acme.pk)
             assert quick == "".join(line.strip() for line in plain.splitlines())

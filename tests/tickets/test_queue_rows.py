@@ -79,6 +79,7 @@ def test_a_warm_queue_reads_only_what_its_rows_show(tech_client, acme, seeded):
         first = tech_client.get(reverse("tickets:list")).content
     with CaptureQueriesContext(connection) as warm:
         second = tech_client.get(reverse("tickets:list")).content
+
     def full_reads(queries):
         return [q["sql"] for q in queries if '"tickets_ticket"."description"' in q["sql"]]
 

@@ -157,7 +157,9 @@ def test_a_timer_left_running_past_a_day_says_what_it_logged(tech_client, tech, 
     """One entry holds at most 24 h: the technician is told, so the rest is not lost silently."""
     first, second = ticket_on(contract), ticket_on(contract)
     tech_client.post(reverse("timesheet:timer-start"), {"ticket": first.pk})
-    Timer.unscoped.filter(technician=tech.user).update(started_at=timezone.now() - timedelta(hours=30, minutes=5, seconds=-30))
+    Timer.unscoped.filter(technician=tech.user).update(
+        started_at=timezone.now() - timedelta(hours=30, minutes=5, seconds=-30)
+    )
     response = tech_client.post(reverse("timesheet:timer-stop"), follow=True)
     warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
     assert warnings == [
@@ -168,7 +170,9 @@ def test_a_timer_left_running_past_a_day_says_what_it_logged(tech_client, tech, 
 
     # The same when starting a timer elsewhere stops a day-old one; not for a short one.
     tech_client.post(reverse("timesheet:timer-start"), {"ticket": first.pk})
-    Timer.unscoped.filter(technician=tech.user).update(started_at=timezone.now() - timedelta(hours=25, seconds=-30))
+    Timer.unscoped.filter(technician=tech.user).update(
+        started_at=timezone.now() - timedelta(hours=25, seconds=-30)
+    )
     response = tech_client.post(reverse("timesheet:timer-start"), {"ticket": second.pk}, follow=True)
     assert any(m.level_tag == "warning" and "ran 25:00 h" in str(m) for m in response.context["messages"])
     Timer.unscoped.filter(technician=tech.user).update(started_at=timezone.now() - timedelta(minutes=20))

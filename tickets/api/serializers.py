@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from contracts.api.serializers import as_drf_error
 from msp.api.base import TenantModelSerializer
+from msp.people import display_name
 from msp.roles import STAFF_ROLES
 from tickets.attachments import attachments_add
 from tickets.choices import Source, TicketStatus, allowed_next
@@ -115,12 +116,16 @@ class TicketSerializer(TenantModelSerializer):
 
 class TicketCommentSerializer(TenantModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author_name = serializers.SerializerMethodField(help_text="The author's name, as people read it.")
     public = serializers.BooleanField(default=True)
 
     class Meta:
         model = TicketComment
-        fields = ["id", "body", "public", "author", "created_at"]
+        fields = ["id", "body", "public", "author", "author_name", "created_at"]
         read_only_fields = ["author", "created_at"]
+
+    def get_author_name(self, comment) -> str:
+        return display_name(comment.author)
 
     def create(self, validated_data):
         request = self.context["request"]

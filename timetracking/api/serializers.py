@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
+from msp.people import display_name
 from tickets.models import Ticket
 from timetracking.models import TimeEntry, Timer, WorkType
 
@@ -19,7 +20,11 @@ class TimeEntrySerializer(TenantModelSerializer):
     ticket = TicketField(queryset=Ticket.objects)
     minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=24 * 60)
     technician = serializers.PrimaryKeyRelatedField(read_only=True)
+    technician_name = serializers.SerializerMethodField(help_text=_("The technician's name."))
     labour_amount = serializers.SerializerMethodField()
+    hourly_rate = serializers.SerializerMethodField(
+        help_text=_("The rate its labour is billed at: the contract's, or the break/fix rate without one.")
+    )
 
     class Meta:
         model = TimeEntry
@@ -30,6 +35,7 @@ class TimeEntrySerializer(TenantModelSerializer):
             "started_at",
             "ended_at",
             "billable",
+            "onsite",
             "work_type",
             "note",
             "rate_factor",
@@ -39,7 +45,9 @@ class TimeEntrySerializer(TenantModelSerializer):
             "covered",
             "contract",
             "labour_amount",
+            "hourly_rate",
             "technician",
+            "technician_name",
             "created_at",
             "invoiced_at",
         ]
@@ -54,6 +62,13 @@ class TimeEntrySerializer(TenantModelSerializer):
             "created_at",
             "invoiced_at",
         ]
+
+    def get_technician_name(self, entry) -> str:
+        return display_name(entry.technician)
+
+    def get_hourly_rate(self, entry) -> str | None:
+        rate = entry.rate
+        return f"{rate.amount}" if rate is not None else None
 
     def get_labour_amount(self, entry) -> str | None:
         amount = entry.labour_amount

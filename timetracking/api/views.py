@@ -34,7 +34,7 @@ class TimeEntryViewSet(TenantModelViewSet):
     ordering_fields = ["created_at", "started_at", "minutes"]
 
     def get_queryset(self):
-        queryset = TimeEntry.objects.select_related("contract").order_by("-created_at", "-pk")
+        queryset = TimeEntry.objects.select_related("contract", "technician").order_by("-created_at", "-pk")
         if getattr(self, "swagger_fake_view", False):
             return queryset.none()
         membership = getattr(self.request, "membership", None)

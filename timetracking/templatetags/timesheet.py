@@ -22,8 +22,6 @@ def running_timer_ticket_id(request):
         from timetracking.models import Timer
 
         request._timer_ticket_id = (
-            Timer.objects.filter(technician=request.user)
-            .values_list("ticket_id", flat=True)
-            .first()
+            Timer.objects.filter(technician=request.user).values_list("ticket_id", flat=True).first()
         )
     return request._timer_ticket_id

@@ -13,7 +13,7 @@ from msp.views.base import MemberRequiredMixin
 from tickets.models import Ticket
 from timetracking.forms import TimeEntryForm
 from timetracking.selectors import ticket_entries
-from timetracking.services import timer_running
+from timetracking.services import break_fix_rate, timer_running
 
 
 def ticket_time_panel(request, ticket, *, log_form=None) -> str | None:
@@ -30,6 +30,9 @@ def ticket_time_panel(request, ticket, *, log_form=None) -> str | None:
         "ticket": ticket,
         "contract": contract,
         "is_prepaid": contract is not None and contract.kind == ContractKind.PREPAID_HOURS,
+        "break_fix_rate": (
+            break_fix_rate(tenant=membership.tenant, client=ticket.client) if contract is None else None
+        ),
         "entries": entries,
         "timer": timer,
         "timer_here": timer is not None and timer.ticket_id == ticket.pk,

@@ -81,7 +81,11 @@ class Command(BaseCommand):
                 )
                 if role == Role.CLIENT:  # a portal login is one of its client's contacts
                     Contact.objects.create(
-                        tenant=tenant, client=clients[0], name="Demo Client", email=user.email, portal_access=True
+                        tenant=tenant,
+                        client=clients[0],
+                        name="Demo Client",
+                        email=user.email,
+                        portal_access=True,
                     )
         # A second MSP where the owner also works, to show the tenant switcher.
         second = tenant_create(

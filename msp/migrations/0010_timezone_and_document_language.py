@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('msp', '0008_attachment_max_mb'),
+        ('msp', '0009_tenant_identity'),
     ]
 
     operations = [

@@ -1,0 +1,36 @@
+"""The MSP's identity on documents (offers now; invoices and reports later): its legal name,
+address, VAT number and logo, read the same way by every PDF."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+logger = logging.getLogger(__name__)
+
+_MIME = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
+
+
+def logo_data_uri(tenant) -> str:
+    """The tenant's logo as a data: URI, read through Django's storage (a file system or any
+    S3-compatible store alike), so a PDF renderer needs no URL to fetch; "" without a logo,
+    or when the stored file cannot be read (the document is still made, without it)."""
+    if not tenant.logo:
+        return ""
+    suffix = tenant.logo.name.rsplit(".", 1)[-1].lower()
+    mime = _MIME.get(suffix)
+    if mime is None:
+        return ""
+    try:
+        with tenant.logo.open("rb") as file:
+            data = file.read()
+    except OSError:
+        logger.warning("The logo of tenant %s could not be read from storage.", tenant.pk)
+        return ""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
