@@ -359,7 +359,9 @@ def offer_accept(*, offer: Offer, option: OfferOption, by, start_date: date | No
         )
     client = offer.client
     start = start_date or timezone.localdate()
-    # An upgrade or a downgrade: the current managed contract ends the day the new one starts.
+    # An upgrade or a downgrade: the current managed contract ends the day before the new one
+    # starts (billing prorates both tiers by day, never one day twice), or on its first day
+    # when it started that very day.
     existing = (
         Contract.objects.select_for_update()
         .filter(client=client, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE)
@@ -372,7 +374,7 @@ def offer_accept(*, offer: Offer, option: OfferOption, by, start_date: date | No
                 % {"contract": existing, "date": date_format(existing.start_date, "DATE_FORMAT")}
             )
         existing.status = ContractStatus.ENDED
-        existing.end_date = start
+        existing.end_date = max(existing.start_date, start - timedelta(days=1))
         existing.save(update_fields=["status", "end_date"])
     rates = contract_rates(tenant=offer.tenant, currency=offer.currency)
     contract = Contract.objects.create(

@@ -46,6 +46,9 @@ class ClientDetailView(TenantDetailView):
             can_add_contact=self.has_perm("contact.add"),
             can_view_contracts=self.has_perm("contract.view"),
             can_add_contract=self.has_perm("contract.add"),
+            # Billing's pages, named by URL (msp never imports billing).
+            can_view_invoices=self.has_perm("invoice.view") and not self.request.membership.is_client,
+            can_set_billing_terms=self.has_perm("billing.settings"),
             **kwargs,
         )
 

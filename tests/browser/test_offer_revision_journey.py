@@ -136,7 +136,7 @@ def test_offer_revision_and_upgrade_journey(page, live_server, shot):
     shot(page, "upgrade-accepted")
     today = timezone.localdate()
     silver.refresh_from_db()
-    assert (silver.status, silver.end_date) == (ContractStatus.ENDED, today)
+    assert (silver.status, silver.end_date) == (ContractStatus.ENDED, max(silver.start_date, today - timedelta(days=1)))
     platinum = Contract.unscoped.get(client=acme, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE)
     assert platinum.tier.name == "Platinum" and platinum.start_date == today
     log_out(page)

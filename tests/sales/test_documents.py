@@ -121,6 +121,7 @@ def test_the_owner_sets_the_identity_and_a_logo_checked_as_an_image(client, tena
         "vat_number": "IT01234567890",
         "default_hourly_rate_0": "85.00",
         "default_hourly_rate_1": "EUR",
+        "attachment_max_mb": "10",
     }
     fake = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>", content_type="image/png")
     response = client.post(reverse("tenant_settings"), {**data, "logo": fake})

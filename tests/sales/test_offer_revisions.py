@@ -145,7 +145,7 @@ def test_upgrade_ends_the_current_contract_the_day_the_new_one_starts(manager_cl
     assert "ended the same day" in text
     today = timezone.localdate()
     old = Contract.unscoped.get(pk=current.pk)
-    assert (old.status, old.end_date) == (ContractStatus.ENDED, today)
+    assert (old.status, old.end_date) == (ContractStatus.ENDED, today - timedelta(days=1))
     new = Contract.unscoped.get(client=acme, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE)
     assert new.start_date == today and new.tier == tier_named(tenant, "Platinum")
     assert Offer.unscoped.get(pk=upgrade.pk).status == OfferStatus.ACCEPTED
