@@ -17,6 +17,18 @@ def quantize_money(money: Money) -> Money:
     return Money(Decimal(money.amount).quantize(places, rounding=ROUND_HALF_UP), money.currency)
 
 
+def format_money(amount, currency: str | None = None) -> str:
+    """An amount as every page and document shows money: the active language's style
+    ("€1,425.00", "1.425,00 €"), the currency's minor unit. `amount` is a Money, or a
+    Decimal/str (JSON-stored lines) with its `currency`; None or "" shows as "" (the caller's
+    dash)."""
+    if amount is None or amount == "":
+        return ""
+    if not isinstance(amount, Money):
+        amount = Money(Decimal(str(amount)), currency)
+    return str(quantize_money(amount))
+
+
 def zero(currency: str) -> Money:
     get_currency(currency)  # unknown codes fail loudly
     return Money(Decimal("0"), currency)

@@ -1,8 +1,28 @@
 """Reads of the tenancy core."""
 
+import zoneinfo
+
 from django.db.models import Q, QuerySet
 
-from msp.models import Client, Membership, Notification, Site
+from msp.models import Client, Membership, Notification, Site, Tenant
+
+
+def time_zone_for(*, tenant: Tenant | None, user=None) -> zoneinfo.ZoneInfo | None:
+    """The zone a person sees times in: their own where set, else their tenant's (None: UTC)."""
+    name = getattr(user, "timezone", "") or (tenant.timezone if tenant is not None else "")
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def document_language(client: Client) -> str:
+    """The language of the documents and e-mails a client receives: its own, else its MSP's.
+
+    Render them inside ``translation.override(document_language(client))``."""
+    return client.language or client.tenant.language
 
 
 def memberships_of_user(user) -> QuerySet[Membership]:

@@ -98,9 +98,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "msp.middleware.TenantMiddleware",
     "msp.middleware.UserLanguageMiddleware",
+    "msp.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "msp.middleware.ElsewhereNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "msp.urls"
@@ -167,6 +169,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+# Each request, task and e-mail shows times in the user's zone, else the tenant's
+# (msp.middleware.TimezoneMiddleware, msp.tenant_tasks); one date style per language.
+FORMAT_MODULE_PATH = ["msp.formats"]
 # Off: numbers in templates are often ids (#1567, id="row-1567"); amounts and counts are
 # formatted where they are shown (djmoney, intcomma, localize).
 USE_THOUSAND_SEPARATOR = False
@@ -362,6 +367,14 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_client_errors": {"()": "msp.logs.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler (DEBUG only) printed each of its records a second time
+        # beside the root's: Django's records go to the root's handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A permission refusal is one line, without the traceback of the PermissionDenied.
+        "django.request": {"filters": ["one_line_client_errors"]},
+    },
 }

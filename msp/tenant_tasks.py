@@ -12,15 +12,30 @@ Jobs over all tenants (beat) find the tenants with work and dispatch one task pe
 from __future__ import annotations
 
 from celery import Task, shared_task
+from django.utils import timezone, translation
 
 from msp.scoping import scope_of
 
 
+def _tenant_locale(tenant_id: int):
+    """The tenant's zone and language (None, None when the tenant is gone: UTC, the default)."""
+    from msp.models import Tenant
+    from msp.selectors import time_zone_for
+
+    tenant = Tenant.objects.filter(pk=tenant_id).only("timezone", "language").first()
+    return time_zone_for(tenant=tenant), tenant.language if tenant is not None else None
+
+
 class TenantTask(Task):
+    """Runs in its tenant's scope, time zone and language, as its members' requests do: the
+    e-mails, PDFs and ledger notes it writes show the MSP's local times in its language (a
+    task writing to one person overrides the language with theirs)."""
+
     abstract = True
 
     def __call__(self, tenant_id: int, *args, **kwargs):
-        with scope_of(int(tenant_id)):
+        zone, language = _tenant_locale(int(tenant_id))
+        with scope_of(int(tenant_id)), timezone.override(zone), translation.override(language):
             return super().__call__(tenant_id, *args, **kwargs)
 
 

@@ -94,6 +94,7 @@ urlpatterns = [
     path("no-organisation/", tenancy.no_tenant, name="no_tenant"),
     path("switch/", tenancy.tenant_switch_view, name="tenant_switch"),
     path("account/language/", tenancy.account_language, name="account_language"),
+    path("account/time-zone/", tenancy.account_time_zone, name="account_time_zone"),
     path("settings/", tenancy.TenantSettingsView.as_view(), name="tenant_settings"),
     path("settings/mail/", include(mail_patterns)),
     path("notifications/", include(notification_patterns)),

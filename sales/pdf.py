@@ -1,4 +1,4 @@
-"""The offer as a PDF a client would sign (WeasyPrint), in the MSP's language."""
+"""The offer as a PDF a client would sign (WeasyPrint), in the client's document language."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from msp import scoping
 from msp.identity import logo_data_uri
+from msp.selectors import document_language
 from sales.columns import columns_from_offer, comparison_rows, feature_rows, with_tax
 from sales.selectors import offer_parties
 
@@ -27,8 +28,10 @@ def render_offer_html(offer) -> str:
         parties = offer_parties(offer)
     finally:
         scoping.restore(token)
-    created = timezone.localtime(offer.created_at, ZoneInfo(tenant.timezone)).date()
-    with translation.override(tenant.language):
+    zone = ZoneInfo(tenant.timezone)
+    created = timezone.localtime(offer.created_at, zone).date()
+    language = document_language(offer.client)  # the client's document language, else the MSP's
+    with translation.override(language), timezone.override(zone):
         columns = with_tax(columns_from_offer(offer, options), tenant.tax_rate)
         context = {
             "offer": offer,
@@ -43,7 +46,7 @@ def render_offer_html(offer) -> str:
             "features": feature_rows(columns),
             "has_discount": any(column.discount.amount for column in columns),
             "hour_block_hours": offer.hour_block_minutes // 60,
-            "language": tenant.language,
+            "language": language,
         }
         return render_to_string("sales/pdf/offer.html", context)
 

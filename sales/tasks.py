@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from msp.mail import email_queue
 from msp.models import Contact
 from msp.scoping import tenant_scope
+from msp.selectors import document_language
 from msp.tenant_tasks import tenant_task
 from sales.models import Offer
 from sales.pdf import offer_pdf_filename, render_offer_pdf
@@ -25,10 +26,10 @@ def portal_url(offer: Offer, base_url: str = "") -> str:
 def offer_email_messages(
     *, offer: Offer, contacts, base_url: str = "", message: str = ""
 ) -> list[EmailMessage]:
-    """One email per contact, in the MSP's language, with the offer's PDF attached."""
+    """One email per contact, in the client's document language, with the offer's PDF attached."""
     tenant = offer.tenant
     pdf = render_offer_pdf(offer)
-    with translation.override(tenant.language):
+    with translation.override(document_language(offer.client)):
         filename = offer_pdf_filename(offer)
         subject = _("Your offer from %(msp)s: %(title)s") % {"msp": tenant.name, "title": offer}
         options = list(offer.options.all())

@@ -4,16 +4,18 @@ from datetime import timedelta
 
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from msp.signals import demo_loaded
 
-# (client, subject, priority, asset name prefix or "", hours ago)
+# (client, subject, priority, asset name prefix or "", hours ago); the subjects are written in
+# the demo tenant's language (demo_loaded runs in it).
 DEMO_TICKETS = [
-    ("Acme Dental", "Server ACME-SRV-01 is not responding", "P1", "ACME-SRV", 1),
-    ("Acme Dental", "New starter needs a laptop and an account", "P3", "", 30),
-    ("Bellini Architetti", "Plotter prints stripes", "P3", "BEL-PLOT", 5),
-    ("Castello Logistics", "Backup job failed last night", "P2", "CAS-SRV", 3),
-    ("Castello Logistics", "Password reset for the warehouse PC", "P4", "CAS-PC", 2),
+    ("Acme Dental", _("Server ACME-SRV-01 is not responding"), "P1", "ACME-SRV", 1),
+    ("Acme Dental", _("New starter needs a laptop and an account"), "P3", "", 30),
+    ("Bellini Architetti", _("Plotter prints stripes"), "P3", "BEL-PLOT", 5),
+    ("Castello Logistics", _("Backup job failed last night"), "P2", "CAS-SRV", 3),
+    ("Castello Logistics", _("Password reset for the warehouse PC"), "P4", "CAS-PC", 2),
 ]
 
 
@@ -37,7 +39,7 @@ def add_demo_tickets(sender, tenant, **kwargs):
         ticket_create(
             tenant=tenant,
             client=client,
-            subject=subject,
+            subject=str(subject),
             priority=priority,
             source="phone",
             asset=asset,

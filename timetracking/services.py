@@ -10,13 +10,14 @@ re-draws; deleting reverses: the hour ledger is never rewritten.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contracts.choices import ContractKind
 from contracts.services.hours import hours_draw, hours_reverse
@@ -40,6 +41,10 @@ def _check_not_future(*, started_at, ended_at, now=None) -> None:
         raise ValidationError({"started_at": _("The start lies in the future: log work once it is done.")})
 
 
+def _utc(moment):
+    return moment.astimezone(UTC) if timezone.is_aware(moment) else moment
+
+
 def _raw_minutes(*, minutes, started_at, ended_at) -> int:
     has_span = started_at is not None or ended_at is not None
     if minutes is not None and has_span:
@@ -49,9 +54,11 @@ def _raw_minutes(*, minutes, started_at, ended_at) -> int:
     if minutes is None:
         if started_at is None or ended_at is None:
             raise ValidationError(_("Give both a start and an end."))
-        if ended_at <= started_at:
+        # Elapsed time, not wall-clock time: Python compares and subtracts two times of one
+        # zone by their wall clocks, which is an hour off across a daylight-saving change.
+        if _utc(ended_at) <= _utc(started_at):
             raise ValidationError({"ended_at": _("The end must be after the start.")})
-        seconds = int((ended_at - started_at).total_seconds())
+        seconds = int((_utc(ended_at) - _utc(started_at)).total_seconds())
         minutes = timer_minutes(seconds)
     try:
         minutes = int(minutes)
@@ -333,10 +340,10 @@ def timer_running(*, technician, tenant) -> Timer | None:
     return Timer.objects.filter(technician=technician).select_related("ticket").first()
 
 
-DEFAULT_WORK_TYPES = [
-    ("Standard", Decimal("1.00"), True),
-    ("After hours", Decimal("1.50"), False),
-    ("Weekend", Decimal("1.50"), False),
+DEFAULT_WORK_TYPES = [  # named in the tenant's language when seeded (tenant_created)
+    (gettext_lazy("Standard"), Decimal("1.00"), True),
+    (gettext_lazy("After hours"), Decimal("1.50"), False),
+    (gettext_lazy("Weekend"), Decimal("1.50"), False),
 ]
 
 
@@ -346,8 +353,8 @@ def work_types_seed(*, tenant) -> None:
     existing = set(WorkType.objects.values_list("name", flat=True))
     WorkType.objects.bulk_create(
         [
-            WorkType(tenant=tenant, name=name, rate_factor=factor, is_default=default)
+            WorkType(tenant=tenant, name=str(name), rate_factor=factor, is_default=default)
             for name, factor, default in DEFAULT_WORK_TYPES
-            if name not in existing
+            if str(name) not in existing
         ]
     )

@@ -5,15 +5,17 @@ from decimal import Decimal
 
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from msp.signals import demo_loaded, tenant_created
 
 DEMO_CLIENT = "Acme Dental"  # the demo's client login belongs to it: the portal shows its hours
-# (minutes, work type, note)
+# (minutes, work type, note), written in the demo tenant's language (demo_loaded runs in it)
 DEMO_ENTRIES = [
-    (15, "Standard", "Phone call: Outlook asks for the password again"),
-    (45, "Standard", "Remote session: rebuilt the Outlook profile"),
-    (30, "After hours", "Evening check that mail syncs on every PC"),
+    (15, gettext_lazy("Standard"), gettext_lazy("Phone call: Outlook asks for the password again")),
+    (45, gettext_lazy("Standard"), gettext_lazy("Remote session: rebuilt the Outlook profile")),
+    (30, gettext_lazy("After hours"), gettext_lazy("Evening check that mail syncs on every PC")),
 ]
 
 
@@ -59,7 +61,7 @@ def _demo_prepaid_hours(tenant) -> None:
         tenant=tenant,
         client=client,
         kind=ContractKind.PREPAID_HOURS,
-        name=f"{client.name} · prepaid hours",
+        name=_("Prepaid hours · %(client)s") % {"client": client.name},
         start_date=timezone.localdate() - timedelta(days=30),
         currency=currency,
         hourly_rate=Money(Decimal("90.00"), currency),
@@ -81,7 +83,7 @@ def _demo_prepaid_hours(tenant) -> None:
     ticket = ticket_create(
         tenant=tenant,
         client=client,
-        subject="Outlook keeps asking for the password",
+        subject=_("Outlook keeps asking for the password"),
         priority="P3",
         source="phone",
         contract=contract,
@@ -90,5 +92,9 @@ def _demo_prepaid_hours(tenant) -> None:
     work_types = {w.name: w for w in WorkType.objects.all()}
     for minutes, work_type, note in DEMO_ENTRIES:
         time_entry_create(
-            ticket=ticket, technician=user, minutes=minutes, work_type=work_types.get(work_type), note=note
+            ticket=ticket,
+            technician=user,
+            minutes=minutes,
+            work_type=work_types.get(str(work_type)),
+            note=str(note),
         )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from djmoney.money import Money
 
 from assets.choices import AssetKind
@@ -50,9 +51,9 @@ SEED_TIERS = [
         "sla": (2 * 60, 60),
     },
 ]
-SEED_SERVICES = [
-    ("Backup monitoring", ["server", "desktop", "laptop"], "15"),
-    ("Antivirus", ["server", "desktop", "laptop"], "5"),
+SEED_SERVICES = [  # named in the tenant's language when seeded (tenant_created)
+    (gettext_lazy("Backup monitoring"), ["server", "desktop", "laptop"], "15"),
+    (gettext_lazy("Antivirus"), ["server", "desktop", "laptop"], "5"),
 ]
 
 
@@ -87,7 +88,7 @@ def tiers_seed(*, tenant) -> list[ServiceTier]:
     for name, kinds, amount in SEED_SERVICES:
         RecurringService.objects.get_or_create(
             tenant=tenant,
-            name=name,
+            name=str(name),
             price_currency=currency,
             defaults={"kinds": kinds, "price": Money(Decimal(amount), currency)},
         )
@@ -381,13 +382,13 @@ def sla_seed(*, tenant) -> SlaPolicy:
     calendar = BusinessCalendar.objects.order_by("pk").first()
     if calendar is None:
         calendar = BusinessCalendar.objects.create(
-            tenant=tenant, name="Office hours", timezone=tenant.timezone, hours=DEFAULT_HOURS
+            tenant=tenant, name=_("Office hours"), timezone=tenant.timezone, hours=DEFAULT_HOURS
         )
     default = SlaPolicy.objects.filter(is_default=True).first()
     if default is None:
         default = SlaPolicy.objects.create(
             tenant=tenant,
-            name="Standard",
+            name=_("Standard"),
             calendar=calendar,
             targets=_targets(DEFAULT_POLICY),
             kind_overrides=_overrides(DEFAULT_POLICY),

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from msp import scoping
 from msp.idempotency import HEADER, Replay, idempotency_claim, idempotency_store, request_fingerprint
 from msp.models import ApiToken
+from msp.selectors import time_zone_for
 
 
 class TenantAPIMixin:
@@ -34,6 +35,9 @@ class TenantAPIMixin:
         request.membership = membership
         request._request.membership = membership
         scoping.activate(scoping.Scope.for_membership(membership) if membership else None)
+        if isinstance(request.auth, ApiToken):  # a session's zone is the middleware's
+            zone = time_zone_for(tenant=membership.tenant, user=membership.user)
+            timezone.activate(zone) if zone is not None else timezone.deactivate()
 
     # Idempotency-Key (msp.idempotency): a write sent again with the same key is answered
     # from the first time; the claim is made once the member is known, before the handler.

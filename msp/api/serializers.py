@@ -13,7 +13,7 @@ User = get_user_model()
 class ClientSerializer(TenantModelSerializer):
     class Meta:
         model = Client
-        fields = ["id", "name", "currency", "timezone", "billing_email", "phone", "notes"]
+        fields = ["id", "name", "currency", "timezone", "language", "billing_email", "phone", "notes"]
 
     def validate_name(self, name):
         name = name.strip()

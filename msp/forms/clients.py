@@ -9,7 +9,7 @@ from msp.selectors import client_name_taken, site_name_taken
 class ClientForm(TenantModelForm):
     class Meta:
         model = Client
-        fields = ["name", "currency", "timezone", "billing_email", "phone", "notes"]
+        fields = ["name", "currency", "timezone", "language", "billing_email", "phone", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def clean_name(self):

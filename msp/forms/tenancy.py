@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from msp.identity import logo_data_uri
 from msp.models import Client, Membership, Tenant
+from msp.models.tenancy import TIMEZONE_CHOICES
 from msp.roles import Role
 
 
@@ -95,6 +96,20 @@ class MemberEditForm(_RoleClientMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.none(), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class TimeZoneForm(forms.Form):
+    """A user's own time zone; empty: their organisation's."""
+
+    timezone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args, tenant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = (
+            _("Organisation's (%(zone)s)") % {"zone": tenant.timezone} if tenant else _("Organisation's")
+        )
+        self.fields["timezone"].choices = [("", default), *TIMEZONE_CHOICES]
+        self.fields["timezone"].help_text = _("Times are shown, and typed times read, in this zone.")
 
 
 class LanguageForm(forms.Form):

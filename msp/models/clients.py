@@ -21,6 +21,16 @@ class Client(TenantOwnedModel):
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Rome"
     )
+    language = models.CharField(
+        _("document language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language of the offers, documents and e-mails this client receives. "
+            "Leave empty to use your organisation's default language."
+        ),
+    )
     billing_email = models.EmailField(_("billing email"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     notes = models.TextField(_("notes"), blank=True)

@@ -64,6 +64,13 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Leave empty to use your organisation's default language."),
     )
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=TIMEZONE_CHOICES,
+        blank=True,
+        help_text=_("Leave empty to use your organisation's time zone."),
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

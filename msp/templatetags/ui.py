@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from msp.forms.widgets import options_html
+from msp.money import format_money
 from msp.people import display_name
 
 register = template.Library()
@@ -26,6 +27,13 @@ def select_options(choices, selected=""):
 def badge(label, tone=""):
     """A badge; ``tone`` is one of info, success, warning, danger, muted or empty."""
     return format_html('<span class="badge{}">{}</span>', f" badge-{tone}" if tone else "", label)
+
+
+@register.filter
+def money(amount, currency=None):
+    """``{{ line.amount|money:contract.currency }}``: money in one style on every page (see
+    ``msp.money.format_money``); Money values need no currency."""
+    return format_money(amount, currency)
 
 
 @register.filter

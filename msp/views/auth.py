@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
@@ -43,5 +44,8 @@ class SignupView(FormView):
         )
         login(self.request, signup.owner, backend="django.contrib.auth.backends.ModelBackend")
         self.request.session[SESSION_TENANT_KEY] = signup.tenant.pk
-        messages.success(self.request, _("Welcome! %(tenant)s is ready.") % {"tenant": signup.tenant.name})
+        with translation.override(signup.tenant.language):  # the pages that follow speak it
+            messages.success(
+                self.request, _("Welcome! %(tenant)s is ready.") % {"tenant": signup.tenant.name}
+            )
         return redirect("dashboard")

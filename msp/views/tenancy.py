@@ -9,7 +9,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView, UpdateView
 
-from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, TenantSettingsForm
+from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, TenantSettingsForm, TimeZoneForm
 from msp.middleware import SESSION_TENANT_KEY
 from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site
 from msp.roles import ANY_MEMBER
@@ -70,7 +70,13 @@ def tenant_switch_view(request):
         messages.error(request, _("You are not a member of that organisation."))
         return redirect("dashboard")
     messages.success(request, _("You are now working in %(tenant)s.") % {"tenant": membership.tenant.name})
-    # The page we came from may belong to the other tenant: start from its dashboard.
+    # The page we came from may belong to the other tenant: start from its dashboard, unless
+    # the switch was asked for to open a page there (the "not in this organisation" page).
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
     return redirect("dashboard")
 
 
@@ -82,6 +88,21 @@ def account_language(request):
         request.user.language = form.cleaned_data["language"]
         request.user.save(update_fields=["language"])
     return redirect(_next_url(request, reverse_lazy("dashboard")))
+
+
+@any_signed_in_user
+def account_time_zone(request):
+    """The user's own time zone (empty: their organisation's), for every page they open."""
+    membership = getattr(request, "membership", None)
+    tenant = membership.tenant if membership is not None else None
+    form = TimeZoneForm(request.POST or None, initial={"timezone": request.user.timezone}, tenant=tenant)
+    if request.method == "POST" and form.is_valid():
+        request.user.timezone = form.cleaned_data["timezone"]
+        request.user.save(update_fields=["timezone"])
+        messages.success(request, _("Your time zone is saved."))
+        return redirect("dashboard")
+    context = {"form": form, "title": _("Your time zone"), "cancel_url": reverse_lazy("dashboard")}
+    return render(request, "msp/form.html", context, status=400 if form.errors else 200)
 
 
 class TenantSettingsView(MemberRequiredMixin, UpdateView):

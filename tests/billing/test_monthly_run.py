@@ -222,7 +222,7 @@ def test_a_break_fix_invoice_shows_what_managed_care_would_have_cost(tenant):
         from billing.pdf import invoice_pdf
 
         text = " ".join(pdf_text(invoice_pdf(invoice)).split())
-    assert "Platinum" in text and "60.00 EUR, labour included" in text and "255.00 EUR" in text
+    assert "Platinum" in text and "€60.00, labour included" in text and "comes to €255.00" in text
 
     # Switched off per tenant: no comparison.
     with scope_of(tenant.pk):

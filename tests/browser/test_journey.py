@@ -207,15 +207,21 @@ def test_msp_journey(page, live_server, shot):
     expect(page.get_by_role("link", name="New client")).to_have_count(0)  # a technician adds none
     shot(page, "clients-second-workspace")
 
-    # The first workspace's client is not reachable by its address either.
+    # The first workspace's client is not reachable by its address from the second: a 404
+    # that says where it is (a workspace lucy works in) and offers to switch there.
     response = page.goto(client_url)
     assert response.status == 404
-    expect(heading(page)).to_have_text("Page not found")
+    expect(heading(page)).to_have_text("Not in this organisation")
+    expect(page.locator("main")).to_contain_text("It is in Lantern IT, another organisation you work in.")
     shot(page, "other-workspace-client-404")
+    page.get_by_role("button", name="Switch to Lantern IT and open it").click()
+    expect(page).to_have_url(client_url)
+    expect(heading(page)).to_have_text("Acme Widgets")
+    expect(messages(page)).to_contain_text("You are now working in Lantern IT.")
 
-    # Back again: the first workspace's clients are there.
+    # Back again in the first workspace: its clients are there.
     page.goto(f"{url}/")
-    page.get_by_label("Switch workspace").select_option(label="Lantern IT")
+    expect(page.get_by_label("Switch workspace")).to_have_value("lantern-it")
     expect(heading(page)).to_have_text("Lantern IT")
     expect(page.locator(".card", has=page.get_by_role("heading", name="Newest clients"))).to_contain_text(
         "Acme Widgets"

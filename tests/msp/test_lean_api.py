@@ -277,7 +277,9 @@ def test_the_plan_goes_drfs_way_for_what_it_does_not_know(world):
             == _drf(serializer, gone)
             == {
                 "id": lonely.pk,
-                **dict.fromkeys(["name", "currency", "timezone", "billing_email", "phone", "notes"]),
+                **dict.fromkeys(
+                    ["name", "currency", "timezone", "language", "billing_email", "phone", "notes"]
+                ),
             }
         )
 

@@ -3,6 +3,7 @@ and end, stopping asks for the work note, time in the future is refused (nothing
 timer's minutes go through the contract's rounding rule, and a timer cut at 24 h says so."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -118,8 +119,9 @@ def test_the_edit_form_shows_a_timers_start_and_end_and_keeps_its_seconds(tech, 
     entry = timer_stop(technician=tech.user, tenant=tech.tenant, note="quick fix")
     url = reverse("timesheet:entry-update", args=[entry.pk])
     form = tech_client.get(url).context["form"]
-    start = timezone.localtime(entry.started_at).strftime("%Y-%m-%dT%H:%M")
-    end = timezone.localtime(entry.ended_at).strftime("%Y-%m-%dT%H:%M")
+    zone = ZoneInfo(tech.tenant.timezone)  # the form shows the tenant's local time
+    start = timezone.localtime(entry.started_at, zone).strftime("%Y-%m-%dT%H:%M")
+    end = timezone.localtime(entry.ended_at, zone).strftime("%Y-%m-%dT%H:%M")
     assert form.initial["started_at"] == start and form.initial["ended_at"] == end
     # Saved unchanged (both may fall in the same minute): the seconds are kept, not refused.
     response = tech_client.post(
