@@ -75,6 +75,7 @@ _ADMIN = (
     | _crud("slapolicy", "view", "add", "change", "delete")
     | _crud("businesscalendar", "view", "add", "change", "delete")
     | {"tenant.change", "timeentry.manage_all"}
+    | {"dashboard.tenant"}  # the whole MSP's figures on the dashboard (reports/): SLA, hours, utilisation
     | {"outboundemail.view", "outboundemail.retry"}  # the tenant's outgoing mail, failures included
 )
 _OWNER = _ADMIN | {"member.grant_owner"}

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "timetracking",
     "billing",
     "monitoring",
+    "reports",
     "portal",
     "bench",
 ]

@@ -52,7 +52,7 @@ mail_patterns = (
 )
 
 urlpatterns = [
-    path("", tenancy.DashboardView.as_view(), name="dashboard"),
+    path("", include("reports.urls")),  # the dashboard, per role
     path("signup/", auth.SignupView.as_view(), name="signup"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Bottom first. The root URLconf and settings (msp/urls.py, msp/api/urls.py, msp/settings.py)
 # name the apps above as strings, which is how a project's root is wired, not an import.
-LAYERS = ["msp", "assets", "contracts", "sales", "tickets", "timetracking", "billing", "monitoring", "portal", "bench"]
+LAYERS = ["msp", "assets", "contracts", "sales", "tickets", "timetracking", "billing", "monitoring", "reports", "portal", "bench"]
 
 
 def imported_apps(path: Path) -> set[tuple[str, int]]:

@@ -151,7 +151,7 @@ VARIANTS = {
 # Text the big world's rows put on a page ("{last}" is the last row's number): proof that
 # the plain page really shows the rows whose number changes between the sizes.
 SHOWS = {
-    "dashboard": ["Acme {last}"],
+    "dashboard": ["tech{last}", "Asset {last}"],  # utilisation per technician, warranties ending
     "clients:list": ["Acme {last}"],
     "clients:detail": ["Site {last}", "Contact {last}"],
     "sites:detail": ["Contact {last}"],

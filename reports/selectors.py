@@ -1,0 +1,351 @@
+"""The dashboards' reads: one aggregate query per widget, whatever the size of the data.
+
+Each function answers one widget of a dashboard (the technician's, the owner's and admin's,
+the client contact's portal home) and runs a fixed number of queries: counts are conditional
+aggregates in the database, lists are capped. Times are cut at the active time zone's
+midnight (the tenant's once the request activates it), durations are integer minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assets.models import Asset
+from contracts.choices import ContractKind, ContractStatus
+from contracts.models import Contract, LedgerEntry, SlaPolicy
+from contracts.selectors import USE_KINDS
+from msp.models import Membership
+from msp.roles import Role
+from sales.choices import OfferStatus
+from sales.models import Offer
+from tickets import sla
+from tickets.choices import OPEN_STATUSES, Priority, SlaState
+from tickets.models import Ticket
+from tickets.sla_policy import calendar_of
+from timetracking.models import TimeEntry, Timer
+
+LIST_SIZE = 8  # rows a list widget shows; "see all" leads to the full list
+EXPIRING_DAYS = 60  # contracts and warranties ending within this many days
+BURN_DAYS = 30  # the client's forecast: the burn rate over the last 30 days
+
+# Open tickets by age: (key, label, from days, to days or None).
+AGE_BUCKETS = (
+    ("day", _("Under a day"), 0, 1),
+    ("days", _("1–3 days"), 1, 3),
+    ("week", _("3–7 days"), 3, 7),
+    ("month", _("1–4 weeks"), 7, 30),
+    ("older", _("Over 30 days"), 30, None),
+)
+ATTENTION = (SlaState.AT_RISK, SlaState.BREACHED)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart: its label, its value (a number), the value as shown, a link."""
+
+    label: str
+    value: int | Decimal
+    text: str = ""
+    href: str = ""
+    tone: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.text or str(self.value)
+
+
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(0)))
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    mine_by_priority: dict[str, int]
+    mine_attention: int
+    open_total: int
+    attention_total: int
+    by_age: dict[str, int]
+    month_with_sla: int
+    month_breached: int
+
+    @property
+    def compliance_percent(self) -> int | None:
+        """Tickets opened this month whose SLA holds (met or still running), in percent."""
+        if not self.month_with_sla:
+            return None
+        kept = self.month_with_sla - self.month_breached
+        return int((Decimal(kept) * 100 / self.month_with_sla).quantize(Decimal("1"), ROUND_HALF_UP))
+
+
+def ticket_figures(*, user, now: datetime | None = None) -> TicketFigures:
+    """Every ticket count the staff dashboards show, in one aggregate query."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    month_start = local_midnight(today.replace(day=1))
+    open_ = Q(status__in=OPEN_STATUSES)
+    mine = open_ & Q(assignee=user)
+    aggregates = {f"p_{p}": Count("pk", filter=mine & Q(priority=p)) for p in Priority.values}
+    aggregates["mine_attention"] = Count("pk", filter=mine & Q(sla_state__in=ATTENTION))
+    aggregates["open_total"] = Count("pk", filter=open_)
+    aggregates["attention_total"] = Count("pk", filter=open_ & Q(sla_state__in=ATTENTION))
+    for key, _label, low, high in AGE_BUCKETS:
+        window = Q(created_at__lte=now - timedelta(days=low))
+        if high is not None:
+            window &= Q(created_at__gt=now - timedelta(days=high))
+        aggregates[f"age_{key}"] = Count("pk", filter=open_ & window)
+    this_month = Q(created_at__gte=month_start) & ~Q(sla_state=SlaState.NONE)
+    aggregates["month_with_sla"] = Count("pk", filter=this_month)
+    aggregates["month_breached"] = Count("pk", filter=this_month & Q(sla_state=SlaState.BREACHED))
+    row = Ticket.objects.order_by().aggregate(**aggregates)
+    return TicketFigures(
+        mine_by_priority={p: row[f"p_{p}"] for p in Priority.values},
+        mine_attention=row["mine_attention"],
+        open_total=row["open_total"],
+        attention_total=row["attention_total"],
+        by_age={key: row[f"age_{key}"] for key, *_rest in AGE_BUCKETS},
+        month_with_sla=row["month_with_sla"],
+        month_breached=row["month_breached"],
+    )
+
+
+def tickets_needing_attention(*, user, now: datetime | None = None) -> list[Ticket]:
+    """The user's open tickets whose SLA is at risk or breached (by the sweep or by the clock
+    already), the nearest due first."""
+    now = now or timezone.now()
+    late_by_clock = Q(sla_state=SlaState.OK) & (Q(sla_warn_at__lte=now) | Q(sla_breach_at__lte=now))
+    return list(
+        Ticket.objects.filter(status__in=OPEN_STATUSES, assignee=user)
+        .filter(Q(sla_state__in=ATTENTION) | late_by_clock)
+        .select_related("client")
+        .only("id", "subject", "priority", "status", "sla_state", "sla_breach_at", "sla_warn_at", "client__name")
+        .order_by(F("sla_breach_at").asc(nulls_last=True), "pk")[:LIST_SIZE]
+    )
+
+
+# --- time -----------------------------------------------------------------------------------
+
+
+def running_timer(*, user) -> Timer | None:
+    return (
+        Timer.objects.filter(technician=user)
+        .select_related("ticket")
+        .only("id", "started_at", "ticket__id", "ticket__subject")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MyTime:
+    today_minutes: int
+    week_minutes: int
+    week_billable_minutes: int
+
+
+def my_time(*, user, now: datetime | None = None) -> MyTime:
+    """The user's logged minutes today and this week (from Monday), one query."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    day_start = local_midnight(today)
+    week_start = local_midnight(today - timedelta(days=today.weekday()))
+    worked = Coalesce("started_at", "created_at")
+    row = (
+        TimeEntry.objects.annotate(worked=worked)
+        .filter(technician=user, worked__gte=week_start)
+        .order_by()
+        .aggregate(
+            today=Sum("minutes", filter=Q(worked__gte=day_start)),
+            week=Sum("minutes"),
+            billable=Sum("minutes", filter=Q(billable=True)),
+        )
+    )
+    return MyTime(row["today"] or 0, row["week"] or 0, row["billable"] or 0)
+
+
+@dataclass(frozen=True)
+class Utilisation:
+    name: str
+    logged_minutes: int
+    billable_minutes: int
+    available_minutes: int
+
+    @property
+    def percent(self) -> int:
+        """Billable time over the business time available this month so far."""
+        if self.available_minutes <= 0:
+            return 0
+        ratio = Decimal(self.billable_minutes) * 100 / self.available_minutes
+        return int(ratio.quantize(Decimal("1"), ROUND_HALF_UP))
+
+
+def available_minutes_this_month(*, now: datetime | None = None) -> int:
+    """Business minutes from the first of the month to now on the tenant's default SLA
+    calendar (Mon-Fri 09:00-18:00 in the active zone when there is none): one query."""
+    now = now or timezone.now()
+    month_start = local_midnight(timezone.localdate(now).replace(day=1))
+    policy = SlaPolicy.objects.select_related("calendar").filter(is_default=True).first()
+    if policy is not None:
+        calendar = calendar_of(policy.calendar)
+    else:
+        calendar = sla.Calendar.office_hours(timezone.get_current_timezone_name())
+    return sla.business_seconds_between(month_start, now, calendar) // 60
+
+
+def utilisation_per_technician(*, tenant, available_minutes: int, now: datetime | None = None) -> list[Utilisation]:
+    """Each technician's (and any member who logged time's) minutes this month, billable and
+    not, against the business time available: one query over the members."""
+    now = now or timezone.now()
+    month_start = local_midnight(timezone.localdate(now).replace(day=1))
+    entry = "user__time_entries__"
+    this_month = Q(**{f"{entry}tenant": F("tenant")}) & (
+        Q(**{f"{entry}started_at__gte": month_start})
+        | Q(**{f"{entry}started_at__isnull": True, f"{entry}created_at__gte": month_start})
+    )
+    members = (
+        Membership.objects.filter(tenant=tenant, is_active=True)
+        .exclude(role=Role.CLIENT)
+        .annotate(
+            logged=Sum(f"{entry}minutes", filter=this_month),
+            billable=Sum(f"{entry}minutes", filter=this_month & Q(**{f"{entry}billable": True})),
+        )
+        .filter(Q(role=Role.TECHNICIAN) | Q(logged__gt=0))
+        .values("user__username", "user__first_name", "user__last_name", "logged", "billable")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+    return [
+        Utilisation(
+            name=f"{m['user__first_name']} {m['user__last_name']}".strip() or m["user__username"],
+            logged_minutes=m["logged"] or 0,
+            billable_minutes=m["billable"] or 0,
+            available_minutes=available_minutes,
+        )
+        for m in members
+    ]
+
+
+# --- contracts, assets, offers --------------------------------------------------------------
+
+
+def clients_low_on_hours() -> list[Contract]:
+    """Active prepaid contracts whose balance fell below their renewal threshold, lowest first."""
+    return list(
+        Contract.objects.filter(
+            kind=ContractKind.PREPAID_HOURS,
+            status=ContractStatus.ACTIVE,
+            balance_minutes__lt=F("renew_threshold_minutes"),
+        )
+        .select_related("client")
+        .order_by("balance_minutes", "pk")[:LIST_SIZE]
+    )
+
+
+def contracts_expiring(*, today: date | None = None) -> list[Contract]:
+    today = today or timezone.localdate()
+    return list(
+        Contract.objects.filter(
+            status=ContractStatus.ACTIVE,
+            end_date__gte=today,
+            end_date__lte=today + timedelta(days=EXPIRING_DAYS),
+        )
+        .select_related("client")
+        .order_by("end_date", "pk")[:LIST_SIZE]
+    )
+
+
+def warranties_expiring(*, today: date | None = None) -> list[Asset]:
+    today = today or timezone.localdate()
+    return list(
+        Asset.objects.filter(
+            warranty_expires__gte=today, warranty_expires__lte=today + timedelta(days=EXPIRING_DAYS)
+        )
+        .select_related("client")
+        .only("id", "name", "kind", "warranty_expires", "client__name")
+        .order_by("warranty_expires", "pk")[:LIST_SIZE]
+    )
+
+
+def offers_awaiting() -> list[Offer]:
+    """Sent offers the client has not decided on, the longest waiting first."""
+    return list(
+        Offer.objects.filter(status=OfferStatus.SENT)
+        .select_related("client")
+        .only("id", "title", "sent_at", "valid_until", "client__name")
+        .order_by(F("sent_at").asc(nulls_last=True), "pk")[:LIST_SIZE]
+    )
+
+
+# --- the client's portal home ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HourForecast:
+    contract: Contract
+    used_minutes: int  # drawn over the last BURN_DAYS days
+    today: date
+
+    @property
+    def balance_minutes(self) -> int:
+        return self.contract.balance_minutes
+
+    @property
+    def minutes_per_week(self) -> int:
+        return round(self.used_minutes * 7 / BURN_DAYS)
+
+    @property
+    def runs_out_on(self) -> date | None:
+        """When the balance reaches zero at the current burn rate (None: no recent use)."""
+        if self.used_minutes <= 0 or self.balance_minutes <= 0:
+            return None
+        days = Decimal(self.balance_minutes) * BURN_DAYS / self.used_minutes
+        return self.today + timedelta(days=int(days))
+
+
+def hour_forecasts(*, now: datetime | None = None) -> list[HourForecast]:
+    """The scope's active prepaid contracts with their burn rate: two queries."""
+    now = now or timezone.now()
+    contracts = list(
+        Contract.objects.filter(kind=ContractKind.PREPAID_HOURS, status=ContractStatus.ACTIVE).order_by(
+            "start_date", "pk"
+        )
+    )
+    if not contracts:
+        return []
+    used = dict(
+        LedgerEntry.objects.filter(
+            contract__in=[c.pk for c in contracts],
+            kind__in=USE_KINDS,
+            created_at__gte=now - timedelta(days=BURN_DAYS),
+        )
+        .order_by()
+        .values("contract")
+        .annotate(total=Sum("minutes"))
+        .values_list("contract", "total")
+    )
+    today = timezone.localdate(now)
+    return [HourForecast(contract=c, used_minutes=-(used.get(c.pk) or 0), today=today) for c in contracts]
+
+
+def open_tickets() -> list[Ticket]:
+    """The scope's open tickets, newest first (the portal's home shows its client's)."""
+    return list(
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .only("id", "subject", "status", "priority", "created_at")
+        .order_by("-created_at", "-pk")[: LIST_SIZE + 1]
+    )
+
+
+def offers_to_decide() -> list[Offer]:
+    return list(
+        Offer.objects.filter(status=OfferStatus.SENT)
+        .only("id", "title", "sent_at", "valid_until")
+        .order_by("-sent_at", "-pk")[:LIST_SIZE]
+    )
