@@ -127,7 +127,9 @@ def tickets_needing_attention(*, user, now: datetime | None = None) -> list[Tick
         Ticket.objects.filter(status__in=OPEN_STATUSES, assignee=user)
         .filter(Q(sla_state__in=ATTENTION) | late_by_clock)
         .select_related("client")
-        .only("id", "subject", "priority", "status", "sla_state", "sla_breach_at", "sla_warn_at", "client__name")
+        .only(
+            "id", "subject", "priority", "status", "sla_state", "sla_breach_at", "sla_warn_at", "client__name"
+        )
         .order_by(F("sla_breach_at").asc(nulls_last=True), "pk")[:LIST_SIZE]
     )
 
@@ -200,7 +202,9 @@ def available_minutes_this_month(*, now: datetime | None = None) -> int:
     return sla.business_seconds_between(month_start, now, calendar) // 60
 
 
-def utilisation_per_technician(*, tenant, available_minutes: int, now: datetime | None = None) -> list[Utilisation]:
+def utilisation_per_technician(
+    *, tenant, available_minutes: int, now: datetime | None = None
+) -> list[Utilisation]:
     """Each technician's (and any member who logged time's) minutes this month, billable and
     not, against the business time available: one query over the members."""
     now = now or timezone.now()

@@ -23,8 +23,12 @@ PRIORITY_TONES = {Priority.P1: "danger", Priority.P2: "warning", Priority.P3: "i
 def priority_bars(figures: selectors.TicketFigures) -> list[Bar]:
     tickets = reverse("tickets:list")
     return [
-        Bar(label, figures.mine_by_priority[value], href=f"{tickets}?mine=1&priority={value}",
-            tone=PRIORITY_TONES[value])
+        Bar(
+            label,
+            figures.mine_by_priority[value],
+            href=f"{tickets}?mine=1&priority={value}",
+            tone=PRIORITY_TONES[value],
+        )
         for value, label in Priority.choices
     ]
 
