@@ -17,6 +17,7 @@ NAV = [
     (_("Contracts"), "contracts:list", "contract.view", "contracts:"),
     (_("Timesheet"), "timesheet:week", "timeentry.view", "timesheet:"),
     (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
+    (_("SLA"), "sla:list", "businesscalendar.view", "sla:"),
     (_("Members"), "members:list", "member.view", "members:"),
     (_("Settings"), "tenant_settings", "tenant.change", "tenant_settings"),
     (_("Outgoing mail"), "mail:list", "outboundemail.view", "mail:"),

@@ -86,6 +86,7 @@ urlpatterns = [
     path("account/language/", tenancy.account_language, name="account_language"),
     path("settings/", tenancy.TenantSettingsView.as_view(), name="tenant_settings"),
     path("settings/mail/", include(mail_patterns)),
+    path("settings/sla/", include("contracts.urls.sla")),  # SLA calendars and policies
     path("clients/", include(client_patterns)),
     path("sites/", include(site_patterns)),
     path("contacts/", include(contact_patterns)),

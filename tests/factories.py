@@ -11,7 +11,7 @@ from djmoney.money import Money
 from assets.choices import AssetKind
 from assets.models import Asset
 from contracts.choices import ContractKind
-from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
+from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
 from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site, Tenant
 from msp.roles import Role
 from sales.models import Offer
@@ -302,6 +302,15 @@ ISOLATION_FACTORIES = {
     Contract: lambda tenant, client, marker: ContractFactory(tenant=tenant, client=client, name=marker),
     Ticket: lambda tenant, client, marker: _ticket_with_note(tenant, client, marker),
     WorkType: lambda tenant, client, marker: WorkTypeFactory(tenant=tenant, name=marker),
+    BusinessCalendar: lambda tenant, client, marker: BusinessCalendar.unscoped.create(
+        tenant=tenant, name=marker, hours={"0": [["09:00", "18:00"]]}
+    ),
+    SlaPolicy: lambda tenant, client, marker: SlaPolicy.unscoped.create(
+        tenant=tenant,
+        name=marker,
+        calendar=BusinessCalendar.unscoped.create(tenant=tenant, name=f"{marker} hours", always_open=True),
+        targets={"P1": {"response": 60}},
+    ),
     OutboundEmail: lambda tenant, client, marker: OutboundEmailFactory(
         tenant=tenant, subject=marker, failed=True
     ),

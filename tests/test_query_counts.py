@@ -160,6 +160,7 @@ SHOWS = {
     "mail:list": ["Mail {last}"],
     "assets:list": ["Asset {last}"],
     "tiers:list": ["Tier {last}"],
+    "sla:list": ["Calendar {last}", "Policy {last}"],
     "services:list": ["Service {last}"],
     "offers:list": ["Offer {last}"],
     "offers:detail": ["Tier {last}", "Service {last}"],

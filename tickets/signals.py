@@ -5,7 +5,17 @@ from datetime import timedelta
 from django.dispatch import receiver
 from django.utils import timezone
 
+from contracts.signals import sla_terms_changed
 from msp.signals import demo_loaded
+
+
+@receiver(sla_terms_changed)
+def recompute_open_tickets(sender, tenant_id, policy_ids, **kwargs):
+    """Sent on commit already: hand the recomputation to a task of the tenant."""
+    from tickets.tasks import sla_recompute_open_task
+
+    sla_recompute_open_task.delay(tenant_id, list(policy_ids))
+
 
 # (client, subject, priority, asset name prefix or "", hours ago)
 DEMO_TICKETS = [

@@ -256,3 +256,12 @@ def ticket_notify_contact_task(
         body = f"{body}\n\n{follow} {link}\n\n{ticket.tenant.name}"
     email_queue(EmailMessage(subject, body, to=[ticket.contact.email]), tenant_id=ticket.tenant_id)
     return "queued"
+
+
+@tenant_task(acks_late=True)
+def sla_recompute_open_task(tenant_id: int, policy_ids: list[int]) -> int:
+    """An SLA calendar or policy changed: move the due times of its open tickets. Idempotent
+    (recomputing twice gives the same instants)."""
+    from tickets.services import sla_recompute_open
+
+    return sla_recompute_open(policy_ids=policy_ids)
