@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assets.choices import AssetKind
-from contracts.calendars import supported_countries
+from contracts.calendars import national_holidays, supported_countries
 from contracts.forms.base import FieldGroup
 from contracts.models import BusinessCalendar, ServiceTier, SlaPolicy
 from msp.forms.base import TenantModelForm
@@ -71,12 +71,24 @@ def parse_holidays(text: str) -> list[str]:
     return sorted(days)
 
 
+def holidays_text(calendar: BusinessCalendar) -> str:
+    """The calendar's holidays a line each, the national ones named (the name is a note)."""
+    days = list(calendar.holidays or ())
+    years = sorted({int(day[:4]) for day in days})
+    names = national_holidays(calendar.country, years) if calendar.country and years else {}
+    return "\n".join(
+        f"{day} {names[date.fromisoformat(day)]}" if date.fromisoformat(day) in names else day for day in days
+    )
+
+
 class BusinessCalendarForm(TenantModelForm):
     holidays_text = forms.CharField(
         label=gettext_lazy("Holidays"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=gettext_lazy("One date a line (2026-12-08); the clock does not run on these days."),
+        help_text=gettext_lazy(
+            "One date a line (2026-12-08), a note after it if you like; the clock does not run on these days."
+        ),
     )
 
     class Meta:
@@ -103,7 +115,7 @@ class BusinessCalendarForm(TenantModelForm):
                 initial=intervals_text(hours.get(str(day))),
                 widget=forms.TextInput(attrs={"placeholder": "09:00-18:00", "class": "hours-input"}),
             )
-        self.fields["holidays_text"].initial = "\n".join(self.instance.holidays or ())
+        self.fields["holidays_text"].initial = holidays_text(self.instance)
         self.groups = [
             FieldGroup(self, _("Calendar"), ["name", "timezone", "country", "always_open"], key="calendar"),
             FieldGroup(self, _("Business hours"), [f"hours_{day}" for day in WEEKDAYS], key="hours"),

@@ -5,8 +5,6 @@ SLA clocks recomputed when due times move."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -14,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from contracts.calendars import national_holidays
 from contracts.forms.sla import BusinessCalendarForm, HolidayLoadForm, SlaPolicyForm
 from contracts.models import BusinessCalendar, ServiceTier, SlaPolicy
 from contracts.services import business_calendar_load_holidays, business_calendar_save, sla_policy_save
@@ -83,11 +80,6 @@ class BusinessCalendarUpdateView(CalendarFormMixin, TenantUpdateView):
     def get_context_data(self, **kwargs):
         calendar = self.object
         kwargs.setdefault("cancel_url", reverse("sla:list"))
-        years = sorted({int(day[:4]) for day in calendar.holidays or ()})
-        names = national_holidays(calendar.country, years) if calendar.country and years else {}
-        kwargs["holiday_rows"] = [
-            (day, names.get(date.fromisoformat(day), "")) for day in calendar.holidays or ()
-        ]
         kwargs["holiday_form"] = HolidayLoadForm(initial={"country": calendar.country or None})
         return super().get_context_data(**kwargs)
 
