@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, FilteredRelation, IntegerField, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ from assets.models import Asset
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract, LedgerEntry, SlaPolicy
 from contracts.selectors import USE_KINDS
-from msp.models import Membership
+from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site
 from msp.roles import Role
 from sales.choices import OfferStatus
 from sales.models import Offer
@@ -106,7 +106,10 @@ def ticket_figures(*, user, now: datetime | None = None) -> TicketFigures:
     this_month = Q(created_at__gte=month_start) & ~Q(sla_state=SlaState.NONE)
     aggregates["month_with_sla"] = Count("pk", filter=this_month)
     aggregates["month_breached"] = Count("pk", filter=this_month & Q(sla_state=SlaState.BREACHED))
-    row = Ticket.objects.order_by().aggregate(**aggregates)
+    # Only the rows a figure counts: the open tickets and this month's (two indexed ranges),
+    # not the years of closed ones.
+    rows = Ticket.objects.filter(open_ | Q(created_at__gte=month_start)).order_by()
+    row = rows.aggregate(**aggregates)
     return TicketFigures(
         mine_by_priority={p: row[f"p_{p}"] for p in Priority.values},
         mine_attention=row["mine_attention"],
@@ -209,17 +212,21 @@ def utilisation_per_technician(
     not, against the business time available: one query over the members."""
     now = now or timezone.now()
     month_start = local_midnight(timezone.localdate(now).replace(day=1))
-    entry = "user__time_entries__"
-    this_month = Q(**{f"{entry}tenant": F("tenant")}) & (
-        Q(**{f"{entry}started_at__gte": month_start})
-        | Q(**{f"{entry}started_at__isnull": True, f"{entry}created_at__gte": month_start})
+    month = FilteredRelation(
+        "user__time_entries",
+        condition=Q(user__time_entries__tenant=F("tenant"))
+        & (
+            Q(user__time_entries__started_at__gte=month_start)
+            | Q(user__time_entries__started_at__isnull=True, user__time_entries__created_at__gte=month_start)
+        ),
     )
     members = (
         Membership.objects.filter(tenant=tenant, is_active=True)
         .exclude(role=Role.CLIENT)
+        .annotate(month=month)
         .annotate(
-            logged=Sum(f"{entry}minutes", filter=this_month),
-            billable=Sum(f"{entry}minutes", filter=this_month & Q(**{f"{entry}billable": True})),
+            logged=Sum("month__minutes"),
+            billable=Sum("month__minutes", filter=Q(month__billable=True)),
         )
         .filter(Q(role=Role.TECHNICIAN) | Q(logged__gt=0))
         .values("user__username", "user__first_name", "user__last_name", "logged", "billable")
@@ -352,4 +359,49 @@ def offers_to_decide() -> list[Offer]:
         Offer.objects.filter(status=OfferStatus.SENT)
         .only("id", "title", "sent_at", "valid_until")
         .order_by("-sent_at", "-pk")[:LIST_SIZE]
+    )
+
+
+# --- the clients ----------------------------------------------------------------------------
+
+
+def _count(queryset) -> Subquery:
+    counted = queryset.order_by().values("tenant").annotate(n=Count("pk")).values("n")  # one tenant in scope
+    return Subquery(counted[:1], output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class ClientOverview:
+    newest: list[Client]
+    counts: dict[str, int]
+    failed_emails: int
+
+
+def client_overview(*, with_failed_emails: bool = False) -> ClientOverview:
+    """The newest clients, how many clients, sites and contacts the scope holds and (for who
+    may see them) how many e-mails failed: one query, the totals riding on every row."""
+    totals = {
+        "total_clients": _count(Client.objects.all()),
+        "total_sites": _count(Site.objects.all()),
+        "total_contacts": _count(Contact.objects.all()),
+    }
+    failed = OutboundEmail.objects.filter(status=OutboundEmailStatus.FAILED)
+    if with_failed_emails:
+        totals["total_failed"] = _count(failed)
+    newest = list(Client.objects.annotate(**totals).order_by("-created_at", "-pk")[:LIST_SIZE])
+    if not newest:  # no clients: no sites or contacts either; the mail may still have failed
+        return ClientOverview(
+            [],
+            dict.fromkeys(("clients", "sites", "contacts"), 0),
+            failed.count() if with_failed_emails else 0,
+        )
+    first = newest[0]
+    return ClientOverview(
+        newest=newest,
+        counts={
+            "clients": first.total_clients or 0,
+            "sites": first.total_sites or 0,
+            "contacts": first.total_contacts or 0,
+        },
+        failed_emails=(first.total_failed or 0) if with_failed_emails else 0,
     )

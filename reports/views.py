@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from contracts.templatetags.contract_terms import minutes as minutes_text
-from msp.models import OutboundEmail, OutboundEmailStatus
 from msp.roles import ANY_MEMBER
 from msp.views.base import MemberRequiredMixin
 from reports import selectors
@@ -84,13 +83,13 @@ class DashboardView(MemberRequiredMixin, TemplateView):
                 Bar(_("Today"), time.today_minutes, text=minutes_text(time.today_minutes) or "0"),
                 Bar(_("This week"), time.week_minutes, text=minutes_text(time.week_minutes) or "0"),
             ],
-            "failed_emails": (
-                OutboundEmail.objects.filter(status=OutboundEmailStatus.FAILED).count()
-                if membership.has_perm("outboundemail.view")
-                else 0
-            ),
             "manager": membership.has_perm("dashboard.tenant"),
+            "can_add_client": membership.has_perm("client.add"),
         }
+        overview = selectors.client_overview(with_failed_emails=membership.has_perm("outboundemail.view"))
+        context.update(
+            counts=overview.counts, recent_clients=overview.newest, failed_emails=overview.failed_emails
+        )
         if context["manager"]:
             available = selectors.available_minutes_this_month(now=now)
             utilisation = selectors.utilisation_per_technician(

@@ -20,6 +20,7 @@ from tests.factories import (
     AssetFactory,
     ClientFactory,
     ContractFactory,
+    MembershipFactory,
     OfferFactory,
     TicketFactory,
     TimeEntryFactory,
@@ -138,7 +139,13 @@ def test_ticket_figures(shop):
     assert {t.pk for t in attention} == {shop["tickets"]["p1_risk"].pk, shop["tickets"]["p3_breached"].pk}
 
 
-def test_time_figures(shop):
+def test_time_figures(shop, other_tenant):
+    # Bruno also works for another MSP: that time is not this one's.
+    with unscoped():
+        MembershipFactory(tenant=other_tenant, user=shop["other_tech"].user, role=Role.TECHNICIAN)
+        elsewhere = TicketFactory(tenant=other_tenant, client=ClientFactory(tenant=other_tenant), now=NOW)
+        entry = TimeEntryFactory(ticket=elsewhere, technician=shop["other_tech"].user, minutes=200)
+        TimeEntry.unscoped.filter(pk=entry.pk).update(started_at=NOW - timedelta(days=1))
     with scope_of(shop["tenant"].pk):
         mine = selectors.my_time(user=shop["tech"].user, now=NOW)
         timer = selectors.running_timer(user=shop["tech"].user)
