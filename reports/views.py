@@ -70,22 +70,27 @@ class DashboardView(MemberRequiredMixin, TemplateView):
         }
 
     def staff_widgets(self) -> dict:
+        """A technician's (or account manager's) day; for owners and admins the MSP's health
+        instead (their own tickets are one click away: My tickets)."""
         membership, user, now = self.request.membership, self.request.user, timezone.now()
         figures = selectors.ticket_figures(user=user, now=now)
-        time = selectors.my_time(user=user, now=now)
         context = {
             "figures": figures,
-            "priority_bars": priority_bars(figures),
-            "attention": selectors.tickets_needing_attention(user=user, now=now),
-            "timer": selectors.running_timer(user=user),
-            "my_time": time,
-            "time_bars": [
-                Bar(_("Today"), time.today_minutes, text=minutes_text(time.today_minutes) or "0"),
-                Bar(_("This week"), time.week_minutes, text=minutes_text(time.week_minutes) or "0"),
-            ],
             "manager": membership.has_perm("dashboard.tenant"),
             "can_add_client": membership.has_perm("client.add"),
         }
+        if not context["manager"]:
+            time = selectors.my_time(user=user, now=now)
+            context.update(
+                priority_bars=priority_bars(figures),
+                attention=selectors.tickets_needing_attention(user=user, now=now),
+                timer=selectors.running_timer(user=user),
+                my_time=time,
+                time_bars=[
+                    Bar(_("Today"), time.today_minutes, text=minutes_text(time.today_minutes) or "0"),
+                    Bar(_("This week"), time.week_minutes, text=minutes_text(time.week_minutes) or "0"),
+                ],
+            )
         overview = selectors.client_overview(with_failed_emails=membership.has_perm("outboundemail.view"))
         context.update(
             counts=overview.counts, recent_clients=overview.newest, failed_emails=overview.failed_emails

@@ -207,6 +207,7 @@ def test_owner_dashboard_shows_every_widget(shop, make_member, client):
         assert text in html
     assert "Still a draft" not in html and "Later box" not in html and "Expired box" not in html
     assert 'role="img"' in html and "<title" in html
+    assert "Running timer" not in html  # the technician's widgets are the technician's
 
 
 def test_technician_dashboard_has_no_msp_figures(shop, client):
