@@ -241,3 +241,24 @@ def test_parsers():
     assert parse_intervals("") == []
     assert parse_holidays("2026-12-08 Immacolata\n\n2026-12-08\n2026-01-01") == ["2026-01-01", "2026-12-08"]
     assert national_holidays("IT", 2026)[date(2026, 12, 8)] == "Immaculate Conception"
+
+
+def test_the_command_recomputes_open_tickets_after_a_calendar_changed_behind_the_app(italian, calendar):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    acme = ClientFactory(tenant=italian)
+    with scope_of(italian.pk):
+        calendar.holidays = []
+        calendar.save()
+    ticket = ticket_create(
+        tenant=italian, client=acme, subject="Eve", priority="P1", now=MONDAY_7_DEC_1700_ROME
+    )
+    assert ticket.response_due_at == datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
+    BusinessCalendar.unscoped.filter(pk=calendar.pk).update(holidays=["2026-12-08"])  # as a migration would
+    out = StringIO()
+    call_command("sla_recompute", tenant=italian.slug, stdout=out)
+    ticket.refresh_from_db()
+    assert ticket.response_due_at == datetime(2026, 12, 9, 11, 0, tzinfo=UTC)
+    assert f"{italian.slug}: 1 open tickets moved" in out.getvalue()
