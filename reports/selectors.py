@@ -1,8 +1,8 @@
 """The dashboards' reads: one aggregate query per widget, whatever the size of the data.
 
 Each function answers one widget of a dashboard (the technician's, the owner's and admin's,
-the client contact's portal home) and runs a fixed number of queries: counts are conditional
-aggregates in the database, lists are capped. Times are cut at the active time zone's
+the client contact's portal home) and runs a fixed number of queries: counts are aggregates
+in the database (grouped, or conditional), lists are capped. Times are cut at the active time zone's
 midnight (the tenant's once the request activates it), durations are integer minutes.
 """
 
