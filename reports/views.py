@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from contracts.templatetags.contract_terms import minutes as minutes_text
 from msp.roles import ANY_MEMBER
 from msp.views.base import MemberRequiredMixin
 from reports import selectors
@@ -86,10 +84,6 @@ class DashboardView(MemberRequiredMixin, TemplateView):
                 attention=selectors.tickets_needing_attention(user=user, now=now),
                 timer=selectors.running_timer(user=user),
                 my_time=time,
-                time_bars=[
-                    Bar(_("Today"), time.today_minutes, text=minutes_text(time.today_minutes) or "0"),
-                    Bar(_("This week"), time.week_minutes, text=minutes_text(time.week_minutes) or "0"),
-                ],
             )
         overview = selectors.client_overview(with_failed_emails=membership.has_perm("outboundemail.view"))
         context.update(
