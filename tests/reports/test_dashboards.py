@@ -252,3 +252,16 @@ def test_nothing_leaks_from_another_tenant(shop, other_tenant, make_member, clie
     client.force_login(owner.user)
     html = client.get(reverse("dashboard")).content.decode()
     assert "Their offer" not in html and "Their NAS" not in html
+
+
+def test_dashboards_speak_italian(shop, make_member, client):
+    owner = make_member(shop["tenant"], Role.OWNER, language="it")
+    client.force_login(owner.user)
+    html = client.get(reverse("dashboard")).content.decode()
+    for text in ("Rispetto degli SLA questo mese", "Ticket aperti per anzianità", "Clienti con poche ore"):
+        assert text in html
+    client.force_login(shop["tech"].user)
+    shop["tech"].user.language = "it"
+    shop["tech"].user.save()
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "I miei ticket aperti per urgenza" in html and "Timer in corso" in html
