@@ -71,10 +71,11 @@ class DashboardView(MemberRequiredMixin, TemplateView):
         """A technician's (or account manager's) day; for owners and admins the MSP's health
         instead (their own tickets are one click away: My tickets)."""
         membership, user, now = self.request.membership, self.request.user, timezone.now()
-        figures = selectors.ticket_figures(user=user, now=now)
+        manager = membership.has_perm("dashboard.tenant")
+        figures = selectors.ticket_figures(user=user, now=now, tenant_wide=manager)
         context = {
             "figures": figures,
-            "manager": membership.has_perm("dashboard.tenant"),
+            "manager": manager,
             "can_add_client": membership.has_perm("client.add"),
         }
         if not context["manager"]:

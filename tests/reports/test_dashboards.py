@@ -131,7 +131,6 @@ def test_ticket_figures(shop):
     assert figures.mine_by_priority == {"P1": 2, "P2": 0, "P3": 1, "P4": 0}
     assert figures.mine_attention == 2
     assert figures.open_total == 5  # four of the fixture's plus the prepaid one ("Draws hours")
-    assert figures.attention_total == 2
     assert figures.by_age == {"day": 2, "days": 1, "week": 0, "month": 1, "older": 1}
     # Opened in November with an SLA: all but p2_old (October), one of them breached.
     assert (figures.month_with_sla, figures.month_breached) == (5, 1)
