@@ -34,6 +34,7 @@ from timetracking.models import TimeEntry, Timer
 LIST_SIZE = 8  # rows a list widget shows; "see all" leads to the full list
 EXPIRING_DAYS = 60  # contracts and warranties ending within this many days
 BURN_DAYS = 30  # the client's forecast: the burn rate over the last 30 days
+UTILISATION_ROWS = 12  # the technicians with the most billable time this month
 
 # Open tickets by age: (key, label, from days, to days or None).
 AGE_BUCKETS = (
@@ -216,7 +217,8 @@ def utilisation_per_technician(
     *, tenant, available_minutes: int, now: datetime | None = None
 ) -> list[Utilisation]:
     """Each technician's (and any member who logged time's) minutes this month, billable and
-    not, against the business time available: one query over the members."""
+    not, against the business time available, the most billable first (UTILISATION_ROWS of
+    them): one query over the members."""
     now = now or timezone.now()
     month_start = local_midnight(timezone.localdate(now).replace(day=1))
     month = FilteredRelation(
@@ -237,7 +239,9 @@ def utilisation_per_technician(
         )
         .filter(Q(role=Role.TECHNICIAN) | Q(logged__gt=0))
         .values("user__username", "user__first_name", "user__last_name", "logged", "billable")
-        .order_by("user__first_name", "user__last_name", "user__username")
+        .order_by(
+            F("billable").desc(nulls_last=True), "user__first_name", "user__last_name", "user__username"
+        )[:UTILISATION_ROWS]
     )
     return [
         Utilisation(
