@@ -112,7 +112,10 @@ LINES: list[Line] = [
     Line("offer page (200 assets)", "/offers/{offer}/", who="owner"),
     Line("offer builder (200 assets)", "/offers/new/?client={offer_client}", who="owner"),
     Line("offer live totals (htmx)", "/offers/price/", who="owner", method="POST", body=_offer_prices, htmx=True),
-    Line("portal home", "/", who="client"),
+    Line("portal home", "/", who="client"),  # issue 18: hour balance and forecast, open tickets, offers
+    # Issue 18: the dashboards per role, every widget one aggregate query at any size.
+    Line("technician dashboard", "/", who="tech"),
+    Line("owner dashboard", "/", who="owner"),
     Line("portal tickets", "/portal/tickets/", who="client"),
     Line("API tickets/", "/api/v1/tickets/", who="api"),
     Line("API time-entries/", "/api/v1/time-entries/", who="api"),

@@ -223,7 +223,8 @@ class BusinessCalendar(TenantOwnedModel):
     """When SLA clocks run: opening hours per weekday in a time zone, minus holidays; or 24x7.
 
     `hours` maps a weekday ("0" = Monday) to opening intervals: {"0": [["09:00", "18:00"]]}.
-    `holidays` is a list of ISO dates.
+    `holidays` is a list of ISO dates: the country's national holidays are preloaded (from
+    the `holidays` package, contracts/calendars.py) and owners add or remove their own.
     """
 
     CHOICE_LABEL = "name"
@@ -234,6 +235,9 @@ class BusinessCalendar(TenantOwnedModel):
     always_open = models.BooleanField(_("24x7"), default=False)
     hours = models.JSONField(_("opening hours"), default=dict, blank=True)
     holidays = models.JSONField(_("holidays"), default=list, blank=True)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("Its national holidays can be loaded per year.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -242,6 +246,9 @@ class BusinessCalendar(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sla:calendar-update", args=[self.pk])
 
 
 class SlaPolicy(TenantOwnedModel):
@@ -272,6 +279,9 @@ class SlaPolicy(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sla:policy-update", args=[self.pk])
 
     def target_minutes(self, *, priority: str, asset_kind: str | None, which: str) -> int | None:
         """The target in business minutes for `which` ("response" or "resolution")."""

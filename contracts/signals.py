@@ -24,3 +24,8 @@ def seed_sla_for_demo_tenant(sender, tenant, **kwargs):
 # `tenant_id`, `block_id` and `contract_id`: billing (downstream) invoices it; contracts/
 # never imports billing/.
 hour_block_purchased = TenantSignal()
+
+# Sent on commit when an SLA calendar or policy changed in a way that moves due times, with
+# `tenant_id` and `policy_ids` (the policies it touches): tickets/ recomputes the SLA clock
+# of their open tickets. contracts/ never imports tickets/.
+sla_terms_changed = TenantSignal()

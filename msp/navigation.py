@@ -18,6 +18,7 @@ NAV = [
     (_("Timesheet"), "timesheet:week", "timeentry.view", "timesheet:"),
     (_("Invoices"), "billing:list", "invoice.view", "billing:"),
     (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
+    (_("SLA"), "sla:list", "businesscalendar.view", "sla:"),
     (_("Members"), "members:list", "member.view", "members:"),
     (_("Settings"), "tenant_settings", "tenant.change", "tenant_settings"),
     (_("Outgoing mail"), "mail:list", "outboundemail.view", "mail:"),

@@ -79,6 +79,7 @@ _ADMIN = (
     | _crud("businesscalendar", "view", "add", "change", "delete")
     | {"tenant.change", "timeentry.manage_all"}
     | {"invoice.pay", "invoice.void", "billing.run", "billing.settings"}
+    | {"dashboard.tenant"}  # the whole MSP's figures on the dashboard (reports/): SLA, hours, utilisation
     | {"outboundemail.view", "outboundemail.retry"}  # the tenant's outgoing mail, failures included
 )
 _OWNER = _ADMIN | {"member.grant_owner"}

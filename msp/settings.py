@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "timetracking",
     "billing",
     "monitoring",
+    "reports",
     "portal",
     "bench",
 ]

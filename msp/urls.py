@@ -62,7 +62,7 @@ notification_patterns = (
 )
 
 urlpatterns = [
-    path("", tenancy.DashboardView.as_view(), name="dashboard"),
+    path("", include("reports.urls")),  # the dashboard, per role
     path("signup/", auth.SignupView.as_view(), name="signup"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -98,6 +98,7 @@ urlpatterns = [
     path("settings/", tenancy.TenantSettingsView.as_view(), name="tenant_settings"),
     path("settings/mail/", include(mail_patterns)),
     path("notifications/", include(notification_patterns)),
+    path("settings/sla/", include("contracts.urls.sla")),  # SLA calendars and policies
     path("clients/", include(client_patterns)),
     path("sites/", include(site_patterns)),
     path("contacts/", include(contact_patterns)),

@@ -13,7 +13,7 @@ from assets.choices import AssetKind
 from assets.models import Asset
 from billing.models import Invoice, LineKind
 from contracts.choices import ContractKind
-from contracts.models import Contract, RecurringService, ServiceTier, TierPrice
+from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
 from msp.models import (
     Client,
     Contact,
@@ -370,6 +370,15 @@ ISOLATION_FACTORIES = {
     Ticket: lambda tenant, client, marker: _ticket_with_note(tenant, client, marker),
     Attachment: _attachments_on_last_ticket,  # right after Ticket: on its ticket
     WorkType: lambda tenant, client, marker: WorkTypeFactory(tenant=tenant, name=marker),
+    BusinessCalendar: lambda tenant, client, marker: BusinessCalendar.unscoped.create(
+        tenant=tenant, name=marker, hours={"0": [["09:00", "18:00"]]}
+    ),
+    SlaPolicy: lambda tenant, client, marker: SlaPolicy.unscoped.create(
+        tenant=tenant,
+        name=marker,
+        calendar=BusinessCalendar.unscoped.create(tenant=tenant, name=f"{marker} hours", always_open=True),
+        targets={"P1": {"response": 60}},
+    ),
     OutboundEmail: lambda tenant, client, marker: OutboundEmailFactory(
         tenant=tenant, subject=marker, failed=True
     ),

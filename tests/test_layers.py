@@ -19,6 +19,7 @@ LAYERS = [
     "timetracking",
     "billing",
     "monitoring",
+    "reports",
     "portal",
     "bench",
 ]

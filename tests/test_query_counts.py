@@ -157,7 +157,7 @@ VARIANTS = {
 # Text the big world's rows put on a page ("{last}" is the last row's number): proof that
 # the plain page really shows the rows whose number changes between the sizes.
 SHOWS = {
-    "dashboard": ["Acme {last}"],
+    "dashboard": ["tech{last}", "Asset {last}"],  # utilisation per technician, warranties ending
     "clients:list": ["Acme {last}"],
     "clients:detail": ["Site {last}", "Contact {last}"],
     "sites:detail": ["Contact {last}"],
@@ -167,6 +167,7 @@ SHOWS = {
     "notifications:list": ["Notification {last}"],
     "assets:list": ["Asset {last}"],
     "tiers:list": ["Tier {last}"],
+    "sla:list": ["Calendar {last}", "Policy {last}"],
     "services:list": ["Service {last}"],
     "offers:list": ["Offer {last}"],
     "offers:detail": ["Tier {last}", "Service {last}"],

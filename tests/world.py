@@ -38,7 +38,7 @@ from billing.periods import Period
 from billing.services import invoice_pay
 from billing.services.run import billing_run
 from contracts.choices import ContractKind
-from contracts.models import Contract, RecurringService, ServiceTier
+from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy
 from contracts.services import sla_seed
 from contracts.services.hours import block_purchase
 from msp.models import ApiToken, Client, Contact, Membership, Notification, OutboundEmail, Site
@@ -89,6 +89,8 @@ OPENED_MODELS = (
     Invoice,
     Notification,
     Attachment,
+    BusinessCalendar,
+    SlaPolicy,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -134,7 +136,24 @@ def _build(n: int, slug: str) -> World:
         vat_number="IT01234567890",
         default_hourly_rate=Money(Decimal("80"), "EUR"),
     )
-    sla_seed(tenant=tenant)  # a default SLA policy and calendar: tickets run SLA clocks
+    default_policy = sla_seed(tenant=tenant)  # a default SLA policy and calendar: tickets run SLA clocks
+    # n more calendars and n more policies on the seeded calendar (the SLA settings list them).
+    calendars = [
+        BusinessCalendar.unscoped.create(
+            tenant=tenant, name=f"Calendar {i}", hours={"0": [["09:00", "18:00"]]}, holidays=["2026-12-08"]
+        )
+        for i in range(n)
+    ]
+    policies = [
+        SlaPolicy.unscoped.create(
+            tenant=tenant,
+            name=f"Policy {i}",
+            calendar=default_policy.calendar,
+            targets={"P1": {"response": 60, "resolution": 240}},
+            kind_overrides={"server": {"P1": {"response": 30}}},
+        )
+        for i in range(n)
+    ]
     work_types_seed(tenant=tenant)
     work_types = [WorkTypeFactory(tenant=tenant, name=f"Work {i}") for i in range(n)]
     tiers = [
@@ -389,6 +408,8 @@ def _build(n: int, slug: str) -> World:
         Attachment: files[0],  # on the ticket itself: the client contact may download it too
     }
     opened[Asset] = assets[0]
+    opened[BusinessCalendar] = calendars[0]
+    opened[SlaPolicy] = policies[0]
     assert set(opened) == set(OPENED_MODELS)
     alternates = {
         "managed contract": {**opened, Contract: managed},

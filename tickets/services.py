@@ -136,6 +136,38 @@ def sla_recompute(ticket: Ticket, *, now: datetime | None = None) -> None:
         ticket.sla_state = SlaState.OK
 
 
+SLA_FIELDS = ("response_due_at", "resolution_due_at", "sla_warn_at", "sla_breach_at", "sla_state")
+RECOMPUTE_BATCH = 500
+
+
+def sla_recompute_open(*, policy_ids, now: datetime | None = None) -> int:
+    """Recompute the SLA clock of every open ticket under these policies (their calendar or
+    targets changed); returns how many tickets changed. In the current scope's tenant, in
+    batches, each ticket's instants written only when they moved."""
+    now = now or timezone.now()
+    changed = 0
+    tickets = (
+        Ticket.objects.filter(status__in=OPEN_STATUSES, sla_policy_id__in=list(policy_ids))
+        .select_related("sla_policy__calendar", "asset")
+        .order_by("pk")
+    )
+    last_pk = 0
+    while True:
+        batch = list(tickets.filter(pk__gt=last_pk)[:RECOMPUTE_BATCH])
+        if not batch:
+            return changed
+        moved = []
+        for ticket in batch:
+            before = tuple(getattr(ticket, field) for field in SLA_FIELDS)
+            sla_recompute(ticket, now=now)
+            if tuple(getattr(ticket, field) for field in SLA_FIELDS) != before:
+                moved.append(ticket)
+        with transaction.atomic():
+            Ticket.objects.bulk_update(moved, SLA_FIELDS)
+        changed += len(moved)
+        last_pk = batch[-1].pk
+
+
 def _pause(ticket: Ticket, now: datetime) -> None:
     pauses = list(ticket.sla_pauses or [])
     if not pauses or pauses[-1][1] is not None:

@@ -6,7 +6,17 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.signals import sla_terms_changed
 from msp.signals import demo_loaded
+
+
+@receiver(sla_terms_changed)
+def recompute_open_tickets(sender, tenant_id, policy_ids, **kwargs):
+    """Sent on commit already: hand the recomputation to a task of the tenant."""
+    from tickets.tasks import sla_recompute_open_task
+
+    sla_recompute_open_task.delay(tenant_id, list(policy_ids))
+
 
 # (client, subject, priority, asset name prefix or "", hours ago); the subjects are written in
 # the demo tenant's language (demo_loaded runs in it).

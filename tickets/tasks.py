@@ -277,3 +277,12 @@ def ticket_notify_contact_task(
         )
     email_queue(message, tenant_id=ticket.tenant_id)
     return "queued"
+
+
+@tenant_task(acks_late=True)
+def sla_recompute_open_task(tenant_id: int, policy_ids: list[int]) -> int:
+    """An SLA calendar or policy changed: move the due times of its open tickets. Idempotent
+    (recomputing twice gives the same instants)."""
+    from tickets.services import sla_recompute_open
+
+    return sla_recompute_open(policy_ids=policy_ids)

@@ -28,3 +28,8 @@ from contracts.services.contracts import (  # noqa: F401
     contract_save,
     contract_validate,
 )
+from contracts.services.sla import (  # noqa: F401
+    business_calendar_load_holidays,
+    business_calendar_save,
+    sla_policy_save,
+)

@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy
 from djmoney.money import Money
 
 from assets.choices import AssetKind
+from contracts.calendars import country_for_timezone
 from contracts.choices import Feature, ServiceUnit
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
 from contracts.services.common import Errors, amount_error, currency_error, delete_or_explain
+from contracts.services.sla import holidays_merge, preload_years
 from msp.scoping import scoped_by
 
 SEED_TIERS = [
@@ -378,11 +380,19 @@ def _overrides(seed) -> dict:
 @scoped_by("tenant")
 @transaction.atomic
 def sla_seed(*, tenant) -> SlaPolicy:
-    """Give a tenant a Mon-Fri 09:00-18:00 calendar in its time zone, policies per tier, a default."""
+    """Give a tenant a Mon-Fri 09:00-18:00 calendar in its time zone (its country's national
+    holidays preloaded), policies per tier, a default."""
     calendar = BusinessCalendar.objects.order_by("pk").first()
     if calendar is None:
+        # The country of the tenant's zone, with its national holidays this year and next.
+        country = country_for_timezone(tenant.timezone)
         calendar = BusinessCalendar.objects.create(
-            tenant=tenant, name=_("Office hours"), timezone=tenant.timezone, hours=DEFAULT_HOURS
+            tenant=tenant,
+            name=_("Office hours"),
+            timezone=tenant.timezone,
+            hours=DEFAULT_HOURS,
+            country=country,
+            holidays=holidays_merge([], country, preload_years()),
         )
     default = SlaPolicy.objects.filter(is_default=True).first()
     if default is None:

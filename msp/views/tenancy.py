@@ -11,8 +11,7 @@ from django.views.generic import FormView, TemplateView, UpdateView
 
 from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, TenantSettingsForm, TimeZoneForm
 from msp.middleware import SESSION_TENANT_KEY
-from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site
-from msp.roles import ANY_MEMBER
+from msp.models import Membership
 from msp.services import MemberSaved, member_invite, member_remove, member_update, tenant_switch
 from msp.views.base import MemberRequiredMixin, any_signed_in_user
 from msp.views.once import OnceOnlyMixin
@@ -25,32 +24,6 @@ def _next_url(request, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-class DashboardView(MemberRequiredMixin, TemplateView):
-    permission_required = ANY_MEMBER
-    template_name = "msp/dashboard.html"
-
-    def get_context_data(self, **kwargs):
-        membership = self.request.membership
-        if membership.is_client:
-            return super().get_context_data(client=membership.client, **kwargs)
-        return super().get_context_data(
-            can_add_client=membership.has_perm("client.add"),
-            counts={
-                "clients": Client.objects.count(),
-                "sites": Site.objects.count(),
-                "contacts": Contact.objects.count(),
-                "members": Membership.objects.filter(is_active=True).count(),
-            },
-            recent_clients=Client.objects.order_by("-created_at")[:8],
-            failed_emails=(
-                OutboundEmail.objects.filter(status=OutboundEmailStatus.FAILED).count()
-                if membership.has_perm("outboundemail.view")
-                else 0
-            ),
-            **kwargs,
-        )
 
 
 @any_signed_in_user

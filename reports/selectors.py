@@ -1,0 +1,413 @@
+"""The dashboards' reads: one aggregate query per widget, whatever the size of the data.
+
+Each function answers one widget of a dashboard (the technician's, the owner's and admin's,
+the client contact's portal home) and runs a fixed number of queries: counts are aggregates
+in the database (grouped, or conditional), lists are capped. Times are cut at the active time zone's
+midnight (the tenant's once the request activates it), durations are integer minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, FilteredRelation, IntegerField, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assets.models import Asset
+from contracts.choices import ContractKind, ContractStatus
+from contracts.models import Contract, LedgerEntry, SlaPolicy
+from contracts.selectors import USE_KINDS
+from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site
+from msp.roles import Role
+from sales.choices import OfferStatus
+from sales.models import Offer
+from tickets import sla
+from tickets.choices import OPEN_STATUSES, Priority, SlaState
+from tickets.models import Ticket
+from tickets.sla_policy import calendar_of
+from timetracking.models import TimeEntry, Timer
+
+LIST_SIZE = 8  # rows a list widget shows; "see all" leads to the full list
+EXPIRING_DAYS = 60  # contracts and warranties ending within this many days
+BURN_DAYS = 30  # the client's forecast: the burn rate over the last 30 days
+UTILISATION_ROWS = 12  # the technicians with the most billable time this month
+
+# Open tickets by age: (key, label, from days, to days or None).
+AGE_BUCKETS = (
+    ("day", _("Under a day"), 0, 1),
+    ("days", _("1–3 days"), 1, 3),
+    ("week", _("3–7 days"), 3, 7),
+    ("month", _("1–4 weeks"), 7, 30),
+    ("older", _("Over 30 days"), 30, None),
+)
+ATTENTION = (SlaState.AT_RISK, SlaState.BREACHED)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart: its label, its value (a number), the value as shown, a link."""
+
+    label: str
+    value: int | Decimal
+    text: str = ""
+    href: str = ""
+    tone: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.text or str(self.value)
+
+
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(0)))
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    mine_by_priority: dict[str, int]
+    mine_attention: int
+    open_total: int
+    by_age: dict[str, int]
+    month_with_sla: int
+    month_breached: int
+
+    @property
+    def compliance_percent(self) -> int | None:
+        """Tickets opened this month whose SLA holds (met or still running), in percent."""
+        if not self.month_with_sla:
+            return None
+        kept = self.month_with_sla - self.month_breached
+        return int((Decimal(kept) * 100 / self.month_with_sla).quantize(Decimal("1"), ROUND_HALF_UP))
+
+
+def _count(queryset) -> Subquery:
+    """COUNT(*) of a queryset as a scalar subquery (every row of the scope is one tenant's)."""
+    counted = queryset.order_by().values("tenant").annotate(n=Count("pk")).values("n")
+    return Subquery(counted[:1], output_field=IntegerField())
+
+
+def ticket_figures(*, user, now: datetime | None = None, tenant_wide: bool = True) -> TicketFigures:
+    """Every ticket count the staff dashboards show, in one query of scalar subqueries, each
+    an index range count: the user's open tickets by priority (tenant, assignee, status) and,
+    `tenant_wide`, all open tickets (tenant, status, ...), those opened in the last 30 days by
+    age (tenant, created_at: the older ones are the rest) and this month's. No count reads the years of closed tickets, nor evaluates an expression per
+    open ticket."""
+    now = now or timezone.now()
+    month_start = local_midnight(timezone.localdate(now).replace(day=1))
+    open_ = Ticket.objects.filter(status__in=OPEN_STATUSES)
+    mine = open_.filter(assignee_id=user.pk)
+    counts = {f"p_{p}": _count(mine.filter(priority=p)) for p in Priority.values}
+    counts["mine_attention"] = _count(mine.filter(sla_state__in=ATTENTION))
+    if tenant_wide:
+        counts["open_total"] = _count(open_)
+        for key, _label, low, high in AGE_BUCKETS[:-1]:  # the oldest bucket is the rest
+            bucket = open_.filter(
+                created_at__lte=now - timedelta(days=low), created_at__gt=now - timedelta(days=high)
+            )
+            counts[f"age_{key}"] = _count(bucket)
+        month = Ticket.objects.filter(created_at__gte=month_start).exclude(sla_state=SlaState.NONE)
+        counts["month_with_sla"] = _count(month)
+        counts["month_breached"] = _count(month.filter(sla_state=SlaState.BREACHED))
+    row = Membership.objects.filter(user_id=user.pk).annotate(**counts).values(*counts).first() or {}
+    n = {key: row.get(key) or 0 for key in counts}
+    by_age = {key: n.get(f"age_{key}", 0) for key, *_rest in AGE_BUCKETS[:-1]}
+    by_age[AGE_BUCKETS[-1][0]] = max(n.get("open_total", 0) - sum(by_age.values()), 0)
+    return TicketFigures(
+        mine_by_priority={p: n[f"p_{p}"] for p in Priority.values},
+        mine_attention=n["mine_attention"],
+        open_total=n.get("open_total", 0),
+        by_age=by_age,
+        month_with_sla=n.get("month_with_sla", 0),
+        month_breached=n.get("month_breached", 0),
+    )
+
+
+def tickets_needing_attention(*, user, now: datetime | None = None) -> list[Ticket]:
+    """The user's open tickets whose SLA is at risk or breached (by the sweep or by the clock
+    already), the nearest due first."""
+    now = now or timezone.now()
+    late_by_clock = Q(sla_state=SlaState.OK) & (Q(sla_warn_at__lte=now) | Q(sla_breach_at__lte=now))
+    return list(
+        Ticket.objects.filter(status__in=OPEN_STATUSES, assignee=user)
+        .filter(Q(sla_state__in=ATTENTION) | late_by_clock)
+        .select_related("client")
+        .only(
+            "id", "subject", "priority", "status", "sla_state", "sla_breach_at", "sla_warn_at", "client__name"
+        )
+        .order_by(F("sla_breach_at").asc(nulls_last=True), "pk")[:LIST_SIZE]
+    )
+
+
+# --- time -----------------------------------------------------------------------------------
+
+
+def running_timer(*, user) -> Timer | None:
+    return (
+        Timer.objects.filter(technician=user)
+        .select_related("ticket")
+        .only("id", "started_at", "ticket__id", "ticket__subject")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MyTime:
+    today_minutes: int
+    week_minutes: int
+    week_billable_minutes: int
+
+
+def my_time(*, user, now: datetime | None = None) -> MyTime:
+    """The user's logged minutes today and this week (from Monday), one query."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    day_start = local_midnight(today)
+    week_start = local_midnight(today - timedelta(days=today.weekday()))
+    worked = Coalesce("started_at", "created_at")
+    row = (
+        TimeEntry.objects.annotate(worked=worked)
+        .filter(technician=user, worked__gte=week_start)
+        .order_by()
+        .aggregate(
+            today=Sum("minutes", filter=Q(worked__gte=day_start)),
+            week=Sum("minutes"),
+            billable=Sum("minutes", filter=Q(billable=True)),
+        )
+    )
+    return MyTime(row["today"] or 0, row["week"] or 0, row["billable"] or 0)
+
+
+@dataclass(frozen=True)
+class Utilisation:
+    name: str
+    logged_minutes: int
+    billable_minutes: int
+    available_minutes: int
+
+    @property
+    def percent(self) -> int:
+        """Billable time over the business time available this month so far."""
+        if self.available_minutes <= 0:
+            return 0
+        ratio = Decimal(self.billable_minutes) * 100 / self.available_minutes
+        return int(ratio.quantize(Decimal("1"), ROUND_HALF_UP))
+
+
+def available_minutes_this_month(*, now: datetime | None = None) -> int:
+    """Business minutes from the first of the month to now on the tenant's default SLA
+    calendar (Mon-Fri 09:00-18:00 in the active zone when there is none): one query."""
+    now = now or timezone.now()
+    month_start = local_midnight(timezone.localdate(now).replace(day=1))
+    policy = SlaPolicy.objects.select_related("calendar").filter(is_default=True).first()
+    if policy is not None:
+        calendar = calendar_of(policy.calendar)
+    else:
+        calendar = sla.Calendar.office_hours(timezone.get_current_timezone_name())
+    return sla.business_seconds_between(month_start, now, calendar) // 60
+
+
+def utilisation_per_technician(
+    *, tenant, available_minutes: int, now: datetime | None = None
+) -> list[Utilisation]:
+    """Each technician's (and any member who logged time's) minutes this month, billable and
+    not, against the business time available, the most billable first (UTILISATION_ROWS of
+    them): one query over the members."""
+    now = now or timezone.now()
+    month_start = local_midnight(timezone.localdate(now).replace(day=1))
+    month = FilteredRelation(
+        "user__time_entries",
+        condition=Q(user__time_entries__tenant=F("tenant"))
+        & (
+            Q(user__time_entries__started_at__gte=month_start)
+            | Q(user__time_entries__started_at__isnull=True, user__time_entries__created_at__gte=month_start)
+        ),
+    )
+    members = (
+        Membership.objects.filter(tenant=tenant, is_active=True)
+        .exclude(role=Role.CLIENT)
+        .annotate(month=month)
+        .annotate(
+            logged=Sum("month__minutes"),
+            billable=Sum("month__minutes", filter=Q(month__billable=True)),
+        )
+        .filter(Q(role=Role.TECHNICIAN) | Q(logged__gt=0))
+        .values("user__username", "user__first_name", "user__last_name", "logged", "billable")
+        .order_by(
+            F("billable").desc(nulls_last=True), "user__first_name", "user__last_name", "user__username"
+        )[:UTILISATION_ROWS]
+    )
+    return [
+        Utilisation(
+            name=f"{m['user__first_name']} {m['user__last_name']}".strip() or m["user__username"],
+            logged_minutes=m["logged"] or 0,
+            billable_minutes=m["billable"] or 0,
+            available_minutes=available_minutes,
+        )
+        for m in members
+    ]
+
+
+# --- contracts, assets, offers --------------------------------------------------------------
+
+
+def clients_low_on_hours() -> list[Contract]:
+    """Active prepaid contracts whose balance fell below their renewal threshold, lowest first."""
+    return list(
+        Contract.objects.filter(
+            kind=ContractKind.PREPAID_HOURS,
+            status=ContractStatus.ACTIVE,
+            balance_minutes__lt=F("renew_threshold_minutes"),
+        )
+        .select_related("client")
+        .order_by("balance_minutes", "pk")[:LIST_SIZE]
+    )
+
+
+def contracts_expiring(*, today: date | None = None) -> list[Contract]:
+    today = today or timezone.localdate()
+    return list(
+        Contract.objects.filter(
+            status=ContractStatus.ACTIVE,
+            end_date__gte=today,
+            end_date__lte=today + timedelta(days=EXPIRING_DAYS),
+        )
+        .select_related("client")
+        .order_by("end_date", "pk")[:LIST_SIZE]
+    )
+
+
+def warranties_expiring(*, today: date | None = None) -> list[Asset]:
+    today = today or timezone.localdate()
+    return list(
+        Asset.objects.filter(
+            warranty_expires__gte=today, warranty_expires__lte=today + timedelta(days=EXPIRING_DAYS)
+        )
+        .select_related("client")
+        .only("id", "name", "kind", "warranty_expires", "client__name")
+        .order_by("warranty_expires", "pk")[:LIST_SIZE]
+    )
+
+
+def offers_awaiting() -> list[Offer]:
+    """Sent offers the client has not decided on, the longest waiting first."""
+    return list(
+        Offer.objects.filter(status=OfferStatus.SENT)
+        .select_related("client")
+        .only("id", "title", "sent_at", "valid_until", "client__name")
+        .order_by(F("sent_at").asc(nulls_last=True), "pk")[:LIST_SIZE]
+    )
+
+
+# --- the client's portal home ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HourForecast:
+    contract: Contract
+    used_minutes: int  # drawn over the last BURN_DAYS days
+    today: date
+
+    @property
+    def balance_minutes(self) -> int:
+        return self.contract.balance_minutes
+
+    @property
+    def minutes_per_week(self) -> int:
+        return round(self.used_minutes * 7 / BURN_DAYS)
+
+    @property
+    def runs_out_on(self) -> date | None:
+        """When the balance reaches zero at the current burn rate (None: no recent use)."""
+        if self.used_minutes <= 0 or self.balance_minutes <= 0:
+            return None
+        days = Decimal(self.balance_minutes) * BURN_DAYS / self.used_minutes
+        return self.today + timedelta(days=int(days))
+
+
+def hour_forecasts(*, now: datetime | None = None) -> list[HourForecast]:
+    """The scope's active prepaid contracts with their burn rate: two queries."""
+    now = now or timezone.now()
+    contracts = list(
+        Contract.objects.filter(kind=ContractKind.PREPAID_HOURS, status=ContractStatus.ACTIVE).order_by(
+            "start_date", "pk"
+        )
+    )
+    if not contracts:
+        return []
+    used = dict(
+        LedgerEntry.objects.filter(
+            contract__in=[c.pk for c in contracts],
+            kind__in=USE_KINDS,
+            created_at__gte=now - timedelta(days=BURN_DAYS),
+        )
+        .order_by()
+        .values("contract")
+        .annotate(total=Sum("minutes"))
+        .values_list("contract", "total")
+    )
+    today = timezone.localdate(now)
+    return [HourForecast(contract=c, used_minutes=-(used.get(c.pk) or 0), today=today) for c in contracts]
+
+
+def open_tickets() -> list[Ticket]:
+    """The scope's open tickets, newest first (the portal's home shows its client's)."""
+    return list(
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .only("id", "subject", "status", "priority", "created_at")
+        .order_by("-created_at", "-pk")[: LIST_SIZE + 1]
+    )
+
+
+def offers_to_decide() -> list[Offer]:
+    return list(
+        Offer.objects.filter(status=OfferStatus.SENT)
+        .only("id", "title", "sent_at", "valid_until")
+        .order_by("-sent_at", "-pk")[:LIST_SIZE]
+    )
+
+
+# --- the clients ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientOverview:
+    newest: list[Client]
+    counts: dict[str, int]
+    failed_emails: int
+
+
+def client_overview(*, with_failed_emails: bool = False) -> ClientOverview:
+    """The newest clients, how many clients, sites and contacts the scope holds and (for who
+    may see them) how many e-mails failed: one query, the totals riding on every row."""
+    totals = {
+        "total_clients": _count(Client.objects.all()),
+        "total_sites": _count(Site.objects.all()),
+        "total_contacts": _count(Contact.objects.all()),
+    }
+    failed = OutboundEmail.objects.filter(status=OutboundEmailStatus.FAILED)
+    if with_failed_emails:
+        totals["total_failed"] = _count(failed)
+    newest = list(Client.objects.annotate(**totals).order_by("-created_at", "-pk")[:LIST_SIZE])
+    if not newest:  # no clients: no sites or contacts either; the mail may still have failed
+        return ClientOverview(
+            [],
+            dict.fromkeys(("clients", "sites", "contacts"), 0),
+            failed.count() if with_failed_emails else 0,
+        )
+    first = newest[0]
+    return ClientOverview(
+        newest=newest,
+        counts={
+            "clients": first.total_clients or 0,
+            "sites": first.total_sites or 0,
+            "contacts": first.total_contacts or 0,
+        },
+        failed_emails=(first.total_failed or 0) if with_failed_emails else 0,
+    )

@@ -1,0 +1,109 @@
+"""The dashboard, per role: a technician's day, the MSP's health for owners and admins, and
+the client contact's portal home. Every figure comes from reports.selectors (a fixed number
+of queries whatever the data); the view only picks the widgets the member may see."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from msp.roles import ANY_MEMBER
+from msp.views.base import MemberRequiredMixin
+from reports import selectors
+from reports.selectors import AGE_BUCKETS, Bar
+from tickets.choices import Priority
+
+PRIORITY_TONES = {Priority.P1: "danger", Priority.P2: "warning", Priority.P3: "info", Priority.P4: "muted"}
+
+
+def priority_bars(figures: selectors.TicketFigures) -> list[Bar]:
+    tickets = reverse("tickets:list")
+    return [
+        Bar(
+            label,
+            figures.mine_by_priority[value],
+            href=f"{tickets}?mine=1&priority={value}",
+            tone=PRIORITY_TONES[value],
+        )
+        for value, label in Priority.choices
+    ]
+
+
+def age_bars(figures: selectors.TicketFigures) -> list[Bar]:
+    return [
+        Bar(str(label), figures.by_age[key], tone="danger" if key == "older" else "")
+        for key, label, *_rest in AGE_BUCKETS
+    ]
+
+
+def utilisation_bars(rows: list[selectors.Utilisation]) -> list[Bar]:
+    return [
+        Bar(row.name, row.percent, text=f"{row.percent} %", tone="success" if row.percent >= 60 else "")
+        for row in rows
+    ]
+
+
+class DashboardView(MemberRequiredMixin, TemplateView):
+    permission_required = ANY_MEMBER
+
+    def get_template_names(self):
+        if self.request.membership.is_client:
+            return ["reports/dashboard_client.html"]
+        return ["reports/dashboard.html"]
+
+    def get_context_data(self, **kwargs):
+        membership = self.request.membership
+        if membership.is_client:
+            return super().get_context_data(client=membership.client, **self.client_widgets(), **kwargs)
+        return super().get_context_data(**self.staff_widgets(), **kwargs)
+
+    def client_widgets(self) -> dict:
+        tickets = selectors.open_tickets()
+        return {
+            "forecasts": selectors.hour_forecasts(),
+            "open_tickets": tickets[: selectors.LIST_SIZE],
+            "more_tickets": len(tickets) > selectors.LIST_SIZE,
+            "offers": selectors.offers_to_decide(),
+        }
+
+    def staff_widgets(self) -> dict:
+        """A technician's (or account manager's) day; for owners and admins the MSP's health
+        instead (their own tickets are one click away: My tickets)."""
+        membership, user, now = self.request.membership, self.request.user, timezone.now()
+        manager = membership.has_perm("dashboard.tenant")
+        figures = selectors.ticket_figures(user=user, now=now, tenant_wide=manager)
+        context = {
+            "figures": figures,
+            "manager": manager,
+            "can_add_client": membership.has_perm("client.add"),
+        }
+        if not context["manager"]:
+            time = selectors.my_time(user=user, now=now)
+            context.update(
+                priority_bars=priority_bars(figures),
+                attention=selectors.tickets_needing_attention(user=user, now=now),
+                timer=selectors.running_timer(user=user),
+                my_time=time,
+            )
+        overview = selectors.client_overview(with_failed_emails=membership.has_perm("outboundemail.view"))
+        context.update(
+            counts=overview.counts, recent_clients=overview.newest, failed_emails=overview.failed_emails
+        )
+        if context["manager"]:
+            available = selectors.available_minutes_this_month(now=now)
+            utilisation = selectors.utilisation_per_technician(
+                tenant=membership.tenant, available_minutes=available, now=now
+            )
+            context.update(
+                age_bars=age_bars(figures),
+                available_minutes=available,
+                utilisation=utilisation,
+                utilisation_bars=utilisation_bars(utilisation),
+                low_on_hours=selectors.clients_low_on_hours(),
+                contracts_expiring=selectors.contracts_expiring(),
+                warranties_expiring=selectors.warranties_expiring(),
+                offers_awaiting=selectors.offers_awaiting(),
+                expiring_days=selectors.EXPIRING_DAYS,
+            )
+        return context
