@@ -208,6 +208,11 @@ class Invoice(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "status", "due_date"]),
             models.Index(fields=["tenant", "client", "issue_date"]),
+            # The list's default order and the API's orderings, each read in order.
+            models.Index(fields=["tenant", "created_at", "id"], name="invoice_tenant_created"),
+            models.Index(fields=["tenant", "issue_date", "id"], name="invoice_tenant_issued"),
+            models.Index(fields=["tenant", "due_date", "id"], name="invoice_tenant_due"),
+            models.Index(fields=["tenant", "number", "id"], name="invoice_tenant_number"),
         ]
         constraints = [
             # A number, once given, belongs to one document of the tenant forever.

@@ -15,7 +15,7 @@ from billing.models import Invoice, InvoiceKind, InvoiceStatus
 def invoices_visible(membership):
     """The invoices a member may open: a client contact never sees a draft (the scope
     already limits it to its own company)."""
-    invoices = Invoice.objects.select_related("client", "corrects")
+    invoices = Invoice.objects.select_related("client")
     if membership is not None and membership.is_client:
         invoices = invoices.exclude(status=InvoiceStatus.DRAFT)
     return invoices

@@ -38,7 +38,7 @@ def trials_ending(today: date, days: int = TRIAL_REMINDER_DAYS):
 def trial_remind(contract_id: int) -> bool:
     """Remind once (the row lock and `trial_reminded_at` decide): False if already done."""
     contract = (
-        Contract.objects.select_for_update()
+        Contract.objects.select_for_update(of=("self",))
         .select_related("client", "tenant", "tier")
         .filter(pk=contract_id, trial_reminded_at__isnull=True)
         .first()

@@ -207,7 +207,7 @@ def _totals_update(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None)
 
 
 def _locked(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update().select_related("client__tenant").get(pk=invoice.pk)
+    return Invoice.objects.select_for_update(of=("self",)).select_related("client__tenant").get(pk=invoice.pk)
 
 
 @scoped_by("invoice")
