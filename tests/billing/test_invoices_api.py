@@ -118,3 +118,20 @@ def test_a_client_contact_sees_only_its_companys_issued_invoices(acme, tenant, m
         api.post(f"{URL}{mine.pk}/pay/", {"amount": "1", "paid_at": "2026-12-01"}, format="json").status_code
         == 403
     )
+
+
+def test_the_lean_line_representation_is_drfs_to_the_byte(acme):
+    """InvoiceLineSerializer writes lines out directly; the generic DRF fields give the same."""
+    from rest_framework import serializers
+
+    from billing.api.serializers import InvoiceLineSerializer
+    from billing.models import InvoiceLine
+
+    invoice = issued_invoice(acme, "Work", amount="1234.50")
+    with scope_of(acme.tenant_id):
+        line = InvoiceLine.objects.get(invoice=invoice)
+
+    class Generic(InvoiceLineSerializer):
+        to_representation = serializers.ModelSerializer.to_representation
+
+    assert InvoiceLineSerializer(line).data == Generic(line).data
