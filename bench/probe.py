@@ -228,7 +228,6 @@ def billing_once(all_due: bool = False) -> dict:
     """Time the monthly run of every tenant for a month nobody billed yet, inside a
     transaction that is rolled back (every repetition bills the same month; no PDFs)."""
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from billing.models import Invoice, InvoiceLine
@@ -239,10 +238,17 @@ def billing_once(all_due: bool = False) -> dict:
     period = Period.of(timezone.localdate())
     for _ in range(2):  # a month after anything the fixtures billed
         period = Period(period.year + period.month // 12, period.month % 12 + 1)
+    queries = [0]
+
+    def count(execute, sql, params, many, context):
+        # Counted, not logged: a run of 1,000 invoices overflows Django's 9,000-query log.
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
     with transaction.atomic():
         lines_before = InvoiceLine.unscoped.count()
         clients = invoices = 0
-        with CaptureQueriesContext(connection) as ctx:
+        with connection.execute_wrapper(count):
             began = time.perf_counter()
             for tenant in Tenant.objects.order_by("pk"):
                 result = billing_run(tenant=tenant, period=period)
@@ -253,8 +259,8 @@ def billing_once(all_due: bool = False) -> dict:
         made = Invoice.unscoped.count()
         transaction.set_rollback(True)
     return {
-        "ms": ms, "queries": len(ctx), "clients": clients, "invoices": invoices, "lines": lines,
-        "per_invoice": round(len(ctx) / max(invoices, 1), 1), "total_invoices": made,
+        "ms": ms, "queries": queries[0], "clients": clients, "invoices": invoices, "lines": lines,
+        "per_invoice": round(queries[0] / max(invoices, 1), 1), "total_invoices": made,
     }
 
 
