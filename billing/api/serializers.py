@@ -15,7 +15,7 @@ from msp.api.base import LeanModelSerializer, StrictSerializerMixin
 from msp.models import Client
 
 
-class InvoiceLineSerializer(LeanModelSerializer):
+class InvoiceLineSerializer(serializers.ModelSerializer):
     unit_price = AmountField(read_only=True)
     amount = AmountField(read_only=True)
     tax = AmountField(read_only=True)
