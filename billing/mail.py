@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Invoice, InvoiceKind
 from billing.pdf import invoice_pdf, invoice_pdf_filename
+from msp.selectors import document_language
 
 
 def invoice_email_message(invoice: Invoice, *, base_url: str = "") -> EmailMessage | None:
@@ -17,7 +18,7 @@ def invoice_email_message(invoice: Invoice, *, base_url: str = "") -> EmailMessa
     if not client.billing_email:
         return None
     tenant = client.tenant
-    language = getattr(client, "language", "") or tenant.language
+    language = document_language(client)
     pdf = invoice_pdf(invoice)
     link = f"{base_url.rstrip('/')}{reverse('portal:invoices')}"
     with translation.override(language):

@@ -9,18 +9,16 @@ whose unique key is what makes "invoiced exactly once" a database fact, not a ho
 
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
+from contracts.models import MONEY, PERCENT
 from msp.models.tenancy import CURRENCY_CHOICES
 from msp.scoping import TenantOwnedModel
-
-MONEY = {"max_digits": 14, "decimal_places": 2, "currency_choices": CURRENCY_CHOICES}
-PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
 class InvoiceKind(models.TextChoices):

@@ -22,10 +22,7 @@ from billing.models import Invoice, InvoiceKind
 from contracts.choices import ContractKind
 from contracts.models import Contract
 from msp import scoping
-
-
-def _language(invoice: Invoice) -> str:
-    return getattr(invoice.client, "language", "") or invoice.client.tenant.language
+from msp.selectors import document_language
 
 
 def prepaid_balances(invoice: Invoice) -> list[tuple[Contract, int]]:
@@ -51,7 +48,7 @@ def render_invoice_html(invoice: Invoice) -> str:
         parties = invoice.parties or invoice_parties(invoice)
     finally:
         scoping.restore(token)
-    language = _language(invoice)
+    language = document_language(invoice.client)
     with translation.override(language):
         return render_to_string(
             "billing/pdf/invoice.html",
@@ -94,7 +91,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
 
 def invoice_pdf_filename(invoice: Invoice) -> str:
-    with translation.override(_language(invoice)):
+    with translation.override(document_language(invoice.client)):
         kind = _("credit-note") if invoice.kind == InvoiceKind.CREDIT_NOTE else _("invoice")
     number = invoice.number or f"draft-{invoice.pk}"
     return f"{slugify(kind)}-{slugify(number)}-{slugify(invoice.client.name) or 'client'}.pdf"

@@ -51,17 +51,17 @@ def crosses_a_level(*, block_minutes: int, balance_before: int, balance_after: i
 
 def recipients(contract: Contract) -> list[str]:
     """The client's contacts with portal access: who is told, each by a mail of its own."""
-    return [address for address, _name in _contacts(contract)]
+    return [address for address, _name in portal_contacts(contract)]
 
 
-def _contacts(contract: Contract) -> list[tuple[str, str]]:
+def portal_contacts(contract: Contract) -> list[tuple[str, str]]:
     with scope_of(contract.tenant_id):
         contacts = Contact.objects.filter(client_id=contract.client_id, portal_access=True).exclude(email="")
         rows = dict(contacts.order_by("email").values_list("email", "name"))
     return sorted(rows.items())
 
 
-def _account_managers(contract: Contract) -> list[Membership]:
+def account_managers(contract: Contract) -> list[Membership]:
     with scope_of(contract.tenant_id):
         return list(
             Membership.objects.select_related("user").filter(
@@ -94,14 +94,14 @@ def _queue(contract: Contract, content) -> None:
     with translation.override(tenant.language):
         subject, body = content()
         link = site_url("portal:hours")
-        for address, name in _contacts(contract):
+        for address, name in portal_contacts(contract):
             email_queue(
                 compose(tenant=tenant, to=[address], subject=subject, body=body, name=name, link=link),
                 tenant_id=tenant.pk,
             )
     notify(
         tenant=tenant,
-        memberships=_account_managers(contract),
+        memberships=account_managers(contract),
         kind=NotificationKind.HOURS_LOW,
         content=content,
         url=contract.get_absolute_url(),

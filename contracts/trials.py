@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from contracts.choices import ContractStatus
 from contracts.models import Contract
-from contracts.notifications import _account_managers, _contacts
+from contracts.notifications import account_managers, portal_contacts
 from msp.links import site_url
 from msp.mail import compose, email_queue
 from msp.models import NotificationKind
@@ -64,14 +64,14 @@ def trial_remind(contract_id: int) -> bool:
     with translation.override(tenant.language):
         subject, body = content()
         link = site_url("portal:offers")
-        for address, name in _contacts(contract):
+        for address, name in portal_contacts(contract):
             email_queue(
                 compose(tenant=tenant, to=[address], subject=subject, body=body, name=name, link=link),
                 tenant_id=tenant.pk,
             )
     notify(
         tenant=tenant,
-        memberships=_account_managers(contract),
+        memberships=account_managers(contract),
         kind=NotificationKind.TRIAL_ENDING,
         content=content,
         url=contract.get_absolute_url(),

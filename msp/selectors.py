@@ -25,6 +25,18 @@ def document_language(client: Client) -> str:
     return client.language or client.tenant.language
 
 
+def client_address(client_id: int) -> str:
+    """The address documents print for a client: its first site's with one (one query)."""
+    address = (
+        Site.objects.filter(client_id=client_id)
+        .exclude(address="")
+        .order_by("name", "pk")
+        .values_list("address", flat=True)
+        .first()
+    )
+    return address or ""
+
+
 def memberships_of_user(user) -> QuerySet[Membership]:
     """A user's active memberships in every tenant: the one cross-tenant read, for switching."""
     return (

@@ -8,7 +8,8 @@ from django.db.models import Prefetch, QuerySet
 
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract
-from msp.models import Contact, Site
+from msp.models import Contact
+from msp.selectors import client_address
 from sales.choices import OfferStatus
 from sales.models import Offer, OfferOption
 
@@ -77,13 +78,9 @@ def offer_parties(offer: Offer, tenant=None) -> OfferParties:
         .order_by("-portal_access", "name", "pk")
         .first()
     )
-    address = (
-        Site.objects.filter(client_id=offer.client_id)
-        .exclude(address="")
-        .order_by("name", "pk")
-        .values_list("address", flat=True)
-        .first()
-    )
     return OfferParties(
-        tenant=tenant or offer.tenant, client=offer.client, contact=contact, address=address or ""
+        tenant=tenant or offer.tenant,
+        client=offer.client,
+        contact=contact,
+        address=client_address(offer.client_id),
     )

@@ -32,6 +32,7 @@ from billing.models import (
 from billing.services.numbering import number_take
 from msp.money import quantize_money, zero
 from msp.scoping import scoped_by
+from msp.selectors import client_address
 
 HUNDRED = Decimal("100")
 
@@ -267,19 +268,11 @@ def _blocks_mark_paid(invoice: Invoice) -> None:
 def invoice_parties(invoice: Invoice) -> dict:
     """The seller (the MSP's legal identity) and the buyer (the client, its first site's
     address, its billing e-mail) as they are now: frozen on the invoice when it is issued."""
-    from msp.models import Site
-
     tenant, client = invoice.client.tenant, invoice.client
-    address = (
-        Site.objects.filter(client_id=client.pk)
-        .exclude(address="")
-        .order_by("name", "pk")
-        .values_list("address", flat=True)
-        .first()
-    )
+    address = client_address(client.pk)
     return {
         "seller": {"name": tenant.document_name, "address": tenant.address, "vat": tenant.vat_number},
-        "buyer": {"name": client.name, "address": address or "", "email": client.billing_email},
+        "buyer": {"name": client.name, "address": address, "email": client.billing_email},
     }
 
 

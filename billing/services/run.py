@@ -33,6 +33,7 @@ from billing.sources import (
 from contracts.models import HourBlock
 from msp.models import Client
 from msp.scoping import scoped_by
+from msp.selectors import document_language
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +76,6 @@ def billing_run(
         if invoice is not None:
             result.invoices.append(invoice.pk)
     return result
-
-
-def document_language(client) -> str:
-    """The language a client's documents are written in: its own, else the MSP's."""
-    return getattr(client, "language", "") or client.tenant.language
 
 
 def _client_invoice(
