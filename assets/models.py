@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,9 @@ class Asset(TenantOwnedModel):
             models.Index(fields=["tenant", "purchase_date", "id"], name="asset_tenant_purchase"),
             models.Index(fields=["tenant", "last_seen", "id"], name="asset_tenant_last_seen"),
             models.Index(fields=["tenant", "created_at", "id"], name="asset_tenant_created"),
+            # Monitoring finds a batch's machines by hostname, whatever its case, or serial.
+            models.Index(F("tenant"), Lower("hostname"), name="asset_tenant_hostname_ci"),
+            models.Index(fields=["tenant", "serial"], name="asset_tenant_serial"),
         ]
         constraints = [
             # A serial identifies one machine within an MSP (the CSV import matches on it).

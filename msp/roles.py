@@ -53,6 +53,8 @@ _TECHNICIAN = (
     | _crud("servicetier", "view")
     | _crud("recurringservice", "view")
     | _crud("notification", "view", "change")  # their own, in the app (contacts are mailed)
+    | _crud("alert", "view")  # the alerts board, client health, the review of unknown machines
+    | {"alert.review"}
 )
 _ACCOUNT_MANAGER = (
     _TECHNICIAN
@@ -78,6 +80,7 @@ _ADMIN = (
     | _crud("slapolicy", "view", "add", "change", "delete")
     | _crud("businesscalendar", "view", "add", "change", "delete")
     | {"tenant.change", "timeentry.manage_all"}
+    | _crud("ingestkey", "view", "add", "change", "delete")  # monitoring tools' credentials
     | {"invoice.pay", "invoice.void", "billing.run", "billing.settings"}
     | {"dashboard.tenant"}  # the whole MSP's figures on the dashboard (reports/): SLA, hours, utilisation
     | {"outboundemail.view", "outboundemail.retry"}  # the tenant's outgoing mail, failures included

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("tickets.api.urls")),
     path("", include("timetracking.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("monitoring.api.urls")),
 ]
