@@ -88,7 +88,7 @@ class IngestKey(TenantOwnedModel):
         verbose_name_plural = _("ingest keys")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
+        return self.name
 
     @property
     def active(self) -> bool:

@@ -14,6 +14,10 @@ from assets.models import Asset
 from billing.models import Invoice, LineKind
 from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
+from monitoring.messages import Message
+from monitoring.models import Alert, IngestKey
+from monitoring.services.ingest import ingest
+from monitoring.services.keys import ingest_key_create
 from msp.models import (
     Client,
     Contact,
@@ -349,6 +353,20 @@ class NotificationFactory(TenantOwnedFactory):
 # text shows MARKER" through this registry (see tests/test_isolation.py). A tenant-owned
 # model reachable from a URL must be registered here, or the harness fails and says so.
 # Client is absent on purpose: the harness's clients are themselves the objects.
+def _alert(tenant, client, marker):
+    """An open alert (and its ticket) on a marker-named asset, filed as an agent would."""
+    asset = AssetFactory(tenant=tenant, client=client, name=f"{marker} machine", hostname=marker.lower())
+    outcome = ingest(
+        tenant=tenant,
+        messages=[Message(type="alert", asset_id=asset.pk, check=marker, severity="warning", message=marker)],
+    )[0]
+    return Alert.unscoped.get(pk=outcome.alert)
+
+
+def _ingest_key(tenant, client, marker):
+    return ingest_key_create(tenant=tenant, name=marker)[0]
+
+
 ISOLATION_FACTORIES = {
     Site: lambda tenant, client, marker: SiteFactory(tenant=tenant, client=client, name=marker),
     Contact: lambda tenant, client, marker: ContactFactory(
@@ -392,6 +410,8 @@ ISOLATION_FACTORIES = {
         technician=UserFactory(),
         note=marker,
     ),
+    Alert: _alert,
+    IngestKey: _ingest_key,
 }
 
 
@@ -408,5 +428,7 @@ def issued_invoice(client, marker: str = "Work done", amount: str = "100.00"):
     """An issued invoice of the client, its one line described by `marker`."""
     from billing.services import LineDraft, invoice_draft_create, invoice_issue
 
-    line = LineDraft(kind=LineKind.ADJUSTMENT, description=marker, unit_price=Money(Decimal(amount), client.currency))
+    line = LineDraft(
+        kind=LineKind.ADJUSTMENT, description=marker, unit_price=Money(Decimal(amount), client.currency)
+    )
     return invoice_issue(invoice=invoice_draft_create(client=client, lines=[line]))

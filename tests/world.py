@@ -41,6 +41,11 @@ from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy
 from contracts.services import sla_seed
 from contracts.services.hours import block_purchase
+from monitoring.choices import Severity
+from monitoring.messages import ALERT, HEARTBEAT, Message
+from monitoring.models import Alert, IngestKey
+from monitoring.services.ingest import ingest
+from monitoring.services.keys import ingest_key_create
 from msp.models import ApiToken, Client, Contact, Membership, Notification, OutboundEmail, Site
 from msp.roles import Role
 from msp.scoping import unscoped
@@ -91,6 +96,8 @@ OPENED_MODELS = (
     Attachment,
     BusinessCalendar,
     SlaPolicy,
+    Alert,
+    IngestKey,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -389,8 +396,41 @@ def _build(n: int, slug: str) -> World:
     ]
     NotificationFactory(tenant=tenant, membership=technician, title="The technician's")
 
+    # Monitoring: n ingest keys; through the first, each asset sends a heartbeat a day for n
+    # days, and n unknown machines wait for review. Each asset has an alert on the opened
+    # client's ticket of the same rank (as if monitoring had opened them: no more tickets).
+    keys = [ingest_key_create(tenant=tenant, name=f"Key {i}")[0] for i in range(n)]
+    messages = [
+        Message(type=HEARTBEAT, asset_id=asset.pk, occurred_at=now - timedelta(days=day), missing_patches=i)
+        for i, asset in enumerate(assets)
+        for day in range(n)
+    ]
+    messages += [
+        Message(type=ALERT, hostname=f"unknown-{i}.{slug}", check="cpu", severity="warning") for i in range(n)
+    ]
+    ingest(tenant=tenant, key=keys[0], messages=messages)
+    Alert.unscoped.bulk_create(
+        Alert(
+            tenant=tenant,
+            client=client,
+            asset=asset,
+            ticket=tickets[i],
+            key=keys[0],
+            check_name=f"check_{i}",
+            severity=Severity.values[i % 3],
+            message=f"Alert {i}",
+            count=i + 1,
+            first_seen_at=now - timedelta(hours=i + 1),
+            last_seen_at=now - timedelta(minutes=i),
+        )
+        for i, asset in enumerate(assets)
+    )
+    alerts = list(Alert.unscoped.filter(tenant=tenant).order_by("pk"))
+
     _token, key = ApiToken.issue(owner)
     opened = {
+        Alert: alerts[0],
+        IngestKey: keys[0],
         Invoice: invoice,
         OutboundEmail: emails[0],
         Notification: notifications[0],

@@ -43,11 +43,16 @@ class IngestMixin:
     origin = AlertOrigin.AGENT
 
     def _ingesting(self) -> bool:
-        return self.ingest_only or self.request.method == "POST"
+        if self.ingest_only:
+            return True
+        request = getattr(self, "request", None)  # None while the schema is generated
+        actions = getattr(self, "action_map", None) or {}
+        return request is not None and actions.get(request.method.lower()) == "create"
 
     def get_authenticators(self):
+        # A member's token is still recognised, to be told (403) that this takes an ingest key.
         if self._ingesting():
-            return [IngestKeyAuthentication()]
+            return [IngestKeyAuthentication(), *super().get_authenticators()]
         return super().get_authenticators()
 
     def get_permissions(self):
@@ -153,5 +158,3 @@ class IngestKeyViewSet(
 
     def perform_destroy(self, instance):
         ingest_key_revoke(instance)
-
-
