@@ -4,6 +4,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import generic
 
+from assets import hooks
 from assets.choices import ImportOutcome
 from assets.filtersets import AssetFilterSet
 from assets.forms import AssetForm, AssetImportForm
@@ -52,6 +53,10 @@ class AssetDetailView(TenantDetailView):
 
     def get_queryset(self):
         return super().get_queryset().select_related("client", "site", "assigned_contact")
+
+    def get_context_data(self, **kwargs):
+        # Panels of the apps downstream (monitoring's alert and heartbeat history).
+        return super().get_context_data(panels=hooks.extra_panels(self.request, self.object), **kwargs)
 
 
 class AssetCreateView(TenantCreateView):

@@ -17,6 +17,7 @@ NAV = [
     (_("Contracts"), "contracts:list", "contract.view", "contracts:"),
     (_("Timesheet"), "timesheet:week", "timeentry.view", "timesheet:"),
     (_("Invoices"), "billing:list", "invoice.view", "billing:"),
+    (_("Monitoring"), "monitoring:board", "alert.view", "monitoring:"),
     (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
     (_("SLA"), "sla:list", "businesscalendar.view", "sla:"),
     (_("Members"), "members:list", "member.view", "members:"),
@@ -34,6 +35,7 @@ STAFF_ONLY = {
     "tiers:list",
     "tickets:list",
     "billing:list",
+    "monitoring:board",
 }
 
 

@@ -111,6 +111,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("time/", include("timetracking.urls")),
     path("invoices/", include("billing.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include("msp.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -15,7 +15,7 @@ from billing.models import Invoice, LineKind
 from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
 from monitoring.messages import Message
-from monitoring.models import Alert, IngestKey
+from monitoring.models import Alert, IngestKey, UnknownSource
 from monitoring.services.ingest import ingest
 from monitoring.services.keys import ingest_key_create
 from msp.models import (
@@ -367,6 +367,16 @@ def _ingest_key(tenant, client, marker):
     return ingest_key_create(tenant=tenant, name=marker)[0]
 
 
+def _unknown_source(tenant, client, marker):
+    """A machine waiting for review, whose hostname and last message carry the marker."""
+    hostname = f"{marker.lower()}-host"
+    ingest(
+        tenant=tenant,
+        messages=[Message(type="alert", hostname=hostname, check="cpu", severity="warning", message=marker)],
+    )
+    return UnknownSource.unscoped.get(tenant=tenant, hostname=hostname)
+
+
 ISOLATION_FACTORIES = {
     Site: lambda tenant, client, marker: SiteFactory(tenant=tenant, client=client, name=marker),
     Contact: lambda tenant, client, marker: ContactFactory(
@@ -412,6 +422,7 @@ ISOLATION_FACTORIES = {
     ),
     Alert: _alert,
     IngestKey: _ingest_key,
+    UnknownSource: _unknown_source,
 }
 
 

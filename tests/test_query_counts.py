@@ -152,6 +152,14 @@ VARIANTS = {
     "api:offer-list": [Variant(query="?client={client}&status=sent")],
     "api:offer-detail": [Variant(objects="accepted offer")],
     "api:contract-ledger": [API_PAGE_2],
+    "monitoring:board": [
+        Variant(query="?status=resolved"),
+        Variant(query="?status=&client={client}&severity=critical&severity=warning"),
+        Variant(query="?check=check_1", htmx=True),
+        Variant(role="technician"),
+    ],
+    "monitoring:health-client": [Variant(query="?problem=warranty"), Variant(query="?problem=patches")],
+    "monitoring:unknown-link": [Variant(query="?client={client}&q=Asset")],
 }
 
 # Text the big world's rows put on a page ("{last}" is the last row's number): proof that
@@ -199,6 +207,12 @@ SHOWS = {
     "api:notification-list": ["Notification {last}"],
     "api:work-type-list": ["Work {last}"],
     "api:contract-ledger": ["Manual purchase"],
+    "monitoring:board": ["Alert {last}", "Acme 0"],
+    "monitoring:health": ["Acme {last}"],
+    "monitoring:health-client": ["Asset {last}"],
+    "monitoring:unknown": ["unknown-{last}"],
+    "monitoring:keys": ["Key {last}"],
+    "assets:detail": ["check_0"],
 }
 
 GET_ACTIONS = {"get"}

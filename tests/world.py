@@ -43,7 +43,7 @@ from contracts.services import sla_seed
 from contracts.services.hours import block_purchase
 from monitoring.choices import Severity
 from monitoring.messages import ALERT, HEARTBEAT, Message
-from monitoring.models import Alert, IngestKey
+from monitoring.models import Alert, IngestKey, UnknownSource
 from monitoring.services.ingest import ingest
 from monitoring.services.keys import ingest_key_create
 from msp.models import ApiToken, Client, Contact, Membership, Notification, OutboundEmail, Site
@@ -98,6 +98,7 @@ OPENED_MODELS = (
     SlaPolicy,
     Alert,
     IngestKey,
+    UnknownSource,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -426,11 +427,13 @@ def _build(n: int, slug: str) -> World:
         for i, asset in enumerate(assets)
     )
     alerts = list(Alert.unscoped.filter(tenant=tenant).order_by("pk"))
+    unknowns = list(UnknownSource.unscoped.filter(tenant=tenant).order_by("pk"))
 
     _token, key = ApiToken.issue(owner)
     opened = {
         Alert: alerts[0],
         IngestKey: keys[0],
+        UnknownSource: unknowns[0],
         Invoice: invoice,
         OutboundEmail: emails[0],
         Notification: notifications[0],

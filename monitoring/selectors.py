@@ -1,0 +1,267 @@
+"""Reads of monitoring's pages: the alerts board, an asset's history, client health, reviews.
+
+Every function runs a fixed number of queries whatever the data size: counts are grouped
+or conditional aggregates in the database, lists are joined (``select_related``) and capped
+or paginated by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from assets.choices import PatchStatus
+from assets.models import Asset
+from monitoring.choices import DISK_USAGE, OFFLINE, AlertStatus, Severity, UnknownState
+from monitoring.models import Alert, HeartbeatDay, IngestKey, MonitoringSettings, UnknownSource
+
+SUMMARY_ROWS = 20  # clients in the board's summary, most critical first
+ASSET_RESOLVED_ROWS = 10  # an asset page's recent resolved alerts
+ASSET_OPEN_ROWS = 50  # an asset has one open alert per check: this is plenty
+HEARTBEAT_DAYS = 30  # an asset page's heartbeat history
+WARRANTY_DAYS = 90  # client health: warranties ending within this many days
+
+
+def monitoring_settings(tenant) -> MonitoringSettings:
+    """The tenant's sweep settings: its saved row, else the defaults (unsaved)."""
+    return MonitoringSettings.objects.filter(tenant=tenant).first() or MonitoringSettings(tenant=tenant)
+
+
+# --- the alerts board ---------------------------------------------------------------------
+
+
+def alert_list() -> QuerySet[Alert]:
+    """Alerts as the board lists them, most recently seen first, with what a row shows."""
+    return Alert.objects.select_related("client", "asset", "ticket").order_by("-last_seen_at", "-pk")
+
+
+def _severity_counts() -> dict:
+    return {
+        "critical": Count("pk", filter=Q(severity=Severity.CRITICAL)),
+        "warning": Count("pk", filter=Q(severity=Severity.WARNING)),
+        "info": Count("pk", filter=Q(severity=Severity.INFO)),
+        "total": Count("pk"),
+    }
+
+
+def open_alerts_by_client(limit: int = SUMMARY_ROWS) -> list[dict]:
+    """One row per client with open alerts: its counts by severity, most critical first."""
+    return list(
+        Alert.objects.filter(status=AlertStatus.OPEN)
+        .values("client_id", "client__name")
+        .annotate(**_severity_counts())
+        .order_by("-critical", "-warning", "-info", "client__name", "client_id")[:limit]
+    )
+
+
+def open_alert_totals() -> dict:
+    """All open alerts by severity (the summary's totals, and its clients beyond the first)."""
+    counts = Alert.objects.filter(status=AlertStatus.OPEN).aggregate(
+        **_severity_counts(), clients=Count("client_id", distinct=True)
+    )
+    return {key: value or 0 for key, value in counts.items()}
+
+
+# --- an asset's history ---------------------------------------------------------------------
+
+
+@dataclass
+class AssetAlerts:
+    open: list[Alert]
+    resolved: list[Alert]  # the most recent ones
+    open_count: int
+    resolved_count: int
+    occurrences: int  # messages counted on all of its alerts
+
+
+def asset_alerts(asset: Asset) -> AssetAlerts:
+    """The asset's open alerts, then its most recently resolved ones, with counts (3 queries)."""
+    alerts = Alert.objects.filter(asset=asset).select_related("ticket")
+    open_alerts = list(
+        alerts.filter(status=AlertStatus.OPEN).order_by("-last_seen_at", "-pk")[:ASSET_OPEN_ROWS]
+    )
+    resolved = list(
+        alerts.filter(status=AlertStatus.RESOLVED).order_by("-resolved_at", "-pk")[:ASSET_RESOLVED_ROWS]
+    )
+    counts = Alert.objects.filter(asset=asset).aggregate(
+        open=Count("pk", filter=Q(status=AlertStatus.OPEN)),
+        resolved=Count("pk", filter=Q(status=AlertStatus.RESOLVED)),
+        occurrences=Coalesce(Sum("count"), 0),
+    )
+    return AssetAlerts(
+        open=open_alerts,
+        resolved=resolved,
+        open_count=counts["open"],
+        resolved_count=counts["resolved"],
+        occurrences=counts["occurrences"],
+    )
+
+
+@dataclass
+class HeartbeatDayRow:
+    day: date
+    first_at: datetime | None  # None: not heard that day
+    last_at: datetime | None
+
+    @property
+    def heard(self) -> bool:
+        return self.first_at is not None
+
+
+def heartbeat_history(asset: Asset, *, today: date, days: int = HEARTBEAT_DAYS) -> list[HeartbeatDayRow]:
+    """The asset's last `days` days up to `today` (oldest first), heard or not (one query).
+
+    Days are the tenant's (as the ingestion files them); a day with no row is a gap."""
+    start = today - timedelta(days=days - 1)
+    heard = {
+        row.day: row
+        for row in HeartbeatDay.objects.filter(asset=asset, day__gte=start, day__lte=today).only(
+            "day", "first_at", "last_at"
+        )
+    }
+    rows = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        row = heard.get(day)
+        rows.append(HeartbeatDayRow(day, row.first_at if row else None, row.last_at if row else None))
+    return rows
+
+
+# --- client health --------------------------------------------------------------------------
+
+
+def _open_alert(check: str) -> Exists:
+    return Exists(Alert.objects.filter(asset_id=OuterRef("pk"), status=AlertStatus.OPEN, check_name=check))
+
+
+def _health_flags(*, today: date, offline_before: datetime) -> dict:
+    """Per asset: is it offline, its disk nearly full, its warranty ending, patches missing."""
+    return {
+        "is_offline": Q(monitored=True) & (Q(last_seen__lt=offline_before) | _open_alert(OFFLINE)),
+        "is_disk_full": _open_alert(DISK_USAGE),
+        "is_warranty_ending": Q(
+            warranty_expires__gte=today, warranty_expires__lte=today + timedelta(days=WARRANTY_DAYS)
+        ),
+        "is_missing_patches": Q(patch_status=PatchStatus.MISSING),
+    }
+
+
+PROBLEMS = {
+    # ?problem= of the per-client page -> the flag it narrows to
+    "offline": "is_offline",
+    "disk": "is_disk_full",
+    "warranty": "is_warranty_ending",
+    "patches": "is_missing_patches",
+    "critical": "critical",
+}
+
+
+def _offline_before(settings: MonitoringSettings, now: datetime) -> datetime:
+    return now - timedelta(minutes=settings.offline_after_minutes)
+
+
+def client_health(*, settings: MonitoringSettings, now: datetime | None = None, client_id=None):
+    """One row per client with assets, worst first (one grouped query over the assets):
+    ``client_id``, ``client__name``, ``assets``, ``monitored_count``, ``offline``, ``disks``,
+    ``warranties``, ``patches``, ``critical`` (open critical alerts)."""
+    now = now or timezone.now()
+    flags = _health_flags(today=timezone.localdate(now), offline_before=_offline_before(settings, now))
+    critical = (
+        Alert.objects.filter(
+            client_id=OuterRef("client_id"), status=AlertStatus.OPEN, severity=Severity.CRITICAL
+        )
+        .order_by()
+        .values("client_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    assets = Asset.objects.all() if client_id is None else Asset.objects.filter(client_id=client_id)
+    return (
+        assets.values("client_id", "client__name")
+        .annotate(
+            assets=Count("pk"),
+            monitored_count=Count("pk", filter=Q(monitored=True)),
+            offline=Count("pk", filter=flags["is_offline"]),
+            disks=Count("pk", filter=Q(flags["is_disk_full"])),
+            warranties=Count("pk", filter=flags["is_warranty_ending"]),
+            patches=Count("pk", filter=flags["is_missing_patches"]),
+            critical=Coalesce(Subquery(critical[:1], output_field=IntegerField()), 0),
+        )
+        .order_by("-critical", "-offline", "-disks", "-patches", "-warranties", "client__name", "client_id")
+    )
+
+
+def client_health_assets(
+    *, client_id: int, settings: MonitoringSettings, now: datetime | None = None, problem: str = ""
+) -> QuerySet[Asset]:
+    """A client's assets with the same flags (one query a page), worst first; ``problem``
+    (a key of PROBLEMS) keeps only the assets that have it."""
+    now = now or timezone.now()
+    flags = _health_flags(today=timezone.localdate(now), offline_before=_offline_before(settings, now))
+    open_alerts = (
+        Alert.objects.filter(asset_id=OuterRef("pk"), status=AlertStatus.OPEN)
+        .order_by()
+        .values("asset_id")
+        .annotate(n=Count("pk"), critical=Count("pk", filter=Q(severity=Severity.CRITICAL)))
+    )
+
+    def flag(condition):
+        return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+    queryset = Asset.objects.filter(client_id=client_id).annotate(
+        **{name: flag(condition) for name, condition in flags.items()},
+        open_alerts=Coalesce(Subquery(open_alerts.values("n")[:1], output_field=IntegerField()), 0),
+        critical=Coalesce(Subquery(open_alerts.values("critical")[:1], output_field=IntegerField()), 0),
+    )
+    if problem in PROBLEMS:
+        name = PROBLEMS[problem]
+        queryset = queryset.filter(critical__gt=0) if name == "critical" else queryset.filter(**{name: True})
+    return queryset.order_by(
+        "-critical",
+        "-is_offline",
+        "-is_disk_full",
+        "-is_missing_patches",
+        "-is_warranty_ending",
+        "name",
+        "pk",
+    )
+
+
+# --- review and setup -----------------------------------------------------------------------
+
+
+def unknown_pending() -> QuerySet[UnknownSource]:
+    """Machines waiting for review, most recently heard first, with the key they came with."""
+    return (
+        UnknownSource.objects.filter(state=UnknownState.PENDING)
+        .select_related("key")
+        .order_by("-last_seen_at", "-pk")
+    )
+
+
+def unknown_pending_count() -> int:
+    return UnknownSource.objects.filter(state=UnknownState.PENDING).count()
+
+
+def ingest_key_list() -> QuerySet[IngestKey]:
+    """The tenant's keys, active ones first, with the client a key is restricted to."""
+    return IngestKey.objects.select_related("client").order_by(
+        Case(When(revoked_at__isnull=True, then=Value(0)), default=Value(1)), "name", "pk"
+    )
