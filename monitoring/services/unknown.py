@@ -47,7 +47,7 @@ def unknown_create_asset(*, unknown: UnknownSource, client, kind: str, name: str
         monitored=True,
         last_seen=row.last_seen_at,
     )
-    asset.full_clean(exclude=["tenant"])  # a serial another asset already has is refused here
+    asset.full_clean()  # a serial another asset already has is refused here (tenant included)
     asset.save()
     _close(row, state=UnknownState.LINKED, asset=asset)
     return asset
