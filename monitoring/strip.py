@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
-COLUMN, GAP, PLOT_HEIGHT, LEFT, BOTTOM = 12, 4, 96, 34, 18
+COLUMN, GAP, PLOT_HEIGHT, LEFT, TOP, BOTTOM = 12, 4, 96, 40, 8, 18
 DAY_MINUTES = 24 * 60
 
 
@@ -34,7 +34,7 @@ def _minutes(moment, zone) -> int:
 
 
 def _y(minutes: int) -> int:
-    return round(PLOT_HEIGHT - minutes * PLOT_HEIGHT / DAY_MINUTES)
+    return TOP + round(PLOT_HEIGHT - minutes * PLOT_HEIGHT / DAY_MINUTES)
 
 
 def heartbeat_strip(days, *, zone) -> dict:
@@ -44,7 +44,7 @@ def heartbeat_strip(days, *, zone) -> dict:
     for i, day in enumerate(days):
         x = LEFT + i * (COLUMN + GAP)
         when = date_format(day.day, "SHORT_DATE_FORMAT")
-        tick = date_format(day.day, "j M") if i % 7 == 0 or i == len(days) - 1 else ""
+        tick = date_format(day.day, "j M") if (len(days) - 1 - i) % 7 == 0 else ""  # weekly, to today
         if day.heard:
             top = _y(_minutes(day.last_at, zone))
             bottom = _y(_minutes(day.first_at, zone))
@@ -56,21 +56,21 @@ def heartbeat_strip(days, *, zone) -> dict:
             columns.append(Column(x, top, max(bottom - top, 3), "success", label, tick))
         elif i < first_heard:
             columns.append(
-                Column(x, PLOT_HEIGHT - 3, 3, "muted", _("%(day)s: not monitored yet") % {"day": when}, tick)
+                Column(x, TOP + PLOT_HEIGHT - 3, 3, "muted", _("%(day)s: not monitored yet") % {"day": when}, tick)
             )
         else:
             columns.append(
-                Column(x, PLOT_HEIGHT - 6, 6, "danger", _("%(day)s: not heard") % {"day": when}, tick)
+                Column(x, TOP + PLOT_HEIGHT - 6, 6, "danger", _("%(day)s: not heard") % {"day": when}, tick)
             )
-    width = LEFT + len(days) * (COLUMN + GAP)
+    width = LEFT + len(days) * (COLUMN + GAP) + 28  # room for the last date under today
     return {
         "columns": columns,
         "width": width,
-        "height": PLOT_HEIGHT + BOTTOM,
+        "height": TOP + PLOT_HEIGHT + BOTTOM,
         "plot_height": PLOT_HEIGHT,
         "left": LEFT,
         "column": COLUMN,
-        "tick_y": PLOT_HEIGHT + 14,
+        "tick_y": TOP + PLOT_HEIGHT + 14,
         "grid": [(_y(m), f"{m // 60:02d}:00") for m in (0, 6 * 60, 12 * 60, 18 * 60, DAY_MINUTES)],
         "gaps": sum(1 for c in columns if c.tone == "danger"),
     }

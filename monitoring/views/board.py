@@ -53,7 +53,7 @@ class AlertBoardView(TabsMixin, TenantListView):
                 totals=open_alert_totals(),
                 clients=list(Client.objects.order_by("name").values_list("pk", "name")),
                 statuses=AlertStatus.choices,
-                severities=Severity.choices,
+                severities=Severity.choices[::-1],  # critical first
                 unknown_count=unknown_pending_count(),
                 can_review=self.has_perm("alert.review"),
             )

@@ -27,7 +27,7 @@ ASSETS_PER_PAGE = 50
 COLUMNS = (
     ("critical", _("Critical alerts"), "danger"),
     ("offline", _("Offline"), "warning"),
-    ("disks", _("Disks nearly full"), "warning"),
+    ("disks", _("Disks nearly full"), "amber"),
     ("patches", _("Missing patches"), "info"),
     ("warranties", _("Warranties ending"), "muted"),
 )

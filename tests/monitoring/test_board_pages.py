@@ -210,3 +210,20 @@ def test_the_board_says_how_many_unknown_machines_wait(agent, server, tech, clie
     assert "2 machines the tenant does not know are waiting for review." in html
     assert '<span class="badge badge-warning" id="unknown-count">2</span>' in html
     assert Alert.unscoped.filter(status=AlertStatus.OPEN).count() == 0
+
+
+def test_the_monitoring_pages_in_italian(agent, server, tech, client):
+    tech.user.language = "it"
+    tech.user.save(update_fields=["language"])
+    send(
+        agent, problem("srv-files01.acme.lan", "disk_usage", "critical"), problem("ghost-9", "cpu", "warning")
+    )
+    board = client.get(reverse("monitoring:board")).content.decode()
+    assert "<h1>Avvisi</h1>" in board and "Avvisi aperti per cliente" in board and "Critico" in board
+    assert "1 macchina sconosciuta è in attesa di revisione." in board
+    health = client.get(reverse("monitoring:health")).content.decode()
+    assert "Salute dei clienti" in health and "Dischi quasi pieni" in health
+    asset = client.get(server.get_absolute_url()).content.decode()
+    assert "Heartbeat degli ultimi 30 giorni" in asset and "aperti: 1, risolti: 0" in asset
+    unknown = client.get(reverse("monitoring:unknown")).content.decode()
+    assert "Macchine sconosciute" in unknown and "Crea il dispositivo" in unknown
