@@ -56,7 +56,14 @@ def heartbeat_strip(days, *, zone) -> dict:
             columns.append(Column(x, top, max(bottom - top, 3), "success", label, tick))
         elif i < first_heard:
             columns.append(
-                Column(x, TOP + PLOT_HEIGHT - 3, 3, "muted", _("%(day)s: not monitored yet") % {"day": when}, tick)
+                Column(
+                    x,
+                    TOP + PLOT_HEIGHT - 3,
+                    3,
+                    "muted",
+                    _("%(day)s: not monitored yet") % {"day": when},
+                    tick,
+                )
             )
         else:
             columns.append(

@@ -14,6 +14,7 @@ from monitoring.selectors import (
     WARRANTY_DAYS,
     client_health,
     client_health_assets,
+    clients_with_assets_count,
     monitoring_settings,
 )
 from monitoring.views.tabs import TabsMixin
@@ -70,6 +71,7 @@ class ClientHealthView(TabsMixin, MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         settings = monitoring_settings(self.request.membership.tenant)
         paginator = Paginator(client_health(settings=settings), CLIENTS_PER_PAGE)
+        paginator.count = clients_with_assets_count()  # not a COUNT over the whole aggregation
         page = paginator.get_page(self.request.GET.get("page"))
         rows = list(page.object_list)
         return super().get_context_data(

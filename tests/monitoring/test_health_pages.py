@@ -30,7 +30,7 @@ def tech(seeded, make_member, client):
 
 @pytest.fixture
 def fleet(agent, seeded, acme, server, laptop):
-    """Acme: the server's disk is filling up (critical), the laptop went silent two hours
+    """Acme: the server's disk is filling up and its CPU is pegged (critical), the laptop went silent two hours
     ago with 3 patches missing, a NAS's warranty ends in 40 days, a printer is fine.
     Beta: one healthy desktop. Gamma: no assets (not listed)."""
     now = timezone.now()
@@ -56,6 +56,7 @@ def fleet(agent, seeded, acme, server, laptop):
         },
         {"type": "heartbeat", "hostname": "beta-pc1", "missing_patches": 0, "occurred_at": now.isoformat()},
         {"hostname": "srv-files01.acme.lan", "check": "disk_usage", "severity": "critical", "value": "96%"},
+        {"hostname": "srv-files01.acme.lan", "check": "cpu", "severity": "critical"},
         {"hostname": "beta-pc1", "check": "cpu", "severity": "warning"},
     )
     return {"acme": acme, "beta": beta, "server": server, "laptop": laptop, "nas": nas, "beta_pc": beta_pc}
@@ -71,13 +72,13 @@ def test_one_row_per_client_worst_first_each_count_a_link(fleet, tech, client):
         k: acme[k]
         for k in ("assets", "monitored_count", "offline", "disks", "warranties", "patches", "critical")
     } == {
-        "assets": 4,
+        "assets": 4,  # the server's two open alerts count it once
         "monitored_count": 2,
         "offline": 1,  # the laptop: silent for 2 h, the limit is 30 min
         "disks": 1,
         "warranties": 1,
         "patches": 1,
-        "critical": 1,
+        "critical": 2,  # alerts, not assets
     }
     assert (beta["offline"], beta["disks"], beta["critical"], beta["monitored_count"]) == (0, 0, 0, 1)
     html = page.content.decode()
@@ -90,7 +91,7 @@ def test_one_row_per_client_worst_first_each_count_a_link(fleet, tech, client):
     # The chart: a bar per client, its problems as segments, every value also as text.
     chart = html.split('id="health-chart"', 1)[1].split("</figure>", 1)[0]
     assert (
-        "Acme: Critical alerts 1, Offline 1, Disks nearly full 1, Missing patches 1, Warranties ending 1"
+        "Acme: Critical alerts 2, Offline 1, Disks nearly full 1, Missing patches 1, Warranties ending 1"
         in chart
     )
     assert chart.count('class="chart-danger"') == 1
@@ -109,7 +110,7 @@ def test_the_per_client_page_lists_assets_worst_first_and_narrows_to_a_problem(f
     names = [asset.name for asset in page.context["assets"]]
     assert names == ["SRV-FILES01", "LT-GIULIA", "ACME-NAS", "ACME-PRN"]
     html = page.content.decode()
-    assert "Disk nearly full" in html and "1 critical" in html
+    assert "Disk nearly full" in html and "2 critical" in html
     assert page.context["summary"]["offline"] == 1
 
     def only(problem):
