@@ -336,7 +336,8 @@ class _Batch:
 
     def _flush_alerts(self) -> None:
         """The batch's repeats of open alerts, in one UPDATE; then any escalation's note."""
-        repeats = list(self.repeats.values())
+        # Rows are locked in id order, by every batch alike: two batches never deadlock.
+        repeats = sorted(self.repeats.values(), key=lambda alert: alert.pk)
         for alert in repeats:
             alert.count = F("count") + alert._delta
             alert.last_seen_at = Greatest(F("last_seen_at"), Value(alert._seen))
@@ -407,9 +408,9 @@ class _Batch:
         for asset in changed:
             groups[frozenset(asset._fields)].append(asset)
         for fields, group in groups.items():
-            Asset.objects.bulk_update(group, sorted(fields))
+            Asset.objects.bulk_update(sorted(group, key=lambda asset: asset.pk), sorted(fields))
         HeartbeatDay.objects.bulk_create(
-            list(days.values()),
+            [days[key] for key in sorted(days)],
             update_conflicts=True,
             unique_fields=["asset", "day"],
             update_fields=["last_at"],

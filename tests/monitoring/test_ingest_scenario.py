@@ -124,3 +124,16 @@ def test_a_batch_files_in_order(agent, seeded, acme, server, laptop):
     assert disk_alert.count == 2 and disk_alert.status == AlertStatus.RESOLVED
     assert laptop.operating_system == "Windows 11 23H2" and laptop.missing_patches == 4
     assert laptop.monitored and laptop.last_seen is not None
+
+
+def test_an_urgent_alert_tells_the_technicians_a_minor_one_does_not(
+    agent, seeded, acme, server, laptop, make_member
+):
+    from msp.models import Notification
+
+    tech = make_member(seeded, "technician")
+    agent.post(URL, disk(), format="json")  # P1
+    agent.post(URL, {"hostname": "lt-giulia", "check": "cpu", "severity": "warning"}, format="json")  # P4
+    with scope_of(seeded.pk):
+        told = list(Notification.objects.filter(membership=tech))
+    assert len(told) == 1 and told[0].kind == "alert" and "SRV-FILES01" in told[0].title
