@@ -22,8 +22,9 @@ from monitoring.sweeps import sweep, sweep_tenants
 from monitoring.tasks import monitoring_sweep_dispatch_task, monitoring_sweep_task
 from msp.scoping import scope_of
 from tests.factories import AssetFactory, ClientFactory, TenantFactory
-from tickets.choices import Priority, Source
+from tickets.choices import Priority, Source, TicketStatus
 from tickets.models import Ticket, TicketComment
+from tickets.services import ticket_update
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +201,25 @@ def test_a_crossing_whose_alert_was_resolved_is_not_raised_again_but_the_next_on
     assert (first.marker, second.marker) == (f"{end}:90", f"{end}:60")
 
 
+def test_after_the_technician_closed_the_90_day_ticket_the_60_day_crossing_is_a_new_ticket(
+    seeded, server, now
+):
+    """The client was told at 90 days and the ticket closed; the alert stays open (no tool
+    sends a recovery for a warranty): at 60 days the closed ticket must not swallow it."""
+    end = timezone.localdate(now) + timedelta(days=90)
+    set_asset(server, warranty_expires=end)
+    sweep(tenant=seeded, now=now)
+    [first] = alerts(seeded, WARRANTY)
+    with scope_of(seeded.pk):
+        ticket_update(first.ticket, status=TicketStatus.CLOSED)
+    assert sweep(tenant=seeded, now=now + timedelta(days=10)).opened == {}
+    assert sweep(tenant=seeded, now=now + timedelta(days=30)).opened == {WARRANTY: 1}
+    old, new = alerts(seeded, WARRANTY)
+    assert old.status == AlertStatus.RESOLVED and old.marker == f"{end}:90"
+    assert new.marker == f"{end}:60" and new.ticket_id != old.ticket_id
+    assert sweep(tenant=seeded, now=now + timedelta(days=31)).opened == {}
+
+
 def test_a_first_sweep_late_raises_only_the_crossing_it_is_at(seeded, server, now):
     end = timezone.localdate(now) + timedelta(days=45)
     set_asset(server, warranty_expires=end)
@@ -243,6 +263,15 @@ def test_the_warranty_day_is_the_tenants(seeded, server, now):
     assert rome_today == timezone.localdate(late) + timedelta(days=1)
     set_asset(server, warranty_expires=rome_today + timedelta(days=90))
     assert sweep(tenant=seeded, now=late).opened == {WARRANTY: 1}
+
+
+def test_the_tickets_read_in_the_msps_language(seeded, server, now):
+    seeded.language = "it"
+    seeded.save(update_fields=["language"])
+    set_asset(server, warranty_expires=timezone.localdate(now) + timedelta(days=30))
+    sweep(tenant=seeded, now=now)
+    [alert] = alerts(seeded, WARRANTY)
+    assert alert.message.startswith("La garanzia scade il") and "mancano 30 giorni" in alert.message
 
 
 # --- patches ---------------------------------------------------------------------------------
