@@ -32,12 +32,13 @@ from assets.choices import PatchStatus
 from assets.models import Asset
 from monitoring.choices import DISK_USAGE, OFFLINE, AlertStatus, Severity, UnknownState
 from monitoring.models import Alert, HeartbeatDay, IngestKey, MonitoringSettings, UnknownSource
+from monitoring.sweeps import Limits, offline_q, warranty_q
+from msp.selectors import time_zone_for
 
 SUMMARY_ROWS = 20  # clients in the board's summary, most critical first
 ASSET_RESOLVED_ROWS = 10  # an asset page's recent resolved alerts
 ASSET_OPEN_ROWS = 50  # an asset has one open alert per check: this is plenty
 HEARTBEAT_DAYS = 30  # an asset page's heartbeat history
-WARRANTY_DAYS = 90  # client health: warranties ending within this many days
 
 
 def monitoring_settings(tenant) -> MonitoringSettings:
@@ -152,16 +153,18 @@ def _open_alert(check: str) -> Exists:
     return Exists(Alert.objects.filter(asset_id=OuterRef("pk"), status=AlertStatus.OPEN, check_name=check))
 
 
-def _health_flags(*, today: date, offline_before: datetime) -> dict:
-    """Per asset: is it offline, its disk nearly full, its warranty ending, patches missing."""
-    return {
-        "is_offline": Q(monitored=True) & (Q(last_seen__lt=offline_before) | _open_alert(OFFLINE)),
-        "is_disk_full": _open_alert(DISK_USAGE),
-        "is_warranty_ending": Q(
-            warranty_expires__gte=today, warranty_expires__lte=today + timedelta(days=WARRANTY_DAYS)
-        ),
-        "is_missing_patches": Q(patch_status=PatchStatus.MISSING),
-    }
+def health_limits(*, tenant, settings: MonitoringSettings, now: datetime | None = None) -> Limits:
+    """The sweeps' limits for `tenant` at `now`: health counts what the sweeps raise (an
+    asset silent longer than the tenant allows, a warranty ending within their window),
+    "today" being the MSP's day in its time zone."""
+    now = now or timezone.now()
+    zone = time_zone_for(tenant=tenant) or timezone.get_default_timezone()
+    return Limits(
+        now=now,
+        today=timezone.localtime(now, zone).date(),
+        silent_since=now - timedelta(minutes=settings.offline_after_minutes),
+        patched_before=now - timedelta(days=settings.patch_age_days),
+    )
 
 
 PROBLEMS = {
@@ -172,25 +175,20 @@ PROBLEMS = {
     "patches": "is_missing_patches",
     "critical": "critical",
 }
+MISSING_PATCHES = Q(patch_status=PatchStatus.MISSING)
 
 
-def _offline_before(settings: MonitoringSettings, now: datetime) -> datetime:
-    return now - timedelta(minutes=settings.offline_after_minutes)
-
-
-def client_health(*, settings: MonitoringSettings, now: datetime | None = None, client_id=None):
+def client_health(*, limits: Limits, client_id=None):
     """One row per client with assets, worst first: ``client_id``, ``client__name``,
-    ``assets``, ``monitored_count``, ``offline``, ``disks``, ``warranties``, ``patches``,
-    ``critical`` (open critical alerts).
+    ``assets``, ``monitored_count``, ``offline`` (silent too long, or an open ``offline``
+    alert), ``disks`` (an open ``disk_usage`` alert), ``warranties`` (ending within the
+    sweeps' window), ``patches`` (missing), ``critical`` (open critical alerts).
 
     One grouped query: the assets joined to their open alerts only (a few per asset at
     most), counted per client; an asset with several open alerts is counted once
     (DISTINCT), its alerts each once. No subquery per asset: at 10,000 assets an EXISTS per
     row costs more than the whole join."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
     assets = Asset.objects.all() if client_id is None else Asset.objects.filter(client_id=client_id)
-    monitored = Q(monitored=True)
 
     def count(condition=None):
         return Count("pk", distinct=True, filter=condition)
@@ -200,16 +198,11 @@ def client_health(*, settings: MonitoringSettings, now: datetime | None = None, 
         .values("client_id", "client__name")
         .annotate(
             assets=count(),
-            monitored_count=count(monitored),
-            offline=count(
-                monitored
-                & (Q(last_seen__lt=_offline_before(settings, now)) | Q(open_alert__check_name=OFFLINE))
-            ),
+            monitored_count=count(Q(monitored=True)),
+            offline=count(offline_q(limits) | Q(monitored=True, open_alert__check_name=OFFLINE)),
             disks=count(Q(open_alert__check_name=DISK_USAGE)),
-            warranties=count(
-                Q(warranty_expires__gte=today, warranty_expires__lte=today + timedelta(days=WARRANTY_DAYS))
-            ),
-            patches=count(Q(patch_status=PatchStatus.MISSING)),
+            warranties=count(warranty_q(limits)),
+            patches=count(MISSING_PATCHES),
             critical=Count("open_alert__pk", filter=Q(open_alert__severity=Severity.CRITICAL)),
         )
         .order_by("-critical", "-offline", "-disks", "-patches", "-warranties", "client__name", "client_id")
@@ -221,13 +214,15 @@ def clients_with_assets_count() -> int:
     return Asset.objects.values("client_id").distinct().count()
 
 
-def client_health_assets(
-    *, client_id: int, settings: MonitoringSettings, now: datetime | None = None, problem: str = ""
-) -> QuerySet[Asset]:
+def client_health_assets(*, client_id: int, limits: Limits, problem: str = "") -> QuerySet[Asset]:
     """A client's assets with the same flags (one query a page), worst first; ``problem``
     (a key of PROBLEMS) keeps only the assets that have it."""
-    now = now or timezone.now()
-    flags = _health_flags(today=timezone.localdate(now), offline_before=_offline_before(settings, now))
+    flags = {
+        "is_offline": offline_q(limits) | Q(Q(monitored=True) & _open_alert(OFFLINE)),
+        "is_disk_full": Q(_open_alert(DISK_USAGE)),
+        "is_warranty_ending": warranty_q(limits),
+        "is_missing_patches": MISSING_PATCHES,
+    }
     open_alerts = (
         Alert.objects.filter(asset_id=OuterRef("pk"), status=AlertStatus.OPEN)
         .order_by()

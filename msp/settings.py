@@ -291,6 +291,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.trial_reminders_dispatch_task",
         "schedule": crontab(hour="7", minute="0"),
     },
+    "monitoring-sweep": {
+        "task": "monitoring.tasks.monitoring_sweep_dispatch_task",
+        "schedule": 60 * 5,
+    },
     "billing-monthly-run": {
         "task": "billing.tasks.billing_run_dispatch_task",
         "schedule": crontab(day_of_month="1", hour="2", minute="0"),

@@ -36,6 +36,9 @@ ALLOWED = {
     "tickets/tasks.py": 1,
     # A monitoring tool's request carries only its ingest key: the key finds its tenant.
     "monitoring/api/authentication.py": 1,
+    # The proactive sweeps' beat job finds the tenants with assets to judge or a sweep's alert
+    # open (two semi-joins over every tenant) and sweeps each in its own scope.
+    "monitoring/sweeps.py": 2,
     # The benchmark generates and measures many tenants at once: a tool, not the product.
     "bench/generate.py": 4,
     "bench/probe.py": 25,
@@ -82,6 +85,7 @@ NOT_TENANT_TASKS = {
     "tickets.tasks.sla_sweep_task": "beat: dispatches one sweep task per tenant with due tickets",
     "billing.tasks.billing_run_dispatch_task": "beat, monthly: dispatches one billing run per tenant",
     "contracts.tasks.trial_reminders_dispatch_task": "beat, daily: one trial-reminder task per tenant",
+    "monitoring.tasks.monitoring_sweep_dispatch_task": "beat: one proactive sweep task per tenant with assets to judge",
 }
 
 

@@ -5,6 +5,8 @@
   The client gets an acknowledgement with the ticket's number (for a new ticket only: its
   own reply needs none).
 * A ticket is assigned to someone (by someone else): that person is notified.
+* Monitoring opens an urgent ticket (P1 or P2): the same people as for a client's new ticket,
+  before the client has noticed anything.
 
 Called by the ticket services inside their transaction; in the ticket's tenant's whole scope
 (a client contact's request widens to it: the work is the MSP's).
@@ -60,6 +62,26 @@ def ticket_opened_by_client(ticket: Ticket) -> None:
             emails=emails,
         )
         _acknowledge(ticket)
+
+
+def ticket_opened_by_monitoring(ticket: Ticket) -> None:
+    with scope_of(ticket.tenant_id):
+        members, emails = _staff_to_tell(ticket)
+        client = ticket.client.name
+
+        def content():
+            title = _("Monitoring at %(client)s: %(ticket)s") % {"client": client, "ticket": ticket}
+            return title, _excerpt(ticket.description)
+
+        notify(
+            tenant=ticket.tenant,
+            memberships=members,
+            kind=NotificationKind.ALERT,
+            content=content,
+            url=ticket.get_absolute_url(),
+            target=ticket,
+            emails=emails,
+        )
 
 
 def client_replied(ticket: Ticket, comment: TicketComment) -> None:

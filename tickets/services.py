@@ -255,6 +255,8 @@ def ticket_create(
     ticket.save()
     if source == Source.PORTAL:
         ticket_notifications.ticket_opened_by_client(ticket)
+    elif source == Source.MONITORING and priority in (Priority.P1, Priority.P2) and assignee is None:
+        ticket_notifications.ticket_opened_by_monitoring(ticket)
     elif assignee is not None:
         ticket_notifications.ticket_assigned(ticket, by=created_by)
     return ticket

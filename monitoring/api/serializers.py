@@ -101,28 +101,28 @@ def message_from(data: dict, *, raw=None) -> Message:
     )
 
 
-class MessageListSerializer(serializers.ListSerializer):
-    child = MessageSerializer()
-    max_length = MAX_BATCH
-    allow_empty = False
-
-
 def messages_from(payload) -> list[Message]:
     """One message or a list of them, validated whole: any error refuses the batch."""
     if isinstance(payload, dict):
         serializer = MessageSerializer(data=payload)
         serializer.is_valid(raise_exception=True)
         return [message_from(serializer.validated_data)]
-    if isinstance(payload, list) and len(payload) > MAX_BATCH:
+    if not isinstance(payload, list):
+        raise serializers.ValidationError(
+            {"messages": [_("Send one message (an object) or a list of them.")]}
+        )
+    if not payload:
+        raise serializers.ValidationError({"messages": [_("The list is empty.")]})
+    if len(payload) > MAX_BATCH:
         raise serializers.ValidationError(
             {"messages": [_("A request carries at most %(max)d messages.") % {"max": MAX_BATCH}]}
         )
-    serializer = MessageListSerializer(data=payload)
+    serializer = MessageSerializer(data=payload, many=True)
     if not serializer.is_valid():
+        # Name the messages at fault by their index in the list, with each one's errors.
         errors = serializer.errors
-        if isinstance(errors, list):  # one entry per message: name the ones at fault
-            errors = {"messages": {str(i): e for i, e in enumerate(errors) if e}}
-        raise serializers.ValidationError(errors)
+        items = errors.items() if isinstance(errors, dict) else enumerate(errors)
+        raise serializers.ValidationError({"messages": {str(i): e for i, e in items if e}})
     return [message_from(item) for item in serializer.validated_data]
 
 

@@ -124,6 +124,12 @@ class _Batch:
 
     def _problem(self, asset: Asset, message: Message) -> Outcome:
         alert = self.open.get((asset.pk, message.check))
+        if alert is not None and alert.ticket_closed:
+            # The technician closed the ticket, the tool never said the check was fine (many
+            # never do), and the problem is reported again: the old alert ends with its ticket,
+            # this one is new and needs a new ticket, or a closed ticket would swallow it.
+            self._close_out(alert, message)
+            alert = None
         if alert is None:
             alert = self._open_alert(asset, message)
             if alert is not None:
@@ -132,6 +138,7 @@ class _Batch:
             alert = Alert.objects.select_for_update().get(
                 status=AlertStatus.OPEN, asset_id=asset.pk, check_name=message.check
             )
+            alert.ticket_closed = False
             self.open[(asset.pk, message.check)] = alert
         self._repeat(alert, message)
         return Outcome(REPEAT, alert=alert.pk, ticket=alert.ticket_id, asset=asset.pk)
@@ -260,8 +267,23 @@ class _Batch:
     def _load_open(self, asset_ids: list[int]) -> None:
         if not asset_ids:
             return
-        for alert in Alert.objects.filter(status=AlertStatus.OPEN, asset_id__in=asset_ids):
+        alerts = Alert.objects.filter(status=AlertStatus.OPEN, asset_id__in=asset_ids).annotate(
+            ticket_status=F("ticket__status")
+        )
+        for alert in alerts:
+            alert.ticket_closed = alert.ticket_status is not None and alert.ticket_status not in OPEN_STATUSES
             self.open[(alert.asset_id, alert.check_name)] = alert
+
+    def _close_out(self, alert: Alert, message: Message) -> None:
+        del self.open[(alert.asset_id, alert.check_name)]
+        pending = self.repeats.pop(alert.pk, None)
+        self.escalated.pop(alert.pk, None)
+        Alert.objects.filter(pk=alert.pk).update(
+            status=AlertStatus.RESOLVED,
+            resolved_at=self.now,
+            count=F("count") + (pending._delta if pending else 0),
+            last_seen_at=Greatest(F("last_seen_at"), Value(pending._seen if pending else alert.last_seen_at)),
+        )
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -288,6 +310,7 @@ class _Batch:
         except IntegrityError:
             return None
         self.open[(asset.pk, message.check)] = alert
+        alert.ticket_closed = False
         alert.ticket = self._ticket_for(alert, asset, message)
         alert.save(update_fields=["ticket"])
         return alert
@@ -336,7 +359,8 @@ class _Batch:
 
     def _flush_alerts(self) -> None:
         """The batch's repeats of open alerts, in one UPDATE; then any escalation's note."""
-        repeats = list(self.repeats.values())
+        # Rows are locked in id order, by every batch alike: two batches never deadlock.
+        repeats = sorted(self.repeats.values(), key=lambda alert: alert.pk)
         for alert in repeats:
             alert.count = F("count") + alert._delta
             alert.last_seen_at = Greatest(F("last_seen_at"), Value(alert._seen))
@@ -407,9 +431,9 @@ class _Batch:
         for asset in changed:
             groups[frozenset(asset._fields)].append(asset)
         for fields, group in groups.items():
-            Asset.objects.bulk_update(group, sorted(fields))
+            Asset.objects.bulk_update(sorted(group, key=lambda asset: asset.pk), sorted(fields))
         HeartbeatDay.objects.bulk_create(
-            list(days.values()),
+            [days[key] for key in sorted(days)],
             update_conflicts=True,
             unique_fields=["asset", "day"],
             update_fields=["last_at"],

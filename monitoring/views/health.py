@@ -11,12 +11,13 @@ from django.views.generic import TemplateView
 
 from monitoring.selectors import (
     PROBLEMS,
-    WARRANTY_DAYS,
     client_health,
     client_health_assets,
     clients_with_assets_count,
+    health_limits,
     monitoring_settings,
 )
+from monitoring.sweeps import WARRANTY_WINDOW
 from monitoring.views.tabs import TabsMixin
 from msp.models import Client
 from msp.views.base import MemberRequiredMixin
@@ -69,8 +70,10 @@ class ClientHealthView(TabsMixin, MemberRequiredMixin, TemplateView):
     template_name = "monitoring/health.html"
 
     def get_context_data(self, **kwargs):
-        settings = monitoring_settings(self.request.membership.tenant)
-        paginator = Paginator(client_health(settings=settings), CLIENTS_PER_PAGE)
+        tenant = self.request.membership.tenant
+        settings = monitoring_settings(tenant)
+        limits = health_limits(tenant=tenant, settings=settings)
+        paginator = Paginator(client_health(limits=limits), CLIENTS_PER_PAGE)
         paginator.count = clients_with_assets_count()  # not a COUNT over the whole aggregation
         page = paginator.get_page(self.request.GET.get("page"))
         rows = list(page.object_list)
@@ -81,7 +84,7 @@ class ClientHealthView(TabsMixin, MemberRequiredMixin, TemplateView):
             chart_height=max(len(rows), 1) * 26,
             columns=COLUMNS,
             settings=settings,
-            warranty_days=WARRANTY_DAYS,
+            warranty_days=WARRANTY_WINDOW,
             **kwargs,
         )
 
@@ -95,12 +98,14 @@ class ClientHealthDetailView(TabsMixin, MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         client = get_object_or_404(Client.objects.all(), pk=self.kwargs["client_pk"])
-        settings = monitoring_settings(self.request.membership.tenant)
+        tenant = self.request.membership.tenant
+        settings = monitoring_settings(tenant)
+        limits = health_limits(tenant=tenant, settings=settings)
         problem = self.request.GET.get("problem", "")
         problem = problem if problem in PROBLEMS else ""
-        summary = client_health(settings=settings, client_id=client.pk).first()
+        summary = client_health(limits=limits, client_id=client.pk).first()
         empty = {key: 0 for key, _label, _tone in COLUMNS} | {"assets": 0, "monitored_count": 0}
-        assets = client_health_assets(client_id=client.pk, settings=settings, problem=problem).select_related(
+        assets = client_health_assets(client_id=client.pk, limits=limits, problem=problem).select_related(
             "site"
         )
         page = Paginator(assets, ASSETS_PER_PAGE).get_page(self.request.GET.get("page"))
@@ -113,7 +118,7 @@ class ClientHealthDetailView(TabsMixin, MemberRequiredMixin, TemplateView):
             page_obj=page,
             assets=page.object_list,
             settings=settings,
-            warranty_days=WARRANTY_DAYS,
+            warranty_days=WARRANTY_WINDOW,
             **kwargs,
         )
 

@@ -21,6 +21,7 @@ class NotificationKind(models.TextChoices):
     SLA = "sla", _("A ticket's SLA is at risk or breached")
     HOURS_LOW = "hours_low", _("A client's prepaid hours run low or are renewed")
     TRIAL_ENDING = "trial_ending", _("A client's free trial is ending")
+    ALERT = "alert", _("Monitoring opens an urgent ticket")
 
 
 class Notification(TenantOwnedModel):

@@ -124,3 +124,37 @@ def test_a_batch_files_in_order(agent, seeded, acme, server, laptop):
     assert disk_alert.count == 2 and disk_alert.status == AlertStatus.RESOLVED
     assert laptop.operating_system == "Windows 11 23H2" and laptop.missing_patches == 4
     assert laptop.monitored and laptop.last_seen is not None
+
+
+def test_an_urgent_alert_tells_the_technicians_a_minor_one_does_not(
+    agent, seeded, acme, server, laptop, make_member
+):
+    from msp.models import Notification
+
+    tech = make_member(seeded, "technician")
+    agent.post(URL, disk(), format="json")  # P1
+    agent.post(URL, {"hostname": "lt-giulia", "check": "cpu", "severity": "warning"}, format="json")  # P4
+    with scope_of(seeded.pk):
+        told = list(Notification.objects.filter(membership=tech))
+    assert len(told) == 1 and told[0].kind == "alert" and "SRV-FILES01" in told[0].title
+
+
+def test_a_problem_reported_after_its_ticket_was_closed_is_a_new_ticket(
+    agent, seeded, acme, server, make_member
+):
+    """Many tools never send a recovery: the technician fixes the disk and closes the ticket;
+    when the disk fills again, the closed ticket must not swallow the new problem."""
+    from tickets.choices import TicketStatus
+    from tickets.services import ticket_update
+
+    first = agent.post(URL, disk(), format="json").json()["results"][0]
+    with scope_of(seeded.pk):
+        ticket_update(Ticket.objects.get(pk=first["ticket"]), status=TicketStatus.CLOSED)
+    again = agent.post(URL, disk(), format="json").json()["results"][0]
+    assert again["result"] == "opened" and again["ticket"] != first["ticket"]
+    with scope_of(seeded.pk):
+        old = Alert.objects.get(pk=first["alert"])
+        assert old.status == AlertStatus.RESOLVED and old.resolved_at is not None
+        assert Alert.objects.filter(status=AlertStatus.OPEN).get().pk == again["alert"]
+    # and it repeats on the new one from then on
+    assert agent.post(URL, disk(), format="json").json()["results"][0]["alert"] == again["alert"]
