@@ -17,6 +17,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 from django.core.servers.basehttp import WSGIServer
 from pytest_django.live_server_helper import LiveServer
 
@@ -27,6 +28,7 @@ from msp.models import ApiToken
 from msp.roles import Role
 from msp.scoping import scope_of
 from tests.conftest import IN_CI
+from tests.monitoring.readme import readme_block
 from tickets.choices import Priority, Source
 from tickets.models import Ticket, TicketComment
 
@@ -76,33 +78,14 @@ def free_port() -> int:
 
 
 def config(webhook_url: str, key: str) -> str:
-    # Alertmanager's YAML is a superset of JSON: written as JSON, nothing to quote by hand.
-    return json.dumps(
-        {
-            "global": {"resolve_timeout": "5m"},
-            "route": {
-                "receiver": "psa",
-                "group_by": ["alertname", "instance"],
-                "group_wait": "1s",
-                "group_interval": "1s",
-                "repeat_interval": "2s",
-            },
-            "receivers": [
-                {
-                    "name": "psa",
-                    "webhook_configs": [
-                        {
-                            "url": webhook_url,
-                            "send_resolved": True,
-                            "max_alerts": 1000,
-                            "http_config": {"authorization": {"type": "Bearer", "credentials": key}},
-                        }
-                    ],
-                }
-            ],
-        },
-        indent=2,
-    )
+    """The README's receiver configuration, pointed at the live server with the key, and
+    with timings short enough for a test (the defaults wait 30 s, then repeat every 4 h)."""
+    settings = yaml.safe_load(readme_block("webhook_configs"))
+    [receiver] = settings["receivers"][0]["webhook_configs"]
+    receiver["url"] = webhook_url
+    receiver["http_config"]["authorization"]["credentials"] = key
+    settings["route"].update(group_wait="1s", group_interval="1s", repeat_interval="2s")
+    return yaml.safe_dump(settings)
 
 
 class Alertmanager:

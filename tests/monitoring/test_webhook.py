@@ -3,7 +3,6 @@ TRMM renders it, and other tools through a key's field mapping."""
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,23 +15,16 @@ from msp.models import ApiToken
 from msp.roles import Role
 from msp.scoping import scope_of
 from tests.factories import AssetFactory, ClientFactory
+from tests.monitoring.readme import readme_block
 from tickets.choices import Priority
 from tickets.models import Ticket, TicketComment
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/monitoring/webhook/"
-README = Path(__file__).resolve().parents[2] / "README.md"
 
 # Tactical RMM's placeholder (tacticalrmm/utils.py RE_DB_VALUE).
 PLACEHOLDER = re.compile(r"(\{\{\s*(client|site|agent|global|alert)(?:\.([\w\-\s\.]+))+\s*\}\})")
-
-
-def readme_block(marker: str) -> str:
-    """The README's fenced block that contains `marker`: the test reads what MSPs paste."""
-    blocks = re.findall(r"```(?:json|yaml|sh|bash)?\n(.*?)```", README.read_text(), re.DOTALL)
-    [block] = [b for b in blocks if marker in b]
-    return block
 
 
 def trmm_render(template: str, values: dict) -> dict:
