@@ -65,17 +65,20 @@ class Mapping:
 
 
 def mapping_for(field_map: dict | None) -> Mapping:
-    """The key's mapping over the defaults (a map's entries add to the default words)."""
-    field_map = field_map or {}
-    paths = {name: field_map.get(name) or default for name, default in DEFAULT_PATHS.items()}
-    maps = {
-        name: {
-            **DEFAULT_MAPS[name],
-            **{str(k).strip().lower(): v for k, v in (field_map.get(name) or {}).items()},
-        }
-        for name in MAPS
+    """The key's mapping over the defaults (a map's entries add to the default words). What
+    the key's mapping gets wrong (saved before it was checked) is left to the defaults."""
+    field_map = field_map if isinstance(field_map, dict) else {}
+    paths = {
+        name: field_map[name] if _is_path(field_map.get(name)) else default
+        for name, default in DEFAULT_PATHS.items()
     }
-    return Mapping(paths=paths, maps=maps, items=field_map.get(ITEMS) or "")
+    maps = {}
+    for name in MAPS:
+        given = field_map.get(name)
+        given = given if isinstance(given, dict) else {}
+        maps[name] = {**DEFAULT_MAPS[name], **{str(k).strip().lower(): v for k, v in given.items()}}
+    items = field_map.get(ITEMS)
+    return Mapping(paths=paths, maps=maps, items=items if _is_path(items) else "")
 
 
 def field_map_problems(field_map) -> list[str]:
@@ -205,12 +208,12 @@ def _message(item: dict, mapping: Mapping) -> tuple[Message | None, dict]:
             % {"hostname": paths["hostname"], "serial": paths["serial"]}
         ]
     check = text(found["check"])
-    check = maps["check_map"].get(check.lower(), check)
+    check = text(maps["check_map"].get(check.lower(), check))
     if not check:
         problems["check"] = [_("No check name at %(path)s.") % {"path": paths["check"]}]
     word = text(found["status"])
     status = maps["status_map"].get(word.lower(), MessageStatus.PROBLEM if not word else None)
-    if status is None:
+    if status not in MessageStatus.values:  # a mapping saved before it was checked, too
         problems["status"] = [
             _("%(word)s (at %(path)s) is neither a problem nor a recovery: say which in status_map.")
             % {"word": word[:50], "path": paths["status"]}
@@ -246,7 +249,7 @@ def _message(item: dict, mapping: Mapping) -> tuple[Message | None, dict]:
 
 def _severity(word: str, words: dict, path: str) -> tuple[str, str]:
     severity = words.get(word.lower())
-    if severity is not None:
+    if severity in Severity.values:
         return severity, ""
     if not word:
         return Severity.WARNING, _("(No severity at %(path)s: filed as a warning.)") % {"path": path}

@@ -316,3 +316,20 @@ def test_the_keys_api_refuses_a_wrong_mapping_and_keeps_a_right_one(seeded, make
     changed = http.patch(detail, {"field_map": {"severity_map": {"P1": "fatal"}}}, format="json")
     assert changed.status_code == 400 and "fatal" in changed.json()["field_map"][0]
     assert http.get(detail).json()["field_map"] == UPTIME_MAP
+
+
+def test_a_mapping_saved_unchecked_never_breaks_ingestion(seeded, acme, server):
+    """Only the API checks a mapping when it is saved; a wrong one saved another way reads as
+    the defaults where it is wrong, and the request is answered (never a server error)."""
+    key, secret = ingest_key_create(
+        tenant=seeded,
+        name="Hand-edited",
+        field_map={"hostname": 5, "severity_map": {"sev1": "urgent"}, "status_map": {"gone": "resolved"}},
+    )
+    key.secret = secret
+    http = with_key(key)
+    assert http.post(URL, trmm(**{"alert.severity": "sev1"}), format="json").status_code == 200
+    [alert] = alerts(seeded)
+    assert alert.asset_id == server.pk and alert.severity == Severity.WARNING
+    answer = http.post(URL, trmm(**{"alert.resolved": "gone"}), format="json")
+    assert answer.status_code == 400 and "status_map" in answer.json()["status"][0]
