@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from assets.choices import AssetKind
 from assets.models import Asset
 from assets.selectors import asset_choices
+from monitoring.adapters.webhook import field_map_problems
 from monitoring.models import IngestKey, MonitoringSettings
-from monitoring.services.keys import field_map_errors
 from msp.forms.base import TenantFormMixin, TenantModelForm
 from msp.models import Client
 
@@ -78,7 +78,7 @@ class FieldMapField(forms.JSONField):
 
     def validate(self, value):
         super().validate(value)
-        if errors := field_map_errors(value):
+        if errors := field_map_problems(value):
             raise forms.ValidationError(errors)
 
 

@@ -180,6 +180,7 @@ class Alert(TenantOwnedModel):
                 fields=["tenant", "status", "-last_seen_at", "-id"], name="alert_tenant_status_seen"
             ),
             models.Index(fields=["tenant", "-last_seen_at", "-id"], name="alert_tenant_seen"),
+            models.Index(fields=["tenant", "first_seen_at", "id"], name="alert_tenant_first_seen"),
             models.Index(fields=["tenant", "asset", "check_name", "marker"], name="alert_asset_check_marker"),
             models.Index(fields=["tenant", "client", "status"], name="alert_tenant_client_status"),
         ]

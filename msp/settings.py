@@ -356,6 +356,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "billing.models.InvoiceKind",
         "InvoiceLineKindEnum": "billing.models.LineKind",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus",
+        "AlertmanagerStatusEnum": "monitoring.adapters.alertmanager.STATUSES",
     },
 }
 

@@ -192,6 +192,7 @@ NOT_INDEXED = {
     ("api:recurring-service-list", "*", "all"): _TINY,
     ("api:work-type-list", "*", "all"): _TINY,
     ("api:member-list", "*", "all"): _TINY,
+    ("api:ingestkey-list", "*", "all"): _TINY,  # one per monitoring tool or client site
     **{("api:ticket-list", field, "all"): _HISTORY for field in URGENCY},
 }
 

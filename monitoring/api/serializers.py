@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from assets.choices import AssetKind
+from monitoring.adapters.webhook import field_map_problems
 from monitoring.choices import MessageStatus, Severity
 from monitoring.messages import ALERT, HEARTBEAT, MAX_BATCH, Message
 from monitoring.models import Alert, IngestKey
@@ -191,6 +192,12 @@ class IngestKeySerializer(StrictSerializerMixin, LeanModelSerializer):
         fields = super().get_fields()
         fields["client"].queryset = Client.objects.all()  # scoped per request
         return fields
+
+    def validate_field_map(self, value):
+        problems = field_map_problems(value)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value or {}
 
     def validate(self, data):
         client = data.get("client", getattr(self.instance, "client", None))

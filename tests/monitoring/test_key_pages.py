@@ -78,13 +78,15 @@ def test_the_form_refuses_a_bad_field_mapping_and_a_key_creating_assets_for_nobo
     assert bad_json.status_code == 200 and "field_map" in bad_json.context["form"].errors
     a_list = client.post(url, form(format="webhook", field_map='["agent.host"]'))
     assert a_list.context["form"].errors["field_map"] == [
-        'The field mapping must be a JSON object, e.g. {"hostname": "agent.hostname"}.'
+        'The field mapping is a JSON object: {"hostname": "agent.hostname", ...}.'
     ]
-    a_number = client.post(url, form(format="webhook", field_map='{"hostname": 3}'))
-    assert (
-        "hostname: a dotted path (text) or a translation table (an object)."
-        in a_number.context["form"].errors["field_map"]
+    # The webhook adapter's own rules: a path is text, a severity maps to one of ours.
+    wrong = client.post(
+        url, form(format="webhook", field_map='{"hostname": 3, "severity_map": {"sev1": "urgent"}}')
     )
+    errors = wrong.context["form"].errors["field_map"]
+    assert "hostname: a path is text such as alert.severity (a|b: the first that is there)." in errors
+    assert any("sev1 maps to urgent" in error for error in errors)
     nobody = client.post(url, form(create_assets="on"))
     assert nobody.context["form"].errors["create_assets"] == [
         "Name the client whose assets the key may create."
@@ -97,12 +99,12 @@ def test_the_form_refuses_a_bad_field_mapping_and_a_key_creating_assets_for_nobo
             format="webhook",
             client=acme.pk,
             create_assets="on",
-            field_map='{"hostname": "agent.hostname", "severity": {"path": "alert.severity"}}',
+            field_map='{"hostname": "agent.hostname", "severity_map": {"sev1": "critical"}}',
         ),
     )
     assert mapped.status_code == 302
     key = IngestKey.unscoped.get()
-    assert key.field_map == {"hostname": "agent.hostname", "severity": {"path": "alert.severity"}}
+    assert key.field_map == {"hostname": "agent.hostname", "severity_map": {"sev1": "critical"}}
     assert (key.client, key.create_assets) == (acme, True)
 
 
