@@ -377,6 +377,16 @@ def _unknown_source(tenant, client, marker):
     return UnknownSource.unscoped.get(tenant=tenant, hostname=hostname)
 
 
+def tenant_today(tenant):
+    """Today in the tenant's time zone: its pages and services judge dates by it (after 23:00
+    UTC it is already tomorrow in Rome)."""
+    from django.utils import timezone
+
+    from msp.selectors import time_zone_for
+
+    return timezone.localdate(timezone=time_zone_for(tenant=tenant))
+
+
 ISOLATION_FACTORIES = {
     Site: lambda tenant, client, marker: SiteFactory(tenant=tenant, client=client, name=marker),
     Contact: lambda tenant, client, marker: ContactFactory(

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from assets.models import Asset
 from msp.models import ApiToken
 from msp.roles import Role
-from tests.factories import AssetFactory, ClientFactory, ContactFactory, SiteFactory
+from tests.factories import AssetFactory, ClientFactory, ContactFactory, SiteFactory, tenant_today
 
 ASSETS_URL = "/api/v1/assets/"
 IMPORT_URL = "/api/v1/assets/import/"
@@ -139,7 +139,7 @@ def test_bad_input_is_refused_with_a_clear_400(tenant, other_tenant, acme, tech_
 
 
 def test_filters_search_and_ordering(tenant, acme, tech_api):
-    today = timezone.localdate()
+    today = tenant_today(tenant)  # the tenant's day, as its pages judge dates
     bravo = ClientFactory(tenant=tenant)
     a = AssetFactory(
         tenant=tenant,
@@ -321,7 +321,7 @@ def test_list_query_count_is_constant(tenant, tech_api, query):
                 name="a",
                 site=SiteFactory(tenant=tenant, client=acme),
                 assigned_contact=ContactFactory(tenant=tenant, client=acme),
-                warranty_expires=timezone.localdate(),
+                warranty_expires=tenant_today(tenant),
             )
 
     grow(2)

@@ -6,11 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from assets.models import Asset
 from msp.roles import Role
-from tests.factories import AssetFactory, ClientFactory, ContactFactory, SiteFactory
+from tests.factories import AssetFactory, ClientFactory, ContactFactory, SiteFactory, tenant_today
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +123,7 @@ def test_another_tenants_client_cannot_be_chosen(owner_client, tenant, other_ten
 
 
 def test_list_filters_by_client_kind_search_and_warranty_window(owner_client, tenant):
-    today = timezone.localdate()
+    today = tenant_today(tenant)  # the tenant's day, as its pages judge dates
     acme, bravo = ClientFactory(tenant=tenant, name="Acme"), ClientFactory(tenant=tenant, name="Bravo")
     expired = AssetFactory(tenant=tenant, client=acme, name="Old", warranty_expires=today - timedelta(days=1))
     soon = AssetFactory(tenant=tenant, client=acme, name="Soon", warranty_expires=today + timedelta(days=20))
@@ -185,7 +184,7 @@ def test_list_is_paginated(owner_client, tenant):
 
 
 def test_detail_shows_warranty_and_patch_badges(owner_client, tenant):
-    today = timezone.localdate()
+    today = tenant_today(tenant)  # the tenant's day, as its pages judge dates
     asset = AssetFactory(
         tenant=tenant, warranty_expires=today - timedelta(days=3), patch_status="missing", missing_patches=4
     )
@@ -240,7 +239,7 @@ def _queries(http, url) -> int:
 
 @pytest.mark.parametrize("query", ["", "?warranty=90", "?q=a"])
 def test_list_uses_a_constant_number_of_queries(owner_client, tenant, query):
-    today = timezone.localdate()
+    today = tenant_today(tenant)  # the tenant's day, as its pages judge dates
 
     def grow(n):
         for i in range(n):

@@ -31,6 +31,7 @@ from tests.factories import (
     TenantFactory,
     TicketFactory,
     UserFactory,
+    tenant_today,
 )
 from tests.sales.test_offers import add_assets
 from timetracking.services import time_entry_create
@@ -134,7 +135,7 @@ def test_offer_revision_and_upgrade_journey(page, live_server, shot):
     expect(messages(page)).to_contain_text("Platinum was accepted.")
     expect(messages(page)).to_contain_text("“Silver · Acme Dental” ended the same day.")
     shot(page, "upgrade-accepted")
-    today = timezone.localdate()
+    today = tenant_today(tenant)  # the tenant's day, as its pages judge dates
     silver.refresh_from_db()
     assert (silver.status, silver.end_date) == (ContractStatus.ENDED, max(silver.start_date, today - timedelta(days=1)))
     platinum = Contract.unscoped.get(client=acme, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE)

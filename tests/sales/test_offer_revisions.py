@@ -18,7 +18,7 @@ from msp.scoping import tenant_scope
 from sales.choices import OfferStatus
 from sales.models import Offer, OfferOption
 from sales.services import offer_accept, offer_duplicate, offer_update
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, tenant_today
 from tests.sales.test_offers import (
     SCENARIO,
     add_assets,
@@ -143,7 +143,7 @@ def test_upgrade_ends_the_current_contract_the_day_the_new_one_starts(manager_cl
     )
     text = response.content.decode()
     assert "ended the same day" in text
-    today = timezone.localdate()
+    today = tenant_today(tenant)  # the tenant's day, as its pages judge dates
     old = Contract.unscoped.get(pk=current.pk)
     assert (old.status, old.end_date) == (ContractStatus.ENDED, today - timedelta(days=1))
     new = Contract.unscoped.get(client=acme, kind=ContractKind.MANAGED, status=ContractStatus.ACTIVE)
