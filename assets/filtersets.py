@@ -1,6 +1,5 @@
 """Filters of the asset list, shared by the browser list and the API."""
 
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
@@ -9,6 +8,7 @@ from assets.models import Asset, warranty_window
 from msp.filtersets import FilterSet
 from msp.forms.widgets import QuickSelect
 from msp.models import Client, Site
+from msp.search import search_terms
 
 
 # Choice querysets are built per request, inside the member's scope (a queryset built at
@@ -52,9 +52,6 @@ class AssetFilterSet(FilterSet):
         return queryset.filter(warranty_expires__gte=start, warranty_expires__lte=end)
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(hostname__icontains=value) | Q(serial__icontains=value)
-        )
+        # The API's `?search=`, term for term (msp.api.filters.SearchFilter).
+        terms = search_terms(value)
+        return queryset.search(*terms) if terms else queryset

@@ -9,10 +9,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assets.choices import AssetKind, PatchStatus
-from msp.scoping import TenantOwnedModel
+from msp.scoping import TenantManager, TenantOwnedModel, TenantQuerySet
+from msp.search import search_column, search_conditions
 
 # A warranty ending within this many days is shown as "expiring soon".
 WARRANTY_SOON_DAYS = 30
+
+
+# What the asset search (the API's `?search=`, the list's `q`, the pick lists) looks in.
+SEARCHED_FIELDS = ("name", "hostname", "serial")
+
+
+class AssetQuerySet(TenantQuerySet):
+    def search(self, *terms: str):
+        """The assets whose name, host name or serial holds every term (case-insensitive
+        substrings, as DRF's SearchFilter over those fields): one LIKE per term on
+        `search_text`, read from its trigram index (msp.search)."""
+        return self.filter(*search_conditions(terms, column="search_text", fields=SEARCHED_FIELDS))
 
 
 class Asset(TenantOwnedModel):
@@ -59,6 +72,14 @@ class Asset(TenantOwnedModel):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The tenant and the searched fields, upper-cased, in one column for one trigram index
+    # (msp.search); written by the database, never shown.
+    search_text = models.GeneratedField(
+        expression=search_column(*SEARCHED_FIELDS), output_field=models.TextField(), db_persist=True
+    )
+
+    objects = TenantManager.from_queryset(AssetQuerySet)()
+    unscoped = models.Manager.from_queryset(AssetQuerySet)()
 
     class Meta:
         ordering = ["client__name", "name"]

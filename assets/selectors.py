@@ -1,7 +1,8 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from assets.choices import AssetKind
 from assets.models import Asset
+from msp.search import search_terms
 
 
 def asset_counts_by_kind(*, client) -> dict[str, int]:
@@ -38,12 +39,7 @@ def asset_choices(
     chosen) when it is the client's: ``(pk, label)`` rows, one query (two to keep one)."""
     if not client_id:
         return []
-    queryset = Asset.objects.filter(client_id=client_id)
-    search = search.strip()
-    if search:
-        queryset = queryset.filter(
-            Q(name__icontains=search) | Q(hostname__icontains=search) | Q(serial__icontains=search)
-        )
+    queryset = Asset.objects.filter(client_id=client_id).search(*search_terms(search))
     rows = list(queryset.order_by("name", "pk").values_list("pk", "name", "hostname")[:ASSET_CHOICES])
     if keep_pk and all(pk != keep_pk for pk, _name, _host in rows):
         rows[:0] = Asset.objects.filter(client_id=client_id, pk=keep_pk).values_list("pk", "name", "hostname")

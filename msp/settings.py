@@ -332,7 +332,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "msp.api.filters.FilterBackend",  # msp.filtersets: no DISTINCT, scoped choices
-        "rest_framework.filters.SearchFilter",
+        "msp.api.filters.SearchFilter",  # a model's own search where it has one (msp.search)
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,7 +1,9 @@
-"""The API's filter backend: every list filters through msp.filtersets.FilterSet."""
+"""The API's filter backends: every list filters through msp.filtersets.FilterSet, and searches
+with its model's own search when it has one."""
 
 from django.core.exceptions import ImproperlyConfigured
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters
 
 from msp.filtersets import FilterSet
 
@@ -21,3 +23,17 @@ class FilterBackend(DjangoFilterBackend):
                 "msp.filtersets.FilterSet"
             )
         return filterset_class
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's ``?search=`` (its terms, its schema), but a list whose queryset has a
+    ``search(*terms)`` of its own is searched by it: the same matches as DRF's OR of
+    ``icontains`` over the view's ``search_fields``, from the model's search column and its
+    index (msp.search; the assets), and the same search as the browser list's."""
+
+    def filter_queryset(self, request, queryset, view):
+        search = getattr(queryset, "search", None)
+        if search is None or not self.get_search_fields(view, request):
+            return super().filter_queryset(request, queryset, view)
+        terms = self.get_search_terms(request)
+        return search(*terms) if terms else queryset
