@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from bench import monitoring_data
+
 BATCH = 1000
 PASSWORD = "bench-password"  # every generated user's password (benchmark data only)
 MAIN_SLUG = "bench-main"
@@ -180,6 +182,8 @@ def generate(*, scale: float = 0.1, seed: int = 42, quiet: bool = False) -> dict
                 name=name,
                 sizes=sizes,
                 rng=rng,
+                # Its own stream: monitoring (issue 11) changes none of the other rows.
+                monitoring_rng=random.Random(f"{seed}-{index}-monitoring"),
                 anchor=anchor,
                 quiet=quiet or index > 0,
                 offer=index == 0,
@@ -213,7 +217,15 @@ def _offer(*, tenant, client, by):
 
 
 def _tenant(
-    *, slug, name, sizes: Sizes, rng: random.Random, anchor: datetime, quiet: bool, offer: bool = False
+    *,
+    slug,
+    name,
+    sizes: Sizes,
+    rng: random.Random,
+    monitoring_rng: random.Random,
+    anchor: datetime,
+    quiet: bool,
+    offer: bool = False,
 ) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
@@ -368,6 +380,7 @@ def _tenant(
                     updated_at=anchor,
                 )
             )
+        monitoring_data.heartbeat_fields(assets, monitoring_rng, anchor)
         bulk(Asset, assets, "assets", quiet)
         assets_of: dict[int, list] = {}
         for asset in assets:
@@ -618,6 +631,11 @@ def _tenant(
         )
         lap("ledger")
 
+        monitoring = monitoring_data.generate(
+            tenant=tenant, assets=assets, tickets=tickets, owner=owner, rng=monitoring_rng, anchor=anchor
+        )
+        lap("monitoring")
+
         offer_id = _offer(tenant=tenant, client=clients[OFFER_CLIENT], by=owner).pk if offer else None
 
     return {
@@ -633,6 +651,7 @@ def _tenant(
         "sla_due_calls": due.calls,
         "offer_client_assets": offer_assets,
         "offer_id": offer_id,
+        **monitoring,
         "technician": techs[0].username,
         "client_contact": portal_user.username,
         "timings": timings,
@@ -667,6 +686,10 @@ def report(summary: dict, *, vendor: str, write=print) -> None:
                 "sla_due_calls",
                 "offer_client_assets",
                 "offer_id",
+                "alerts",
+                "open_alerts",
+                "heartbeat_days",
+                "unknown_sources",
             )
         )
     )

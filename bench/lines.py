@@ -7,13 +7,20 @@ there when the line needs a new id. Kinds:
 - ``http``: a GET (or a form/JSON POST) by one user, N sequential requests after 3 warm-ups;
 - ``draw``: POST a time entry through the API, ``clients`` concurrent connections (threads),
   each sending N requests; p50/p95 per request, throughput = all requests / wall time;
-- ``sweep``: the SLA sweep in-process (``bench.probe.sweep_once``), repeated, median.
+- ``sweep``: the SLA sweep in-process (``bench.probe.sweep_once``), repeated, median;
+- ``ingest``: monitoring messages POSTed with the run's ingest key (``who="ingest"``),
+  ``messages`` per request from the fleet's stream (``bench.ingest``), ``clients`` agents at
+  once, each sending N requests; judged on throughput (``min_rps``);
+- ``ingest_queries``: in-process, the queries of a batch of 10 and of 100 heartbeats and
+  repeats (``bench.ingest.queries_once``), which must be equal (``constant_queries``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from bench import ingest
 
 FULL_SIZE_OPEN = 20_000  # open tickets in the main tenant at scale 1: the sweep budget's size
 
@@ -28,6 +35,9 @@ class Budget:
     # The largest size's p50 over the smallest's: a line that grows with the data fails even
     # under budget (judged when a run measures two sizes and the largest is full size).
     max_ratio: float | None = None
+    min_rps: float | None = None  # requests per second, all clients together
+    # In-process ingestion: a batch of 10 and one of 100 run the same number of queries.
+    constant_queries: bool = False
 
     def misses(self, result: dict, open_tickets: int) -> list[str] | None:
         """The budgets a result misses ([] = pass), or None when this size is not judged."""
@@ -40,6 +50,10 @@ class Budget:
             missed.append(f"p50≥{self.p50:g}")
         if self.p95 is not None and result["p95"] >= self.p95:
             missed.append(f"p95≥{self.p95:g}")
+        if self.min_rps is not None and (result.get("rps") or 0) < self.min_rps:
+            missed.append(f"req/s<{self.min_rps:g}")
+        if self.constant_queries and result.get("queries_small") != result.get("queries"):
+            missed.append(f"queries {result.get('queries_small')}≠{result.get('queries')} (10 vs 100)")
         queries = result.get("queries")
         if self.queries is not None and queries is not None and (queries < 0 or queries > self.queries):
             missed.append(f"queries>{self.queries}" if queries >= 0 else f"HTTP {-queries}")
@@ -60,6 +74,13 @@ QUEUE = Budget(p50=20, p95=150, queries=15, min_open=FULL_SIZE_OPEN, max_ratio=1
 # one invoice's PDF in under 300 ms.
 BILLING_RUN = Budget(p50=60_000, min_open=FULL_SIZE_OPEN)
 INVOICE_PDF = Budget(p50=300)
+# Issue 11: a fleet's messages, through gunicorn on PostgreSQL: at least 500 per second in
+# batches of 100 (5 requests/s), 100 single-message requests per second; and a batch of
+# heartbeats and repeats costs the same queries at 10 messages as at 100.
+INGEST_BATCH = 100
+INGEST_BATCHED = Budget(min_rps=500 / INGEST_BATCH)
+INGEST_SINGLE = Budget(min_rps=100)
+INGEST_QUERIES = Budget(constant_queries=True)
 
 
 @dataclass(frozen=True)
@@ -72,14 +93,19 @@ class Line:
     body: Callable[[dict], dict] | None = None
     json: bool = False
     htmx: bool = False
-    clients: int = 1  # draw lines: concurrent connections
+    clients: int = 1  # draw and ingest lines: concurrent connections
+    messages: int = 0  # ingest lines: monitoring messages per request
     all_due: bool = False  # in-process lines: the worst case (every open ticket due; the longest invoice)
     budget: Budget = field(default=PAGE)
 
-    def request(self, fx: dict, index: int = 0) -> dict:
+    def request(self, fx: dict, index: int = 0, start: int = 0) -> dict:
         """The request this line sends, resolved against one database's fixtures. ``index``
-        picks the draw-down ticket of one concurrent client."""
-        body = self.body(fx, index) if self.body else None
+        picks the draw-down ticket or the fleet's share of one concurrent client; ``start``
+        is the position in that client's stream of monitoring messages."""
+        if self.kind == "ingest":
+            body = ingest.batch(fx["fleet"], index, start, self.messages)
+        else:
+            body = self.body(fx, index) if self.body else None
         return {
             "name": self.name, "who": self.who, "method": self.method, "path": self.path.format(**fx),
             "body": body, "json": self.json, "htmx": self.htmx,
@@ -166,6 +192,13 @@ LINES: list[Line] = [
     Line("invoice PDF render, a typical invoice (in-process)", kind="pdf", budget=INVOICE_PDF),
     Line("invoice PDF render, the longest invoice (in-process)", kind="pdf", all_due=True,
          budget=Budget(report_only=True)),
+    # Issue 11: monitoring ingestion as a fleet sends it (heartbeats and repeats of open
+    # alerts, a new problem and a recovery per 50 messages), four agents at once.
+    Line("monitoring ingest, 100 per request, 4 agents", "/api/v1/monitoring/alerts/", who="ingest",
+         kind="ingest", method="POST", json=True, clients=4, messages=INGEST_BATCH, budget=INGEST_BATCHED),
+    Line("monitoring ingest, 1 per request, 4 agents", "/api/v1/monitoring/alerts/", who="ingest",
+         kind="ingest", method="POST", json=True, clients=4, messages=1, budget=INGEST_SINGLE),
+    Line("monitoring ingest queries, 10 vs 100 (in-process)", kind="ingest_queries", budget=INGEST_QUERIES),
     Line("SLA sweep (in-process)", kind="sweep", budget=SWEEP),
     # The worst case, beyond the issue's budget: a storm where every open ticket is due at once.
     Line("SLA sweep, every open ticket due", kind="sweep", all_due=True, budget=Budget(report_only=True)),

@@ -15,6 +15,8 @@ import sys
 import time
 from datetime import timedelta
 
+from bench import ingest
+
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 
@@ -56,6 +58,7 @@ def fixtures() -> dict:
         inventory = asset_counts_by_kind(client=offer_client)
     invoice = _invoices(tenant)
     token, key = ApiToken.issue(tech)  # revoked again at the end of the run (``revoke``)
+    ingest_key_id, ingest_key = ingest.key_create(tenant)  # deleted with the token
     return {
         "vendor": _vendor(connection),
         "tech": tech.user.username,
@@ -64,6 +67,10 @@ def fixtures() -> dict:
         "password": PASSWORD,
         "token": key,
         "token_id": token.pk,
+        "tenant_id": tenant.pk,
+        "ingest_key": ingest_key,
+        "ingest_key_id": ingest_key_id,
+        "fleet": ingest.plan(tenant),
         "ticket": ticket.pk,
         "contract": contract.pk,
         "ledger_rows": contract.rows,
@@ -155,10 +162,13 @@ def query_counts(requests: list[dict], fx: dict) -> dict[str, int]:
         response = clients[who].post("/login/", {"username": fx[who], "password": fx["password"]})
         assert response.status_code == 302, f"in-process login as {who}: HTTP {response.status_code}"
     clients["api"] = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {fx['token']}")
+    clients["ingest"] = Client(HTTP_HOST="127.0.0.1", HTTP_X_INGEST_KEY=fx["ingest_key"])
     counts = {}
     for spec in requests:
         client = clients[spec["who"]]
-        send(client, spec)  # warm caches the way a running server would have them
+        # Warm caches the way a running server would have them (with the spec's own warm-up
+        # request where sending the same one twice would not be the same: the fleet's).
+        send(client, spec.get("warm", spec))
         with CaptureQueriesContext(connection) as ctx:
             response = send(client, spec)
         counts[spec["name"]] = len(ctx) if 200 <= response.status_code < 300 else -response.status_code
@@ -372,10 +382,13 @@ def draw_cleanup(mark: dict) -> dict:
     return {"ledger_rows": ledger, "entries": entries, "blocks": blocks, "warnings": warnings}
 
 
-def revoke(token_id: int) -> int:
-    """Delete the run's API token, so runs do not pile tokens up in the bench database."""
+def revoke(token_id: int, tenant_id: int | None = None, ingest_key_id: int | None = None) -> int:
+    """Delete the run's API token and ingest key, so runs do not pile them up in the bench
+    database."""
     from msp.models import ApiToken
 
+    if ingest_key_id is not None:
+        ingest.key_delete(tenant_id, ingest_key_id)
     return ApiToken.objects.filter(pk=token_id).delete()[0]
 
 
@@ -389,8 +402,14 @@ def serve() -> None:
     from django.core.management import call_command
 
     call_command("createcachetable")  # the throttles and sessions use the database cache
+    state: dict = {}  # the fixtures, for the in-process lines that need them
+
+    def fixtures_kept() -> dict:
+        state["fx"] = fixtures()
+        return state["fx"]
+
     ops = {
-        "fixtures": lambda a: fixtures(),
+        "fixtures": lambda a: fixtures_kept(),
         "counts": lambda a: query_counts(a["requests"], a["fx"]),
         "sweep": lambda a: sweep_once(all_due=a.get("all_due", False)),
         "billing": lambda a: billing_once(),
@@ -398,7 +417,11 @@ def serve() -> None:
         "draw_mark": lambda a: draw_mark(a["tickets"]),
         "draw_verify": lambda a: draw_verify(a["mark"]),
         "draw_cleanup": lambda a: draw_cleanup(a["mark"]),
-        "revoke": lambda a: revoke(a["token_id"]),
+        "revoke": lambda a: revoke(a["token_id"], a.get("tenant_id"), a.get("ingest_key_id")),
+        "ingest_queries": lambda a: ingest.queries_once(state["fx"]["fleet"], state["fx"]["ingest_key"]),
+        "ingest_mark": lambda a: ingest.mark(a["tenant_id"], a["fleet"]),
+        "ingest_verify": lambda a: ingest.verify(a["mark"]),
+        "ingest_cleanup": lambda a: ingest.cleanup(a["mark"]),
     }
     for line in sys.stdin:
         request = json.loads(line)

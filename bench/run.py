@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 
+from bench import ingest
 from bench.http import ROOT, Gunicorn, Session
 from bench.lines import LINES, Line, verdict
 
@@ -84,6 +85,7 @@ class Database:
         self.server: Gunicorn | None = None
         self.fx: dict = {}
         self.sessions: dict[str, Session] = {}
+        self.fleet_sent: dict[int, int] = {}  # per ingest client: the next position of its stream
 
     def ask(self, op: str, **args):
         self.probe.stdin.write(json.dumps({"op": op, **args}) + "\n")
@@ -103,18 +105,34 @@ class Database:
             self.sessions[who] = Session(self.server.port)
             self.sessions[who].login(self.fx[who], self.fx["password"])
         self.sessions["api"] = self.api_session()
+        self.sessions["ingest"] = self.api_session("ingest")
 
-    def api_session(self) -> Session:
+    def api_session(self, who: str = "api") -> Session:
+        """A new connection with the API token, or with the run's ingest key (an agent)."""
         session = Session(self.server.port)
-        session.headers["Authorization"] = f"Token {self.fx['token']}"
+        if who == "ingest":
+            session.headers["X-Ingest-Key"] = self.fx["ingest_key"]
+        else:
+            session.headers["Authorization"] = f"Token {self.fx['token']}"
         return session
+
+    def fleet_request(self, line: Line, client: int) -> dict:
+        """An ingest line's next request for one client: its stream goes on where it stopped."""
+        start = self.fleet_sent.get(client, 0)
+        self.fleet_sent[client] = start + line.messages
+        return line.request(self.fx, client, start)
 
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
         if self.probe.poll() is None:
             if self.fx:
-                self.ask("revoke", token_id=self.fx["token_id"])
+                self.ask(
+                    "revoke",
+                    token_id=self.fx["token_id"],
+                    tenant_id=self.fx["tenant_id"],
+                    ingest_key_id=self.fx["ingest_key_id"],
+                )
             self.probe.stdin.close()
             self.probe.wait(timeout=20)
 
@@ -136,30 +154,42 @@ def measure_http(db: Database, line: Line, n: int) -> dict:
 
 
 def measure_draw(db: Database, line: Line, n: int) -> dict:
-    """``line.clients`` threads, each with its own connection and its own ticket, N POSTs each."""
-    sessions = [db.api_session() for _ in range(line.clients)]
-    specs = [line.request(db.fx, i) for i in range(line.clients)]
+    """``line.clients`` threads, each with its own connection and its own ticket (a draw-down)
+    or share of the fleet (ingestion), N POSTs each."""
+    sessions = [db.api_session(line.who) for _ in range(line.clients)]
+    if line.kind == "ingest":
+        specs = None  # every request is the next part of its client's stream
+
+        def spec(i: int) -> dict:
+            return db.fleet_request(line, i)
+    else:
+        specs = [line.request(db.fx, i) for i in range(line.clients)]
+
+        def spec(i: int) -> dict:
+            return specs[i]
+
     # Warm-ups as for pages, spread over the clients: every worker has drawn once (lazy
     # imports, its database connection's catalog caches for the tables a draw writes).
     for i in range(WARM_UP * db.workers):
-        sessions[i % len(sessions)].send(specs[i % len(specs)])
+        sessions[i % len(sessions)].send(spec(i % len(sessions)))
     times: list[float] = []
     statuses: set[int] = set()
     lock, began = threading.Lock(), []
     barrier = threading.Barrier(line.clients, action=lambda: began.append(time.perf_counter()))
 
-    def work(session: Session, spec: dict) -> None:
+    def work(session: Session, client: int) -> None:
         barrier.wait()
         mine = []
         for _ in range(n):
+            request = spec(client)  # an ingest body is built before its clock starts
             t0 = time.perf_counter()
-            status, _body = session.send(spec)
+            status, _body = session.send(request)
             mine.append(((time.perf_counter() - t0) * 1000, status))
         with lock:
             times.extend(t for t, _s in mine)
             statuses.update(s for _t, s in mine)
 
-    threads = [threading.Thread(target=work, args=pair) for pair in zip(sessions, specs, strict=True)]
+    threads = [threading.Thread(target=work, args=(session, i)) for i, session in enumerate(sessions)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -167,12 +197,13 @@ def measure_draw(db: Database, line: Line, n: int) -> dict:
     return summary(times, time.perf_counter() - began[0], statuses)
 
 
-IN_PROCESS = {"sweep", "billing", "pdf"}  # kinds timed inside the probe, not over HTTP
+IN_PROCESS = {"sweep", "billing", "pdf", "ingest_queries"}  # kinds timed inside the probe, not over HTTP
+CONCURRENT = {"draw", "ingest"}  # kinds measured by ``measure_draw``
 
 
 def measure_sweeps(dbs: list[Database], line: Line, repeat: int) -> dict[str, dict]:
-    """An in-process line (the SLA sweep, the monthly billing run, an invoice PDF): one warm-up,
-    then `repeat` runs per database, median."""
+    """An in-process line (the SLA sweep, the monthly billing run, an invoice PDF, the ingestion
+    queries): one warm-up, then `repeat` runs per database, median."""
     runs: dict[str, list[dict]] = {db.label: [] for db in dbs}
     for db in dbs:
         db.ask(line.kind, all_due=line.all_due)  # warm-up: imports, translations, the plan cache
@@ -190,6 +221,16 @@ def measure_sweeps(dbs: list[Database], line: Line, repeat: int) -> dict[str, di
             "samples": [round(m) for m in ms],
         }
     return results
+
+
+def counted_request(db: Database, line: Line) -> dict:
+    """The request whose queries the probe counts (after one warm-up request: the same one,
+    or for an ingest line the one before it in the stream, as sending it twice would be a
+    repeat of a new problem)."""
+    if line.kind != "ingest":
+        return line.request(db.fx)
+    warm = db.fleet_request(line, 0)
+    return {**db.fleet_request(line, 0), "warm": warm}
 
 
 def parse_dbs(values: list[str]) -> list[tuple[str, str | None]]:
@@ -249,6 +290,12 @@ def main(argv=None) -> int:
             db.start()
         draws = any(line.kind == "draw" for line in lines)
         marks = {db.label: db.ask("draw_mark", tickets=db.fx["draw_tickets"]) for db in dbs} if draws else {}
+        ingests = any(line.kind == "ingest" for line in lines)
+        fleet_marks = (
+            {db.label: db.ask("ingest_mark", tenant_id=db.fx["tenant_id"], fleet=db.fx["fleet"]) for db in dbs}
+            if ingests
+            else {}
+        )
         try:
             # Rounds: every line on every database, then again. The machine is shared, and a
             # neighbour's burst then lands on a share of every line instead of on one line.
@@ -260,7 +307,7 @@ def main(argv=None) -> int:
                     if line.kind in IN_PROCESS:
                         continue
                     for db in dbs:
-                        measure = measure_draw if line.kind == "draw" else measure_http
+                        measure = measure_draw if line.kind in CONCURRENT else measure_http
                         rounds[line.name][db.label].append(measure(db, line, args.requests))
             for line in lines:
                 if line.kind in IN_PROCESS:
@@ -268,7 +315,9 @@ def main(argv=None) -> int:
                 else:
                     results[line.name] = {label: merge(runs) for label, runs in rounds[line.name].items()}
             for db in dbs:
-                specs = [line.request(db.fx) for line in lines if line.kind not in IN_PROCESS]
+                specs = [
+                    counted_request(db, line) for line in lines if line.kind not in IN_PROCESS
+                ]
                 for name, count in db.ask("counts", requests=specs, fx=db.fx).items():
                     results[name][db.label]["queries"] = count
         finally:
@@ -276,6 +325,12 @@ def main(argv=None) -> int:
                 if db.label in marks:
                     extra[db.label]["draw"] = db.ask("draw_verify", mark=marks[db.label])
                     extra[db.label]["cleanup"] = db.ask("draw_cleanup", mark=marks[db.label])
+                if db.label in fleet_marks:
+                    extra[db.label]["ingest"] = {
+                        "sent": ingest.tally(db.fx["fleet"], db.fleet_sent),
+                        **db.ask("ingest_verify", mark=fleet_marks[db.label]),
+                        "cleanup": db.ask("ingest_cleanup", mark=fleet_marks[db.label]),
+                    }
     finally:
         for db in dbs:
             db.stop()
@@ -306,7 +361,8 @@ def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: d
     )
     print(
         "- budgets: pages/API p50 < 50, p95 < 150, ≤ 15 queries; draw-down p50 < 30 (p95 < 150, ≤ 15 queries); "
-        "SLA sweep < 2000 at full size (≥ 20,000 open tickets)\n"
+        "SLA sweep < 2000 at full size (≥ 20,000 open tickets); monitoring ingestion ≥ 500 messages/s in "
+        "batches of 100, ≥ 100 single-message requests/s, equal queries for batches of 10 and 100\n"
     )
     labels = [db.label for db in dbs]
     head = ["line"] + [f"{label} {col}" for label in labels for col in ("p50", "p95", "req/s", "queries")]
@@ -342,6 +398,19 @@ def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: d
                     f"with a contract in all tenants, {r['invoices']:,} invoices of {r['lines']:,} lines; "
                     f"{r['queries']:,} queries ({r['per_invoice']} per invoice); no PDFs; rolled back each time"
                 )
+        if line.kind == "ingest":
+            for label, r in results[line.name].items():
+                print(
+                    f"- {line.name}, {label}: {r['rps'] * line.messages:,.0f} messages/s "
+                    f"({r['rps']:.1f} requests/s of {line.messages}, {line.clients} agents at once)"
+                )
+        if line.kind == "ingest_queries":
+            for label, r in results[line.name].items():
+                sizes = r["sizes"]
+                print(
+                    f"- {line.name}, {label}: {r['queries_small']} queries for {sizes[0]} heartbeats and repeats, "
+                    f"{r['queries']} for {sizes[-1]} ({r['results']}); rolled back each time"
+                )
         if line.kind == "pdf":
             for label, r in results[line.name].items():
                 print(f"- {line.name}, {label}: runs {r['samples']} ms; {r['lines']} lines, {r['bytes']:,} bytes")
@@ -354,6 +423,17 @@ def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: d
                 f"{r['queries']} queries; rolled back each time"
             )
     for label, info in extra.items():
+        if "ingest" in info:
+            i, c = info["ingest"], info["ingest"]["cleanup"]
+            sent = i["sent"]
+            print(
+                f"- ingestion, {label}: {sum(sent.values()):,} messages sent ({sent['heartbeat']:,} heartbeats, "
+                f"{sent['repeat']:,} repeats, {sent['problem']:,} new problems, {sent['recovery']:,} recoveries); "
+                f"{i['opened']:,} alerts opened ({i['with_ticket']:,} with a ticket, {i['tickets']:,} new tickets), "
+                f"{i['recovered']:,} recovered; repeats counted on the open alerts {i['repeats_counted']:,}; "
+                f"{i['heard']:,} machines heard; removed afterwards: {c['alerts']:,} alerts, {c['tickets']:,} "
+                f"tickets, {c['notes']:,} notes, {c['days']:,} heartbeat days (the rest restored)"
+            )
         if "draw" in info:
             d, c = info["draw"], info["cleanup"]
             print(
