@@ -230,7 +230,7 @@ class _Batch:
         if self.key is not None and self.key.client_id:
             queryset = queryset.filter(client_id=self.key.client_id)
         rows = list(
-            queryset.select_related("client").only(
+            queryset.order_by().select_related("client").only(
                 "pk",
                 "hostname",
                 "serial",
@@ -272,7 +272,7 @@ class _Batch:
         alerts = Alert.objects.filter(status=AlertStatus.OPEN, asset_id__in=asset_ids).annotate(
             ticket_status=F("ticket__status")
         )
-        for alert in alerts:
+        for alert in alerts.order_by():
             alert.ticket_closed = alert.ticket_status is not None and alert.ticket_status not in OPEN_STATUSES
             alert._stored = {field: getattr(alert, field) for field in REPEAT_FIELDS}
             self.open[(alert.asset_id, alert.check_name)] = alert
