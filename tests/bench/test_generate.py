@@ -4,9 +4,11 @@ import pytest
 from django.db import transaction
 from django.db.models import Count, Sum
 
+from assets.models import Asset
 from bench.generate import MAIN_SLUG, SMALL_TENANTS, generate
 from contracts.choices import ContractKind
 from contracts.models import Contract, LedgerEntry
+from monitoring.models import Alert, HeartbeatDay, IngestKey, UnknownSource
 from msp.models import Tenant
 from tickets.choices import OPEN_STATUSES
 from tickets.models import Ticket
@@ -25,6 +27,13 @@ def _snapshot() -> dict:
         "entries": TimeEntry.unscoped.filter(tenant=main).count(),
         "ledger": LedgerEntry.unscoped.filter(tenant=main).count(),
         "first_subject": first.subject,
+        "alerts": list(
+            Alert.unscoped.filter(tenant=main)
+            .order_by("pk")
+            .values_list("asset__name", "check_name", "severity", "status", "count", "ticket__subject")
+        ),
+        "heartbeat_days": HeartbeatDay.unscoped.filter(tenant=main).count(),
+        "unknown": list(UnknownSource.unscoped.filter(tenant=main).order_by("pk").values_list("hostname")),
     }
 
 
@@ -71,3 +80,59 @@ def test_ledger_sums_to_balance_and_runs():
     drawn = TimeEntry.unscoped.aggregate(total=Sum("drawn_minutes"))["total"]
     debits = LedgerEntry.unscoped.filter(kind="debit").aggregate(total=Sum("minutes"))["total"]
     assert drawn == -debits
+
+
+@pytest.mark.django_db
+def test_monitoring_data_agrees_with_the_tickets_and_the_assets():
+    """Issue 11: every alert hangs off a monitoring ticket of its asset and client, within the
+    last year; the newest open ones keep one open alert per asset, and the asset says what it
+    says; heartbeat days end at the asset's last heartbeat. The rest of the data set is what it
+    was (the monitoring has its own random stream)."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Max
+    from django.utils import timezone
+
+    from bench.monitoring_data import HEARTBEAT_DAYS
+
+    summary = generate(scale=0.01, seed=4, quiet=True)
+    main = Tenant.objects.get(slug=MAIN_SLUG)
+    alerts = Alert.unscoped.filter(tenant=main).select_related("ticket", "asset")
+    assert alerts.count() == summary["tenants"][0]["alerts"] > 50
+    year_ago = timezone.now() - timedelta(days=366)
+    for alert in alerts:
+        ticket = alert.ticket
+        assert ticket.source == "monitoring" and ticket.asset_id == alert.asset_id
+        assert ticket.client_id == alert.client_id == alert.asset.client_id
+        assert alert.first_seen_at >= year_ago and alert.first_seen_at <= alert.last_seen_at
+        if alert.status == "resolved":
+            assert alert.first_seen_at <= alert.resolved_at
+        else:
+            assert ticket.status in OPEN_STATUSES and alert.resolved_at is None
+        assert alert.count >= 1
+        assert alert.check_name != "backup_failed" or alert.asset.kind == "server"
+        assert alert.severity in {"info", "warning"} or alert.check_name not in {"warranty", "patch_missing"}
+    open_alerts = alerts.filter(status="open")
+    assert open_alerts.count() == summary["tenants"][0]["open_alerts"] == round(100 * 0.08)
+    assert open_alerts.values("asset").distinct().count() == open_alerts.count()  # one per asset
+    for alert in open_alerts:
+        asset = alert.asset
+        if alert.check_name == "offline":
+            assert asset.monitored and asset.last_seen < alert.first_seen_at
+        elif alert.check_name == "patch_missing":
+            assert asset.missing_patches == int(alert.value) > 0 and asset.patch_status == "missing"
+        elif alert.check_name == "warranty":
+            assert asset.warranty_expires.isoformat() == alert.value
+        else:
+            assert asset.monitored and asset.last_seen > alert.first_seen_at
+    # Heartbeat days: monitored assets only, at most two weeks, the last one at the last heartbeat.
+    days = (
+        HeartbeatDay.unscoped.filter(tenant=main).values("asset").annotate(n=Count("pk"), last=Max("last_at"))
+    )
+    seen = dict(Asset.unscoped.filter(tenant=main, monitored=True).values_list("pk", "last_seen"))
+    assert len(days) == len(seen)
+    for row in days:
+        assert 1 <= row["n"] <= HEARTBEAT_DAYS and row["last"] == seen[row["asset"]]
+    # One ingest key and some machines to review per tenant.
+    assert IngestKey.unscoped.count() == Tenant.objects.filter(slug__startswith="bench-").count()
+    assert UnknownSource.unscoped.filter(tenant=main, state="pending").count() >= 1

@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.test import Client
 
+from bench import ingest, probe
 from bench import lines as bench_lines
-from bench import probe
 from bench.generate import generate
 from bench.lines import DRAW, LINES, PAGE, SWEEP, Budget, Line, verdict
 from bench.run import IN_PROCESS, report
@@ -32,9 +32,21 @@ SCALE = 0.002
 def test_registry_is_well_formed():
     names = [line.name for line in LINES]
     assert len(names) == len(set(names))
-    assert {line.kind for line in LINES} == {"http", "draw", "sweep", "billing", "pdf"}
-    assert {line.who for line in LINES} <= {"tech", "client", "owner", "api"}
+    assert {line.kind for line in LINES} == {
+        "http",
+        "draw",
+        "sweep",
+        "billing",
+        "pdf",
+        "ingest",
+        "ingest_queries",
+    }
+    assert {line.who for line in LINES} <= {"tech", "client", "owner", "api", "ingest"}
     assert [line.clients for line in LINES if line.kind == "draw"] == [1, 4, 4]
+    # Each ingest client sends its own share of the fleet: at most as many as there are shares.
+    ingest_lines = [line for line in LINES if line.kind == "ingest"]
+    assert {(line.messages, line.clients) for line in ingest_lines} == {(100, 4), (100, 1), (1, 4), (1, 1)}
+    assert all(line.who == "ingest" and line.clients <= ingest.FLEET_CLIENTS for line in ingest_lines)
 
 
 @pytest.mark.django_db
@@ -47,11 +59,17 @@ def test_runner_pieces_on_generated_data():
 
     # Every line answers 2xx in-process, within the query budget's order of magnitude.
     mark = probe.draw_mark(fx["draw_tickets"])
+    fleet_mark = ingest.mark(fx["tenant_id"], fx["fleet"])
+    tickets_before = Ticket.unscoped.count()
     ledger_before = LedgerEntry.unscoped.count()
     requests = [line.request(fx) for line in LINES if line.kind not in IN_PROCESS]
     counts = probe.query_counts(requests, fx)
     assert set(counts) == {spec["name"] for spec in requests}
-    assert all(0 < n <= 25 for n in counts.values()), counts
+    # A batch of 100 monitoring messages opens two alerts and their tickets (its queries are
+    # judged by the in-process 10-vs-100 line instead).
+    ingesting = {line.name for line in LINES if line.kind == "ingest" and line.messages > 1}
+    assert all(0 < n <= 25 for name, n in counts.items() if name not in ingesting), counts
+    assert all(0 < counts[name] <= 60 for name in ingesting), counts
 
     # The draw-down line's request through the API: it drew, and the clean-up removes all of it.
     api = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {fx['token']}")
@@ -71,6 +89,10 @@ def test_runner_pieces_on_generated_data():
     for contract in Contract.unscoped.filter(pk__in=mark["contracts"]).annotate(total=Sum("ledger__minutes")):
         assert contract.balance_minutes == contract.total == mark["balances"][contract.pk]
 
+    # The ingest lines' alerts and tickets go too.
+    assert Ticket.unscoped.count() > tickets_before
+    assert ingest.cleanup(fleet_mark)["tickets"] > 0 and Ticket.unscoped.count() == tickets_before
+
     # The sweep is timed and rolled back: the next run finds the same backlog.
     before = list(Ticket.unscoped.order_by("pk").values_list("sla_state", "at_risk_notified_at"))
     first, second = probe.sweep_once(), probe.sweep_once()
@@ -86,7 +108,7 @@ def test_runner_pieces_on_generated_data():
     assert run["invoices"] > 0 and run["lines"] >= run["invoices"] and run["per_invoice"] < 40
     assert Invoice.unscoped.count() == invoices
     assert probe.pdf_once()["bytes"] > 1000
-    assert probe.revoke(fx["token_id"]) == 1
+    assert probe.revoke(fx["token_id"], fx["tenant_id"], fx["ingest_key_id"]) == 1
 
 
 @pytest.mark.django_db
@@ -117,6 +139,12 @@ def test_budgets_and_verdict():
     assert verdict(sweep, {"small": taking}, {"small": 2_000}) == "–"
     assert verdict(sweep, {"large": taking}, {"large": bench_lines.FULL_SIZE_OPEN}) == "FAIL p50≥2000"
     assert Budget().misses(slow, 0) == []
+    # Ingestion: judged on throughput, and on the same queries for 10 and 100 messages.
+    assert bench_lines.INGEST_BATCHED.misses({**fast, "rps": 4.9}, 0) == ["req/s<5"]
+    assert bench_lines.INGEST_SINGLE.misses({**fast, "rps": 140.0}, 0) == []
+    queries = {"p50": 40.0, "p95": 50.0, "rps": None, "queries": 8, "queries_small": 8}
+    assert bench_lines.INGEST_QUERIES.misses(queries, 0) == []
+    assert bench_lines.INGEST_QUERIES.misses({**queries, "queries": 12}, 0) == ["queries 8≠12 (10 vs 100)"]
 
 
 def test_report_is_markdown_with_header_and_verdicts(capsys):
