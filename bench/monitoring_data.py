@@ -5,8 +5,9 @@ What a fleet under an RMM looks like after a year, at the generator's scales (ma
 scale 1: 10,000 assets, of which ~6,000 monitored):
 
 - every monitored asset reported within the last 25 minutes before the data set's anchor
-  (today's UTC midnight), with its OS, missing patches and last patching, and one
-  ``HeartbeatDay`` per day for the last ``HEARTBEAT_DAYS`` days;
+  (today's UTC midnight), with its OS and patching (one in five missing patches since its
+  last monthly patching), and one ``HeartbeatDay`` per day for the last ``HEARTBEAT_DAYS``
+  days; an asset without an agent has no known patch status;
 - the alerts hang off the tickets the generator already made with source ``monitoring`` and
   an asset, opened within the last year (~7,000 at scale 1): one to four alerts per ticket
   (a check that came back while its ticket was still being worked on is the same ticket, as
@@ -18,12 +19,19 @@ scale 1: 10,000 assets, of which ~6,000 monitored):
   warranty ends 30, 60 or 90 days after it was raised);
 - ``UNKNOWN_SHARE`` of the assets as pending unknown machines (Windows default names).
 
-Its random stream is its own (seed, tenant index, "monitoring"): the rest of the data set
-is row for row what it was before monitoring existed. No ticket is added or changed, so the
-ticket counts (and every earlier figure of BENCHMARKS.md) stay comparable.
+The alerts of the sweeps' checks carry the sweeps' severities and markers
+(``monitoring.sweeps``), so a sweep at the anchor raises no offline or patch alert again and
+resolves none; it does raise the warranty crossings due then (the warranties are the
+generator's, and no ticket is invented for them).
+
+Its random stream is its own (seed, tenant index, "monitoring"): the rest of the data set is
+row for row what it was before monitoring existed, but for the assets' agent-reported fields
+(last seen, OS, patches: random before, for every asset). No ticket is added or changed, so
+the ticket counts (and every earlier figure of BENCHMARKS.md) stay comparable.
 
 Once generated the data set stands still while the clock moves on: measured hours after its
-anchor, every monitored asset's last heartbeat is hours old (as every SLA due time is).
+anchor, every monitored asset's last heartbeat is hours old (as every SLA due time is), and a
+sweep then would find them all offline.
 """
 
 from __future__ import annotations
@@ -55,12 +63,20 @@ CHECKS = {
 }
 SWEEP_CHECKS = {"offline", "warranty", "patch_missing"}  # raised by the PSA's own sweeps
 SEVERITY_WEIGHTS = {"info": 3, "warning": 5, "critical": 3}
-# The sweeps' proactive checks are info or warning; a silent machine is no info.
-SEVERITIES = {
-    "warranty": ("info", "warning"),
-    "patch_missing": ("info", "warning"),
-    "offline": ("warning", "critical"),
-}
+
+
+def severities(check: str, kind: str) -> tuple[str, ...]:
+    """The severities a check is raised with: the sweeps' own rules (``monitoring.sweeps``)
+    for theirs, any for the agents'."""
+    if check == "offline":  # a silent server or switch stops an office; a desktop is often off
+        return ("critical",) if kind in {"server", "network"} else ("info",)
+    if check == "patch_missing":
+        return ("warning",)
+    if check == "warranty":
+        return ("info", "warning")  # 90 days before the end; 60 or 30
+    return tuple(SEVERITY_WEIGHTS)
+
+
 OS_BY_KIND = {
     "server": ["Windows Server 2022", "Windows Server 2019", "Ubuntu 22.04 LTS", "Debian 12"],
     "desktop": ["Windows 11 Pro", "Windows 10 Pro", "Windows 11 Pro", "macOS 14"],
@@ -76,14 +92,18 @@ NAME_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 def heartbeat_fields(assets: list, rng: random.Random, anchor: datetime) -> None:
     """What the agents of the monitored assets last said, set before the assets are inserted:
-    heard within the last 25 minutes, their OS, patch status as their patch count says."""
+    heard within the last 25 minutes, their OS, one in five missing patches since the last
+    monthly patching (within the 30 days the patch sweep allows). An asset without an agent
+    has no patch status anyone knows (the generator's random one before issue 11)."""
     for asset in assets:
         if not asset.monitored:
+            asset.missing_patches, asset.patch_status = 0, "unknown"
             continue
         asset.operating_system = rng.choice(OS_BY_KIND[asset.kind])
         asset.last_seen = anchor - timedelta(seconds=rng.randrange(0, 25 * 60))
+        asset.missing_patches = rng.randrange(1, 12) if rng.random() < 0.2 else 0
         asset.patch_status = "missing" if asset.missing_patches else "up_to_date"
-        asset.last_patched = anchor - timedelta(days=rng.randrange(1, 60), hours=rng.randrange(24))
+        asset.last_patched = anchor - timedelta(days=rng.randrange(1, 29), hours=rng.randrange(24))
 
 
 def _pairs_by_priority() -> dict[tuple[str, str], list[tuple[str, str, int]]]:
@@ -95,7 +115,7 @@ def _pairs_by_priority() -> dict[tuple[str, str], list[tuple[str, str, int]]]:
         for check, (weight, kinds) in CHECKS.items():
             if kind not in kinds:
                 continue
-            for severity in SEVERITIES.get(check, tuple(SEVERITY_WEIGHTS)):
+            for severity in severities(check, kind):
                 s_weight = SEVERITY_WEIGHTS[severity]
                 priority = alert_priority(check=check, severity=severity, asset_kind=kind)
                 table.setdefault((kind, priority), []).append((check, severity, weight * s_weight))
@@ -110,27 +130,42 @@ def _pick(table, kind: str, priority: str, rng: random.Random) -> tuple[str, str
 
 
 def _details(check: str, asset, rng: random.Random, first_seen: datetime, severity: str) -> dict:
-    """Value, message and (for the sweeps' checks) the crossing, as the sender writes them."""
+    """Value, message and, for the sweeps' checks, the crossing's marker, as the sender writes
+    them (the sweeps' markers, so a real sweep over this data re-raises none of them)."""
+    from monitoring.sweeps import instant_marker, warranty_marker
+
     if check == "disk_usage":
         used = rng.randrange(85, 100)
         return {"value": f"{used}%", "message": f"{rng.choice('CDE')}: is {used}% full"}
     if check == "cpu":
         return {"value": f"{rng.randrange(90, 101)}%", "message": "CPU above 90% for 15 minutes"}
-    if check == "offline":
-        return {"value": "", "message": "No heartbeat for 30 minutes"}
     if check == "backup_failed":
         return {"value": "", "message": f"Nightly backup failed: {rng.choice(BACKUP_ERRORS)}"}
     if check == "antivirus":
         return {"value": "", "message": f"Threat quarantined: {rng.choice(THREATS)}"}
+    if check == "offline":
+        silent = first_seen - timedelta(minutes=rng.randrange(30, 45))
+        return {
+            "value": f"{int((first_seen - silent).total_seconds() // 60)} min",
+            "message": f"No heartbeat since {silent:%Y-%m-%d %H:%M} UTC.",
+            "marker": instant_marker(silent),
+            "silent": silent,
+        }
     if check == "patch_missing":
         missing = asset.missing_patches or rng.randrange(1, 12)
-        return {"value": str(missing), "message": f"{missing} updates missing for more than 30 days"}
-    days = 30 if severity != "info" else rng.choice([60, 90])
+        patched = first_seen - timedelta(days=rng.randrange(31, 90), minutes=rng.randrange(24 * 60))
+        return {
+            "value": str(missing),
+            "message": f"{missing} patches missing; last patched on {patched:%Y-%m-%d}.",
+            "marker": instant_marker(patched),
+            "patched": patched,
+        }
+    days = 90 if severity == "info" else rng.choice([60, 30])
     ends = first_seen.date() + timedelta(days=days)
     return {
         "value": ends.isoformat(),
-        "message": f"Warranty ends on {ends.isoformat()}",
-        "marker": f"{ends.isoformat()}:{days}",
+        "message": f"The warranty ends on {ends.isoformat()}: {days} days left.",
+        "marker": warranty_marker(ends, days),
         "ends": ends,
     }
 
@@ -273,14 +308,14 @@ def _agree(
         asset.monitored = True
         asset.operating_system = rng.choice(OS_BY_KIND[asset.kind])
         asset.last_seen = anchor - timedelta(seconds=rng.randrange(0, 25 * 60))
-        asset.last_patched = anchor - timedelta(days=rng.randrange(1, 60))
+        asset.last_patched = anchor - timedelta(days=rng.randrange(1, 29))
         asset.patch_status = "missing" if asset.missing_patches else "up_to_date"
     if check == "offline":
-        asset.last_seen = first_seen - timedelta(minutes=30)
+        asset.last_seen = details["silent"]
     elif check == "patch_missing":
         asset.missing_patches = int(details["value"])
         asset.patch_status = "missing"
-        asset.last_patched = first_seen - timedelta(days=rng.randrange(31, 90))
+        asset.last_patched = details["patched"]
     elif check == "warranty":
         asset.warranty_expires = details["ends"]
 

@@ -133,6 +133,20 @@ def test_monitoring_data_agrees_with_the_tickets_and_the_assets():
     assert len(days) == len(seen)
     for row in days:
         assert 1 <= row["n"] <= HEARTBEAT_DAYS and row["last"] == seen[row["asset"]]
+    # The sweeps' alerts carry the sweeps' markers: a sweep at the data's moment raises no
+    # offline or patch alert again, and resolves none (it may raise warranty crossings).
+    from datetime import UTC, datetime
+
+    from monitoring.sweeps import sweep
+
+    anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    result = sweep(tenant=main, now=anchor + timedelta(minutes=1))
+    assert (result.opened["offline"], result.opened["patch_missing"]) == (0, 0), result
+    assert (result.repeated["offline"], result.repeated["patch_missing"], result.resolved.total()) == (
+        0,
+        0,
+        0,
+    )
     # One ingest key and some machines to review per tenant.
     assert IngestKey.unscoped.count() == Tenant.objects.filter(slug__startswith="bench-").count()
     assert UnknownSource.unscoped.filter(tenant=main, state="pending").count() >= 1
