@@ -363,11 +363,14 @@ class _Batch:
     def _flush_alerts(self) -> None:
         """The batch's repeats of open alerts, in one UPDATE; then any escalation's note."""
         rows = {}
+        counted, seen = _Shared(lambda delta: F("count") + delta), _Shared(
+            lambda moment: Greatest(F("last_seen_at"), Value(moment))
+        )
         for alert in self.repeats.values():
             stored = getattr(alert, "_stored", None)  # None: opened or locked in this batch
             rows[alert.pk] = {
-                "count": F("count") + alert._delta,
-                "last_seen_at": Greatest(F("last_seen_at"), Value(alert._seen)),
+                "count": counted(alert._delta),
+                "last_seen_at": seen(alert._seen),
                 **{
                     field: getattr(alert, field)
                     for field in REPEAT_FIELDS
@@ -399,10 +402,11 @@ class _Batch:
             return
         zone = time_zone_for(tenant=self.tenant) or timezone.get_current_timezone()
         rows, days = {}, {}
+        seen = _Shared(lambda latest: Greatest(Coalesce(F("last_seen"), Value(latest)), Value(latest)))
         for asset_id, messages in beats.items():
             latest = max(m.occurred_at for m in messages)
             row = rows[asset_id] = {
-                "last_seen": Greatest(Coalesce(F("last_seen"), Value(latest)), Value(latest)),
+                "last_seen": seen(latest),
                 "monitored": True,
             }
             for message in sorted(messages, key=lambda m: m.occurred_at):
@@ -538,6 +542,19 @@ def _update_rows(queryset, rows: dict[int, dict]) -> None:
         )
     # Rows are locked in id order, by every batch alike: two batches never deadlock.
     queryset.filter(pk__in=sorted(rows)).update(**changes)
+
+
+class _Shared:
+    """One expression object per distinct value: ``_update_rows`` groups rows by their values,
+    and hashing an expression costs a walk of its tree the first time only (per object)."""
+
+    def __init__(self, build):
+        self.build, self.made = build, {}
+
+    def __call__(self, value):
+        if value not in self.made:
+            self.made[value] = self.build(value)
+        return self.made[value]
 
 
 def _expression(value):
