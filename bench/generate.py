@@ -8,7 +8,9 @@ which 20,000 open, 300,000 time entries, two years of hour blocks and ledgers on
 contracts) plus 20 smaller tenants, everything multiplied by ``--scale``. Rows go in with
 ``bulk_create`` in batches through ``Model.unscoped``; nothing calls the per-row services,
 except for the one offer: client index 1 of the main tenant has exactly 200 assets (from scale
-0.04 up; half the tenant's assets below) and one draft offer made by ``offer_create``.
+0.04 up; half the tenant's assets below) and one draft offer made by ``offer_create``. Each
+tenant's monitoring (issue 11: ingest key, heartbeats, a year of alerts on its monitoring
+tickets, unknown machines) is ``bench.monitoring_data``'s, from a random stream of its own.
 
 Determinism: every random choice comes from ``random.Random`` seeded by ``--seed`` and the
 tenant's index; dates are laid out backwards from today's UTC midnight, so the same seed on the

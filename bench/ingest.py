@@ -163,6 +163,7 @@ def mark(tenant_id: int, fleet: dict) -> dict:
 
     from assets.models import Asset
     from monitoring.models import Alert, HeartbeatDay, UnknownSource
+    from msp.models import Notification, OutboundEmail
     from msp.scoping import scope_of
     from tickets.models import Ticket, TicketComment
 
@@ -195,6 +196,8 @@ def mark(tenant_id: int, fleet: dict) -> dict:
             "comment": top(TicketComment),
             "day": top(HeartbeatDay),
             "unknown": top(UnknownSource),
+            "email": top(OutboundEmail),
+            "notification": top(Notification),
             "alerts": alerts,
             "assets": assets,
             "days": days,
@@ -220,6 +223,7 @@ def verify(mark: dict) -> dict:
     from assets.models import Asset
     from monitoring.choices import AlertStatus
     from monitoring.models import Alert
+    from msp.models import Notification, OutboundEmail
     from msp.scoping import scope_of
     from tickets.models import Ticket
 
@@ -234,6 +238,10 @@ def verify(mark: dict) -> dict:
             "with_ticket": opened.filter(ticket__isnull=False).count(),
             "recovered": opened.filter(status=AlertStatus.RESOLVED).count(),
             "tickets": Ticket.objects.filter(pk__gt=mark["ticket"]).count(),
+            "urgent": Ticket.objects.filter(pk__gt=mark["ticket"], priority__in=["P1", "P2"]).count(),
+            # An urgent monitoring ticket tells every technician, by e-mail too.
+            "emails": OutboundEmail.objects.filter(pk__gt=mark["email"]).count(),
+            "notifications": Notification.objects.filter(pk__gt=mark["notification"]).count(),
             "repeats_counted": (counted or 0) - before,
             "heard": Asset.objects.filter(
                 pk__in=[int(pk) for pk in mark["assets"]], last_seen__gt=datetime.fromisoformat(mark["at"])
@@ -242,12 +250,14 @@ def verify(mark: dict) -> dict:
 
 
 def cleanup(mark: dict) -> dict:
-    """Remove what the run added (alerts, their tickets and notes, heartbeat days) and put
-    back what it changed in place, so runs do not grow or drift the data set."""
+    """Remove what the run added (alerts, their tickets and notes, heartbeat days, the e-mails
+    and notifications of urgent tickets: queued, never sent, the run's broker is thrown away)
+    and put back what it changed in place, so runs do not grow or drift the data set."""
     from django.db import transaction
 
     from assets.models import Asset
     from monitoring.models import Alert, HeartbeatDay, UnknownSource
+    from msp.models import Notification, OutboundEmail
     from msp.scoping import scope_of
     from tickets.models import Ticket, TicketComment
 
@@ -259,6 +269,8 @@ def cleanup(mark: dict) -> dict:
         TicketComment.objects.filter(pk__gt=mark["comment"]).delete()  # notes on older tickets
         days, _ = HeartbeatDay.objects.filter(pk__gt=mark["day"]).delete()
         unknown, _ = UnknownSource.objects.filter(pk__gt=mark["unknown"]).delete()
+        emails, _ = OutboundEmail.objects.filter(pk__gt=mark["email"]).delete()
+        notifications, _ = Notification.objects.filter(pk__gt=mark["notification"]).delete()
         restored = Alert.objects.in_bulk([int(pk) for pk in mark["alerts"]])
         for pk, saved in mark["alerts"].items():
             for field, value in saved.items():
@@ -275,7 +287,15 @@ def cleanup(mark: dict) -> dict:
         for pk, last_at in mark["days"].items():
             rows[int(pk)].last_at = datetime.fromisoformat(last_at)
         HeartbeatDay.objects.bulk_update(rows.values(), ["last_at"], batch_size=500)
-    return {"alerts": alerts, "tickets": tickets, "notes": notes, "days": days, "unknown": unknown}
+    return {
+        "alerts": alerts,
+        "tickets": tickets,
+        "notes": notes,
+        "days": days,
+        "unknown": unknown,
+        "emails": emails,
+        "notifications": notifications,
+    }
 
 
 def _value(field: str, value):

@@ -429,10 +429,12 @@ def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: d
             print(
                 f"- ingestion, {label}: {sum(sent.values()):,} messages sent ({sent['heartbeat']:,} heartbeats, "
                 f"{sent['repeat']:,} repeats, {sent['problem']:,} new problems, {sent['recovery']:,} recoveries); "
-                f"{i['opened']:,} alerts opened ({i['with_ticket']:,} with a ticket, {i['tickets']:,} new tickets), "
-                f"{i['recovered']:,} recovered; repeats counted on the open alerts {i['repeats_counted']:,}; "
-                f"{i['heard']:,} machines heard; removed afterwards: {c['alerts']:,} alerts, {c['tickets']:,} "
-                f"tickets, {c['notes']:,} notes, {c['days']:,} heartbeat days (the rest restored)"
+                f"{i['opened']:,} alerts opened ({i['with_ticket']:,} with a ticket, {i['tickets']:,} new tickets, "
+                f"{i['urgent']:,} of them P1/P2: {i['emails']:,} e-mails and {i['notifications']:,} notifications "
+                f"queued), {i['recovered']:,} recovered; repeats counted on the open alerts "
+                f"{i['repeats_counted']:,}; {i['heard']:,} machines heard; removed afterwards: {c['alerts']:,} "
+                f"alerts, {c['tickets']:,} tickets, {c['notes']:,} notes, {c['days']:,} heartbeat days, "
+                f"{c['emails']:,} e-mails, {c['notifications']:,} notifications (the rest restored)"
             )
         if "draw" in info:
             d, c = info["draw"], info["cleanup"]

@@ -13,6 +13,7 @@ from bench import ingest, probe
 from bench.generate import generate
 from bench.lines import LINES
 from monitoring.models import Alert, HeartbeatDay, IngestKey, UnknownSource
+from msp.models import Notification, OutboundEmail
 from tickets.models import Ticket, TicketComment
 
 SCALE = 0.002
@@ -50,6 +51,8 @@ def _state() -> dict:
         "tickets": Ticket.unscoped.count(),
         "notes": TicketComment.unscoped.count(),
         "unknown": UnknownSource.unscoped.count(),
+        "emails": OutboundEmail.unscoped.count(),
+        "notifications": Notification.unscoped.count(),
     }
 
 
@@ -86,6 +89,9 @@ def test_the_fleet_stream_files_what_it_sends_and_the_clean_up_undoes_it():
     assert done["recovered"] == tally["recovery"]
     assert done["repeats_counted"] == tally["repeat"]
     assert 0 < done["tickets"] <= tally["problem"]
+    # An urgent one tells the technicians (by e-mail too): queued, and removed with the rest.
+    assert 0 < done["urgent"] <= done["tickets"]
+    assert (done["notifications"] > 0) == (done["urgent"] > 0)
     assert done["heard"] == len({h for h, *_rest in fleet["heartbeats"]})
     assert _state() != before
 
