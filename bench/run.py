@@ -158,10 +158,9 @@ def measure_draw(db: Database, line: Line, n: int) -> dict:
     or share of the fleet (ingestion), N POSTs each."""
     sessions = [db.api_session(line.who) for _ in range(line.clients)]
     if line.kind == "ingest":
-        specs = None  # every request is the next part of its client's stream
 
         def spec(i: int) -> dict:
-            return db.fleet_request(line, i)
+            return db.fleet_request(line, i)  # the next part of client i's stream
     else:
         specs = [line.request(db.fx, i) for i in range(line.clients)]
 
@@ -402,7 +401,8 @@ def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: d
             for label, r in results[line.name].items():
                 print(
                     f"- {line.name}, {label}: {r['rps'] * line.messages:,.0f} messages/s "
-                    f"({r['rps']:.1f} requests/s of {line.messages}, {line.clients} agents at once)"
+                    f"({r['rps']:.1f} requests/s of {line.messages}, "
+                    + (f"{line.clients} agents at once)" if line.clients > 1 else "one agent)")
                 )
         if line.kind == "ingest_queries":
             for label, r in results[line.name].items():

@@ -182,3 +182,49 @@ def test_report_is_markdown_with_header_and_verdicts(capsys):
         in out
     )
     assert "| 10.00 | pass |" in out  # the sweep: judged at full size only, within 2 s
+
+
+def test_report_shows_the_ingestion_in_messages_and_what_it_did(capsys):
+    fx = {"vendor": "sqlite 3", "tickets": 200, "open_tickets": 40, "ledger_rows": 9, "offer_assets": 10}
+    dbs = [SimpleNamespace(label="small", fx=fx)]
+    batch = next(
+        line for line in LINES if line.kind == "ingest" and line.messages == 100 and line.clients == 4
+    )
+    queries = next(line for line in LINES if line.kind == "ingest_queries")
+    results = {
+        batch.name: {"small": {"p50": 90.0, "p95": 120.0, "rps": 4.0, "queries": 30, "status_ok": True}},
+        queries.name: {
+            "small": {
+                "p50": 20.0,
+                "p95": 21.0,
+                "rps": None,
+                "queries": 8,
+                "queries_small": 9,
+                "sizes": [10, 100],
+                "results": {"heartbeat": 50, "repeat": 50},
+            }
+        },
+    }
+    sent = {"heartbeat": 48, "repeat": 49, "problem": 2, "recovery": 1}
+    done = {
+        "opened": 2,
+        "with_ticket": 2,
+        "tickets": 2,
+        "urgent": 1,
+        "emails": 6,
+        "notifications": 6,
+        "recovered": 1,
+        "repeats_counted": 49,
+        "heard": 48,
+    }
+    removed = {"alerts": 2, "tickets": 2, "notes": 1, "days": 0, "emails": 6, "notifications": 6}
+    args = SimpleNamespace(workers=4, requests=20, rounds=3, sweeps=5)
+    extra = {"small": {"ingest": {"sent": sent, **done, "cleanup": removed}}}
+    failed = report(args, dbs, [batch, queries], results, extra)
+    out = capsys.readouterr().out
+    assert failed  # 400 messages/s, and 9 queries for 10 against 8 for 100
+    assert f"| {batch.name} | 90.0 | 120.0 | 4.0 | 30 | FAIL req/s<5 |" in out
+    assert "FAIL queries 9≠8 (10 vs 100)" in out
+    assert "small: 400 messages/s (4.0 requests/s of 100, 4 agents at once)" in out
+    assert "100 messages sent (48 heartbeats, 49 repeats, 2 new problems, 1 recoveries)" in out
+    assert "1 of them P1/P2: 6 e-mails and 6 notifications queued" in out
