@@ -150,3 +150,53 @@ def test_monitoring_data_agrees_with_the_tickets_and_the_assets():
     # One ingest key and some machines to review per tenant.
     assert IngestKey.unscoped.count() == Tenant.objects.filter(slug__startswith="bench-").count()
     assert UnknownSource.unscoped.filter(tenant=main, state="pending").count() >= 1
+
+
+@pytest.mark.django_db
+def test_catch_up_brings_the_reporting_fleet_to_the_present_and_leaves_the_silent_alone():
+    """Measured hours after the data set's anchor, the pages must show a fleet that reports:
+    the runner's fixtures move the reporting machines' heartbeats (and their agents' open
+    alerts) to the present; silent machines stay as their offline alerts describe them."""
+    from datetime import UTC, datetime, timedelta
+
+    from bench.monitoring_data import HEARTBEAT_DAYS, catch_up
+    from monitoring import selectors
+    from monitoring.sweeps import sweep
+
+    assert HEARTBEAT_DAYS == selectors.HEARTBEAT_DAYS  # the asset page's history, filled
+    generate(scale=0.01, seed=4, quiet=True)
+    main = Tenant.objects.get(slug=MAIN_SLUG)
+    silent = set(
+        Alert.unscoped.filter(tenant=main, status="open", check_name="offline").values_list(
+            "asset_id", flat=True
+        )
+    )
+    before = dict(Asset.unscoped.filter(tenant=main, monitored=True).values_list("pk", "last_seen"))
+    alerts_before = dict(Alert.unscoped.filter(tenant=main, status="open").values_list("pk", "last_seen_at"))
+    anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = anchor + timedelta(days=1, hours=9)
+
+    done = catch_up(main, now=now)
+    after = dict(Asset.unscoped.filter(tenant=main, monitored=True).values_list("pk", "last_seen"))
+    shift = timedelta(minutes=done["shift_minutes"])
+    assert done["machines"] == len(before) - len(silent) > 0 and done["days"] > 0
+    assert max(after[pk] for pk in after if pk not in silent) == now
+    for pk, seen in before.items():
+        if pk in silent:
+            assert after[pk] == seen
+        else:
+            assert abs(after[pk] - seen - shift) < timedelta(minutes=1)
+    for alert in Alert.unscoped.filter(tenant=main, status="open"):
+        moved = alert.last_seen_at != alerts_before[alert.pk]
+        assert moved == (alert.origin != "sweep")
+    # Every reporting machine has its heartbeat days up to today, the last at its last heartbeat.
+    zone = selectors.time_zone_for(tenant=main)
+    for pk, seen in after.items():
+        if pk in silent:
+            continue
+        last = HeartbeatDay.unscoped.filter(asset_id=pk).order_by("-day").first()
+        assert last.day == seen.astimezone(zone).date() and last.last_at == seen
+    # A sweep now finds no machine offline but the silent ones (already raised), and a second
+    # catch-up right after moves nothing.
+    assert sweep(tenant=main, now=now).opened["offline"] == 0
+    assert catch_up(main, now=now + timedelta(minutes=1))["machines"] == 0
