@@ -203,6 +203,12 @@ LINES: list[Line] = [
         for agents in (4, 1)
     ],
     Line("monitoring ingest queries, 10 vs 100 (in-process)", kind="ingest_queries", budget=INGEST_QUERIES),
+    # The technician's monitoring pages, under the page budget at full size.
+    Line("alerts board", "/monitoring/"),
+    Line("alerts board, critical", "/monitoring/?severity=critical"),
+    Line("client health", "/monitoring/health/"),
+    Line("client health, one client", "/monitoring/health/{alert_client}/"),
+    Line("asset page (alert and heartbeat history)", "/assets/{alerted_asset}/"),
     Line("SLA sweep (in-process)", kind="sweep", budget=SWEEP),
     # The worst case, beyond the budget: a storm where every open ticket is due at once.
     Line("SLA sweep, every open ticket due", kind="sweep", all_due=True, budget=Budget(report_only=True)),

@@ -92,7 +92,20 @@ def fixtures() -> dict:
         "ticket_word": SUBJECT_NOUNS[2],
         "asset_search": "host0001",
         "invoice": invoice.pk,
+        # The monitoring pages: the client with most open alerts, the asset with most alerts.
+        **_monitoring(tenant),
     }
+
+
+def _monitoring(tenant) -> dict:
+    from django.db.models import Count
+
+    from monitoring.models import Alert
+
+    alerts = Alert.unscoped.filter(tenant=tenant)
+    client = alerts.filter(status="open").values("client").annotate(n=Count("pk")).order_by("-n", "client")
+    asset = alerts.values("asset").annotate(n=Count("pk")).order_by("-n", "asset")
+    return {"alert_client": client[0]["client"], "alerted_asset": asset[0]["asset"]}
 
 
 def _invoices(tenant):

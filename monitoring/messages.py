@@ -27,6 +27,9 @@ class Message:
     value: str = ""
     message: str = ""
     occurred_at: datetime | None = None
+    # When the sender last saw the problem, if not when it began (Alertmanager re-sends a
+    # firing alert with its first startsAt): an open alert's last seen. Default: occurred_at.
+    seen_at: datetime | None = None
     # Heartbeats: what the agent knows of the machine (None: it did not say).
     operating_system: str | None = None
     missing_patches: int | None = None

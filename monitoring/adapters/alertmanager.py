@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -152,6 +153,8 @@ def _message(alert: dict, asset_label: str) -> Message:
         value=text(annotations.get("value"))[:100],
         message="\n".join(lines)[:MESSAGE_MAX],
         occurred_at=starts if firing else (ends or starts),
+        # A delivery of a firing alert says Alertmanager still sees it now (startsAt stays).
+        seen_at=timezone.now() if firing else None,
         external_id=text(alert.get("fingerprint"))[:100],
         raw={"labels": labels, "annotations": annotations},
     )

@@ -76,6 +76,8 @@ def ingest(
     for message in messages:
         if message.occurred_at is None or message.occurred_at > now:
             message.occurred_at = now  # an agent's clock a little ahead is not the future
+        if message.seen_at is not None and message.seen_at > now:
+            message.seen_at = now
     with scope_of(tenant.pk), transaction.atomic():
         batch = _Batch(tenant=tenant, key=key, origin=origin, now=now)
         outcomes = batch.run(messages)
@@ -148,7 +150,9 @@ class _Batch:
     def _repeat(self, alert: Alert, message: Message) -> None:
         pending = self.repeats.setdefault(alert.pk, alert)
         pending._delta = getattr(pending, "_delta", 0) + 1
-        pending._seen = max(getattr(pending, "_seen", alert.last_seen_at), message.occurred_at)
+        pending._seen = max(
+            getattr(pending, "_seen", alert.last_seen_at), message.seen_at or message.occurred_at
+        )
         if message.value:
             pending.value = message.value[:100]
         if message.message:
@@ -230,7 +234,9 @@ class _Batch:
         if self.key is not None and self.key.client_id:
             queryset = queryset.filter(client_id=self.key.client_id)
         rows = list(
-            queryset.order_by().select_related("client").only(
+            queryset.order_by()
+            .select_related("client")
+            .only(
                 "pk",
                 "hostname",
                 "serial",
@@ -302,7 +308,7 @@ class _Batch:
             value=message.value[:100],
             message=message.message,
             first_seen_at=message.occurred_at,
-            last_seen_at=message.occurred_at,
+            last_seen_at=message.seen_at or message.occurred_at,
             key=self.key,
             external_id=message.external_id[:100],
             marker=message.marker[:100],
@@ -363,8 +369,9 @@ class _Batch:
     def _flush_alerts(self) -> None:
         """The batch's repeats of open alerts, in one UPDATE; then any escalation's note."""
         rows = {}
-        counted, seen = _Shared(lambda delta: F("count") + delta), _Shared(
-            lambda moment: Greatest(F("last_seen_at"), Value(moment))
+        counted, seen = (
+            _Shared(lambda delta: F("count") + delta),
+            _Shared(lambda moment: Greatest(F("last_seen_at"), Value(moment))),
         )
         for alert in self.repeats.values():
             stored = getattr(alert, "_stored", None)  # None: opened or locked in this batch

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from monitoring.adapters.alertmanager import machine_of
@@ -99,6 +100,9 @@ def test_repeated_notifications_of_a_firing_alert_are_repeats_not_tickets(alertm
     assert len(tickets(seeded)) == 1
     [alert] = alerts(seeded)
     assert alert.count == 5 and alert.status == AlertStatus.OPEN
+    # Its startsAt never changes; each delivery says it is still firing now.
+    assert alert.first_seen_at < alert.last_seen_at
+    assert (timezone.now() - alert.last_seen_at).total_seconds() < 60
     # A resolved notification sent twice (Alertmanager may): the second has nothing to resolve.
     first = alertmanager.post(URL, payload("resolved"), format="json").json()["results"][0]["result"]
     second = alertmanager.post(URL, payload("resolved"), format="json").json()["results"][0]["result"]
