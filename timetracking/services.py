@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from contracts.choices import ContractKind
 from contracts.services.hours import hours_draw, hours_reverse
+from msp.models import Membership
 from msp.scoping import current_scope, scoped_by
 from timetracking.models import TimeEntry, Timer, WorkType
 from timetracking.rounding import MAX_ENTRY_MINUTES, billed_minutes, timer_minutes, weighted_minutes
@@ -281,6 +282,12 @@ def _timers(technician):
     return Timer.objects.filter(technician=technician)
 
 
+def _lock_timers_of(technician) -> None:
+    """Serialise one technician's timer starts and stops (a double click, two tabs): the
+    running timer may not exist, so nothing to lock there; the membership always does."""
+    list(Membership.objects.select_for_update().filter(user=technician).values_list("pk", flat=True))
+
+
 @scoped_by("tenant")
 @transaction.atomic
 def timer_start(*, technician, ticket, tenant, at=None) -> TimerStart:
@@ -291,6 +298,7 @@ def timer_start(*, technician, ticket, tenant, at=None) -> TimerStart:
         raise ValidationError({"ticket": _("Ticket not found.")})
     now = at or timezone.now()
     stopped = None
+    _lock_timers_of(technician)
     running = _timers(technician).select_for_update(of=("self",)).select_related("ticket").first()
     if running is not None:
         if running.ticket_id == ticket.pk:
@@ -329,6 +337,7 @@ def _stop(timer: Timer, now, note: str = "") -> TimeEntry:
 @transaction.atomic
 def timer_stop(*, technician, tenant, at=None, note: str = "") -> TimeEntry:
     """Stop the technician's timer: an entry from its start to now, with the work note."""
+    _lock_timers_of(technician)
     running = _timers(technician).select_for_update(of=("self",)).select_related("ticket").first()
     if running is None:
         raise ValidationError(_("No timer is running: it was already stopped."))

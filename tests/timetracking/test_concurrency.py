@@ -67,3 +67,30 @@ def test_fifty_concurrent_time_entries_are_exact():
     assert contract.balance_minutes == 1200 - 50 * 7
     total = LedgerEntry.unscoped.filter(contract=contract).aggregate(s=Sum("minutes"))["s"]
     assert total == contract.balance_minutes
+
+
+def test_a_double_click_on_start_timer_starts_one_timer_and_never_answers_500():
+    """Three starts by one technician at once (a double click, two tabs), ten times over: every
+    answer is a 2xx, and one timer runs (issue 20: 28 of 150 answered 500 before)."""
+    from rest_framework.test import APIClient
+
+    from msp.models import ApiToken
+    from msp.roles import Role
+    from tests.factories import MembershipFactory
+    from timetracking.models import Timer
+
+    ticket = TicketFactory()
+    member = MembershipFactory(tenant=ticket.tenant, role=Role.TECHNICIAN)
+    _token, key = ApiToken.issue(member)
+    statuses = []
+
+    def start():
+        http = APIClient()
+        http.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        statuses.append(http.post("/api/v1/timer/start/", {"ticket": ticket.pk}, format="json").status_code)
+
+    for _round in range(10):
+        assert _run([start] * 3) == []
+        assert Timer.unscoped.filter(technician=member.user).count() == 1
+        Timer.unscoped.filter(technician=member.user).delete()
+    assert len(statuses) == 30 and all(200 <= code < 300 for code in statuses), statuses

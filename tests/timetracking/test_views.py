@@ -89,6 +89,7 @@ def test_timesheet_totals_per_day_and_client(tech_client, tech, contract):
         technician=tech.user,
         started_at=start - timedelta(minutes=95),
         ended_at=start,
+        now=max(now, start),  # logged at noon (before noon UTC, today's noon is still to come)
     )
     time_entry_create(ticket=ticket_on(other), technician=tech.user, minutes=30)
     response = tech_client.get(reverse("timesheet:week"))
