@@ -28,6 +28,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,9 @@ from bench.http import ROOT, Gunicorn, Session
 from bench.lines import LINES, Line, verdict
 
 WARM_UP = 3
+# Set when the run is stopped (SIGTERM, Ctrl-C): concurrent clients finish the request in
+# flight and stop, so the clean-up that follows runs with no writer beside it.
+STOP = threading.Event()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -81,6 +85,10 @@ class Database:
             text=True,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            # Out of the runner's process group: a signal to the group (`timeout`, Ctrl-C) stops
+            # the runner, which then asks the probe to clean up; the probe ends when its stdin
+            # closes, also when the runner is killed outright.
+            start_new_session=True,
         )
         self.server: Gunicorn | None = None
         self.fx: dict = {}
@@ -180,6 +188,8 @@ def measure_draw(db: Database, line: Line, n: int) -> dict:
         barrier.wait()
         mine = []
         for _ in range(n):
+            if STOP.is_set():
+                break
             request = spec(client)  # an ingest body is built before its clock starts
             t0 = time.perf_counter()
             status, _body = session.send(request)
@@ -191,8 +201,12 @@ def measure_draw(db: Database, line: Line, n: int) -> dict:
     threads = [threading.Thread(target=work, args=(session, i)) for i, session in enumerate(sessions)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    finally:
+        for thread in threads:  # stopped while waiting: let them finish first
+            thread.join(timeout=60)
     return summary(times, time.perf_counter() - began[0], statuses)
 
 
@@ -263,6 +277,14 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a line misses its budget")
     parser.add_argument("--scale", help=argparse.SUPPRESS)  # old label; sizes are now read from the data
     args = parser.parse_args(argv)
+    # A run stopped with SIGTERM (timeout, kill) still removes what its writes added and
+    # revokes its token and key: the `finally` blocks below run on SystemExit, not on a signal.
+    def stop(signum, frame):
+        STOP.set()
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
     env = {
         **os.environ,
@@ -320,6 +342,9 @@ def main(argv=None) -> int:
                 for name, count in db.ask("counts", requests=specs, fx=db.fx).items():
                     results[name][db.label]["queries"] = count
         finally:
+            for db in dbs:  # no request may still be writing while the clean-up runs
+                if db.server is not None:
+                    db.server.stop()
             for db in dbs:
                 if db.label in marks:
                     extra[db.label]["draw"] = db.ask("draw_verify", mark=marks[db.label])
