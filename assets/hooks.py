@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from msp.panels import render_panels
+
 _panels: list[Callable] = []
 
 
@@ -23,17 +25,4 @@ def register_panel(fn: Callable) -> Callable:
 
 def extra_panels(request, asset) -> list[str]:
     """The registered panels of this asset, rendered (safe HTML), in registration order."""
-    from django.template.loader import render_to_string
-    from django.utils.safestring import mark_safe
-
-    panels = []
-    for fn in _panels:
-        panel = fn(request, asset)
-        if not panel:
-            continue
-        if isinstance(panel, str):
-            panels.append(mark_safe(panel))  # noqa: S308 - rendered by a template
-        else:
-            template_name, context = panel
-            panels.append(render_to_string(template_name, {"asset": asset, **context}, request=request))
-    return panels
+    return render_panels(_panels, request, "asset", asset)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from msp.panels import render_panels
+
 _panels: list[Callable] = []
 _row_actions: list[str] = []
 _queue_context: list[Callable] = []
@@ -57,20 +59,7 @@ def row_vary(request) -> str:
 
 def extra_panels(request, ticket) -> list[str]:
     """The registered panels of this ticket, rendered (safe HTML), in registration order."""
-    from django.template.loader import render_to_string
-    from django.utils.safestring import mark_safe
-
-    panels = []
-    for fn in _panels:
-        panel = fn(request, ticket)
-        if not panel:
-            continue
-        if isinstance(panel, str):
-            panels.append(mark_safe(panel))  # noqa: S308 - rendered by a template
-        else:
-            template_name, context = panel
-            panels.append(render_to_string(template_name, {"ticket": ticket, **context}, request=request))
-    return panels
+    return render_panels(_panels, request, "ticket", ticket)
 
 
 def row_actions() -> list[str]:

@@ -42,66 +42,53 @@ def _staff_to_tell(ticket: Ticket) -> tuple[list[Membership], list[str]]:
     return list(members.filter(role=Role.TECHNICIAN).order_by("pk")), dispatch
 
 
+def _tell_staff(ticket: Ticket, kind: str, content) -> None:
+    """Tell the assignee, else the technicians and the dispatch address, about this ticket."""
+    members, emails = _staff_to_tell(ticket)
+    notify(
+        tenant=ticket.tenant,
+        memberships=members,
+        kind=kind,
+        content=content,
+        url=ticket.get_absolute_url(),
+        target=ticket,
+        emails=emails,
+    )
+
+
 def ticket_opened_by_client(ticket: Ticket) -> None:
     """A new portal ticket: tell the MSP, and acknowledge it to the client."""
     with scope_of(ticket.tenant_id):
-        members, emails = _staff_to_tell(ticket)
         client = ticket.client.name
 
         def content():
             title = _("New ticket from %(client)s: %(ticket)s") % {"client": client, "ticket": ticket}
             return title, _excerpt(ticket.description)
 
-        notify(
-            tenant=ticket.tenant,
-            memberships=members,
-            kind=NotificationKind.TICKET_NEW,
-            content=content,
-            url=ticket.get_absolute_url(),
-            target=ticket,
-            emails=emails,
-        )
+        _tell_staff(ticket, NotificationKind.TICKET_NEW, content)
         _acknowledge(ticket)
 
 
 def ticket_opened_by_monitoring(ticket: Ticket) -> None:
     with scope_of(ticket.tenant_id):
-        members, emails = _staff_to_tell(ticket)
         client = ticket.client.name
 
         def content():
             title = _("Monitoring at %(client)s: %(ticket)s") % {"client": client, "ticket": ticket}
             return title, _excerpt(ticket.description)
 
-        notify(
-            tenant=ticket.tenant,
-            memberships=members,
-            kind=NotificationKind.ALERT,
-            content=content,
-            url=ticket.get_absolute_url(),
-            target=ticket,
-            emails=emails,
-        )
+        _tell_staff(ticket, NotificationKind.ALERT, content)
 
 
 def client_replied(ticket: Ticket, comment: TicketComment) -> None:
     with scope_of(ticket.tenant_id):
-        members, emails = _staff_to_tell(ticket)
         author = display_name(comment.author) if comment.author_id else ticket.client.name
 
         def content():
             title = _("%(author)s replied on %(ticket)s") % {"author": author, "ticket": ticket}
             return title, _excerpt(comment.body)
 
-        notify(
-            tenant=ticket.tenant,
-            memberships=members,
-            kind=NotificationKind.TICKET_REPLY,
-            content=content,
-            url=ticket.get_absolute_url(),
-            target=ticket,
-            emails=emails,
-        )
+        _tell_staff(ticket, NotificationKind.TICKET_REPLY, content)
 
 
 def ticket_assigned(ticket: Ticket, *, by=None) -> None:

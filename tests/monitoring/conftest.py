@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 from contracts.models import ServiceTier
 from contracts.services import sla_seed, tiers_seed
 from monitoring.services.keys import ingest_key_create
+from msp.roles import Role
 from tests.factories import AssetFactory, ClientFactory, ContractFactory
 from tests.timetracking.helpers import prepaid
 
@@ -65,3 +66,21 @@ def agent(ingest_key):
     http = APIClient()
     http.credentials(HTTP_X_INGEST_KEY=ingest_key.secret)
     return http
+
+
+INGEST_URL = "/api/v1/monitoring/alerts/"
+
+
+def send(agent, *messages):
+    """Post these messages as one batch; the per-message results."""
+    answer = agent.post(INGEST_URL, list(messages), format="json")
+    assert answer.status_code == 200, answer.content
+    return answer.json()["results"]
+
+
+@pytest.fixture
+def tech(seeded, make_member, client):
+    """A technician, signed in with Django's test client."""
+    member = make_member(seeded, Role.TECHNICIAN)
+    client.force_login(member.user)
+    return member

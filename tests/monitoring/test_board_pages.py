@@ -12,17 +12,12 @@ from monitoring.choices import AlertStatus
 from monitoring.models import Alert
 from msp.roles import Role
 from tests.factories import AssetFactory, ClientFactory
+from tests.monitoring.conftest import send
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/monitoring/alerts/"
-
-
-def send(agent, *messages):
-    answer = agent.post(URL, list(messages), format="json")
-    assert answer.status_code == 200, answer.content
-    return answer.json()["results"]
 
 
 def problem(hostname, check, severity, **extra):
@@ -37,13 +32,6 @@ def beta(seeded):
 @pytest.fixture
 def beta_pc(beta):
     return AssetFactory(tenant=beta.tenant, client=beta, kind="desktop", name="BETA-PC1", hostname="beta-pc1")
-
-
-@pytest.fixture
-def tech(seeded, make_member, client):
-    member = make_member(seeded, Role.TECHNICIAN)
-    client.force_login(member.user)
-    return member
 
 
 def rows_of(html: str, table_id: str) -> list[str]:

@@ -1,38 +1,16 @@
 """On PostgreSQL: the same alert sent by many requests at once (a fleet's tool retrying, two
 Alertmanager replicas) is one alert and one ticket, and every message is counted."""
 
-import threading
-
 import pytest
-from django.db import connections
 
 from monitoring.messages import Message
 from monitoring.models import Alert
 from monitoring.services.ingest import ingest
+from tests.concurrency import run_at_once
 from tests.factories import AssetFactory, ClientFactory, TenantFactory
 from tickets.models import Ticket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _run(workers):
-    errors, start = [], threading.Barrier(len(workers))
-
-    def work(fn):
-        try:
-            start.wait()
-            fn()
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(fn,)) for fn in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def test_twenty_concurrent_senders_of_one_new_alert_open_it_once_and_count_every_message():
@@ -48,7 +26,7 @@ def test_twenty_concurrent_senders_of_one_new_alert_open_it_once_and_count_every
             ],
         )
 
-    assert _run([send] * 20) == []
+    assert run_at_once([send] * 20) == []
     alerts = list(Alert.unscoped.filter(tenant=tenant))
     assert len(alerts) == 1 and alerts[0].count == 20
     assert Ticket.unscoped.filter(tenant=tenant, asset=asset).count() == 1

@@ -9,23 +9,11 @@ from monitoring.choices import UnknownState
 from monitoring.models import UnknownSource
 from msp.roles import Role
 from tests.factories import AssetFactory, ClientFactory
+from tests.monitoring.conftest import send
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/monitoring/alerts/"
-
-
-def send(agent, *messages):
-    answer = agent.post(URL, list(messages), format="json")
-    assert answer.status_code == 200, answer.content
-    return answer.json()["results"]
-
-
-@pytest.fixture
-def tech(seeded, make_member, client):
-    member = make_member(seeded, Role.TECHNICIAN)
-    client.force_login(member.user)
-    return member
 
 
 @pytest.fixture

@@ -1,40 +1,18 @@
 """On PostgreSQL: 50 concurrent time entries (and timers) from separate connections."""
 
-import threading
-
 import pytest
-from django.db import connections
 from django.db.models import Sum
 from djmoney.money import Money
 
 from contracts.choices import ContractKind
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry
 from contracts.services.hours import block_purchase
+from tests.concurrency import run_at_once
 from tests.factories import ContractFactory, TicketFactory, UserFactory
 from timetracking.models import TimeEntry
 from timetracking.services import time_entry_create, time_entry_update
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _run(workers):
-    errors, start = [], threading.Barrier(len(workers))
-
-    def work(fn):
-        try:
-            start.wait()
-            fn()
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(fn,)) for fn in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def test_fifty_concurrent_time_entries_are_exact():
@@ -50,7 +28,9 @@ def test_fifty_concurrent_time_entries_are_exact():
     ticket = TicketFactory(tenant=contract.tenant, client=contract.client, contract=contract)
     techs = [UserFactory() for _ in range(50)]
 
-    errors = _run([lambda t=t: time_entry_create(ticket=ticket, technician=t, minutes=17) for t in techs])
+    errors = run_at_once(
+        [lambda t=t: time_entry_create(ticket=ticket, technician=t, minutes=17) for t in techs]
+    )
     assert errors == []
     contract = Contract.unscoped.get(pk=contract.pk)
     assert TimeEntry.unscoped.filter(ticket=ticket).aggregate(s=Sum("drawn_minutes"))["s"] == 850
@@ -61,7 +41,7 @@ def test_fifty_concurrent_time_entries_are_exact():
 
     # Concurrent edits: each reverses and re-draws; nothing is lost.
     entries = list(TimeEntry.unscoped.filter(ticket=ticket))
-    errors = _run([lambda e=e: time_entry_update(entry=e, minutes=7) for e in entries])
+    errors = run_at_once([lambda e=e: time_entry_update(entry=e, minutes=7) for e in entries])
     assert errors == []
     contract = Contract.unscoped.get(pk=contract.pk)
     assert contract.balance_minutes == 1200 - 50 * 7
@@ -90,7 +70,7 @@ def test_a_double_click_on_start_timer_starts_one_timer_and_never_answers_500():
         statuses.append(http.post("/api/v1/timer/start/", {"ticket": ticket.pk}, format="json").status_code)
 
     for _round in range(10):
-        assert _run([start] * 3) == []
+        assert run_at_once([start] * 3) == []
         assert Timer.unscoped.filter(technician=member.user).count() == 1
         Timer.unscoped.filter(technician=member.user).delete()
     assert len(statuses) == 30 and all(200 <= code < 300 for code in statuses), statuses
