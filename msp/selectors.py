@@ -46,6 +46,12 @@ def memberships_of_user(user) -> QuerySet[Membership]:
     )
 
 
+def first_membership_of_user(user) -> Membership | None:
+    """The user's oldest membership, active or not: the tenant a token request that names none
+    gets, so joining another organisation later never changes what an integration receives."""
+    return Membership.unscoped.filter(user=user).order_by("created_at", "pk").first()
+
+
 def membership_for_request(request, session_key: str) -> Membership | None:
     """The membership the user is working in now (remembered in the session), or None.
 

@@ -1,4 +1,4 @@
-"""Writes of the tenancy core: signup, members, tenant switching.
+"""Writes of the tenancy core: signup, members, tenant switching (invitations: msp.invitations).
 
 A client's portal login is one of its contacts: the client's ``Contact`` with the login's
 email (any case). Whenever a client membership is created or changed, that contact is found,
@@ -14,18 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
-from msp.mail import email_queue
 from msp.models import Client, Contact, Membership, Tenant
 from msp.roles import Role
 from msp.scoping import scope_of, scoped_by
@@ -127,63 +119,6 @@ def _check_role_change(*, by: Membership, role: str) -> None:
 
 def _other_active_owners(membership: Membership) -> bool:
     return Membership.objects.filter(role=Role.OWNER, is_active=True).exclude(pk=membership.pk).exists()
-
-
-@scoped_by("by")
-@transaction.atomic
-def member_invite(
-    *,
-    by: Membership,
-    email: str,
-    role: str,
-    client: Client | None = None,
-    username: str = "",
-    is_active: bool = True,
-    password: str | None = None,
-    request=None,
-) -> MemberSaved:
-    """Add a person to the tenant with a role, emailing them a link to set their password.
-
-    An existing user (matched by email) simply gains a membership in this tenant. A client
-    contact's login is linked to the client's contact with its email, created if needed.
-    """
-    _check_role_change(by=by, role=role)
-    if (role == Role.CLIENT) != (client is not None):
-        raise ValidationError({"client": _("Choose the client for a client contact, and only for one.")})
-    if client is not None and client.tenant_id != by.tenant_id:
-        raise ValidationError({"client": _("Unknown client.")})
-    user = User.objects.filter(email__iexact=email).order_by("pk").first()
-    created = user is None
-    if created:
-        username = username or email
-        if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError({"username": _("This username is taken.")})
-        # Without a password the invitee chooses one through the emailed link.
-        user = User.objects.create_user(username=username, email=email, password=password or None)
-    elif Membership.objects.filter(user=user).exists():
-        raise ValidationError({"email": _("This person is already a member.")})
-    membership = Membership.objects.create(
-        tenant_id=by.tenant_id, user=user, role=role, client=client, is_active=is_active
-    )
-    portal_contact = _portal_contact_link(membership=membership)
-    # Queued in this transaction: it goes out (from the worker) only if the membership commits.
-    _queue_invitation(membership=membership, by=by, new_user=not user.has_usable_password(), request=request)
-    return MemberSaved(membership=membership, portal_contact=portal_contact)
-
-
-def _queue_invitation(*, membership: Membership, by: Membership, new_user: bool, request) -> None:
-    user = membership.user
-    path = reverse("login")
-    if new_user:
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        path = reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
-    link = request.build_absolute_uri(path) if request is not None else path
-    language = user.language or membership.tenant.language
-    with override(language):
-        context = {"membership": membership, "by": by, "link": link, "new_user": new_user}
-        subject = _("You have been invited to %(tenant)s") % {"tenant": membership.tenant.name}
-        body = render_to_string("msp/email/invitation.txt", context)
-    email_queue(EmailMessage(subject, body, to=[user.email]), tenant_id=membership.tenant_id)
 
 
 @scoped_by("membership")

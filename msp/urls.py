@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from msp.forms.auth import QueuedPasswordResetForm
-from msp.views import auth, clients, mail, notifications, tenancy
+from msp.views import auth, clients, invitations, mail, notifications, tenancy
 
 client_patterns = (
     [
@@ -40,6 +40,16 @@ member_patterns = (
         path("invite/", tenancy.MemberInviteView.as_view(), name="invite"),
         path("<int:pk>/edit/", tenancy.MemberEditView.as_view(), name="update"),
         path("<int:pk>/remove/", tenancy.MemberRemoveView.as_view(), name="delete"),
+        path(
+            "invitations/<int:pk>/resend/",
+            invitations.InvitationResendView.as_view(),
+            name="invitation-resend",
+        ),
+        path(
+            "invitations/<int:pk>/revoke/",
+            invitations.InvitationRevokeView.as_view(),
+            name="invitation-revoke",
+        ),
     ],
     "members",
 )
@@ -91,6 +101,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="msp/auth/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("invitations/<str:key>/", invitations.InvitationView.as_view(), name="invitation"),
     path("no-organisation/", tenancy.no_tenant, name="no_tenant"),
     path("switch/", tenancy.tenant_switch_view, name="tenant_switch"),
     path("account/language/", tenancy.account_language, name="account_language"),

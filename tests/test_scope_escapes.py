@@ -23,8 +23,12 @@ APPS = [
 ]
 
 ALLOWED = {
-    # Login and the tenant switcher: a user's memberships in every tenant.
-    "msp/selectors.py": 1,
+    # Login and the tenant switcher: a user's memberships in every tenant; and their first
+    # membership, the tenant of a token request that names none.
+    "msp/selectors.py": 2,
+    # An invitation's link names its tenant (the invitee belongs to none of its scopes yet),
+    # and accepting it joins that tenant from whatever tenant the invitee is signed in to.
+    "msp/invitations.py": 2,
     # A password reset is the user's, not a tenant's: its e-mail is recorded under the user's
     # first organisation, found across tenants.
     "msp/forms/auth.py": 1,

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
-from msp.models import Client, Contact, Membership, Notification, Site
+from msp.models import Client, Contact, Invitation, InvitationStatus, Membership, Notification, Site
 from msp.roles import Role
 from msp.selectors import client_name_taken, site_name_taken
 
@@ -114,11 +114,87 @@ class MemberSerializer(StrictSerializerMixin, LeanModelSerializer):
         return attrs
 
 
+class InvitationSerializer(TenantModelSerializer):
+    """An invitation as its inviter sees it: the same for any address, an account's or not."""
+
+    username = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=150,
+        validators=[User.username_validator],
+        help_text=_("A suggestion for a new account; the person may choose another when accepting."),
+    )
+    status = serializers.ChoiceField(choices=InvitationStatus.choices, read_only=True)
+    invited_by = serializers.CharField(
+        source="invited_by.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "client",
+            "username",
+            "status",
+            "invited_by",
+            "created_at",
+            "sent_at",
+            "expires_at",
+            "accepted_at",
+            "declined_at",
+            "revoked_at",
+            "membership",
+        ]
+        read_only_fields = [
+            "sent_at",
+            "expires_at",
+            "accepted_at",
+            "declined_at",
+            "revoked_at",
+            "membership",
+        ]
+
+    def validate(self, attrs):
+        if attrs.get("role") == Role.CLIENT and attrs.get("client") is None:
+            raise serializers.ValidationError({"client": [_("Choose the client this contact belongs to.")]})
+        if attrs.get("role") != Role.CLIENT:
+            attrs["client"] = None
+        return attrs
+
+
+class MemberInviteSerializer(InvitationSerializer):
+    """POST members/, kept for integrations written before invitations: it invites (202, the
+    invitation). Nobody sets another person's password or joins them inactive any more."""
+
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    is_active = serializers.BooleanField(write_only=True, required=False)
+
+    class Meta(InvitationSerializer.Meta):
+        fields = [*InvitationSerializer.Meta.fields, "password", "is_active"]
+
+    def validate_password(self, value):
+        raise serializers.ValidationError(_("The invited person chooses their own password when accepting."))
+
+    def validate_is_active(self, value):
+        if not value:
+            raise serializers.ValidationError(
+                _("An invitation makes an active member; deactivate them once they have joined.")
+            )
+        return value
+
+
 class TokenRequestSerializer(StrictSerializerMixin, serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     tenant = serializers.SlugField(
-        required=False, help_text=_("Needed when the user belongs to several tenants.")
+        required=False,
+        help_text=_(
+            "The tenant to work in. Without it: the user's only membership, or their first one "
+            "(the oldest) when they belong to several."
+        ),
     )
 
 

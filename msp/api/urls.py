@@ -15,6 +15,7 @@ router.register("clients", views.ClientViewSet, basename="client")
 router.register("sites", views.SiteViewSet, basename="site")
 router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("members", views.MemberViewSet, basename="member")
+router.register("invitations", views.InvitationViewSet, basename="invitation")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 
 app_name = "api"

@@ -13,6 +13,8 @@ from msp.api.base import TenantAPIMixin, TenantModelViewSet
 from msp.api.serializers import (
     ClientSerializer,
     ContactSerializer,
+    InvitationSerializer,
+    MemberInviteSerializer,
     MemberSerializer,
     NotificationReadManySerializer,
     NotificationReadSerializer,
@@ -21,10 +23,11 @@ from msp.api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from msp.models import ApiToken, Client, Contact, Membership, Notification, Site
+from msp.invitations import invitation_create, invitation_resend, invitation_revoke
+from msp.models import ApiToken, Client, Contact, Invitation, Membership, Notification, Site
 from msp.notifications import notification_mark_read
-from msp.selectors import memberships_of_user, notification_list
-from msp.services import MemberSaved, member_invite, member_remove, member_update
+from msp.selectors import first_membership_of_user, memberships_of_user, notification_list
+from msp.services import MemberSaved, member_remove, member_update
 from msp.throttling import login_blocked, login_failed, login_succeeded
 
 
@@ -71,8 +74,9 @@ def _show_portal_contact(saved: MemberSaved) -> Membership:
 
 
 class MemberViewSet(TenantModelViewSet):
-    """The tenant's users and roles (owner/admin only). Creating one invites the person; a
-    client contact's login is linked to the client's contact with its email (`contact`)."""
+    """The tenant's users and roles (owner/admin only); a client contact's login is linked to
+    the client's contact with its email (`contact`). POST invites the person: it answers 202
+    with the invitation (as `invitations/` does), and the member appears once they accept."""
 
     model = Membership
     permission_resource = "member"
@@ -90,20 +94,12 @@ class MemberViewSet(TenantModelViewSet):
             portal_contact_id=Subquery(portal_contact)
         )
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        user_data = data.get("user", {})
-        saved = member_invite(
-            by=self.request.membership,
-            email=user_data["email"],
-            username=user_data.get("username", ""),
-            role=data["role"],
-            client=data.get("client"),
-            is_active=data.get("is_active", True),
-            password=data.get("password"),
-            request=self.request,
-        )
-        serializer.instance = _show_portal_contact(saved)
+    @extend_schema(request=MemberInviteSerializer, responses={202: InvitationSerializer})
+    def create(self, request, *args, **kwargs):
+        data = MemberInviteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        invitation = _invite(request, data.validated_data)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
 
     def perform_update(self, serializer):
         data = serializer.validated_data
@@ -119,6 +115,59 @@ class MemberViewSet(TenantModelViewSet):
 
     def perform_destroy(self, instance):
         member_remove(by=self.request.membership, membership=instance)
+
+
+def _invite(request, data) -> Invitation:
+    return invitation_create(
+        by=request.membership,
+        email=data["email"],
+        role=data["role"],
+        client=data.get("client"),
+        username=data.get("username", ""),
+        request=request,
+    )
+
+
+@extend_schema(responses={201: InvitationSerializer}, methods=["POST"])
+class InvitationViewSet(
+    TenantAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Invitations to the tenant (owner/admin), newest first. POST invites an address (the
+    answer is the same whether or not an account has it); `revoke/` withdraws one, `resend/`
+    e-mails a new link. The person becomes a member when they accept through the link."""
+
+    model = Invitation
+    queryset = Invitation.objects.none()
+    permission_resource = "member"  # who may add members may invite
+    serializer_class = InvitationSerializer
+    filterset_fields = ["role", "client"]
+    search_fields = ["email"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return Invitation.objects.select_related("invited_by")
+
+    def create(self, request, *args, **kwargs):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = _invite(request, data.validated_data)
+        return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        invitation = invitation_revoke(by=request.membership, invitation=self.get_object())
+        return Response(self.get_serializer(invitation).data)
+
+    @extend_schema(request=None, responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def resend(self, request, pk=None):
+        invitation = invitation_resend(by=request.membership, invitation=self.get_object(), request=request)
+        return Response(self.get_serializer(invitation).data)
 
 
 class TokenObtainApi(APIView):
@@ -148,6 +197,12 @@ class TokenObtainApi(APIView):
             memberships = [m for m in memberships if m.tenant.slug == slug]
         if not memberships:
             raise exceptions.ValidationError({"tenant": [_("You are not a member of this tenant.")]})
+        if len(memberships) > 1 and not slug:
+            # Not named: the user's first membership, the one their integrations always had
+            # (accepting another tenant's invitation later changes nothing for them), while
+            # it is active; otherwise they must say which.
+            first = first_membership_of_user(user)
+            memberships = [m for m in memberships if first is not None and m.pk == first.pk] or memberships
         if len(memberships) > 1:
             slugs = ", ".join(m.tenant.slug for m in memberships)
             raise exceptions.ValidationError(

@@ -1,9 +1,11 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from msp.identity import logo_data_uri
-from msp.models import Client, Membership, Tenant
+from msp.models import Client, Membership, Tenant, User
 from msp.models.tenancy import TIMEZONE_CHOICES
 from msp.roles import Role
 
@@ -79,9 +81,14 @@ class _RoleClientMixin:
 
 
 class MemberInviteForm(_RoleClientMixin, forms.Form):
-    email = forms.EmailField(label=_("Email"))
+    # 254: the longest address the invitation (and a user) can hold (Django's EmailField).
+    email = forms.EmailField(label=_("Email"), max_length=254)
     username = forms.CharField(
-        label=_("Username"), max_length=150, required=False, help_text=_("Defaults to the email address.")
+        label=_("Username"),
+        max_length=150,
+        required=False,
+        validators=[User.username_validator],
+        help_text=_("A suggestion for a new account; the person may choose another when accepting."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.TECHNICIAN)
     client = forms.ModelChoiceField(
@@ -116,3 +123,34 @@ class LanguageForm(forms.Form):
     language = forms.ChoiceField(
         choices=[("", _("Organisation default")), *settings.LANGUAGES], required=False
     )
+
+
+class InvitationSignupForm(forms.Form):
+    """The invitee without an account chooses a username and a password on the invitation page."""
+
+    username = forms.CharField(label=_("Username"), max_length=150, validators=[User.username_validator])
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("This username is taken."), code="taken")
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            probe = User(username=cleaned.get("username", ""), email=self.email)
+            try:
+                password_validation.validate_password(password1, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

@@ -1,5 +1,6 @@
 from msp.models.clients import Client, Contact, Site
 from msp.models.idempotency import IdempotencyKey
+from msp.models.invitations import Invitation, InvitationStatus
 from msp.models.mail import OutboundEmail, OutboundEmailStatus
 from msp.models.notifications import Notification, NotificationKind, NotificationPreference
 from msp.models.tenancy import ApiToken, Membership, Tenant, User
@@ -9,6 +10,8 @@ __all__ = [
     "Client",
     "Contact",
     "IdempotencyKey",
+    "Invitation",
+    "InvitationStatus",
     "Membership",
     "Notification",
     "NotificationKind",

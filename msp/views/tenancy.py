@@ -10,9 +10,11 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView, UpdateView
 
 from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, TenantSettingsForm, TimeZoneForm
+from msp.invitations import invitation_create
 from msp.middleware import SESSION_TENANT_KEY
-from msp.models import Membership
-from msp.services import MemberSaved, member_invite, member_remove, member_update, tenant_switch
+from msp.models import Invitation, Membership
+from msp.models.invitations import OPEN
+from msp.services import MemberSaved, member_remove, member_update, tenant_switch
 from msp.views.base import MemberRequiredMixin, any_signed_in_user
 from msp.views.once import OnceOnlyMixin
 
@@ -103,7 +105,9 @@ class MemberListView(MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         members = Membership.objects.select_related("user", "client").order_by("-is_active", "user__username")
-        return super().get_context_data(members=members, **kwargs)
+        # Open ones (pending or expired): they may be resent or withdrawn.
+        invitations = Invitation.objects.filter(OPEN).select_related("client", "invited_by")
+        return super().get_context_data(members=members, invitations=invitations, **kwargs)
 
 
 class MemberInviteView(MemberRequiredMixin, OnceOnlyMixin, FormView):
@@ -121,13 +125,17 @@ class MemberInviteView(MemberRequiredMixin, OnceOnlyMixin, FormView):
         )
 
     def form_valid(self, form):
-        saved = _call_service(
-            form, member_invite, by=self.request.membership, request=self.request, **form.cleaned_data
+        invitation = _call_service(
+            form, invitation_create, by=self.request.membership, request=self.request, **form.cleaned_data
         )
-        if saved is None:
+        if invitation is None:
             return self.form_invalid(form)
-        invited = _("%(email)s was invited.") % {"email": saved.membership.user.email}
-        messages.success(self.request, _with_portal_contact(invited, saved))
+        # The same words whoever the address is: they become a member when they accept.
+        messages.success(
+            self.request,
+            _("%(email)s was invited; they join once they accept the e-mailed invitation.")
+            % {"email": invitation.email},
+        )
         self.request.once_created_url = str(self.success_url)  # invited once, however many Saves
         return super().form_valid(form)
 
