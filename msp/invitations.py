@@ -32,7 +32,7 @@ from msp.models import Client, Invitation, Membership
 from msp.models.invitations import INVITATION_LIFETIME, OPEN, invitation_digest
 from msp.roles import Role
 from msp.scoping import scope_of, scoped_by, unscoped
-from msp.services import _check_role_change, _portal_contact_link
+from msp.services import MemberSaved, _check_role_change, _portal_contact_link
 
 User = get_user_model()
 USERNAME_MAX = User._meta.get_field("username").max_length
@@ -161,7 +161,7 @@ def _invitation_scope(invitation: Invitation) -> Iterator[None]:
         yield
 
 
-def invitation_accept(*, invitation: Invitation, user) -> Membership:
+def invitation_accept(*, invitation: Invitation, user) -> MemberSaved:
     """`user` (signed in, with the invited address) joins the tenant with the invited role."""
     if (user.email or "").lower() != invitation.email.lower():
         raise PermissionDenied(_("This invitation was sent to another address."))
@@ -169,7 +169,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         return _join(_lock_open(invitation), user)
 
 
-def invitation_accept_new_user(*, invitation: Invitation, username: str, password: str) -> Membership:
+def invitation_accept_new_user(*, invitation: Invitation, username: str, password: str) -> MemberSaved:
     """A person without an account accepts: the user is created now, with the invited address
     and the username and password they chose (the caller validated the password)."""
     with _invitation_scope(invitation), transaction.atomic():
@@ -184,16 +184,16 @@ def invitation_accept_new_user(*, invitation: Invitation, username: str, passwor
         return _join(locked, user)
 
 
-def _join(invitation: Invitation, user) -> Membership:
+def _join(invitation: Invitation, user) -> MemberSaved:
     if Membership.objects.filter(user=user).exists():
         raise ValidationError(_("You are already a member of this organisation."))
     membership = Membership.objects.create(
         tenant_id=invitation.tenant_id, user=user, role=invitation.role, client=invitation.client
     )
-    _portal_contact_link(membership=membership)
+    portal_contact = _portal_contact_link(membership=membership)
     invitation.accepted_at, invitation.membership = timezone.now(), membership
     invitation.save(update_fields=["accepted_at", "membership"])
-    return membership
+    return MemberSaved(membership=membership, portal_contact=portal_contact)
 
 
 def invitation_decline(*, invitation: Invitation) -> Invitation:

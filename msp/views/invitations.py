@@ -123,7 +123,7 @@ class InvitationView(View):
                 context = {"reason": _("You declined the invitation. Nothing was changed.")}
                 return render(request, "msp/invitations/closed.html", context)
             if action == "accept" and request.user.is_authenticated:
-                membership = invitation_accept(invitation=self.invitation, user=request.user)
+                membership = invitation_accept(invitation=self.invitation, user=request.user).membership
             elif action == "signup" and not request.user.is_authenticated:
                 form = InvitationSignupForm(request.POST, email=self.invitation.email)
                 if not form.is_valid():
@@ -132,7 +132,7 @@ class InvitationView(View):
                     invitation=self.invitation,
                     username=form.cleaned_data["username"],
                     password=form.cleaned_data["password1"],
-                )
+                ).membership
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             else:
                 return self._page(error=_("Choose accept or decline."), status=400)

@@ -312,7 +312,7 @@ def test_the_broker_down_at_commit_fails_no_request_and_the_beat_job_sends_it_la
         response = owner_client.post(
             reverse("members:invite"), {"email": "tina@example.com", "role": Role.TECHNICIAN}
         )
-    assert response.status_code == 302  # the member is invited; the e-mail waits on its row
+    assert response.status_code == 302  # the person is invited; the e-mail waits on its row
     [row] = OutboundEmail.unscoped.all()
     assert row.status == OutboundEmailStatus.QUEUED and mail.outbox == []
 
