@@ -7,6 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
+from django.utils import timezone
 from djmoney.money import Money
 
 from assets.choices import AssetKind
@@ -21,6 +22,7 @@ from monitoring.services.keys import ingest_key_create
 from msp.models import (
     Client,
     Contact,
+    Invitation,
     Membership,
     Notification,
     NotificationKind,
@@ -29,6 +31,7 @@ from msp.models import (
     Site,
     Tenant,
 )
+from msp.models.invitations import INVITATION_LIFETIME
 from msp.roles import Role
 from sales.models import Offer
 from tickets.models import Attachment, Ticket, TicketComment
@@ -304,6 +307,20 @@ class OutboundEmailFactory(TenantOwnedFactory):
         )
 
 
+class InvitationFactory(TenantOwnedFactory):
+    """A pending invitation, as msp.invitations.invitation_create records it (without its e-mail:
+    the link's key is not kept, only its digest)."""
+
+    class Meta:
+        model = Invitation
+
+    tenant = factory.SubFactory(TenantFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Role.TECHNICIAN
+    digest = factory.LazyFunction(lambda: Invitation.new_key()[1])
+    expires_at = factory.LazyFunction(lambda: timezone.now() + INVITATION_LIFETIME)
+
+
 class WorkTypeFactory(TenantOwnedFactory):
     class Meta:
         model = WorkType
@@ -416,6 +433,9 @@ ISOLATION_FACTORIES = {
         name=marker,
         calendar=BusinessCalendar.unscoped.create(tenant=tenant, name=f"{marker} hours", always_open=True),
         targets={"P1": {"response": 60}},
+    ),
+    Invitation: lambda tenant, client, marker: InvitationFactory(
+        tenant=tenant, email=f"{marker.lower()}@leak.example"
     ),
     OutboundEmail: lambda tenant, client, marker: OutboundEmailFactory(
         tenant=tenant, subject=marker, failed=True

@@ -35,6 +35,7 @@ from tests.factories import ISOLATION_FACTORIES, ClientFactory, TenantFactory
 # Path arguments that are not tenant objects, by URL name, and why.
 EXEMPT = {
     "password_reset_confirm": "uidb64/token identify a user by a signed token, not a tenant row",
+    "invitation": "the key is the e-mailed credential of one invitation, not a row's id",
 }
 # Extra kwargs that DRF's format-suffix routes add; those routes repeat the plain ones.
 SKIP_KWARGS = {"format"}
@@ -119,11 +120,15 @@ def test_every_url_is_covered_by_the_harness():
             continue
         for kwarg, model in resolve_kwarg_models(name, pattern, kwargs).items():
             if model is None:
-                problems.append(f"{name} ({route}): cannot tell which model '{kwarg}' names; add it to EXEMPT or name it <model>_pk")
+                problems.append(
+                    f"{name} ({route}): cannot tell which model '{kwarg}' names; add it to EXEMPT or name it <model>_pk"
+                )
             elif not issubclass(model, TenantOwnedModel):
                 problems.append(f"{name}: {model.__name__} is not tenant-owned")
             elif model is not Client and model not in ISOLATION_FACTORIES:
-                problems.append(f"{name}: register a factory for {model.__name__} in tests.factories.ISOLATION_FACTORIES")
+                problems.append(
+                    f"{name}: register a factory for {model.__name__} in tests.factories.ISOLATION_FACTORIES"
+                )
     assert not problems, "\n".join(problems)
 
 
@@ -136,7 +141,11 @@ class World:
         self.client_a1 = ClientFactory(tenant=self.tenant_a, name="Alpha One")
         self.client_a2 = ClientFactory(tenant=self.tenant_a, name=f"{SIBLING} Client")
         self.client_b1 = ClientFactory(tenant=self.tenant_b, name=f"{LEAK} Client")
-        self.mine, self.theirs, self.sibling = {Client: self.client_a1}, {Client: self.client_b1}, {Client: self.client_a2}
+        self.mine, self.theirs, self.sibling = (
+            {Client: self.client_a1},
+            {Client: self.client_b1},
+            {Client: self.client_a2},
+        )
         for n, (model, build) in enumerate(ISOLATION_FACTORIES.items()):
             self.mine[model] = build(self.tenant_a, self.client_a1, f"Mine{n}")
             self.theirs[model] = build(self.tenant_b, self.client_b1, f"{LEAK}{n}")

@@ -56,6 +56,7 @@ BUDGET = 15  # queries per request (issue 5)
 # URLs not measured, and why. Keep it short: an N+1 is never a reason.
 EXEMPT = {
     "password_reset_confirm": "uidb64/token identify a user by a signed e-mail token, not a row",
+    "invitation": "the key is a secret e-mailed to the invitee: only its digest is stored",
 }
 # Pages for people who are not signed in: measured signed out.
 ANONYMOUS = {"login", "signup", "password_reset", "password_reset_done", "password_reset_complete"}

@@ -46,7 +46,7 @@ from monitoring.messages import ALERT, HEARTBEAT, Message
 from monitoring.models import Alert, IngestKey, UnknownSource
 from monitoring.services.ingest import ingest
 from monitoring.services.keys import ingest_key_create
-from msp.models import ApiToken, Client, Contact, Membership, Notification, OutboundEmail, Site
+from msp.models import ApiToken, Client, Contact, Invitation, Membership, Notification, OutboundEmail, Site
 from msp.roles import Role
 from msp.scoping import unscoped
 from sales.models import Offer
@@ -55,6 +55,7 @@ from tests.factories import (
     ClientFactory,
     ContactFactory,
     ContractFactory,
+    InvitationFactory,
     MembershipFactory,
     NotificationFactory,
     OfferFactory,
@@ -91,6 +92,7 @@ OPENED_MODELS = (
     WorkType,
     TimeEntry,
     OutboundEmail,
+    Invitation,
     Invoice,
     Notification,
     Attachment,
@@ -374,6 +376,12 @@ def _build(n: int, slug: str) -> World:
     )
 
     emails = [OutboundEmailFactory(tenant=tenant, subject=f"Mail {i}", failed=i % 2 == 1) for i in range(n)]
+    # n open invitations on the members page (one of them expired), each by the owner.
+    invitations = [
+        InvitationFactory(tenant=tenant, email=f"invitee{i}.{slug}@example.com", invited_by=owner.user)
+        for i in range(n)
+    ]
+    Invitation.unscoped.filter(pk=invitations[-1].pk).update(expires_at=now - timedelta(days=1))
 
     # The month's run, issued: an invoice per client; the opened client's carries its managed
     # fee (one line per kind), its n blocks and its overage, and a part payment.
@@ -436,6 +444,7 @@ def _build(n: int, slug: str) -> World:
         UnknownSource: unknowns[0],
         Invoice: invoice,
         OutboundEmail: emails[0],
+        Invitation: invitations[0],
         Notification: notifications[0],
         Client: client,
         Site: site,

@@ -12,10 +12,9 @@ from django.core import mail
 from django.db import DatabaseError
 
 from contracts.notifications import recipients
-from msp.models import Contact, Membership, User
-from msp.roles import Role
 from msp.invitations import invitation_accept, invitation_accept_new_user, invitation_create
-from msp.models import Invitation
+from msp.models import Contact, Invitation, Membership, User
+from msp.roles import Role
 from msp.services import member_remove, member_update
 from tests.factories import ClientFactory, ContactFactory, ContractFactory, UserFactory
 
