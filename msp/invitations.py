@@ -107,7 +107,11 @@ def _queue_email(*, invitation: Invitation, key: str, request) -> None:
 
 def _lock_open(invitation: Invitation) -> Invitation:
     """The invitation's row, locked and fresh; InvitationClosed unless it is still pending."""
-    locked = Invitation.objects.select_for_update().select_related("tenant", "client").get(pk=invitation.pk)
+    locked = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("tenant", "client")
+        .get(pk=invitation.pk)
+    )
     if not locked.is_pending:
         raise InvitationClosed(locked)
     return locked
