@@ -528,3 +528,14 @@ def test_token_requests_naming_no_tenant_keep_their_tenant_after_joining_another
     http.credentials(HTTP_AUTHORIZATION=f"Token {before.json()['token']}")
     assert http.get("/api/v1/clients/").status_code == 200
     assert http.get(MEMBERS_URL).status_code == 403  # still Bravo's technician, not Alpha's admin
+
+
+def test_an_invitation_whose_inviter_has_gone_still_reads(api_invite, tenant):
+    created = api_invite(email="tina@example.com", role="technician").json()
+    Invitation.unscoped.update(invited_by=None)
+
+    listed = api_invite.http.get(INVITATIONS_URL).json()["results"]
+    one = api_invite.http.get(f"{INVITATIONS_URL}{created['id']}/").json()
+
+    assert listed[0]["invited_by"] is None and one["invited_by"] is None
+    assert listed[0]["status"] == one["status"] == "pending"
