@@ -71,7 +71,7 @@ def invitation_create(
         with transaction.atomic():  # a savepoint: the same address may be invited at this moment
             key = _renew(invitation, **fields)
     except IntegrityError:  # it was: refresh the invitation the other request made
-        invitation = _open_invitation(email)
+        invitation = _open_invitation(email) or Invitation(tenant_id=by.tenant_id, email=email)
         key = _renew(invitation, **fields)
     _queue_email(invitation=invitation, key=key, request=request)
     return invitation
