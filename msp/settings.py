@@ -349,6 +349,12 @@ REST_FRAMEWORK = {
         "msp.api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's JSON, forms and multipart; JSON nested past 64 levels is a 400, not a RecursionError 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "msp.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "msp.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
