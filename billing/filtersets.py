@@ -22,7 +22,10 @@ class InvoiceFilterSet(FilterSet):
     client = filters.ModelChoiceFilter(
         queryset=_clients, label=_("Client"), empty_label=_("All clients"), widget=QuickSelect
     )
-    period = filters.CharFilter(method="filter_period", label=_("Period (YYYY-MM)"))
+    # A malformed period is a form error (the API's 400 names it), not an empty list.
+    period = filters.CharFilter(
+        method="filter_period", label=_("Period (YYYY-MM)"), validators=[Period.parse]
+    )
     overdue = filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:
@@ -30,10 +33,7 @@ class InvoiceFilterSet(FilterSet):
         fields = ["status", "kind", "client", "period", "overdue"]
 
     def filter_period(self, queryset, name, value):
-        try:
-            period = Period.parse(value)
-        except Exception:  # noqa: BLE001 - a malformed period matches nothing, as a bad id does
-            return queryset.none()
+        period = Period.parse(value)  # valid: the field's validator refused a malformed one
         return queryset.filter(
             Q(period_start=period.start)
             | Q(period_start__isnull=True, issue_date__range=(period.start, period.end))
