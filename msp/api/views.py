@@ -210,7 +210,9 @@ class NotificationViewSet(TenantAPIMixin, mixins.ListModelMixin, viewsets.Generi
     )
     @action(detail=False, methods=["post"], url_path="read")
     def read(self, request):
-        serializer = NotificationReadManySerializer(data=request.data)
+        serializer = NotificationReadManySerializer(
+            data=request.data, context={"membership": request.membership}
+        )
         serializer.is_valid(raise_exception=True)
         marked = notification_mark_read(
             membership=request.membership, ids=serializer.validated_data.get("ids")
