@@ -772,3 +772,18 @@ def test_api_create_refuses_unknown_services_naming_them(manager_api, tenant, ot
     assert not Offer.unscoped.exists()
     response = manager_api.post(OFFERS_URL, {"client": acme.pk, "services": {backup.pk: 2}}, format="json")
     assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_api_lists_in_an_offer_are_bounded(manager_api, tenant, acme):
+    offer = OfferFactory(tenant=tenant, client=acme)
+    response = manager_api.post(
+        f"{OFFERS_URL}{offer.pk}/send/", {"contacts": list(range(1, 10_002))}, format="json"
+    )
+    assert response.status_code == 400 and "At most 100 contacts" in response.json()["contacts"][0]
+    many = {str(n): 1 for n in range(1, 10_002)}
+    response = manager_api.post(OFFERS_URL, {"client": acme.pk, "services": many}, format="json")
+    assert response.status_code == 400 and "At most 100 services" in response.json()["services"][0]
+    kinds = {f"kind{n}": 1 for n in range(10_000)}
+    response = manager_api.post(OFFERS_URL, {"client": acme.pk, "quantities": kinds}, format="json")
+    assert response.status_code == 400 and len(response.content) < 1000
