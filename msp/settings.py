@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "msp.middleware.UserLanguageMiddleware",
     "msp.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "msp.uploads.UploadTooLargeMiddleware",  # an upload the handler stopped: 413 / the form again
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "msp.middleware.ElsewhereNotFoundMiddleware",
