@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
 from billing.periods import Period
@@ -32,6 +33,7 @@ class InvoiceFilterSet(FilterSet):
         model = Invoice
         fields = ["status", "kind", "client", "period", "overdue"]
 
+    @extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-11"})
     def filter_period(self, queryset, name, value):
         period = Period.parse(value)  # valid: the field's validator refused a malformed one
         return queryset.filter(

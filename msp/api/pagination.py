@@ -24,7 +24,8 @@ def _whole_number(request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdecimal() or int(raw) < 1:
+    # ASCII digits, and few enough of them (int() of a 5,000-digit string raises ValueError).
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or int(raw) < 1:
         raise exceptions.ValidationError({name: [_("Use a whole number of at least 1.")]})
     return int(raw)
 
