@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assets.models import Asset
 from assets.selectors import asset_serial_taken
-from assets.services import IMPORT_COLUMNS, MAX_IMPORT_BYTES, asset_import_decode
+from assets.services import IMPORT_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, asset_import_decode
 from msp.forms.base import TenantModelForm
 from msp.models import Contact, Site
 
@@ -70,8 +70,12 @@ class AssetImportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _g(
-            "UTF-8, at most %(size)d MB; the first line names the columns: %(columns)s."
-        ) % {"size": MAX_IMPORT_BYTES // (1024 * 1024), "columns": ", ".join(IMPORT_COLUMNS)}
+            "UTF-8, at most %(size)d MB and %(rows)s rows; the first line names the columns: %(columns)s."
+        ) % {
+            "size": MAX_IMPORT_BYTES // (1024 * 1024),
+            "rows": f"{MAX_IMPORT_ROWS:,}",
+            "columns": ", ".join(IMPORT_COLUMNS),
+        }
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

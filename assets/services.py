@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,6 +30,11 @@ from msp.scoping import scoped_by
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
+# A file names at most this many columns (it needs 13); checked on the first line's raw
+# separators before the csv module splits it, so a 500 KB header of 75,000 names costs nothing.
+MAX_IMPORT_COLUMNS = 100
+# An error names at most this many unknown columns, then says how many more there are.
+_NAMED_AT_MOST = 5
 
 # The columns a file may name, in the order the import page lists them.
 IMPORT_COLUMNS = (
@@ -157,7 +163,16 @@ def _read(file_text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
         )
     file_text = file_text.removeprefix("\ufeff")
     first_line = file_text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(file_text, newline=""), delimiter=_delimiter(first_line), strict=True)
+    delimiter = _delimiter(first_line)
+    if first_line.count(delimiter) >= MAX_IMPORT_COLUMNS:
+        # A quoted name may hold the separator, so this may over-count: only files far past
+        # any real header (13 columns) are refused for it.
+        raise ValidationError(
+            _("The file has more than %(max)d columns. The columns are: %(known)s.")
+            % {"max": MAX_IMPORT_COLUMNS, "known": ", ".join(IMPORT_COLUMNS)},
+            code="too_many_columns",
+        )
+    reader = csv.reader(io.StringIO(file_text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -206,9 +221,9 @@ def _check_header(cells: list[str]) -> list[str]:
             _(
                 "Unknown columns: %(unknown)s. The columns are: %(known)s (“os” may stand for operating_system)."
             )
-            % {"unknown": ", ".join(unknown), "known": ", ".join(IMPORT_COLUMNS)}
+            % {"unknown": _name_some(unknown), "known": ", ".join(IMPORT_COLUMNS)}
         )
-    duplicates = sorted({name for name in header if name and header.count(name) > 1})
+    duplicates = sorted(name for name, times in Counter(header).items() if name and times > 1)
     if duplicates:
         errors.append(_("Columns named twice: %(names)s.") % {"names": ", ".join(duplicates)})
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
@@ -217,6 +232,15 @@ def _check_header(cells: list[str]) -> list[str]:
     if errors:
         raise ValidationError(errors, code="bad_header")
     return header
+
+
+def _name_some(names: list[str]) -> str:
+    """The first few names, then how many more: an error never echoes a whole file back."""
+    shown = ", ".join(names[:_NAMED_AT_MOST])
+    if len(names) <= _NAMED_AT_MOST:
+        return shown
+    more = len(names) - _NAMED_AT_MOST
+    return _("%(names)s and %(more)s more") % {"names": shown, "more": f"{more:,}"}
 
 
 # --- deciding each row -----------------------------------------------------------------

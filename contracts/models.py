@@ -9,6 +9,7 @@ from djmoney.models.fields import MoneyField
 
 from assets.choices import AssetKind
 from contracts.choices import ContractKind, ContractStatus, Feature, ServiceUnit
+from contracts.limits import BALANCE_CEILING_MINUTES, MAX_BLOCK_MINUTES
 from msp.models.tenancy import CURRENCY_CHOICES, TIMEZONE_CHOICES
 from msp.scoping import TenantOwnedModel
 
@@ -162,8 +163,13 @@ class Contract(TenantOwnedModel):
     )
     includes_labour = models.BooleanField(_("labour included"), default=False)
     auto_renew = models.BooleanField(_("auto-renew hour blocks"), default=False)
-    renew_threshold_minutes = models.PositiveIntegerField(_("renew below (minutes)"), default=300)
-    renew_block_minutes = models.PositiveIntegerField(_("renewal block (minutes)"), default=600)
+    # At most a block's limit (contracts.limits): a balance can then never pass PostgreSQL's integer.
+    renew_threshold_minutes = models.PositiveIntegerField(
+        _("renew below (minutes)"), default=300, validators=[MaxValueValidator(MAX_BLOCK_MINUTES)]
+    )
+    renew_block_minutes = models.PositiveIntegerField(
+        _("renewal block (minutes)"), default=600, validators=[MaxValueValidator(MAX_BLOCK_MINUTES)]
+    )
     renew_block_price = MoneyField(_("renewal block price"), null=True, blank=True, **MONEY)
     # Terms the seeds advise: month to month with a notice period, an optional fixed term, and a
     # free trial whose invoices show the value with a 100 % discount (billing reads them).
@@ -209,6 +215,16 @@ class Contract(TenantOwnedModel):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="%(app_label)s_%(class)s_ends_after_start",
+            ),
+            # The backstop of contracts.limits: the services keep far inside these.
+            models.CheckConstraint(
+                condition=Q(renew_threshold_minutes__lte=MAX_BLOCK_MINUTES)
+                & Q(renew_block_minutes__lte=MAX_BLOCK_MINUTES),
+                name="%(app_label)s_%(class)s_renewal_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_minutes__lte=BALANCE_CEILING_MINUTES),
+                name="%(app_label)s_%(class)s_balance_in_range",
             ),
         ]
 
@@ -304,7 +320,9 @@ class HourBlock(TenantOwnedModel):
     CLIENT_PATH = "contract__client"
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="blocks")
-    minutes = models.PositiveIntegerField(_("minutes"))
+    minutes = models.PositiveIntegerField(
+        _("minutes"), validators=[MinValueValidator(1), MaxValueValidator(MAX_BLOCK_MINUTES)]
+    )
     price = MoneyField(_("price"), **MONEY)
     origin = models.CharField(_("origin"), max_length=20, choices=BlockOrigin.choices)
     purchased_at = models.DateTimeField(_("purchased at"))
@@ -322,6 +340,9 @@ class HourBlock(TenantOwnedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(minutes__gt=0), name="%(app_label)s_%(class)s_minutes_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes__lte=MAX_BLOCK_MINUTES), name="%(app_label)s_%(class)s_minutes_in_range"
             ),
         ]
 
@@ -368,6 +389,10 @@ class LedgerEntry(TenantOwnedModel):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(minutes=0), name="%(app_label)s_%(class)s_minutes_not_zero"),
+            models.CheckConstraint(
+                condition=Q(balance_after__lte=BALANCE_CEILING_MINUTES),
+                name="%(app_label)s_%(class)s_balance_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

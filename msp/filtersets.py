@@ -17,18 +17,66 @@ Two rules, kept here once instead of in each filterset:
   queryset is empty, so every value was refused. Here they are built per request, as
   ``msp.forms.base.TenantFormMixin`` does for forms; a declared filter over tenant-owned
   rows must pass a callable (``queryset=lambda request: Client.objects.all()``).
+* **A user filter knows the tenant's members only.** A foreign key to the user model
+  (``assignee``, ``technician``) takes the ids of the scope's members: any other id, of
+  a user of another tenant or of nobody, gets the same "not one of the available choices"
+  (issue 20: 200 for any user on the platform and 400 for no one was an account oracle).
+* **A value is understood or refused.** A boolean filter takes true/false (also 1/0,
+  yes/no, on/off, and the browser select's values); ``?is_active=maybe`` is refused with
+  the filter's name, not read as "no filter". Ids, dates and choices already are.
 """
 
 from __future__ import annotations
 
 import copy
 
+from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.widgets import BooleanWidget
 
-from msp.scoping import TenantManager
+from msp.scoping import TenantManager, current_scope
+
+_TRUE = frozenset({"true", "1", "yes", "on", "2"})  # "2"/"3": Django's NullBooleanSelect
+_FALSE = frozenset({"false", "0", "no", "off", "3"})
+_ANY = frozenset({"", "unknown"})
+
+
+class StrictBooleanSelect(BooleanWidget):
+    """django-filter's any/yes/no select (true/false), handing the raw value to the field to
+    judge: its own reading made anything else None, "no filter"."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    widget = StrictBooleanSelect
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in _ANY:
+            return None
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise forms.ValidationError(_("Use true or false."), code="invalid")
+
+
+def members_of_scope(request):
+    """Users with a membership of the scope's tenant. Through the user's side of the relation,
+    not Membership's scoped manager: a client contact's scope shows its company's members
+    only, and they may filter their tickets by the technician the tickets name."""
+    scope = current_scope()
+    users = get_user_model().objects
+    return users.filter(memberships__tenant_id=scope.tenant_id) if scope is not None else users.none()
 
 
 def spans_to_many(model: type[Model], path: str) -> bool:
@@ -66,6 +114,8 @@ class FilterSet(filters.FilterSet):
         related = getattr(field, "related_model", None)
         if isinstance(getattr(filter_, "queryset", None), QuerySet) and _tenant_owned(related):
             filter_.queryset = _scoped(related, field.get_limit_choices_to())
+        elif related is not None and related is get_user_model():
+            filter_.queryset = members_of_scope
         return filter_
 
     @classmethod
@@ -80,6 +130,15 @@ class FilterSet(filters.FilterSet):
                     f"{cls.__name__}.{name}: a queryset over {queryset.model.__name__} built at import is "
                     "built outside any scope, so it is empty; pass a callable taking the request."
                 )
+            if isinstance(queryset, QuerySet) and queryset.model is get_user_model():
+                raise ImproperlyConfigured(
+                    f"{cls.__name__}.{name}: a filter over users takes msp.filtersets.members_of_scope."
+                )
+            if isinstance(filter_, filters.BooleanFilter):
+                filter_.field_class = StrictBooleanField
+                widget = filter_.extra.get("widget")
+                if widget is None or widget in (BooleanWidget, forms.NullBooleanSelect):
+                    filter_.extra["widget"] = StrictBooleanSelect
             filter_.distinct = False
             filter_.through_to_many = (
                 model is not None and filter_.method is None and spans_to_many(model, filter_.field_name)

@@ -17,6 +17,17 @@ def quantize_money(money: Money) -> Money:
     return Money(Decimal(money.amount).quantize(places, rounding=ROUND_HALF_UP), money.currency)
 
 
+# Every money column is a DECIMAL(14, 2) (contracts.models.MONEY): amounts from 10**12 on do
+# not fit, and PostgreSQL answers "numeric field overflow". Amounts computed from valid input
+# (quantity × unit price, a rate × minutes, a sum of lines) are checked against it before
+# they are written, so such input is a 400 instead.
+MONEY_LIMIT = Decimal(10) ** 12
+
+
+def money_fits(money: Money) -> bool:
+    return abs(Decimal(money.amount)) < MONEY_LIMIT
+
+
 def format_money(amount, currency: str | None = None) -> str:
     """An amount as every page and document shows money: the active language's style
     ("€1,425.00", "1.425,00 €"), the currency's minor unit. `amount` is a Money, or a

@@ -30,8 +30,29 @@ def get_bool_from_env(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
+def get_int_from_env(name: str, default: int) -> int:
+    """An unset or empty variable (``SECURE_HSTS_SECONDS=`` in an env file) is its default;
+    anything but a whole number stops start-up naming the variable, not with a bare int()."""
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
 def get_list_from_env(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in (os.environ.get(name) or default).split(",") if item.strip()]
+
+
+def get_int_list_from_env(name: str, default: str) -> tuple[int, ...]:
+    items = get_list_from_env(name, default)
+    if not all(item.isdecimal() for item in items):
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers separated by commas, not {os.environ[name]!r}"
+        )
+    return tuple(int(item) for item in items)
 
 
 # The embedded default is a development setup: DEBUG on unless the environment says otherwise.
@@ -101,6 +122,7 @@ MIDDLEWARE = [
     "msp.middleware.UserLanguageMiddleware",
     "msp.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "msp.uploads.UploadTooLargeMiddleware",  # an upload the handler stopped: 413 / the form again
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "msp.middleware.ElsewhereNotFoundMiddleware",
@@ -131,7 +153,7 @@ FORM_RENDERER = "msp.forms.renderers.QuickRenderer"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=get_int_from_env("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -160,8 +182,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # Failed logins per username and per client address before a cool-down (see msp/throttling.py).
-LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_FAILURE_LIMIT = get_int_from_env("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW_SECONDS = get_int_from_env("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 
 # Internationalisation: English and Italian; a user picks, a tenant has a default.
 LANGUAGE_CODE = "en"
@@ -306,15 +328,15 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 if os.environ.get("EMAIL_URL") or os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_PORT = get_int_from_env("EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = get_bool_from_env("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MSP PSA <noreply@localhost>")
 # Seconds an SMTP connection may hang before the worker gives up on this attempt (msp.mail).
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_TIMEOUT = get_int_from_env("EMAIL_TIMEOUT", 30)
 # Prepaid hours: email a warning when these percentages of the current block are used.
-HOURS_WARNING_LEVELS = tuple(int(level) for level in get_list_from_env("HOURS_WARNING_LEVELS", "80,95"))
+HOURS_WARNING_LEVELS = get_int_list_from_env("HOURS_WARNING_LEVELS", "80,95")
 
 # REST API v1
 REST_FRAMEWORK = {
@@ -327,6 +349,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "msp.api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # DRF's JSON, forms and multipart; JSON nested past 64 levels is a 400, not a RecursionError 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "msp.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "msp.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -364,7 +392,7 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = get_bool_from_env("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = get_int_from_env("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True

@@ -7,12 +7,25 @@ the project's ceiling when the tenant is not known yet, as for an API token befo
 read): the file keeps its true size, so the attachment checks refuse it as too large, but a
 multi-gigabyte upload never fills the disk. The reverse proxy's body limit stays the first
 line (README).
+
+Nor is a multipart body read on without end (issue 20: multipart uploads were not capped
+at all): once the files of one request pass MAX_FILES_PER_REQUEST times the limit, or the
+project's ceiling (an API token's request, whose tenant is not known yet), the handler stops reading (``StopUpload``, the connection
+is not drained) and marks the request; ``UploadTooLargeMiddleware`` then answers before any
+view runs: a 413 with a JSON error in the API, the page again with the error in the browser.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.contrib import messages
+from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+MAX_FILES_PER_REQUEST = 10  # as a ticket's upload allows (tickets.attachments)
 
 
 def upload_limit_bytes(request) -> int:
@@ -22,15 +35,58 @@ def upload_limit_bytes(request) -> int:
     return settings.ATTACHMENT_MAX_MB_CEILING * 1024 * 1024
 
 
+def request_cap_bytes(limit: int) -> int:
+    """The most file bytes one request is read for: more than any request that could be
+    accepted carries (MAX_FILES_PER_REQUEST files at the limit), up to the ceiling."""
+    return min(limit * MAX_FILES_PER_REQUEST, max(limit, settings.ATTACHMENT_MAX_MB_CEILING * 1024 * 1024))
+
+
 class CappedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.received = 0  # this request's file bytes, all files
+
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self.limit = upload_limit_bytes(self.request)
         self.written = 0
 
     def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        cap = request_cap_bytes(self.limit)
+        if self.received > cap:
+            if self.request is not None:
+                self.request.upload_refused_mb = cap // (1024 * 1024)
+            raise StopUpload(connection_reset=True)
         room = self.limit + 1 - self.written  # one byte over is enough to be judged too large
         if room > 0:
             self.file.write(raw_data[:room])
             self.written += min(room, len(raw_data))
         return None
+
+
+class UploadTooLargeMiddleware:
+    """Answers a request whose upload the handler stopped (see the module's docstring). Runs
+    its check before the view: the body is parsed here if nothing parsed it yet."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or request.content_type != "multipart/form-data":
+            return None  # Django parses uploads of POSTs only
+        request.FILES  # noqa: B018 - parse now (the CSRF check may have already)
+        size = getattr(request, "upload_refused_mb", None)
+        if size is None:
+            return None
+        message = _("The upload is larger than %(size)d MB in all; nothing was saved.") % {"size": size}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+        messages.error(request, message)
+        back = request.headers.get("referer", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = request.path
+        return redirect(back)

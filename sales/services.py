@@ -134,6 +134,15 @@ def _offer_write(
     if hour_block_minutes and hour_block_price is None:
         raise ValidationError({"hour_block_price": _("Give the price of the prepaid hours.")})
     services = list(offer_services(currency=currency))
+    unknown = sorted(set(service_quantities or {}) - {service.pk for service in services})
+    if unknown:
+        # Dropped silently, the offer would be made without what the caller asked for.
+        raise ValidationError(
+            {
+                "services": _("No active service priced in %(currency)s has the id %(ids)s.")
+                % {"currency": currency, "ids": ", ".join(str(pk) for pk in unknown[:10])}
+            }
+        )
     offer.title = title
     offer.discount_percent = discount_percent
     offer.hour_block_minutes = hour_block_minutes

@@ -119,6 +119,8 @@ def filter_values(parameter: dict, rows: list[dict], view, role: Role) -> list[l
         choices = [timezone.localdate().isoformat()]
     elif item.get("format") == "date-time":
         choices = [timezone.now().isoformat()]
+    elif item.get("pattern"):  # a value of a set form (an invoice period): its example
+        choices = [item["example"]]
     else:
         choices = [SEARCH_TERM]
     if not choices:

@@ -105,6 +105,9 @@ class InvoiceSerializer(LeanModelSerializer):
         return str(invoice.outstanding.amount)
 
 
+MAX_LINES = 500  # a hand-typed invoice; the monthly run writes its own lines
+
+
 class LineInputSerializer(StrictSerializerMixin, serializers.Serializer):
     kind = serializers.ChoiceField(choices=LineKind.choices, default=LineKind.ADJUSTMENT)
     description = serializers.CharField(max_length=500)
@@ -132,7 +135,7 @@ class InvoiceCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
     currency = serializers.CharField(required=False, help_text=_("Defaults to the client's currency."))
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    lines = LineInputSerializer(many=True)
+    lines = LineInputSerializer(many=True, max_length=MAX_LINES, help_text=f"At most {MAX_LINES} lines.")
 
     def get_fields(self):
         fields = super().get_fields()

@@ -30,7 +30,7 @@ from billing.models import (
     Payment,
 )
 from billing.services.numbering import number_take
-from msp.money import quantize_money, zero
+from msp.money import MONEY_LIMIT, money_fits, quantize_money, zero
 from msp.scoping import scoped_by
 from msp.selectors import client_address
 
@@ -157,6 +157,8 @@ def _lines_add(
             raise ValidationError(_("A line's quantity is positive."))
         rate = default_rate if draft.tax_rate is None else draft.tax_rate
         amount, tax = line_amounts(draft.quantity, draft.unit_price, rate)
+        if not (money_fits(amount) and money_fits(amount + tax)):
+            raise ValidationError(_too_large(_("A line")))
         position += 1
         rows.append(
             InvoiceLine(
@@ -203,8 +205,17 @@ def _totals_update(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None)
     for amount, line_tax in pairs:
         subtotal += Money(amount, invoice.currency)
         tax += Money(line_tax, invoice.currency)
+    if not money_fits(subtotal + tax):
+        raise ValidationError(_too_large(_("The invoice's total")))
     invoice.subtotal, invoice.tax, invoice.total = subtotal, tax, subtotal + tax
     invoice.save(update_fields=["subtotal", "tax", "total"])
+
+
+def _too_large(what: str) -> str:
+    return _("%(what)s would come to %(limit)s or more, more than an amount can hold.") % {
+        "what": what,
+        "limit": f"{MONEY_LIMIT:,.0f}",
+    }
 
 
 def _locked(invoice: Invoice) -> Invoice:

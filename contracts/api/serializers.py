@@ -93,6 +93,7 @@ class TierPricesField(serializers.Field):
 
     default_error_messages = {
         "not_a_dict": _("Give the prices as an object of asset kind to amount."),
+        "too_many": _("Give at most one price per asset kind."),
     }
 
     def __init__(self, **kwargs):
@@ -109,6 +110,8 @@ class TierPricesField(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             self.fail("not_a_dict")
+        if len(data) > len(AssetKind.values):  # a price per kind at most: never echo thousands of keys
+            self.fail("too_many")
         errors, cleaned = {}, {}
         amount_field = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
         for kind, value in data.items():
@@ -143,6 +146,7 @@ class TierSerializer(TenantModelSerializer):
     features = serializers.ListField(
         child=serializers.ChoiceField(choices=Feature.choices),
         required=False,
+        max_length=len(Feature.choices),
         help_text=_("Codes of the included features."),
     )
 
@@ -213,6 +217,7 @@ class RecurringServiceSerializer(TenantModelSerializer):
     kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=AssetKind.choices),
         required=False,
+        max_length=len(AssetKind.choices),
         help_text=_("Asset kinds a per-device service is counted on."),
     )
 

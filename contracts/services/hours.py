@@ -22,6 +22,7 @@ from djmoney.money import Money
 
 from contracts.allocation import BlockBalance, allocate, blocks_needed
 from contracts.choices import ContractKind
+from contracts.limits import MAX_BALANCE_MINUTES, MAX_BLOCK_MINUTES
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry, LedgerKind
 from contracts.signals import hour_block_purchased
 from msp.scoping import scoped_by
@@ -111,6 +112,10 @@ def _expire(ledger: _Ledger, balances, now: datetime) -> None:
 def _new_block(contract: Contract, *, minutes: int, price: Money, origin: str, expires_at, now) -> HourBlock:
     if minutes <= 0:
         raise ValidationError({"minutes": _("A block has a positive number of minutes.")})
+    if minutes > MAX_BLOCK_MINUTES:
+        raise ValidationError(
+            {"minutes": _("A block has at most %(hours)s hours.") % {"hours": f"{MAX_BLOCK_MINUTES // 60:,}"}}
+        )
     if price.currency.code != contract.currency:
         raise ValidationError(
             {
@@ -153,6 +158,14 @@ def block_purchase(
         raise ValidationError(_("Hour blocks are bought on prepaid-hours contracts only."))
     now = at or timezone.now()
     contract = _lock(contract)
+    if contract.balance_minutes + minutes > MAX_BALANCE_MINUTES:
+        # Purchases are the one way up that is not bounded by a threshold (contracts.limits).
+        raise ValidationError(
+            {
+                "minutes": _("This block would take the balance past %(hours)s hours.")
+                % {"hours": f"{MAX_BALANCE_MINUTES // 60:,}"}
+            }
+        )
     ledger = _Ledger(contract)
     block = _new_block(contract, minutes=minutes, price=price, origin=origin, expires_at=expires_at, now=now)
     ledger.append(kind=LedgerKind.CREDIT, minutes=minutes, block_id=block.pk, note=block.get_origin_display())

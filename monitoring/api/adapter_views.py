@@ -9,13 +9,13 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 from monitoring.adapters import alertmanager, webhook
 from monitoring.api.serializers import IngestResultSerializer
 from monitoring.api.views import INGEST_AUTH, HasIngestKey, IngestMixin
 from monitoring.choices import AlertOrigin
+from msp.api.parsers import JSONParser
 from msp.api.permissions import HasRolePermission
 
 REFUSED = {

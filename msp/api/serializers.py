@@ -5,7 +5,7 @@ from rest_framework import serializers
 from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
 from msp.models import Client, Contact, Invitation, InvitationStatus, Membership, Notification, Site
 from msp.roles import Role
-from msp.selectors import client_name_taken, site_name_taken
+from msp.selectors import client_name_taken, notification_list, site_name_taken
 
 User = get_user_model()
 
@@ -237,3 +237,17 @@ class NotificationReadManySerializer(StrictSerializerMixin, serializers.Serializ
     """POST notifications/read/: these `ids` of yours (or all of them when none are given) read."""
 
     ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)
+
+    def validate_ids(self, ids):
+        """Ids that are not the member's notifications are named, not skipped: a typo must
+        not look done. A colleague's is as unknown as one that never existed."""
+        mine = set(
+            notification_list(self.context["membership"]).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        unknown = sorted(set(ids) - mine)
+        if unknown:
+            raise serializers.ValidationError(
+                _("You have no notification with the id %(ids)s.")
+                % {"ids": ", ".join(map(str, unknown[:10]))}
+            )
+        return ids

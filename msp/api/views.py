@@ -2,7 +2,8 @@ from django.contrib.auth import authenticate
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -214,6 +215,13 @@ class TokenObtainApi(APIView):
         return Response(body, status=status.HTTP_200_OK)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("read", OpenApiTypes.BOOL, description="true: the read ones; false: the unread.")
+        ]
+    )
+)
 class NotificationViewSet(TenantAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The member's own notifications, newest first (`?read=false` for the unread ones). PATCH
     `{"read": true}` marks one read; POST `read/` marks all (or `{"ids": [...]}`) read. A
@@ -223,6 +231,7 @@ class NotificationViewSet(TenantAPIMixin, mixins.ListModelMixin, viewsets.Generi
     permission_resource = "notification"
     serializer_class = NotificationSerializer
     filter_backends: list = []
+    extra_query_params = ("read",)  # read by get_queryset (msp.api.pagination accepts it)
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     @property
@@ -256,7 +265,9 @@ class NotificationViewSet(TenantAPIMixin, mixins.ListModelMixin, viewsets.Generi
     )
     @action(detail=False, methods=["post"], url_path="read")
     def read(self, request):
-        serializer = NotificationReadManySerializer(data=request.data)
+        serializer = NotificationReadManySerializer(
+            data=request.data, context={"membership": request.membership}
+        )
         serializer.is_valid(raise_exception=True)
         marked = notification_mark_read(
             membership=request.membership, ids=serializer.validated_data.get("ids")

@@ -83,6 +83,10 @@ class OfferSerializer(LeanModelSerializer):
         return offer.contract_id  # the contract it created; no need to read the contract
 
 
+MAX_OFFER_SERVICES = 100
+MAX_RECIPIENTS = 100
+
+
 class OfferCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects)
     quantities = serializers.DictField(
@@ -114,11 +118,15 @@ class OfferCreateSerializer(StrictSerializerMixin, serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(
                 _("Unknown asset kind: %(kinds)s. Use %(known)s.")
-                % {"kinds": ", ".join(unknown), "known": ", ".join(AssetKind.values)}
+                % {"kinds": ", ".join(unknown[:10]), "known": ", ".join(AssetKind.values)}
             )
         return quantities
 
     def validate_services(self, services):
+        if len(services) > MAX_OFFER_SERVICES:
+            raise serializers.ValidationError(
+                _("At most %(max)d services an offer.") % {"max": MAX_OFFER_SERVICES}
+            )
         try:
             return {int(key): value for key, value in services.items()}
         except ValueError:
@@ -166,3 +174,12 @@ class OfferSendSerializer(StrictSerializerMixin, serializers.Serializer):
         help_text=_("Contacts of the offer's client; none named: every contact of the client with an email."),
     )
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def to_internal_value(self, data):
+        # Each contact id is one query: count them before any is looked up.
+        contacts = data.get("contacts") if hasattr(data, "get") else None
+        if isinstance(contacts, list) and len(contacts) > MAX_RECIPIENTS:
+            raise serializers.ValidationError(
+                {"contacts": [_("At most %(max)d contacts.") % {"max": MAX_RECIPIENTS}]}
+            )
+        return super().to_internal_value(data)

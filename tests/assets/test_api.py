@@ -330,3 +330,11 @@ def test_list_query_count_is_constant(tenant, tech_api, query):
     many, many_count = _count(tech_api, ASSETS_URL + query)
     assert many_count > few_count
     assert few == many, f"{few} queries with little data, {many} with more"
+
+
+def test_the_import_refuses_a_wide_header_with_a_short_400(acme, tech_api):
+    text = "client,kind,name," + ",".join(f"c{i}" for i in range(20_000)) + "\nAcme Dental,desktop,PC\n"
+    response = tech_api.post(IMPORT_URL, text.encode(), content_type="text/csv")
+    assert response.status_code == 400
+    assert "more than 100 columns" in response.json()["file"][0]
+    assert len(response.content) < 1000

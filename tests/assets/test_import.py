@@ -1,5 +1,7 @@
 """CSV import of assets: each row's fate is reported; nothing is written from a bad file."""
 
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -326,3 +328,26 @@ def test_client_contacts_cannot_import(client, tenant, acme, make_member):
     assert client.get(reverse("assets:import")).status_code == 403
     assert client.post(reverse("assets:import"), {"file": _upload(MIXED)}).status_code == 403
     assert not Asset.unscoped.exists()
+
+
+def test_a_header_of_75000_columns_is_refused_at_once_without_echoing_them(tenant, acme):
+    # Issue 20: a duplicate check quadratic in the columns took 59 s on this header, past
+    # gunicorn's timeout, and the error echoed every column back (590 KB).
+    text = "client,kind,name," + ",".join(f"c{i}" for i in range(75_000)) + "\nAcme Dental,desktop,PC\n"
+    started = time.perf_counter()
+    with pytest.raises(ValidationError) as raised:
+        asset_import_csv(tenant=tenant, file_text=text)
+    assert time.perf_counter() - started < 1
+    message = " ".join(raised.value.messages)
+    assert "more than 100 columns" in message and len(message) < 500
+    assert not Asset.unscoped.exists()
+
+
+def test_an_error_names_a_few_unknown_columns_and_counts_the_rest(tenant, acme):
+    text = "client,kind,name," + ",".join(f"colour{i}" for i in range(30)) + ",name\nAcme Dental,desktop,PC\n"
+    with pytest.raises(ValidationError) as raised:
+        asset_import_csv(tenant=tenant, file_text=text)
+    message = " ".join(raised.value.messages)
+    assert "Unknown columns: colour0, colour1, colour2, colour3, colour4 and 25 more." in message
+    assert "colour5" not in message
+    assert "Columns named twice: name." in message

@@ -183,3 +183,15 @@ def test_compose_greets_signs_and_keeps_the_subject_on_one_line(tenant):
         compose(tenant=tenant, to=["a@example.com"], subject="S", body="B").body
         == "Hello,\n\nB\n\n— Alpha MSP\n"
     )
+
+
+def test_api_marking_ids_that_are_not_yours_is_a_400_naming_them(tech, rows):
+    """Issue 20: unknown ids were skipped with a 200, as if done."""
+    api = _api(tech)
+    strangers = sorted([rows["colleague"].pk, rows["stranger"].pk, 999_999])
+    answer = api.post("/api/v1/notifications/read/", {"ids": [rows["unread"].pk, *strangers]}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["ids"] == [f"You have no notification with the id {', '.join(map(str, strangers))}."]
+    assert Notification.unscoped.filter(read_at=None).count() == 3  # nothing marked
+    answer = api.post("/api/v1/notifications/read/", {"ids": [rows["unread"].pk]}, format="json")
+    assert answer.json() == {"marked": 1}

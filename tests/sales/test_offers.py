@@ -26,7 +26,7 @@ from msp.scoping import tenant_scope
 from sales.choices import OfferStatus
 from sales.models import Offer, OfferOption
 from sales.services import offer_accept
-from tests.factories import ClientFactory, ContactFactory, OfferFactory
+from tests.factories import ClientFactory, ContactFactory, OfferFactory, RecurringServiceFactory
 
 SCENARIO = {"server": 2, "network": 1, "desktop": 15}
 EXPECTED = {"Silver": Decimal("825.00"), "Gold": Decimal("1425.00"), "Platinum": Decimal("1950.00")}
@@ -754,3 +754,36 @@ def test_api_send_with_nobody_to_send_to_is_a_clear_400_and_changes_nothing(mana
     assert response.status_code == 400
     assert "no contact with an email" in str(response.json())
     assert Offer.unscoped.get(pk=offer.pk).status == "draft" and not mail.outbox
+
+
+@pytest.mark.django_db
+def test_api_create_refuses_unknown_services_naming_them(manager_api, tenant, other_tenant, acme):
+    """Issue 20: unknown à-la-carte ids were dropped, the offer made without them (201)."""
+    backup = RecurringServiceFactory(tenant=tenant, name="Backup", price=Money(Decimal("15.00"), "EUR"))
+    retired = RecurringServiceFactory(
+        tenant=tenant, name="Fax", is_active=False, price=Money(Decimal("5.00"), "EUR")
+    )
+    theirs = RecurringServiceFactory(tenant=other_tenant, name="Theirs")
+    services = {str(backup.pk): 2, str(retired.pk): 1, str(theirs.pk): 1, "999999": 0}
+    response = manager_api.post(OFFERS_URL, {"client": acme.pk, "services": services}, format="json")
+    assert response.status_code == 400
+    message = response.json()["services"][0]
+    assert f"{retired.pk}, {theirs.pk}, 999999" in message and str(backup.pk) not in message.split("id ")[1]
+    assert not Offer.unscoped.exists()
+    response = manager_api.post(OFFERS_URL, {"client": acme.pk, "services": {backup.pk: 2}}, format="json")
+    assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_api_lists_in_an_offer_are_bounded(manager_api, tenant, acme):
+    offer = OfferFactory(tenant=tenant, client=acme)
+    response = manager_api.post(
+        f"{OFFERS_URL}{offer.pk}/send/", {"contacts": list(range(1, 10_002))}, format="json"
+    )
+    assert response.status_code == 400 and "At most 100 contacts" in response.json()["contacts"][0]
+    many = {str(n): 1 for n in range(1, 10_002)}
+    response = manager_api.post(OFFERS_URL, {"client": acme.pk, "services": many}, format="json")
+    assert response.status_code == 400 and "At most 100 services" in response.json()["services"][0]
+    kinds = {f"kind{n}": 1 for n in range(10_000)}
+    response = manager_api.post(OFFERS_URL, {"client": acme.pk, "quantities": kinds}, format="json")
+    assert response.status_code == 400 and len(response.content) < 1000
