@@ -30,6 +30,7 @@ from billing.models import (
     Payment,
 )
 from billing.services.numbering import number_take
+from msp.locking import lock_row
 from msp.money import quantize_money, zero
 from msp.scoping import scoped_by
 from msp.selectors import client_address
@@ -208,7 +209,9 @@ def _totals_update(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None)
 
 
 def _locked(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update(of=("self",)).select_related("client__tenant").get(pk=invoice.pk)
+    return lock_row(
+        Invoice.objects.select_for_update(of=("self",)).select_related("client__tenant"), pk=invoice.pk
+    )
 
 
 @scoped_by("invoice")
@@ -277,7 +280,7 @@ def invoice_parties(invoice: Invoice) -> dict:
 
 
 def _credit_apply(credit_note: Invoice) -> None:
-    original = Invoice.objects.select_for_update().get(pk=credit_note.corrects_id)
+    original = lock_row(Invoice.objects, pk=credit_note.corrects_id)
     original.credited += credit_note.total
     if original.outstanding.amount <= 0 and original.status == InvoiceStatus.ISSUED:
         original.status = InvoiceStatus.PAID  # settled: nothing left to collect

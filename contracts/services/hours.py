@@ -24,6 +24,7 @@ from contracts.allocation import BlockBalance, allocate, blocks_needed
 from contracts.choices import ContractKind
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry, LedgerKind
 from contracts.signals import hour_block_purchased
+from msp.locking import lock_row
 from msp.scoping import scoped_by
 
 
@@ -75,7 +76,7 @@ class _Ledger:
 
 
 def _lock(contract: Contract) -> Contract:
-    return Contract.objects.select_for_update().get(pk=contract.pk)
+    return lock_row(Contract.objects, pk=contract.pk)
 
 
 def _block_balances(contract: Contract) -> tuple[list[BlockBalance], int]:

@@ -74,3 +74,94 @@ def test_a_double_click_on_start_timer_starts_one_timer_and_never_answers_500():
         assert Timer.unscoped.filter(technician=member.user).count() == 1
         Timer.unscoped.filter(technician=member.user).delete()
     assert len(statuses) == 30 and all(200 <= code < 300 for code in statuses), statuses
+
+
+# Edit/delete races through the API (issue 20: DELETE+DELETE or DELETE+PATCH of one entry at
+# once answered 500 in 7 of 10). Each race runs several rounds on one prepaid contract.
+ROUNDS = 8
+
+
+@pytest.fixture
+def on_prepaid():
+    from msp.roles import Role
+    from tests.factories import ClientFactory, MembershipFactory
+    from tests.timetracking.helpers import prepaid, ticket_on
+
+    contract = prepaid(client=ClientFactory(currency="EUR"))
+    ticket = ticket_on(contract)
+    member = MembershipFactory(tenant=contract.tenant, role=Role.TECHNICIAN)
+    return contract, ticket, member
+
+
+def _clients(member, count):
+    from tests.timetracking.helpers import api_for
+
+    return [api_for(member) for _ in range(count)]
+
+
+def _net_drawn(contract, entry_id) -> int:
+    """What the entry holds of the balance now: its debits less its reversals."""
+    rows = LedgerEntry.unscoped.filter(contract=contract, source_kind="time_entry", source_id=entry_id)
+    return -(rows.aggregate(s=Sum("minutes"))["s"] or 0)
+
+
+def test_delete_and_delete_of_one_entry_at_once_answer_204_and_404_and_give_back_once(on_prepaid):
+    from tests.concurrency import answers_at_once
+    from tests.timetracking.helpers import balance
+
+    contract, ticket, member = on_prepaid
+    first, second = _clients(member, 2)
+    for _round in range(ROUNDS):
+        entry = time_entry_create(ticket=ticket, technician=member.user, minutes=30)
+        url = f"/api/v1/time-entries/{entry.pk}/"
+        codes = answers_at_once([lambda u=url: first.delete(u), lambda u=url: second.delete(u)])
+        assert sorted(codes) == [204, 404], codes
+        assert not TimeEntry.unscoped.filter(pk=entry.pk).exists()
+        reversals = LedgerEntry.unscoped.filter(source_kind="time_entry", source_id=entry.pk, kind="reversal")
+        assert reversals.count() == 1 and _net_drawn(contract, entry.pk) == 0
+        assert balance(contract) == 600
+
+
+def test_delete_and_patch_of_one_entry_at_once_answer_2xx_or_404_and_leave_nothing_drawn(on_prepaid):
+    from tests.concurrency import answers_at_once
+    from tests.timetracking.helpers import balance
+
+    contract, ticket, member = on_prepaid
+    deleter, patcher = _clients(member, 2)
+    seen = set()
+    for _round in range(ROUNDS):
+        entry = time_entry_create(ticket=ticket, technician=member.user, minutes=30)
+        url = f"/api/v1/time-entries/{entry.pk}/"
+        codes = answers_at_once(
+            [lambda u=url: deleter.delete(u), lambda u=url: patcher.patch(u, {"minutes": 45}, format="json")]
+        )
+        # The delete always wins in the end; the edit either came first (200) or found it gone (404).
+        assert codes[0] == 204 and codes[1] in (200, 404), codes
+        seen.add(codes[1])
+        assert not TimeEntry.unscoped.filter(pk=entry.pk).exists()
+        assert _net_drawn(contract, entry.pk) == 0
+        assert balance(contract) == 600
+
+
+def test_patch_and_patch_of_one_entry_at_once_leave_the_ledger_at_the_final_minutes(on_prepaid):
+    from tests.concurrency import answers_at_once
+    from tests.timetracking.helpers import balance
+
+    contract, ticket, member = on_prepaid
+    first, second = _clients(member, 2)
+    for _round in range(ROUNDS):
+        entry = time_entry_create(ticket=ticket, technician=member.user, minutes=30)
+        url = f"/api/v1/time-entries/{entry.pk}/"
+        codes = answers_at_once(
+            [
+                lambda u=url: first.patch(u, {"minutes": 20}, format="json"),
+                lambda u=url: second.patch(u, {"minutes": 40}, format="json"),
+            ]
+        )
+        assert codes == [200, 200], codes
+        entry = TimeEntry.unscoped.get(pk=entry.pk)
+        assert entry.minutes in (20, 40) and entry.drawn_minutes == entry.minutes
+        assert _net_drawn(contract, entry.pk) == entry.minutes
+        assert balance(contract) == 600 - entry.minutes
+        assert first.delete(url).status_code == 204
+    assert balance(contract) == 600
