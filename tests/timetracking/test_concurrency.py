@@ -242,3 +242,30 @@ def test_in_the_browser_two_deletes_or_an_edit_and_a_delete_at_once_never_answer
         )
         assert codes[0] in (302, 404) and codes[1] == 200, codes
         assert balance(contract) == 600
+
+
+def test_a_contract_edited_while_an_entry_draws_keeps_its_balance(on_prepaid):
+    """The contract's form or PATCH read the balance before a draw committed: saving the
+    contract must not write that stale balance back over the draw's (the ledger would no
+    longer sum to it)."""
+    from msp.roles import Role
+    from tests.concurrency import answers_at_once
+    from tests.factories import MembershipFactory
+    from tests.timetracking.helpers import api_for, balance
+
+    contract, ticket, member = on_prepaid
+    tech = api_for(member)
+    owner = api_for(MembershipFactory(tenant=contract.tenant, role=Role.OWNER))
+    for n in range(ROUNDS):
+        codes = answers_at_once(
+            [
+                lambda: tech.post(
+                    "/api/v1/time-entries/", {"ticket": ticket.pk, "minutes": 10}, format="json"
+                ),
+                lambda n=n: owner.patch(
+                    f"/api/v1/contracts/{contract.pk}/", {"name": f"Hours {n}"}, format="json"
+                ),
+            ]
+        )
+        assert codes == [201, 200], codes
+        assert balance(contract) == 600 - 10 * (n + 1)  # the ledger sums to the stored balance
