@@ -398,6 +398,11 @@ def credit_note_create(*, invoice: Invoice, reason: str, lines: Sequence[LineDra
             for line in invoice.lines.all()
         ]
     with transaction.atomic():
+        # Two credit notes at once must see each other: the sum check below reads the
+        # invoice's notes under its lock (the one pay, void and issue take).
+        invoice = _locked(invoice)
+        if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+            raise ValidationError(_("Only an issued invoice can be credited."))
         note = Invoice.objects.create(
             tenant_id=invoice.tenant_id,
             client=invoice.client,

@@ -115,3 +115,18 @@ def test_a_payment_and_a_void_at_once_do_one_of_the_two(acme, two):
             assert invoice.status == InvoiceStatus.PAID and payments == 1
         else:
             assert invoice.status == InvoiceStatus.VOID and payments == 0 and invoice.paid.amount == 0
+
+
+def test_two_credit_notes_for_all_of_one_invoice_at_once_make_one(acme, two):
+    first, second = two
+    for _round in range(ROUNDS):
+        invoice = issued_invoice(acme)
+        url = f"/api/v1/invoices/{invoice.pk}/credit-note/"
+        codes = answers_at_once(
+            [
+                lambda u=url: first.post(u, {"reason": "refund"}),
+                lambda u=url: second.post(u, {"reason": "refund"}),
+            ]
+        )
+        assert sorted(codes) == [201, 400], codes
+        assert Invoice.unscoped.filter(corrects=invoice).count() == 1
