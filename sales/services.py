@@ -16,6 +16,7 @@ from djmoney.money import Money
 from assets.choices import AssetKind
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract, RecurringService, ServiceTier
+from msp.locking import lock_row
 from msp.models import Contact
 from sales.choices import OfferStatus
 from sales.models import Offer, OfferOption
@@ -80,7 +81,7 @@ def offer_update(
     """Change a draft with the builder: its terms, and every option priced again at today's
     prices (a draft was never shown to the client, so nothing it promised changes). A sent
     offer is part of the client's history: duplicate it instead."""
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = lock_row(Offer.objects, pk=offer.pk)
     if offer.status != OfferStatus.DRAFT:
         raise _closed_error(
             offer,
@@ -287,7 +288,7 @@ def _closed_error(offer: Offer, message: str) -> ValidationError:
 @transaction.atomic
 def offer_delete(*, offer: Offer) -> None:
     """Only a draft can be deleted: a sent offer is part of the client's history."""
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = lock_row(Offer.objects, pk=offer.pk)
     if offer.status != OfferStatus.DRAFT:
         raise _closed_error(offer, _("Only a draft offer can be deleted; this one was already %(status)s."))
     offer.options.all().delete()
@@ -311,7 +312,7 @@ def offer_send(*, offer: Offer, by, contacts=None, base_url: str = "", message: 
     link to the portal) to these contacts of its client; with none named (None), to every
     contact of the client that has an email. An empty list marks it sent without email.
     Sending again re-sends it."""
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = lock_row(Offer.objects, pk=offer.pk)
     if not offer.is_open:
         raise _closed_error(offer, _("This offer was already %(status)s."))
     if contacts is None:
@@ -356,7 +357,7 @@ def offer_send(*, offer: Offer, by, contacts=None, base_url: str = "", message: 
 def offer_accept(*, offer: Offer, option: OfferOption, by, start_date: date | None = None) -> Contract:
     """Accept one option: exactly one managed contract, once. The offer row is locked so two
     clicks (or a contact and the account manager at once) cannot both accept it."""
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = lock_row(Offer.objects, pk=offer.pk)
     if not offer.is_open:
         raise _closed_error(offer, _("This offer was already %(status)s; it cannot be accepted again."))
     if option.offer_id != offer.pk:
@@ -435,7 +436,7 @@ def contract_rates(*, tenant, currency: str):
 
 @transaction.atomic
 def offer_decline(*, offer: Offer, by) -> Offer:
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = lock_row(Offer.objects, pk=offer.pk)
     if not offer.is_open:
         raise _closed_error(offer, _("This offer was already %(status)s."))
     offer.status = OfferStatus.DECLINED

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract
+from msp.locking import lock_row
 from msp.scoping import scope_of, scoped_by
 from tickets import notifications as ticket_notifications
 from tickets import sla
@@ -289,7 +290,7 @@ def ticket_update(
         # Lock the row and judge the move from the stored status: a copy read before another
         # member's move (a queue left open) must not slip past the map.
         with scope_of(ticket.tenant_id):
-            stored = Ticket.objects.select_for_update().values_list("status", flat=True).get(pk=ticket.pk)
+            stored = lock_row(Ticket.objects.values_list("status", flat=True), pk=ticket.pk)
         if stored != ticket.status:
             ticket.refresh_from_db()
     old_status = ticket.status

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from contracts.choices import ContractKind
 from contracts.services.hours import hours_draw, hours_reverse
+from msp.locking import lock_row
 from msp.models import Membership
 from msp.scoping import current_scope, scoped_by
 from timetracking.models import TimeEntry, Timer, WorkType
@@ -210,10 +211,11 @@ def time_entry_update(
     onsite=_UNSET,
 ) -> TimeEntry:
     """Change an entry: give back what it drew (reversal rows), then draw again."""
-    entry = (
-        TimeEntry.objects.select_for_update(of=("self",))
-        .select_related("ticket__contract__tier", "work_type")
-        .get(pk=entry.pk)
+    entry = lock_row(
+        TimeEntry.objects.select_for_update(of=("self",)).select_related(
+            "ticket__contract__tier", "work_type"
+        ),
+        pk=entry.pk,
     )
     if entry.invoiced_at is not None:
         raise ValidationError(_("This entry was invoiced; it can no longer be changed."))
@@ -259,7 +261,7 @@ def time_entry_update(
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry) -> None:
     """Reverse what the entry drew, then delete its row; the ledger keeps both movements."""
-    entry = TimeEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
+    entry = lock_row(TimeEntry.objects.select_for_update(of=("self",)), pk=entry.pk)
     if entry.invoiced_at is not None:
         raise ValidationError(_("This entry was invoiced; it can no longer be deleted."))
     if entry.contract_id is not None:

@@ -30,6 +30,7 @@ from billing.models import (
     Payment,
 )
 from billing.services.numbering import number_take
+from msp.locking import lock_row
 from msp.money import MONEY_LIMIT, money_fits, quantize_money, zero
 from msp.scoping import scoped_by
 from msp.selectors import client_address
@@ -219,7 +220,9 @@ def _too_large(what: str) -> str:
 
 
 def _locked(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update(of=("self",)).select_related("client__tenant").get(pk=invoice.pk)
+    return lock_row(
+        Invoice.objects.select_for_update(of=("self",)).select_related("client__tenant"), pk=invoice.pk
+    )
 
 
 @scoped_by("invoice")
@@ -288,7 +291,7 @@ def invoice_parties(invoice: Invoice) -> dict:
 
 
 def _credit_apply(credit_note: Invoice) -> None:
-    original = Invoice.objects.select_for_update().get(pk=credit_note.corrects_id)
+    original = lock_row(Invoice.objects, pk=credit_note.corrects_id)
     original.credited += credit_note.total
     if original.outstanding.amount <= 0 and original.status == InvoiceStatus.ISSUED:
         original.status = InvoiceStatus.PAID  # settled: nothing left to collect
@@ -406,6 +409,11 @@ def credit_note_create(*, invoice: Invoice, reason: str, lines: Sequence[LineDra
             for line in invoice.lines.all()
         ]
     with transaction.atomic():
+        # Two credit notes at once must see each other: the sum check below reads the
+        # invoice's notes under its lock (the one pay, void and issue take).
+        invoice = _locked(invoice)
+        if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+            raise ValidationError(_("Only an issued invoice can be credited."))
         note = Invoice.objects.create(
             tenant_id=invoice.tenant_id,
             client=invoice.client,

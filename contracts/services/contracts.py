@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract
 from contracts.services.common import Errors, amount_error, currency_error, delete_or_explain
+from msp.locking import lock_row
 
 CONTRACT_MONEY_FIELDS = ("monthly_fee", "hourly_rate", "overage_rate", "renew_block_price")
 
@@ -114,12 +115,25 @@ def contract_save(*, contract: Contract) -> Contract:
     contract_validate(contract=contract)
     try:
         with transaction.atomic():
+            if contract.pk is not None:
+                _keep_service_fields(contract)
             contract.save()
     except IntegrityError as exc:  # a concurrent write: the one-active-managed constraint
         raise ValidationError(
             {NON_FIELD_ERRORS: [_("This client already has an active managed contract.")]}
         ) from exc
     return contract
+
+
+def _keep_service_fields(contract: Contract) -> None:
+    """What only services write (the balance, kept by the hours services under this row's
+    lock; the trial reminder) is taken from the row, locked: a form or a PATCH read it before
+    a concurrent draw, and saving that copy would undo the draw's balance (the ledger would
+    no longer sum to it). The lock makes the save wait for a draw in progress."""
+    stored = lock_row(Contract.objects, pk=contract.pk)
+    for field in Contract._meta.concrete_fields:
+        if not field.editable and not field.primary_key:
+            setattr(contract, field.attname, getattr(stored, field.attname))
 
 
 def contract_delete(*, contract: Contract) -> None:

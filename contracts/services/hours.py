@@ -25,6 +25,7 @@ from contracts.choices import ContractKind
 from contracts.limits import MAX_BALANCE_MINUTES, MAX_BLOCK_MINUTES
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry, LedgerKind
 from contracts.signals import hour_block_purchased
+from msp.locking import lock_row
 from msp.scoping import scoped_by
 
 
@@ -76,7 +77,7 @@ class _Ledger:
 
 
 def _lock(contract: Contract) -> Contract:
-    return Contract.objects.select_for_update().get(pk=contract.pk)
+    return lock_row(Contract.objects, pk=contract.pk)
 
 
 def _block_balances(contract: Contract) -> tuple[list[BlockBalance], int]:

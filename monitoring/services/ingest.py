@@ -135,17 +135,30 @@ class _Batch:
             self._close_out(alert, message)
             alert = None
         if alert is None:
-            alert = self._open_alert(asset, message)
-            if alert is not None:
+            alert, opened = self._open_or_join(asset, message)
+            if opened:
                 return Outcome(OPENED, alert=alert.pk, ticket=alert.ticket_id, asset=asset.pk)
-            # Another request opened it a moment ago: this message is a repeat of that one.
-            alert = Alert.objects.select_for_update().get(
-                status=AlertStatus.OPEN, asset_id=asset.pk, check_name=message.check
-            )
-            alert.ticket_closed = False
-            self.open[(asset.pk, message.check)] = alert
         self._repeat(alert, message)
         return Outcome(REPEAT, alert=alert.pk, ticket=alert.ticket_id, asset=asset.pk)
+
+    def _open_or_join(self, asset: Asset, message: Message) -> tuple[Alert, bool]:
+        """The alert this problem opens (True), or the one another request opened a moment
+        ago, locked: this message is a repeat of it (False). Should a third request's recovery
+        have resolved that one since (before this lock), the problem is new again: open it."""
+        for _attempt in range(3):
+            alert = self._open_alert(asset, message)
+            if alert is not None:
+                return alert, True
+            alert = (
+                Alert.objects.select_for_update()
+                .filter(status=AlertStatus.OPEN, asset_id=asset.pk, check_name=message.check)
+                .first()
+            )
+            if alert is not None:
+                alert.ticket_closed = False
+                self.open[(asset.pk, message.check)] = alert
+                return alert, False
+        raise RuntimeError(f"alert {message.check} on asset {asset.pk}: neither opened nor found open")
 
     def _repeat(self, alert: Alert, message: Message) -> None:
         pending = self.repeats.setdefault(alert.pk, alert)

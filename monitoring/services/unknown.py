@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from assets.models import Asset
 from monitoring.choices import UnknownState
 from monitoring.models import UnknownSource
+from msp.locking import lock_row
 from msp.scoping import scoped_by
 
 
@@ -61,7 +62,7 @@ def unknown_link(*, unknown: UnknownSource, asset: Asset) -> Asset:
     An asset that already has another hostname or serial is refused: it is a different
     machine, or its inventory is wrong, and a person must say which."""
     row = _pending(unknown)
-    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    asset = lock_row(Asset.objects, pk=asset.pk)
     errors = []
     if row.hostname and asset.hostname and asset.hostname.strip().lower() != row.hostname.strip().lower():
         errors.append(
