@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from msp.links import absolute
+from msp.locking import lock_row
 from msp.mail import email_queue
 from msp.models import Client, Invitation, Membership
 from msp.models.invitations import INVITATION_LIFETIME, OPEN, invitation_digest
@@ -107,10 +108,8 @@ def _queue_email(*, invitation: Invitation, key: str, request) -> None:
 
 def _lock_open(invitation: Invitation) -> Invitation:
     """The invitation's row, locked and fresh; InvitationClosed unless it is still pending."""
-    locked = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("tenant", "client")
-        .get(pk=invitation.pk)
+    locked = lock_row(
+        Invitation.objects.select_for_update(of=("self",)).select_related("tenant", "client"), pk=invitation.pk
     )
     if not locked.is_pending:
         raise InvitationClosed(locked)
@@ -123,7 +122,7 @@ def invitation_resend(*, by: Membership, invitation: Invitation, request=None) -
     """A new link (the old one stops working) and a new expiry, e-mailed again. An expired
     invitation may be resent; an accepted, declined or revoked one may not."""
     _check_role_change(by=by, role=invitation.role)
-    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    locked = lock_row(Invitation.objects, pk=invitation.pk)
     if locked.accepted_at or locked.declined_at or locked.revoked_at:
         raise ValidationError(_("This invitation is no longer open."))
     key = _renew(locked)
@@ -136,7 +135,7 @@ def invitation_resend(*, by: Membership, invitation: Invitation, request=None) -
 def invitation_revoke(*, by: Membership, invitation: Invitation) -> Invitation:
     """Its link stops working at once; the row stays, as a record."""
     _check_role_change(by=by, role=invitation.role)
-    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    locked = lock_row(Invitation.objects, pk=invitation.pk)
     if locked.accepted_at or locked.declined_at or locked.revoked_at:
         raise ValidationError(_("This invitation is no longer open."))
     locked.revoked_at = timezone.now()
