@@ -335,7 +335,7 @@ REST_FRAMEWORK = {
         "msp.api.filters.SearchFilter",  # a model's own search where it has one (msp.search)
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "msp.api.schema.AutoSchema",  # the error answers of every operation
     "EXCEPTION_HANDLER": "msp.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -19,6 +19,10 @@ from msp.idempotency import HEADER, Replay, idempotency_claim, idempotency_store
 from msp.models import ApiToken
 from msp.selectors import time_zone_for
 
+# The largest primary key (settings.DEFAULT_AUTO_FIELD is a BigAutoField): an id sent past it
+# is refused as invalid rather than handed to the database, which cannot compare it.
+MAX_ID = 2**63 - 1
+
 
 class TenantAPIMixin:
     """Resolve the membership: from the token, else from the browser session (middleware).
