@@ -328,6 +328,11 @@ REST_FRAMEWORK = {
         "msp.api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "msp.api.parsers.MultiPartParser",  # a multipart body without a field is refused
+    ],
     "DEFAULT_PAGINATION_CLASS": "msp.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

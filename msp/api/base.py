@@ -30,6 +30,11 @@ class TenantAPIMixin:
     The scope activated here is restored by TenantMiddleware when the request ends.
     """
 
+    # A router's `{id}` is a number: anything else is not found at the URL, before a view
+    # hands it to a lookup that cannot compare it (a 500 where the view used Django's
+    # get_object_or_404, which does not catch the ValueError as DRF's does).
+    lookup_value_regex = "[0-9]+"
+
     def perform_authentication(self, request):
         super().perform_authentication(request)
         if isinstance(request.auth, ApiToken):
@@ -94,13 +99,26 @@ class TenantModelViewSet(TenantAPIMixin, viewsets.ModelViewSet):
 
 
 class StrictSerializerMixin:
-    """Refuse fields the resource does not have, instead of silently ignoring them."""
+    """Refuse fields the resource does not have, instead of silently ignoring them; and a
+    text field given anything but text (DRF turns a JSON number into a string), or more
+    text than it holds (DRF trims whitespace before it measures)."""
 
     def to_internal_value(self, data):
         if hasattr(data, "keys"):
             unknown = sorted(set(data.keys()) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+            errors = {}
+            for name, field in self.fields.items():
+                if not isinstance(field, serializers.CharField) or field.read_only or name not in data:
+                    continue
+                value = data[name]
+                if value is not None and not isinstance(value, str):
+                    errors[name] = [field.error_messages["invalid"]]
+                elif value is not None and field.max_length is not None and len(value) > field.max_length:
+                    errors[name] = [field.error_messages["max_length"].format(max_length=field.max_length)]
+            if errors:
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
 

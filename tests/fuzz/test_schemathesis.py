@@ -2,8 +2,9 @@
 is one the schema declares (status, content type, body).
 
 Bounded for CI: a few derandomized cases per operation and role (more for the roles the
-operation admits), no shrinking; positive cases name the seeded tenant's objects, negative
-ones (invalid input, which must be refused with a 4xx) run as the owner and the ingest key.
+operation admits, most for the owner, who may do everything), no shrinking; positive cases
+name the seeded tenant's objects. Negative cases (input that breaks the schema, which must
+be refused with a 4xx) run as the owner and as the ingest key.
 """
 
 import time
@@ -12,13 +13,25 @@ import pytest
 
 from tests.fuzz.harness import load_schema, operation_label, report, run, seed
 
-ROLES = ["owner", "admin", "account_manager", "technician", "client", "ingest", "anonymous"]
-EXAMPLES = 12  # per operation, for a role it admits
-FEW = 2  # per operation, for a role it refuses (401/403 is all there is to see)
+# Role -> cases per operation it admits (the rest get FEW: a refusal is all there is to see).
+ROLES = {
+    "owner": 12,
+    "admin": 4,
+    "account_manager": 4,
+    "technician": 6,
+    "client": 6,
+    "ingest": 12,
+    "anonymous": 1,
+}
+FEW = 2
 
-# Findings that another branch of issue 20 fixes: excluded until that branch is merged (the
-# lead empties this list at merge). Operation label -> the branch and the finding.
-KNOWN_UNTIL_MERGE: dict[str, str] = {}
+# Findings that another branch of issue 20 fixes, excluded until it is merged: the lead
+# empties this at merge. A failure whose message matches a pattern is counted, not failed.
+KNOWN_UNTIL_MERGE: dict[str, str] = {
+    r"parameters? [^\n]*`page_size`": "bounds: a malformed page_size is ignored",
+    r"parameters? [^\n]*`(is_active|overdue)`": "bounds: a malformed boolean filter is ignored",
+    r"parameters? `\w+` in query - violates `enum`": "bounds: an empty or unknown choice filter is ignored",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +39,14 @@ def schema():
     return load_schema()
 
 
-def _check(schema, role, mode, examples, few):
+def _check(schema, role, mode, examples):
     seeded = seed(f"fz-{role[:6]}-{mode[:3]}")
     started = time.monotonic()
-    outcome = run(
-        schema, seeded, role=role, mode=mode, examples=examples, few=few, skip=set(KNOWN_UNTIL_MERGE)
-    )
+    outcome = run(schema, seeded, role=role, mode=mode, examples=examples, few=FEW, known=KNOWN_UNTIL_MERGE)
     took = time.monotonic() - started
     print(
-        f"{role} {mode}: {outcome.cases} cases over {len(outcome.operations)} operations in {took:.0f}s; statuses {dict(outcome.statuses)}"
+        f"\n{role} {mode}: {outcome.cases} cases over {len(outcome.operations)} operations in {took:.0f}s; "
+        f"statuses {dict(sorted(outcome.statuses.items()))}; known until merge: {outcome.known}"
     )
     assert outcome.operations == {operation_label(op.ok()) for op in schema.get_all_operations()}
     assert not outcome.failures, report(outcome)
@@ -43,10 +55,10 @@ def _check(schema, role, mode, examples, few):
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_every_operation_as_every_role(schema, role):
-    _check(schema, role, "positive", EXAMPLES, FEW)
+    _check(schema, role, "positive", ROLES[role])
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["owner", "ingest"])
 def test_invalid_input_is_refused(schema, role):
-    _check(schema, role, "negative", EXAMPLES, FEW)
+    _check(schema, role, "negative", 12)
