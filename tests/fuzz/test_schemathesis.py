@@ -39,7 +39,7 @@ def schema():
     return load_schema()
 
 
-def _check(schema, role, mode, examples):
+def _check(schema, role, mode, examples, record_property):
     seeded = seed(f"fz-{role[:6]}-{mode[:3]}")
     started = time.monotonic()
     outcome = run(schema, seeded, role=role, mode=mode, examples=examples, few=FEW, known=KNOWN_UNTIL_MERGE)
@@ -48,17 +48,22 @@ def _check(schema, role, mode, examples):
         f"\n{role} {mode}: {outcome.cases} cases over {len(outcome.operations)} operations in {took:.0f}s; "
         f"statuses {dict(sorted(outcome.statuses.items()))}; known until merge: {outcome.known}"
     )
+    # In the JUnit XML too (`--junitxml`), where a parallel run's prints are lost.
+    record_property("cases", outcome.cases)
+    record_property("seconds", round(took))
+    record_property("statuses", dict(sorted(outcome.statuses.items())))
+    record_property("known_until_merge", outcome.known)
     assert outcome.operations == {operation_label(op.ok()) for op in schema.get_all_operations()}
     assert not outcome.failures, report(outcome)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_every_operation_as_every_role(schema, role):
-    _check(schema, role, "positive", ROLES[role])
+def test_every_operation_as_every_role(schema, role, record_property):
+    _check(schema, role, "positive", ROLES[role], record_property)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["owner", "ingest"])
-def test_invalid_input_is_refused(schema, role):
-    _check(schema, role, "negative", 12)
+def test_invalid_input_is_refused(schema, role, record_property):
+    _check(schema, role, "negative", 12, record_property)
