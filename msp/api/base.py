@@ -101,7 +101,8 @@ class TenantModelViewSet(TenantAPIMixin, viewsets.ModelViewSet):
 class StrictSerializerMixin:
     """Refuse fields the resource does not have, instead of silently ignoring them; and a
     text field given anything but text (DRF turns a JSON number into a string), or more
-    text than it holds (DRF trims whitespace before it measures)."""
+    text than it holds (DRF trims whitespace before it measures). A text field that reads
+    its value itself (monitoring's ValueField takes numbers) is left to do so."""
 
     def to_internal_value(self, data):
         if hasattr(data, "keys"):
@@ -110,7 +111,12 @@ class StrictSerializerMixin:
                 raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
             errors = {}
             for name, field in self.fields.items():
-                if not isinstance(field, serializers.CharField) or field.read_only or name not in data:
+                if (
+                    not isinstance(field, serializers.CharField)
+                    or type(field).to_internal_value is not serializers.CharField.to_internal_value
+                    or field.read_only
+                    or name not in data
+                ):
                     continue
                 value = data[name]
                 if value is not None and not isinstance(value, str):
