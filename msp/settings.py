@@ -354,7 +354,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "msp.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "msp.api.parsers.MultiPartParser",  # a multipart body without a field is refused
     ],
     "DEFAULT_PAGINATION_CLASS": "msp.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -363,7 +363,7 @@ REST_FRAMEWORK = {
         "msp.api.filters.SearchFilter",  # a model's own search where it has one (msp.search)
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "msp.api.schema.AutoSchema",  # the error answers of every operation
     "EXCEPTION_HANDLER": "msp.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

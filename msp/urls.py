@@ -130,6 +130,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 
+handler400 = "msp.views.errors.bad_request"
 handler404 = "msp.views.errors.not_found"
 handler403 = "msp.views.errors.permission_denied"
 handler500 = "msp.views.errors.server_error"

@@ -109,6 +109,7 @@ class InvoicePayApi(InvoiceActionMixin, generics.GenericAPIView):
     permission_required = "invoice.pay"
     serializer_class = PaymentSerializer
 
+    @extend_schema(responses={201: PaymentSerializer})
     def post(self, request, pk):
         invoice = self.get_invoice()
         serializer = self.get_serializer(data=request.data)

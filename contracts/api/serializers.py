@@ -73,6 +73,7 @@ class CurrencyOfField(serializers.Field):
     """The currency of a money attribute (null when the amount is)."""
 
     def __init__(self, money_field: str, **kwargs):
+        # allow_null only says so in the schema: it is null exactly when its amount may be.
         self.money_field = money_field
         super().__init__(source="*", read_only=True, **kwargs)
 
@@ -265,15 +266,17 @@ class ContractSerializer(TenantModelSerializer):
         help_text=_("Defaults to the client's currency. Every amount of the contract is in it."),
     )
     monthly_fee = AmountField(required=False, allow_null=True)
-    monthly_fee_currency = CurrencyOfField("monthly_fee")
+    monthly_fee_currency = CurrencyOfField("monthly_fee", allow_null=True)
     hourly_rate = AmountField(required=False, allow_null=True, help_text=_("Break/fix and overage work."))
-    hourly_rate_currency = CurrencyOfField("hourly_rate")
+    hourly_rate_currency = CurrencyOfField("hourly_rate", allow_null=True)
     overage_rate = AmountField(required=False, allow_null=True)
-    overage_rate_currency = CurrencyOfField("overage_rate")
+    overage_rate_currency = CurrencyOfField("overage_rate", allow_null=True)
     renew_block_price = AmountField(required=False, allow_null=True)
-    renew_block_price_currency = CurrencyOfField("renew_block_price")
+    renew_block_price_currency = CurrencyOfField("renew_block_price", allow_null=True)
     balance_minutes = serializers.SerializerMethodField(
-        help_text=_("Prepaid minutes left: the sum of the hour ledger.")
+        help_text=_(
+            "Prepaid minutes left: the sum of the hour ledger (null unless the contract is prepaid hours)."
+        )
     )
     offer = serializers.SerializerMethodField(help_text=_("The accepted offer that created this contract."))
 
@@ -323,7 +326,7 @@ class ContractSerializer(TenantModelSerializer):
         offer = getattr(contract, "offer", None)
         return offer.pk if offer is not None else None
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_balance_minutes(self, contract) -> int | None:
         # Kept equal to the ledger's sum by contracts.services.hours under the contract's lock.
         return contract.balance_minutes if contract.kind == ContractKind.PREPAID_HOURS else None

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assets.choices import AssetKind
@@ -20,6 +21,7 @@ from msp.models import Client
 CLOCK_SKEW = timedelta(minutes=10)
 
 
+@extend_schema_field({"oneOf": [{"type": "string", "maxLength": 100}, {"type": "number"}]})
 class ValueField(serializers.CharField):
     """A measurement as the tool sends it: text or a number (kept as its text)."""
 

@@ -19,12 +19,21 @@ from msp.idempotency import HEADER, Replay, idempotency_claim, idempotency_store
 from msp.models import ApiToken
 from msp.selectors import time_zone_for
 
+# The largest primary key (settings.DEFAULT_AUTO_FIELD is a BigAutoField): an id sent past it
+# is refused as invalid rather than handed to the database, which cannot compare it.
+MAX_ID = 2**63 - 1
+
 
 class TenantAPIMixin:
     """Resolve the membership: from the token, else from the browser session (middleware).
 
     The scope activated here is restored by TenantMiddleware when the request ends.
     """
+
+    # A router's `{id}` is a number: anything else is not found at the URL, before a view
+    # hands it to a lookup that cannot compare it (a 500 where the view used Django's
+    # get_object_or_404, which does not catch the ValueError as DRF's does).
+    lookup_value_regex = "[0-9]+"
 
     def perform_authentication(self, request):
         super().perform_authentication(request)
@@ -90,13 +99,32 @@ class TenantModelViewSet(TenantAPIMixin, viewsets.ModelViewSet):
 
 
 class StrictSerializerMixin:
-    """Refuse fields the resource does not have, instead of silently ignoring them."""
+    """Refuse fields the resource does not have, instead of silently ignoring them; and a
+    text field given anything but text (DRF turns a JSON number into a string), or more
+    text than it holds (DRF trims whitespace before it measures). A text field that reads
+    its value itself (monitoring's ValueField takes numbers) is left to do so."""
 
     def to_internal_value(self, data):
         if hasattr(data, "keys"):
             unknown = sorted(set(data.keys()) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+            errors = {}
+            for name, field in self.fields.items():
+                if (
+                    not isinstance(field, serializers.CharField)
+                    or type(field).to_internal_value is not serializers.CharField.to_internal_value
+                    or field.read_only
+                    or name not in data
+                ):
+                    continue
+                value = data[name]
+                if value is not None and not isinstance(value, str):
+                    errors[name] = [field.error_messages["invalid"]]
+                elif value is not None and field.max_length is not None and len(value) > field.max_length:
+                    errors[name] = [field.error_messages["max_length"].format(max_length=field.max_length)]
+            if errors:
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
 

@@ -25,6 +25,10 @@ def exception_handler(exc, context):
             exc = exceptions.ValidationError({"detail": exc.messages})
     elif isinstance(exc, DjangoPermissionDenied) and exc.args:
         exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
+        # A refusal not about one field is a bare list in DRF: `detail`, as above, so every
+        # 400 is an object (the schema's ValidationError, msp.api.schema).
+        exc = exceptions.ValidationError({"detail": exc.detail})
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = Conflict(
             _("This cannot be deleted while other records depend on it (%(what)s).")

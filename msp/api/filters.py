@@ -3,7 +3,7 @@ with its model's own search when it has one."""
 
 from django.core.exceptions import ImproperlyConfigured
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import filters
+from rest_framework import exceptions, filters
 
 from msp.filtersets import FilterSet
 
@@ -30,6 +30,13 @@ class SearchFilter(filters.SearchFilter):
     ``search(*terms)`` of its own is searched by it: the same matches as DRF's OR of
     ``icontains`` over the view's ``search_fields``, from the model's search column and its
     index (msp.search; the assets), and the same search as the browser list's."""
+
+    def get_search_terms(self, request):
+        # DRF's refusal (a NUL character) is a bare list: say which parameter it was about.
+        try:
+            return super().get_search_terms(request)
+        except exceptions.ValidationError as error:
+            raise exceptions.ValidationError({self.search_param: error.detail}) from None
 
     def filter_queryset(self, request, queryset, view):
         search = getattr(queryset, "search", None)

@@ -1,4 +1,4 @@
-"""The API's JSON parser: DRF's, with nesting bounded.
+"""The API's parsers: DRF's, with JSON nesting bounded and an empty multipart body refused.
 
 Python's json parser recurses once per nested array or object, so a body of 100,000 ``[``
 (100 KB) raised RecursionError inside it, which DRF does not catch: a 500 on every JSON
@@ -49,3 +49,17 @@ class JSONParser(parsers.JSONParser):
         if _too_deep(document):
             raise _refuse_nesting()
         return document
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """A body sent as multipart that holds no part at all (no boundary, or garbage) reads as
+    an empty form in Django: an action whose fields are all optional (mark every
+    notification read, stop the timer) would then run on it. It is malformed: a 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        request = (parser_context or {}).get("request")
+        sent = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        if sent and not parsed.data and not parsed.files:
+            raise ParseError(_("The multipart body holds no field."))
+        return parsed

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
+from msp.api.base import MAX_ID, LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
 from msp.models import Client, Contact, Invitation, InvitationStatus, Membership, Notification, Site
 from msp.roles import Role
 from msp.selectors import client_name_taken, notification_list, site_name_taken
@@ -236,7 +236,11 @@ class NotificationReadSerializer(StrictSerializerMixin, serializers.Serializer):
 class NotificationReadManySerializer(StrictSerializerMixin, serializers.Serializer):
     """POST notifications/read/: these `ids` of yours (or all of them when none are given) read."""
 
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)
+    # An id past the primary key's range is refused here: the database would not compare it
+    # (SQLite: "int too large", PostgreSQL: "out of range"), a 500.
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=1000
+    )
 
     def validate_ids(self, ids):
         """Ids that are not the member's notifications are named, not skipped: a typo must

@@ -176,6 +176,7 @@ class TokenObtainApi(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    error_statuses = (429,)  # failed sign-ins cool down (msp.throttling); msp.api.schema says so
 
     # Not atomic: a failed attempt must be counted even though the request fails.
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})

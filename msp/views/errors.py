@@ -8,6 +8,13 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def bad_request(request, exception=None):
+    # What Django refuses before any view (too many form fields, a malformed upload).
+    if _is_api(request):
+        return JsonResponse({"detail": "The request could not be read."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
 def not_found(request, exception=None):
     if _is_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)

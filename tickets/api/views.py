@@ -114,7 +114,8 @@ class TicketAttachmentDownloadApi(TenantAPIView):
     model = Ticket  # the `pk` names the ticket; `attachment_pk` the file
     permission_required = "ticket.view"
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # The file in the type it was uploaded with (text/plain, image/png, ...).
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request, pk, attachment_pk):
         ticket = get_object_or_404(Ticket.objects.all(), pk=pk)
         return attachment_response(get_object_or_404(attachment_list(ticket=ticket), pk=attachment_pk))
