@@ -81,7 +81,7 @@ class UploadTooLargeMiddleware:
         request.FILES  # noqa: B018 - parse now (the CSRF check may have already)
         size = getattr(request, "upload_refused_mb", None)
         if size is None:
-            return None
+            return self._refuse_empty(request)
         message = _("The upload is larger than %(size)d MB in all; nothing was saved.") % {"size": size}
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=413)
@@ -90,3 +90,13 @@ class UploadTooLargeMiddleware:
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = request.path
         return redirect(back)
+
+    @staticmethod
+    def _refuse_empty(request):
+        """Parsed here, a POST's multipart body never reaches the API's own parser (DRF reads
+        what Django parsed), so its rule is applied here too: a body that holds no part at all
+        is malformed, not an empty form that runs an action whose fields are all optional."""
+        sent = int(request.META.get("CONTENT_LENGTH") or 0)
+        if not request.path.startswith("/api/") or not sent or request.POST or request.FILES:
+            return None
+        return JsonResponse({"detail": _("The multipart body holds no field.")}, status=400)
