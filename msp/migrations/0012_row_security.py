@@ -3,7 +3,7 @@ row-level security on msp's tenant-owned tables."""
 
 from django.db import migrations
 
-from msp.db.rls import TenantRole, TenantRowSecurity
+from msp.db.rls import LeakproofSearch, TenantRole, TenantRowSecurity
 
 
 class Migration(migrations.Migration):
@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
 
     operations = [
         TenantRole(),  # first: the role the policies below fence
+        LeakproofSearch(),
         TenantRowSecurity("membership"),
         TenantRowSecurity("client"),
         TenantRowSecurity("site"),

@@ -84,6 +84,17 @@ def test_every_tenant_owned_table_has_row_security_and_the_tenant_policy():
     assert secured == tables
 
 
+def test_searches_may_read_their_indexes_under_the_policies():
+    """A query's own conditions may use an index under RLS only when their functions are
+    LEAKPROOF: ``?search=`` is ``UPPER(col) LIKE '%term%'`` (msp.db.rls.LeakproofSearch)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT oid::regprocedure::text, proleakproof FROM pg_proc"
+            " WHERE oid IN ('pg_catalog.textlike(text, text)'::regprocedure, 'pg_catalog.upper(text)'::regprocedure)"
+        )
+        assert dict(cursor.fetchall()) == {"textlike(text,text)": True, "upper(text)": True}
+
+
 def test_no_many_to_many_table_joins_tenant_owned_rows_without_a_tenant():
     """An automatic M2M table has no tenant_id for a policy to read: between tenant-owned
     models, use an explicit through model that is itself tenant-owned (and fenced)."""
@@ -223,3 +234,14 @@ def test_a_tenants_api_request_is_fenced(both):
     assert response.status_code == 200
     assert [row["name"] for row in response.json()["results"]] == ["alpha client"]
     assert seen and all(tenants == {a.pk} for tenants in seen)
+
+
+@pytest.mark.urls("tests.leaky_urls")
+def test_a_view_with_a_forgotten_escape_shows_only_its_tenants_rows(client, both):
+    """``Client.unscoped.all()`` in a view (tests/leaky_urls.py): on SQLite it would list every
+    tenant's clients (the isolation harness catches it); on PostgreSQL the fence holds."""
+    a, _b = both
+    client.force_login(MembershipFactory(tenant=a, role=Role.TECHNICIAN).user)
+    response = client.get("/forgotten/")
+    assert response.status_code == 200
+    assert response.content.decode() == "alpha client"
