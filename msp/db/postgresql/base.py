@@ -20,14 +20,17 @@ it last switched:
     (``msp.scoping.TenantManager``), so the fence has nothing to add; only code that says
     ``unscoped`` or writes raw SQL reaches rows, and it does so on purpose.
 
-The switch runs on the raw psycopg cursor, so it is invisible to query counting
-(``assertNumQueries``, ``CaptureQueriesContext``) and costs one round trip per change of
-scope, not per query. ``SET`` is transactional: a rollback (or a savepoint's) may undo it, so
+The switch rides in front of the first query after a change of scope, in the same round trip
+(or, for what cannot share one, runs alone on the raw psycopg cursor), so it costs no round
+trip and is invisible to query counting (``assertNumQueries``, ``CaptureQueriesContext``,
+whose captured SQL is the query alone). ``SET`` is transactional: a rollback (or a savepoint's) may undo it, so
 the connection's state is then *unknown* and the next query sets it again. It applies to
 server-side cursors (``.iterator()``) too: they run through the same cursor wrapper.
 """
 
 from __future__ import annotations
+
+import re
 
 from django.db.backends.postgresql import base
 
@@ -48,7 +51,28 @@ def _wanted() -> int | str:
     return scope.tenant_id if isinstance(scope, _scoping.Scope) else _BYPASS
 
 
+# Statements the switch may ride along with, in the same round trip: a plain query. Others
+# (VACUUM, CREATE INDEX CONCURRENTLY, ...) may not run in the implicit transaction that a
+# multi-statement string is, so they get a round trip of their own.
+_RIDES = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "SAVEPOINT")
+_SWITCH = re.compile(r"^(?:RESET ROLE|SET ROLE \w+); SELECT set_config\('msp\.tenant_id', '\d*', false\); ")
+
+
+def _switch(wanted: int | str) -> str:
+    if wanted == _BYPASS:
+        return "RESET ROLE; SELECT set_config('msp.tenant_id', '', false)"
+    return f"SET ROLE {ROLE}; SELECT set_config('msp.tenant_id', '{int(wanted)}', false)"
+
+
+class DatabaseOperations(base.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # The logged and captured query is the one the code ran, without the switch before it.
+        return _SWITCH.sub("", super().last_executed_query(cursor, sql, params), count=1)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._fence = _BYPASS  # a new session: the login role, no setting
@@ -57,18 +81,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _fence_wrapper(self, execute, sql, params, many, context):
         wanted = _wanted()
-        if wanted != self._fence and not self.needs_rollback:
+        if wanted == self._fence or self.needs_rollback:
+            return execute(sql, params, many, context)
+        if many or context["cursor"].cursor.name or not sql.lstrip()[:9].upper().startswith(_RIDES):
             self._set_fence(wanted)
-        return execute(sql, params, many, context)
+            return execute(sql, params, many, context)
+        # The switch rides with the query: no round trip of its own (a request's first query
+        # in its scope, and the next request's first outside any). One string is one implicit
+        # transaction: if the query fails, the switch is undone with it.
+        self._fence = _UNKNOWN
+        result = execute(f"{_switch(wanted)}; {sql}", params, many, context)
+        self._fence = wanted
+        return result
 
     def _set_fence(self, wanted: int | str) -> None:
-        if wanted == _BYPASS:
-            statement = "RESET ROLE; SELECT set_config('msp.tenant_id', '', false)"
-        else:
-            statement = f"SET ROLE {ROLE}; SELECT set_config('msp.tenant_id', '{int(wanted)}', false)"
         self._fence = _UNKNOWN  # until the statement has run
         with self.wrap_database_errors, self.connection.cursor() as cursor:
-            cursor.execute(statement)
+            cursor.execute(_switch(wanted))
         self._fence = wanted
 
     def get_new_connection(self, conn_params):
