@@ -86,13 +86,19 @@ def test_every_tenant_owned_table_has_row_security_and_the_tenant_policy():
 
 def test_searches_may_read_their_indexes_under_the_policies():
     """A query's own conditions may use an index under RLS only when their functions are
-    LEAKPROOF: ``?search=`` is ``UPPER(col) LIKE '%term%'`` (msp.db.rls.LeakproofSearch)."""
+    LEAKPROOF: ``?search=`` is ``UPPER(col) LIKE '%term%'``, ingestion finds hosts by
+    ``LOWER(hostname)`` (msp.db.rls.LeakproofSearch)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT oid::regprocedure::text, proleakproof FROM pg_proc"
-            " WHERE oid IN ('pg_catalog.textlike(text, text)'::regprocedure, 'pg_catalog.upper(text)'::regprocedure)"
+            " WHERE oid IN ('pg_catalog.textlike(text, text)'::regprocedure, 'pg_catalog.upper(text)'::regprocedure,"
+            " 'pg_catalog.lower(text)'::regprocedure)"
         )
-        assert dict(cursor.fetchall()) == {"textlike(text,text)": True, "upper(text)": True}
+        assert dict(cursor.fetchall()) == {
+            "textlike(text,text)": True,
+            "upper(text)": True,
+            "lower(text)": True,
+        }
 
 
 def test_no_many_to_many_table_joins_tenant_owned_rows_without_a_tenant():
