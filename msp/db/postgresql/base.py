@@ -51,7 +51,8 @@ def _wanted() -> int | str:
     return scope.tenant_id if isinstance(scope, _scoping.Scope) else _BYPASS
 
 
-# Statements the switch may ride along with, in the same round trip: a plain query. Others
+# Statements the switch may ride along with, in the same round trip (psycopg2 sends a string
+# of several statements as one and returns the last one's result): a plain query. Others
 # (VACUUM, CREATE INDEX CONCURRENTLY, ...) may not run in the implicit transaction that a
 # multi-statement string is, so they get a round trip of their own.
 _RIDES = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "SAVEPOINT")
@@ -83,7 +84,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         wanted = _wanted()
         if wanted == self._fence or self.needs_rollback:
             return execute(sql, params, many, context)
-        if many or context["cursor"].cursor.name or not sql.lstrip()[:9].upper().startswith(_RIDES):
+        # A server-side cursor's DECLARE, executemany and other statements switch on their own.
+        named = getattr(context["cursor"].cursor, "name", None)
+        if many or named or not sql.lstrip()[:9].upper().startswith(_RIDES):
             self._set_fence(wanted)
             return execute(sql, params, many, context)
         # The switch rides with the query: no round trip of its own (a request's first query
