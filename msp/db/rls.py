@@ -92,16 +92,17 @@ class TenantRole(_PostgresOnly):
             return
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(
-                "SELECT rolsuper OR rolcreaterole, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)"
-                " FROM pg_roles WHERE rolname = current_user",
+                "SELECT rolsuper OR rolcreaterole OR EXISTS (SELECT 1 FROM pg_auth_members m"
+                " JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname = %s AND m.member = r.oid)"
+                " FROM pg_roles r WHERE rolname = current_user",
                 [ROLE],
             )
-            may_create, exists = cursor.fetchone()
-        if not exists and not may_create:
+            able = cursor.fetchone()[0]
+        if not able:
             raise RuntimeError(
-                f"Row-level security needs the role {ROLE}, and the database user cannot create it. "
-                f"As a superuser run: CREATE ROLE {ROLE} NOLOGIN; GRANT {ROLE} TO <the database user>;"
-                " then migrate again (see the README, PostgreSQL)."
+                f"Row-level security needs the role {ROLE}, and the database user can neither create "
+                f"it nor switch to it. As a superuser run: CREATE ROLE {ROLE} NOLOGIN; (if it does not "
+                f"exist) GRANT {ROLE} TO <the database user>; then migrate again (README, PostgreSQL)."
             )
         super().database_forwards(app_label, schema_editor, from_state, to_state)
 
@@ -165,6 +166,13 @@ class LeakproofSearch(_PostgresOnly):
         with schema_editor.connection.cursor() as cursor:
             cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
             superuser = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT bool_and(proleakproof) FROM pg_proc WHERE oid = ANY(%s::regprocedure[])",
+                [list(self.FUNCTIONS)],
+            )
+            done = cursor.fetchone()[0]
+        if done:
+            return  # a superuser did it already (in this database, or in its template)
         if not superuser:
             warnings.warn(
                 "Not a superuser: searches will not use their indexes inside a tenant's scope. As a "
