@@ -17,6 +17,11 @@ of them adds ``tenant_id=`` by hand. A service that widens a client contact's sc
 tenant's returns only what its arguments (read in the contact's scope) lead to. Code that crosses tenants by nature (login, the per-tenant dispatch of beat jobs,
 tenant creation) says so explicitly with ``Model.unscoped`` or ``with unscoped():``, and
 ``tests/test_scope_escapes.py`` keeps the list of those places from growing.
+
+On PostgreSQL the database enforces the same scope a second time (row-level security,
+``msp.db.postgresql.base``): inside a tenant's scope every query runs as the role
+``msp_tenant`` fenced to that tenant, raw SQL and ``Model.unscoped`` included; ``unscoped()``
+and no scope at all run as the login role, which bypasses it. That module names both.
 """
 
 from __future__ import annotations

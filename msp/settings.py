@@ -169,6 +169,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # server-side cursor WITH HOLD per dropdown (DECLARE, FETCH, CLOSE and a materialised
     # result). Their lists are small; one plain query is faster (and pgbouncer-safe).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # Django's backend plus the tenant fence: row-level security follows the active scope.
+    DATABASES["default"]["ENGINE"] = "msp.db.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "msp.User"

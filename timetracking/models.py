@@ -22,8 +22,19 @@ def labour_amount(hourly_rate, overage_minutes: int):
 
 def worked_at():
     """When the work was done: the start of a timed entry, else when it was logged. The
-    timesheet filters on it and the ``time_entry_worked_at`` index is built on it."""
+    timesheet orders by it (and filters with ``worked_between``)."""
     return Coalesce(F("started_at"), F("created_at"))
+
+
+def worked_between(lower, upper) -> Q:
+    """``lower <= worked_at() < upper``, spelled without COALESCE: under PostgreSQL's row-level
+    security (msp.db.rls) a condition on a COALESCE counts as leaky and may not be an index
+    condition, so the week was read by filtering every entry of the technician (38 ms at 5,000
+    entries instead of 0.4). These two ranges are read from the (tenant, technician, started_at)
+    and (tenant, technician, created_at) indexes."""
+    return Q(started_at__gte=lower, started_at__lt=upper) | Q(
+        started_at__isnull=True, created_at__gte=lower, created_at__lt=upper
+    )
 
 
 class WorkType(TenantOwnedModel):
@@ -116,9 +127,8 @@ class TimeEntry(TenantOwnedModel):
         verbose_name = _("time entry")
         verbose_name_plural = _("time entries")
         indexes = [
+            # With time_entry_tech_created, also the timesheet's week (see worked_between).
             models.Index(fields=["tenant", "technician", "started_at"]),
-            # The timesheet's week: entries by the day they were worked (see selectors.worked_at).
-            models.Index(F("tenant"), F("technician"), worked_at(), name="time_entry_worked_at"),
             # The API's newest-first lists: a technician's own entries, and everyone's.
             models.Index(fields=["tenant", "technician", "created_at", "id"], name="time_entry_tech_created"),
             models.Index(fields=["tenant", "created_at", "id"], name="time_entry_tenant_created"),

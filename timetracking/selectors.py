@@ -12,7 +12,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from contracts.ledger import LedgerSource
-from timetracking.models import TimeEntry, labour_amount, worked_at
+from timetracking.models import TimeEntry, labour_amount, worked_at, worked_between
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def timesheet_week(*, technician, day: date, days: int = 7) -> Timesheet:
     upper = lower + timedelta(days=days)
     values = (
         TimeEntry.objects.annotate(worked_at=worked_at())
-        .filter(technician=technician, worked_at__gte=lower, worked_at__lt=upper)
+        .filter(worked_between(lower, upper), technician=technician)
         .order_by("worked_at", "pk")
         .values_list(*ROW_FIELDS)
     )

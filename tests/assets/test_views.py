@@ -185,8 +185,12 @@ def test_list_is_paginated(owner_client, tenant):
 
 def test_detail_shows_warranty_and_patch_badges(owner_client, tenant):
     today = tenant_today(tenant)  # the tenant's day, as its pages judge dates
-    asset = AssetFactory(
-        tenant=tenant, warranty_expires=today - timedelta(days=3), patch_status="missing", missing_patches=4
+    asset = AssetFactory(  # its client in its tenant: on PostgreSQL another tenant's is fenced off
+        tenant=tenant,
+        client=ClientFactory(tenant=tenant),
+        warranty_expires=today - timedelta(days=3),
+        patch_status="missing",
+        missing_patches=4,
     )
     page = owner_client.get(asset.get_absolute_url()).content.decode()
     assert "badge-danger" in page and "expired" in page

@@ -1,0 +1,21 @@
+"""Row-level security on the contracts app's tenant-owned tables (msp.db.rls); a no-op on SQLite."""
+
+from django.db import migrations
+
+from msp.db.rls import TenantRowSecurity
+
+
+class Migration(migrations.Migration):
+    dependencies = [("contracts", "0008_preload_national_holidays"), ("msp", "0012_row_security")]
+
+    operations = [
+        TenantRowSecurity("servicetier"),
+        TenantRowSecurity("tierprice"),
+        TenantRowSecurity("recurringservice"),
+        TenantRowSecurity("contract"),
+        TenantRowSecurity("businesscalendar"),
+        TenantRowSecurity("slapolicy"),
+        TenantRowSecurity("hourblock"),
+        TenantRowSecurity("ledgerentry"),
+        TenantRowSecurity("balancewarning"),
+    ]
