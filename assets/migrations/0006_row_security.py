@@ -6,7 +6,7 @@ from msp.db.rls import TenantRowSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assets", "0005_search_text"), ("msp", "0012_row_security")]
+    dependencies = [("assets", "0005_search_text"), ("msp", "0013_row_security")]
 
     operations = [
         TenantRowSecurity("asset"),

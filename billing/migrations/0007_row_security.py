@@ -6,7 +6,7 @@ from msp.db.rls import TenantRowSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0006_invoice_list_indexes"), ("msp", "0012_row_security")]
+    dependencies = [("billing", "0006_invoice_list_indexes"), ("msp", "0013_row_security")]
 
     operations = [
         TenantRowSecurity("clientbillingterms"),

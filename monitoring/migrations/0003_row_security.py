@@ -6,7 +6,7 @@ from msp.db.rls import TenantRowSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("monitoring", "0002_alert_first_seen_index"), ("msp", "0012_row_security")]
+    dependencies = [("monitoring", "0002_alert_first_seen_index"), ("msp", "0013_row_security")]
 
     operations = [
         TenantRowSecurity("ingestkey"),

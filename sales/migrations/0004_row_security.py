@@ -6,7 +6,7 @@ from msp.db.rls import TenantRowSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sales", "0003_api_ordering_indexes"), ("msp", "0012_row_security")]
+    dependencies = [("sales", "0003_api_ordering_indexes"), ("msp", "0013_row_security")]
 
     operations = [
         TenantRowSecurity("offer"),

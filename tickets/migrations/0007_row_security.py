@@ -6,7 +6,7 @@ from msp.db.rls import TenantRowSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0006_attachments"), ("msp", "0012_row_security")]
+    dependencies = [("tickets", "0006_attachments"), ("msp", "0013_row_security")]
 
     operations = [
         TenantRowSecurity("ticket"),

@@ -6,7 +6,7 @@ from msp.db.rls import TenantRowSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("timetracking", "0006_time_entry_onsite"), ("msp", "0012_row_security")]
+    dependencies = [("timetracking", "0006_time_entry_onsite"), ("msp", "0013_row_security")]
 
     operations = [
         TenantRowSecurity("worktype"),

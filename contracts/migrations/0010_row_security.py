@@ -6,7 +6,7 @@ from msp.db.rls import TenantRowSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("contracts", "0008_preload_national_holidays"), ("msp", "0012_row_security")]
+    dependencies = [("contracts", "0009_balance_bounds"), ("msp", "0013_row_security")]
 
     operations = [
         TenantRowSecurity("servicetier"),

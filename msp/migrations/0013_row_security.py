@@ -7,7 +7,7 @@ from msp.db.rls import LeakproofSearch, TenantRole, TenantRowSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("msp", "0011_notification_kind_alert")]
+    dependencies = [("msp", "0012_invitation")]
 
     operations = [
         TenantRole(),  # first: the role the policies below fence
@@ -19,4 +19,5 @@ class Migration(migrations.Migration):
         TenantRowSecurity("outboundemail"),
         TenantRowSecurity("notification"),
         TenantRowSecurity("notificationpreference"),
+        TenantRowSecurity("invitation"),
     ]
