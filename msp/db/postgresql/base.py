@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 
+from django.db.backends import utils
 from django.db.backends.postgresql import base
 
 from msp.db.rls import ROLE
@@ -71,12 +72,32 @@ class DatabaseOperations(base.DatabaseOperations):
         return _SWITCH.sub("", super().last_executed_query(cursor, sql, params), count=1)
 
 
+class _Rides:
+    """The cursor's last step before the driver: the switch the fence asked for, if any, goes
+    in front of the query (once: a query run meanwhile by an inner wrapper takes it)."""
+
+    def _execute(self, sql, params, *ignored_wrapper_args):
+        ride, self.db._riding = self.db._riding, None
+        if ride:
+            sql = f"{ride}; {sql}"
+        return super()._execute(sql, params, *ignored_wrapper_args)
+
+
+class _Cursor(_Rides, utils.CursorWrapper):
+    pass
+
+
+class _DebugCursor(_Rides, base.CursorDebugWrapper):
+    pass
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._fence = _BYPASS  # a new session: the login role, no setting
+        self._riding = None  # the switch the next query carries (_Rides)
         # First in the list = the outermost wrapper: the fence is up before anything runs.
         self.execute_wrappers.insert(0, self._fence_wrapper)
 
@@ -91,9 +112,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return execute(sql, params, many, context)
         # The switch rides with the query: no round trip of its own (a request's first query
         # in its scope, and the next request's first outside any). One string is one implicit
-        # transaction: if the query fails, the switch is undone with it.
+        # transaction: if the query fails, the switch is undone with it. It is put in front
+        # by the cursor itself (_Rides), below every other wrapper: those see the query alone.
         self._fence = _UNKNOWN
-        result = execute(f"{_switch(wanted)}; {sql}", params, many, context)
+        self._riding = _switch(wanted)
+        try:
+            result = execute(sql, params, many, context)
+        finally:
+            self._riding = None
         self._fence = wanted
         return result
 
@@ -102,6 +128,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with self.wrap_database_errors, self.connection.cursor() as cursor:
             cursor.execute(_switch(wanted))
         self._fence = wanted
+
+    def make_cursor(self, cursor):
+        return _Cursor(cursor, self)
+
+    def make_debug_cursor(self, cursor):
+        return _DebugCursor(cursor, self)
 
     def get_new_connection(self, conn_params):
         self._fence = _BYPASS
