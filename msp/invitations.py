@@ -148,12 +148,14 @@ def invitation_revoke(*, by: Membership, invitation: Invitation) -> Invitation:
 
 def invitation_for_key(key: str) -> Invitation | None:
     """The invitation a link's key opens, in any state; None for a key that opens none."""
-    # The invitee belongs to no scope of this tenant yet: the key alone finds the tenant.
-    return (
-        Invitation.unscoped.select_related("tenant", "client", "invited_by")
-        .filter(digest=invitation_digest(key))
-        .first()
-    )
+    # The invitee belongs to no scope of this tenant yet (signed in, they are in another
+    # tenant's, which the database fences too): the key alone finds the tenant.
+    with unscoped():
+        return (
+            Invitation.objects.select_related("tenant", "client", "invited_by")
+            .filter(digest=invitation_digest(key))
+            .first()
+        )
 
 
 @contextmanager
