@@ -4,7 +4,10 @@ another tenant, and cannot be changed or removed."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.test import Client as HttpClient
@@ -299,3 +302,12 @@ def test_the_contract_starts_its_history_with_what_it_was_created_with(acme):
     assert "balance_minutes" not in created.changes
     assert Contract.unscoped.get(pk=contract.pk).balance_minutes == 0
     assert tenant_today(acme.tenant)  # (dates in the tenant's zone)
+
+
+def test_the_monthly_run_from_the_command_line_is_named_in_the_trail(contract):
+    today = tenant_today(contract.tenant)
+    call_command("run_billing", period=f"{today.year}-{today.month:02d}", stdout=io.StringIO())
+    made = entries(object_type="billing.invoice", action="create")
+    assert made and {(entry.channel, entry.via, entry.user_id) for entry in made} == {
+        ("command", "run_billing", None)
+    }
