@@ -311,3 +311,13 @@ def test_the_monthly_run_from_the_command_line_is_named_in_the_trail(contract):
     assert made and {(entry.channel, entry.via, entry.user_id) for entry in made} == {
         ("command", "run_billing", None)
     }
+
+
+def test_an_italian_reader_reads_the_history_in_italian(contract, admin):
+    api_for(admin).patch(f"/api/v1/contracts/{contract.pk}/", {"renew_threshold_minutes": 90}, format="json")
+    admin.user.language = "it"
+    admin.user.save()
+    page = browser(admin, ADMIN_IP).get(reverse("contracts:detail", args=[contract.pk])).content.decode()
+    panel = page[page.index('data-testid="history"') :]
+    assert "Cronologia" in panel and "Modificato" in panel and "Token API" in panel
+    assert "5 h → 1 h 30 min" in panel
