@@ -52,9 +52,10 @@ class AuditEntry(TenantOwnedModel):
     # text may need its relations, a query per change on a batch).
     object_type = models.CharField(max_length=60)
     object_id = models.BigIntegerField()
-    # The contract and the invoice whose history the change belongs to (for their pages).
+    # The contract, invoice or service tier whose history the change belongs to (their pages).
     contract_id = models.BigIntegerField(null=True, blank=True)
     invoice_id = models.BigIntegerField(null=True, blank=True)
+    tier_id = models.BigIntegerField(null=True, blank=True)
     # {field: [before, after]}: only the changed fields on an update; before is null on a
     # create, after on a delete. Values as JSON (money as [amount, currency]).
     changes = models.JSONField(default=dict)
@@ -75,6 +76,7 @@ class AuditEntry(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "contract_id", "-id"], name="audit_contract_newest"),
             models.Index(fields=["tenant", "invoice_id", "-id"], name="audit_invoice_newest"),
+            models.Index(fields=["tenant", "tier_id", "-id"], name="audit_tier_newest"),
             models.Index(fields=["tenant", "object_type", "object_id", "-id"], name="audit_object_newest"),
         ]
 

@@ -23,14 +23,17 @@ class Tracked:
     fields: tuple[str, ...]  # model field names; a MoneyField is one field (amount and currency)
     contract: str | None = None  # the attribute holding the contract's id (its history page)
     invoice: str | None = None  # the same for the invoice
+    tier: str | None = None  # and for the service tier
 
 
 REGISTRY: dict[type, Tracked] = {}
 _SNAPSHOT = "_audit_loaded"
 
 
-def track(model, *, fields, contract: str | None = None, invoice: str | None = None) -> None:
-    REGISTRY[model] = Tracked(tuple(fields), contract, invoice)
+def track(
+    model, *, fields, contract: str | None = None, invoice: str | None = None, tier: str | None = None
+) -> None:
+    REGISTRY[model] = Tracked(tuple(fields), contract, invoice, tier)
     uid = f"audit:{model._meta.label}"
     post_init.connect(_loaded, sender=model, dispatch_uid=uid)
     post_save.connect(_saved, sender=model, dispatch_uid=uid)
@@ -86,6 +89,7 @@ def _owners(instance, spec: Tracked) -> dict:
     return {
         "contract_id": getattr(instance, spec.contract) if spec.contract else None,
         "invoice_id": getattr(instance, spec.invoice) if spec.invoice else None,
+        "tier_id": getattr(instance, spec.tier) if spec.tier else None,
     }
 
 

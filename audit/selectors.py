@@ -1,6 +1,6 @@
 """Reading the audit trail: a contract's or an invoice's history, newest first.
 
-Each list is one index range, (tenant, contract or invoice, id descending), read through
+Each list is one index range, (tenant, contract, invoice or tier, id descending), read through
 the scoped manager: another tenant's rows are not there to filter out.
 """
 
@@ -17,6 +17,10 @@ def contract_history(contract_id: int):
 
 def invoice_history(invoice_id: int):
     return AuditEntry.objects.filter(invoice_id=invoice_id).order_by("-id")
+
+
+def tier_history(tier_id: int):
+    return AuditEntry.objects.filter(tier_id=tier_id).order_by("-id")
 
 
 def history_page(queryset, before: str | None, size: int = PANEL_ROWS) -> tuple[list[AuditEntry], int | None]:

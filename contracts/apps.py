@@ -37,4 +37,4 @@ class ContractsConfig(AppConfig):
                 "paid_at",
             ],
         )
-        track(TierPrice, fields=["tier", "kind", "price"])
+        track(TierPrice, tier="tier_id", fields=["tier", "kind", "price"])

@@ -57,7 +57,7 @@ _TECHNICIAN = (
     | {"alert.review"}
     # The audit trail (audit/): who changed a contract's money or hours, from where. Staff
     # only: a client contact reads the contract, not the MSP's people and addresses.
-    | {"contract.history"}
+    | {"contract.history", "servicetier.history"}  # a tier's prices, as the tier page shows them
 )
 _ACCOUNT_MANAGER = (
     _TECHNICIAN

@@ -13,5 +13,6 @@ urlpatterns = [
     path("contracts/<int:contract_pk>/ledger/", ContractLedgerApi.as_view(), name="contract-ledger"),
     path("contracts/<int:contract_pk>/blocks/", ContractBlocksApi.as_view(), name="contract-blocks"),
     path("contracts/<int:contract_pk>/history/", ContractHistoryApi.as_view(), name="contract-history"),
+    path("tiers/<int:pk>/history/", views.TierHistoryApi.as_view(), name="tier-history"),
     *router.urls,
 ]

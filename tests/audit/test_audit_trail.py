@@ -321,3 +321,34 @@ def test_an_italian_reader_reads_the_history_in_italian(contract, admin):
     panel = page[page.index('data-testid="history"') :]
     assert "Cronologia" in panel and "Modificato" in panel and "Token API" in panel
     assert "5 h → 1 h 30 min" in panel
+
+
+def test_a_tiers_price_changes_show_on_its_page_and_in_the_api(tenant, admin, tech):
+    from contracts.models import ServiceTier
+
+    api = api_for(admin)
+    tier = api.post(
+        "/api/v1/tiers/",
+        {"name": "Gold", "currency": "EUR", "prices": {"server": "250.00", "desktop": "45.00"}},
+        format="json",
+        REMOTE_ADDR=ADMIN_IP,
+    )
+    assert tier.status_code == 201, tier.content
+    tier_id = tier.json()["id"]
+    response = api.patch(
+        f"/api/v1/tiers/{tier_id}/", {"prices": {"server": "275.00"}}, format="json", REMOTE_ADDR=ADMIN_IP
+    )
+    assert response.status_code == 200, response.content
+    rows = history(tech, f"/api/v1/tiers/{tier_id}/history/")["results"]
+    shown = [
+        (row["action"], {c["field"]: (c["before_display"], c["after_display"]) for c in row["changes"]})
+        for row in rows
+    ]
+    assert ("update", {"price": ("€250.00", "€275.00")}) in shown
+    assert any(action == "delete" and changes["price"][0] == "€45.00" for action, changes in shown)
+    assert rows[0]["ip"] == ADMIN_IP and rows[0]["actor"] == "Ada Admin"
+    page = (
+        browser(admin, ADMIN_IP).get(ServiceTier.unscoped.get(pk=tier_id).get_absolute_url()).content.decode()
+    )
+    panel = page[page.index('data-testid="history"') :]
+    assert "€250.00 → €275.00" in panel
