@@ -32,15 +32,10 @@ def contract_validate(*, contract: Contract) -> None:
     if contract.start_date is not None:
         if contract.term_end is not None and contract.term_end < contract.start_date:
             errors.add("term_end", _("The fixed term ends before the contract starts."))
-        elif (
-            contract.term_end is not None
-            and contract.end_date is not None
-            and contract.end_date < contract.term_end
-        ):
+        elif contract.term_end is not None and contract.end_date is not None and contract.end_date < contract.term_end:
             errors.add(
                 "end_date",
-                _("The contract has a fixed term until %(day)s: it cannot end before.")
-                % {"day": contract.term_end},
+                _("The contract has a fixed term until %(day)s: it cannot end before.") % {"day": contract.term_end},
             )
         if contract.trial_end is not None and contract.trial_end < contract.start_date:
             errors.add("trial_end", _("The free trial ends before the contract starts."))
