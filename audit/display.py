@@ -18,7 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from djmoney.models.fields import MoneyField
 
-from audit.models import AuditEntry
+from audit.models import AuditAction, AuditEntry
 from msp.actors import Channel
 from msp.money import format_money
 from msp.people import display_name
@@ -117,6 +117,8 @@ def describe(entries) -> list[Row]:
         noun = capfirst(model._meta.verbose_name) if model else entry.object_type
         changes = []
         for name, (before, after) in entry.changes.items():
+            if entry.action == AuditAction.CREATE and (after is False or after == 0):
+                continue  # a new row's "no" and zero settings are recorded, not worth a line each
             try:
                 model_field = model._meta.get_field(name) if model else None
             except FieldDoesNotExist:
