@@ -9,9 +9,12 @@ change (under a lock), change it and save. Bulk writes (``QuerySet.update``,
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models.signals import post_delete, post_init, post_save
+from django.utils import timezone
 from djmoney.models.fields import MoneyField
 
 from audit.models import AuditAction
@@ -50,10 +53,14 @@ def _value(instance, name: str):
         amount = getattr(instance, name)  # djmoney's descriptor pairs it with its currency
         if amount is None:
             return None
-        return [str(amount.amount), str(amount.currency)]
+        # At the column's scale: 900 assigned and 900.00 loaded are no change.
+        places = Decimal(1).scaleb(-field.decimal_places)
+        return [str(Decimal(amount.amount).quantize(places)), str(amount.currency)]
     value = instance.__dict__[field.attname]
     if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = value.astimezone(datetime.UTC)  # the same moment typed in another zone is no change
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

@@ -259,7 +259,7 @@ def _sources_mark(invoice: Invoice, *, at, ref: str) -> None:
     entry_rows = list(entries.values_list("pk", "tenant_id", "contract_id", "invoiced_at"))
     HourBlock.objects.filter(pk__in=[row[0] for row in block_rows]).update(invoiced_at=at, invoice_ref=ref)
     TimeEntry.objects.filter(pk__in=[row[0] for row in entry_rows]).update(invoiced_at=at)
-    stamp = at.isoformat() if at is not None else None
+    stamp = at.astimezone(datetime.UTC).isoformat() if at is not None else None  # as audit.registry writes it
     changes_record(
         HourBlock,
         (
@@ -285,7 +285,7 @@ def _changed(**pairs) -> dict:
     """{field: [before, after]} of the pairs that differ (datetimes as ISO text)."""
     found = {}
     for name, (before, after) in pairs.items():
-        before = before.isoformat() if hasattr(before, "isoformat") else before
+        before = before.astimezone(datetime.UTC).isoformat() if hasattr(before, "astimezone") else before
         if before != after:
             found[name] = [before, after]
     return found
@@ -301,7 +301,7 @@ def _blocks_mark_paid(invoice: Invoice) -> None:
             "pk", "tenant_id", "contract_id"
         )
     )
-    now = timezone.now()
+    now = timezone.now()  # UTC: its isoformat is what audit.registry writes
     HourBlock.objects.filter(pk__in=[row[0] for row in rows]).update(paid_at=now)
     changes_record(
         HourBlock,

@@ -352,3 +352,20 @@ def test_a_tiers_price_changes_show_on_its_page_and_in_the_api(tenant, admin, te
     )
     panel = page[page.index('data-testid="history"') :]
     assert "€250.00 → €275.00" in panel
+
+
+def test_a_save_that_changes_nothing_records_nothing(contract):
+    """The same amount at another scale, the same moment in another zone: no change."""
+    import zoneinfo
+
+    with tenant_scope(contract.tenant):
+        block = HourBlock.objects.get(contract=contract)
+        before = AuditEntry.objects.count()
+        block.price = Money("900", "EUR")
+        block.purchased_at = block.purchased_at.astimezone(zoneinfo.ZoneInfo("Europe/Rome"))
+        block.save()
+        assert AuditEntry.objects.count() == before
+        block.price = Money("900.01", "EUR")
+        block.save()
+        (entry,) = AuditEntry.objects.filter(object_id=block.pk, action="update")
+    assert entry.changes == {"price": [["900.00", "EUR"], ["900.01", "EUR"]]}
