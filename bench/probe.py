@@ -412,6 +412,9 @@ def _audit_cleanup(above: int) -> int:
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The clean-up's own audit rows have deferred foreign-key checks pending, which
+            # an ALTER TABLE refuses to run beside: check them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_entry_append_only")
         cursor.execute(f"DELETE FROM {table} WHERE id > %s", [above])  # noqa: S608
         removed = cursor.rowcount
