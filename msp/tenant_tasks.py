@@ -14,6 +14,7 @@ from __future__ import annotations
 from celery import Task, shared_task
 from django.utils import timezone, translation
 
+from msp.actors import Actor, Channel, acting
 from msp.scoping import scope_of
 
 
@@ -35,8 +36,10 @@ class TenantTask(Task):
 
     def __call__(self, tenant_id: int, *args, **kwargs):
         zone, language = _tenant_locale(int(tenant_id))
+        # The audit trail says a task did it, and which (msp.actors).
         with scope_of(int(tenant_id)), timezone.override(zone), translation.override(language):
-            return super().__call__(tenant_id, *args, **kwargs)
+            with acting(Actor(channel=Channel.TASK, via=self.name[:100])):
+                return super().__call__(tenant_id, *args, **kwargs)
 
 
 def tenant_task(*args, **options):

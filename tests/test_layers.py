@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # name the apps above as strings, which is how a project's root is wired, not an import.
 LAYERS = [
     "msp",
+    "audit",
     "assets",
     "contracts",
     "sales",

@@ -8,6 +8,7 @@ class TimetrackingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from audit.registry import track
         from contracts.ledger import register_ledger_source
         from tickets import hooks
         from timetracking import signals  # noqa: F401
@@ -20,3 +21,14 @@ class TimetrackingConfig(AppConfig):
         hooks.register_row_action("timetracking/_timer_button.html")
         hooks.register_row_vary(running_timer_ticket_id)
         register_ledger_source(SOURCE_KIND, time_entry_ledger_sources)
+        from timetracking.models import TimeEntry
+
+        track(  # the audit trail (issue 20)
+            TimeEntry,
+            contract="contract_id",
+            fields=[
+                "ticket", "contract", "technician", "work_type", "started_at", "ended_at", "minutes",
+                "billed_minutes", "drawn_minutes", "overage_minutes", "covered", "hourly_rate",
+                "billable", "onsite", "note", "invoiced_at",
+            ],
+        )  # fmt: skip

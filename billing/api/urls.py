@@ -12,5 +12,6 @@ urlpatterns = [
     path("invoices/<int:pk>/void/", views.InvoiceVoidApi.as_view(), name="invoice-void"),
     path("invoices/<int:pk>/credit-note/", views.InvoiceCreditNoteApi.as_view(), name="invoice-credit-note"),
     path("invoices/<int:pk>/pdf/", views.InvoicePdfApi.as_view(), name="invoice-pdf"),
+    path("invoices/<int:pk>/history/", views.InvoiceHistoryApi.as_view(), name="invoice-history"),
     *router.urls,
 ]

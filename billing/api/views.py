@@ -11,6 +11,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
 
+from audit.api.views import HistoryApi
+from audit.selectors import invoice_history
 from billing.api.serializers import (
     InvoiceCreateSerializer,
     InvoiceSerializer,
@@ -166,3 +168,13 @@ class InvoicePdfApi(InvoiceActionMixin, generics.GenericAPIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk):
         return invoice_pdf_response(self.get_invoice())
+
+
+class InvoiceHistoryApi(InvoiceActionMixin, HistoryApi):
+    """Who drafted, issued, paid, credited or voided the invoice, and its payments: when,
+    from where, before and after; newest first."""
+
+    permission_required = "invoice.history"
+
+    def history(self):
+        return invoice_history(self.get_invoice().pk)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from audit.services import changes_record
 from billing.models import (
     BilledItem,
     ClientBillingTerms,
@@ -265,10 +266,43 @@ def _sources_mark(invoice: Invoice, *, at, ref: str) -> None:
     from timetracking.models import TimeEntry
 
     claims = BilledItem.objects.filter(line__invoice=invoice)
-    block_ids = claims.filter(source_kind="hour_block").values("source_id")
-    entry_ids = claims.filter(source_kind="time_entry").values("source_id")
-    HourBlock.objects.filter(pk__in=block_ids).update(invoiced_at=at, invoice_ref=ref)
-    TimeEntry.objects.filter(pk__in=entry_ids).update(invoiced_at=at)
+    blocks = HourBlock.objects.filter(pk__in=claims.filter(source_kind="hour_block").values("source_id"))
+    entries = TimeEntry.objects.filter(pk__in=claims.filter(source_kind="time_entry").values("source_id"))
+    # Read what changes first, for the audit trail: one query each, whatever their number.
+    block_rows = list(blocks.values_list("pk", "tenant_id", "contract_id", "invoiced_at", "invoice_ref"))
+    entry_rows = list(entries.values_list("pk", "tenant_id", "contract_id", "invoiced_at"))
+    HourBlock.objects.filter(pk__in=[row[0] for row in block_rows]).update(invoiced_at=at, invoice_ref=ref)
+    TimeEntry.objects.filter(pk__in=[row[0] for row in entry_rows]).update(invoiced_at=at)
+    stamp = at.astimezone(datetime.UTC).isoformat() if at is not None else None  # as audit.registry writes it
+    changes_record(
+        HourBlock,
+        (
+            (
+                tenant_id,
+                pk,
+                _changed(invoiced_at=(was_at, stamp), invoice_ref=(was_ref, ref)),
+                {"contract_id": c},
+            )
+            for pk, tenant_id, c, was_at, was_ref in block_rows
+        ),
+    )
+    changes_record(
+        TimeEntry,
+        (
+            (tenant_id, pk, _changed(invoiced_at=(was_at, stamp)), {"contract_id": c})
+            for pk, tenant_id, c, was_at in entry_rows
+        ),
+    )
+
+
+def _changed(**pairs) -> dict:
+    """{field: [before, after]} of the pairs that differ (datetimes as ISO text)."""
+    found = {}
+    for name, (before, after) in pairs.items():
+        before = before.astimezone(datetime.UTC).isoformat() if hasattr(before, "astimezone") else before
+        if before != after:
+            found[name] = [before, after]
+    return found
 
 
 def _blocks_mark_paid(invoice: Invoice) -> None:
@@ -276,7 +310,20 @@ def _blocks_mark_paid(invoice: Invoice) -> None:
     from contracts.models import HourBlock
 
     block_ids = BilledItem.objects.filter(line__invoice=invoice, source_kind="hour_block").values("source_id")
-    HourBlock.objects.filter(pk__in=block_ids, paid_at__isnull=True).update(paid_at=timezone.now())
+    rows = list(
+        HourBlock.objects.filter(pk__in=block_ids, paid_at__isnull=True).values_list(
+            "pk", "tenant_id", "contract_id"
+        )
+    )
+    now = timezone.now()  # UTC: its isoformat is what audit.registry writes
+    HourBlock.objects.filter(pk__in=[row[0] for row in rows]).update(paid_at=now)
+    changes_record(
+        HourBlock,
+        (
+            (tenant_id, pk, {"paid_at": [None, now.isoformat()]}, {"contract_id": c})
+            for pk, tenant_id, c in rows
+        ),
+    )
 
 
 def invoice_parties(invoice: Invoice) -> dict:

@@ -10,6 +10,8 @@ from djmoney.money import Money
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from audit.api.views import HistoryApi
+from audit.selectors import contract_history
 from contracts.api.serializers import AmountField, CurrencyOfField
 from contracts.ledger import ledger_describe
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry
@@ -129,3 +131,13 @@ class ContractBlocksApi(ContractHoursMixin, generics.ListCreateAPIView):
             expires_at=data.get("expires_at"),
         )
         return Response(self.get_serializer(block).data, status=status.HTTP_201_CREATED)
+
+
+class ContractHistoryApi(ContractHoursMixin, HistoryApi):
+    """Who changed the contract's terms, rates and renewal settings, its blocks and time
+    entries: when, from where (IP, browser, API token, task), before and after; newest first."""
+
+    permission_required = "contract.history"
+
+    def history(self):
+        return contract_history(self.get_contract().pk)

@@ -1,6 +1,9 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
+from django.shortcuts import get_object_or_404
 
+from audit.api.views import HistoryApi
+from audit.selectors import tier_history
 from contracts.api.serializers import ContractSerializer, RecurringServiceSerializer, TierSerializer
 from contracts.models import Contract, RecurringService, ServiceTier
 from contracts.services import contract_delete, recurring_service_delete, tier_delete
@@ -78,3 +81,14 @@ class ContractViewSet(ServiceDeleteMixin, TenantModelViewSet):
 
     def delete_object(self, instance):
         contract_delete(contract=instance)
+
+
+class TierHistoryApi(HistoryApi):
+    """Who changed the tier's prices per asset kind, when, from where; newest first."""
+
+    model = ServiceTier
+    permission_required = "servicetier.history"
+
+    def history(self):
+        tier = get_object_or_404(ServiceTier.objects.all(), pk=self.kwargs["pk"])
+        return tier_history(tier.pk)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from djmoney.money import Money
 
 from assets.choices import AssetKind
+from audit.registry import created_record
 from contracts.calendars import country_for_timezone
 from contracts.choices import Feature, ServiceUnit
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
@@ -82,10 +83,11 @@ def tiers_seed(*, tenant) -> list[ServiceTier]:
             },
         )
         if created:
-            TierPrice.objects.bulk_create(
+            prices = TierPrice.objects.bulk_create(
                 TierPrice(tenant=tenant, tier=tier, kind=kind, price=Money(Decimal(amount), currency))
                 for kind, amount in seed["prices"].items()
             )
+            created_record(prices)  # bulk_create sends no signals: the audit trail, in one INSERT
         tiers.append(tier)
     for name, kinds, amount in SEED_SERVICES:
         RecurringService.objects.get_or_create(

@@ -6,6 +6,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from audit.selectors import contract_history, history_context
 from contracts.choices import ContractKind
 from contracts.forms.contracts import ContractFilterSet, ContractForm
 from contracts.models import Contract
@@ -53,6 +54,11 @@ class ContractDetailView(TenantDetailView):
             can_view_offer=self.has_perm("offer.view"),
             is_prepaid=self.object.kind == ContractKind.PREPAID_HOURS,
             **hours_context(self.request, self.object, can_buy=self.has_perm("hourblock.add")),
+            **(
+                history_context(self.request, contract_history(self.object.pk))
+                if self.has_perm("contract.history")
+                else {}
+            ),
             **kwargs,
         )
 

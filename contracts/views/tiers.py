@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assets.choices import AssetKind
+from audit.selectors import history_context, tier_history
 from contracts.choices import Feature
 from contracts.forms.tiers import ServiceTierForm
 from contracts.models import ServiceTier
@@ -126,6 +127,11 @@ class TierDetailView(TenantDetailView):
             prices=[(kind.label, prices.get(kind.value)) for kind in AssetKind],
             features=[(feature.label, feature.value in self.object.features) for feature in Feature],
             contract_count=self.object.contracts.count(),
+            **(
+                history_context(self.request, tier_history(self.object.pk))
+                if self.has_perm("servicetier.history")
+                else {}
+            ),
             **kwargs,
         )
 

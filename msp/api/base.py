@@ -14,7 +14,7 @@ from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from msp import scoping
+from msp import actors, scoping
 from msp.idempotency import HEADER, Replay, idempotency_claim, idempotency_store, request_fingerprint
 from msp.models import ApiToken
 from msp.selectors import time_zone_for
@@ -44,6 +44,10 @@ class TenantAPIMixin:
         request.membership = membership
         request._request.membership = membership
         scoping.activate(scoping.Scope.for_membership(membership) if membership else None)
+        if isinstance(request.auth, ApiToken):  # restored by msp.actors.ActorMiddleware
+            actors.activate(
+                actors.request_actor(request, membership, channel=actors.Channel.API, via=request.auth.prefix)
+            )
         if isinstance(request.auth, ApiToken):  # a session's zone is the middleware's
             zone = time_zone_for(tenant=membership.tenant, user=membership.user)
             timezone.activate(zone) if zone is not None else timezone.deactivate()

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.test import Client
 
+from audit.models import AuditEntry
 from bench import ingest, probe
 from bench import lines as bench_lines
 from bench.generate import generate
@@ -59,6 +60,7 @@ def test_runner_pieces_on_generated_data():
 
     # Every line answers 2xx in-process, within the query budget's order of magnitude.
     mark = probe.draw_mark(fx["draw_tickets"])
+    audit_before = AuditEntry.unscoped.count()
     fleet_mark = ingest.mark(fx["tenant_id"], fx["fleet"])
     tickets_before = Ticket.unscoped.count()
     ledger_before = LedgerEntry.unscoped.count()
@@ -85,6 +87,7 @@ def test_runner_pieces_on_generated_data():
     removed = probe.draw_cleanup(mark)
     assert removed["entries"] == created and removed["ledger_rows"] >= created
     assert LedgerEntry.unscoped.count() == ledger_before
+    assert removed["audit"] > 0 and AuditEntry.unscoped.count() == audit_before  # the audit trail too
     assert not TimeEntry.unscoped.filter(pk__gt=mark["entry"]).exists()
     for contract in Contract.unscoped.filter(pk__in=mark["contracts"]).annotate(total=Sum("ledger__minutes")):
         assert contract.balance_minutes == contract.total == mark["balances"][contract.pk]

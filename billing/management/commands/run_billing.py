@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from billing.periods import Period
 from billing.services.run import billing_run
+from msp.actors import Actor, Channel, acting
 from msp.models import Tenant
 from msp.progress import progress
 
@@ -27,6 +28,13 @@ class Command(BaseCommand):
             if not tenants.exists():
                 raise CommandError(f"No tenant with the slug {tenant!r}.")
         made = 0
+        # The audit trail names this command as the author of the invoices (msp.actors).
+        with acting(Actor(channel=Channel.COMMAND, via="run_billing")):
+            made = self._run(tenants, month)
+        self.stdout.write(self.style.SUCCESS(f"{month}: {made} invoice(s) made."))
+
+    def _run(self, tenants, month) -> int:
+        made = 0
         for each in tenants:
             result = billing_run(
                 tenant=each,
@@ -37,4 +45,4 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{each.slug}: {len(result.invoices)} invoice(s) for {result.clients} client(s)"
             )
-        self.stdout.write(self.style.SUCCESS(f"{month}: {made} invoice(s) made."))
+        return made
