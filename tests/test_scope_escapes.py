@@ -11,6 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 APPS = [
     "msp",
+    "audit",
     "assets",
     "contracts",
     "sales",
