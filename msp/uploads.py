@@ -11,8 +11,9 @@ line (README).
 Nor is a multipart body read on without end (issue 20: multipart uploads were not capped
 at all): once the files of one request pass MAX_FILES_PER_REQUEST times the limit, or the
 project's ceiling (an API token's request, whose tenant is not known yet), the handler stops reading (``StopUpload``, the connection
-is not drained) and marks the request; ``UploadTooLargeMiddleware`` then answers before any
-view runs: a 413 with a JSON error in the API, the page again with the error in the browser.
+is not drained) and marks the request: the API's parser then answers a 413 with a JSON error
+(``msp.api.parsers``), and for the browser ``UploadTooLargeMiddleware`` answers before any view
+runs, with the page again and the error on it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -78,25 +78,17 @@ class UploadTooLargeMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method != "POST" or request.content_type != "multipart/form-data":
             return None  # Django parses uploads of POSTs only
+        if request.path.startswith("/api/"):
+            # The API's parser reads the body after authentication and the permission check
+            # (a refused role gets its 403 first) and answers this 413 itself (msp.api.parsers).
+            return None
         request.FILES  # noqa: B018 - parse now (the CSRF check may have already)
         size = getattr(request, "upload_refused_mb", None)
         if size is None:
-            return self._refuse_empty(request)
+            return None
         message = _("The upload is larger than %(size)d MB in all; nothing was saved.") % {"size": size}
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=413)
         messages.error(request, message)
         back = request.headers.get("referer", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = request.path
         return redirect(back)
-
-    @staticmethod
-    def _refuse_empty(request):
-        """Parsed here, a POST's multipart body never reaches the API's own parser (DRF reads
-        what Django parsed), so its rule is applied here too: a body that holds no part at all
-        is malformed, not an empty form that runs an action whose fields are all optional."""
-        sent = int(request.META.get("CONTENT_LENGTH") or 0)
-        if not request.path.startswith("/api/") or not sent or request.POST or request.FILES:
-            return None
-        return JsonResponse({"detail": _("The multipart body holds no field.")}, status=400)

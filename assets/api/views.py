@@ -15,6 +15,7 @@ from assets.filtersets import AssetFilterSet
 from assets.models import Asset
 from assets.services import MAX_IMPORT_BYTES, asset_import_csv, asset_import_decode
 from msp.api.base import TenantAPIView, TenantModelViewSet
+from msp.api.parsers import MultiPartParser
 
 
 class AssetViewSet(TenantModelViewSet):
@@ -67,7 +68,7 @@ class AssetImportApi(TenantAPIView):
     """
 
     permission_required = "asset.add"
-    parser_classes = [parsers.MultiPartParser, CSVTextParser, PlainTextParser]
+    parser_classes = [MultiPartParser, CSVTextParser, PlainTextParser]
 
     @extend_schema(
         request={"multipart/form-data": AssetImportUploadSerializer, "text/csv": OpenApiTypes.STR},

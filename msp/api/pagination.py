@@ -4,7 +4,7 @@ Every list of the API is paginated, so a list request always comes through here:
 parameter that no part of the list reads (a typo, ``?asignee=``, a filter of another
 list) is a 400 naming it, instead of a full, unfiltered list the client takes for a
 filtered one; so are a ``page`` or ``page_size`` that is not a positive whole number
-(DRF served the first page or the default size). The accepted names are the ones each
+(DRF served the first page or the default size), and so is a parameter given empty. The accepted names are the ones each
 part of the view reads: the pagination's, DRF's ``format``, and those of each filter
 backend the view uses (its filterset's filters with their widgets' suffixes, search,
 ordering), plus a view's own ``extra_query_params`` for one it reads by hand; the
@@ -73,6 +73,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
                     "names": ", ".join(sorted(accepted))
                 }
                 raise exceptions.ValidationError(dict.fromkeys(unknown[:10], [message]))
+            # ``?origin=`` or ``?page_size=`` is not a filter nor a size: django-filter would
+            # ignore it and serve the whole list, which the client takes for a filtered one.
+            # A search for nothing stays a search for nothing.
+            empty = sorted(
+                name
+                for name, values in request.query_params.lists()
+                if name != api_settings.SEARCH_PARAM and "" in values
+            )
+            if empty:
+                message = _("Give a value, or leave the parameter out.")
+                raise exceptions.ValidationError(dict.fromkeys(empty[:10], [message]))
         if request.query_params.get(self.page_query_param) not in self.last_page_strings:
             _whole_number(request, self.page_query_param)  # "abc" or 0: a 400, not a 404
         return super().paginate_queryset(queryset, request, view)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import APIException, ParseError
 
 MAX_DEPTH = 64
 
@@ -51,6 +51,11 @@ class JSONParser(parsers.JSONParser):
         return document
 
 
+class UploadTooLarge(APIException):
+    status_code = 413
+    default_code = "upload_too_large"
+
+
 class MultiPartParser(parsers.MultiPartParser):
     """A body sent as multipart that holds no part at all (no boundary, or garbage) reads as
     an empty form in Django: an action whose fields are all optional (mark every
@@ -59,6 +64,11 @@ class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parsed = super().parse(stream, media_type, parser_context)
         request = (parser_context or {}).get("request")
+        size = getattr(getattr(request, "_request", None), "upload_refused_mb", None)
+        if size is not None:  # msp.uploads stopped reading the body
+            raise UploadTooLarge(
+                _("The upload is larger than %(size)d MB in all; nothing was saved.") % {"size": size}
+            )
         sent = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
         if sent and not parsed.data and not parsed.files:
             raise ParseError(_("The multipart body holds no field."))

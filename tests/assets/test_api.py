@@ -279,6 +279,8 @@ def test_a_malformed_import_is_refused_with_400(acme, tech_api, body, content_ty
 
 def test_import_without_a_file_or_too_large_is_refused(acme, tech_api, monkeypatch):
     response = tech_api.post(IMPORT_URL, {}, format="multipart")
+    assert response.status_code == 400 and response.json() == {"detail": "The multipart body holds no field."}
+    response = tech_api.post(IMPORT_URL, {"note": "no file"}, format="multipart")
     assert response.status_code == 400 and "file" in response.json()
     assert tech_api.post(IMPORT_URL, {"a": 1}, format="json").status_code == 415
     monkeypatch.setattr("assets.api.views.MAX_IMPORT_BYTES", 10)

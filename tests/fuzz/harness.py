@@ -40,7 +40,7 @@ from billing.services.invoices import LineDraft, invoice_draft_create
 from contracts.models import Contract, RecurringService, ServiceTier
 from monitoring.models import Alert, IngestKey
 from monitoring.services.keys import ingest_key_create
-from msp.models import ApiToken, Client, Contact, Membership, Notification, Site
+from msp.models import ApiToken, Client, Contact, Invitation, Membership, Notification, Site
 from msp.roles import Role
 from msp.scoping import unscoped
 from sales.models import Offer
@@ -64,6 +64,7 @@ COLLECTIONS = {
     "contacts": Contact,
     "contracts": Contract,
     "invoices": Invoice,
+    "invitations": Invitation,
     "members": Membership,
     "monitoring/alerts": Alert,
     "monitoring/keys": IngestKey,
