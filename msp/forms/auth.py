@@ -53,8 +53,45 @@ class QueuedPasswordResetForm(PasswordResetForm):
         email_queue(EmailMessage(subject, body, from_email, [to_email]), tenant_id=tenant_id)
 
 
-class SignupForm(forms.Form):
+class NewAccountForm(forms.Form):
+    """A username and a password twice, for a person creating their account: an MSP signing
+    itself up, an invitee without one. ``account_email`` is the address the password is
+    checked against (it must not resemble it)."""
+
+    username = forms.CharField(label=_("Username"), max_length=150, validators=[User.username_validator])
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def account_email(self, cleaned: dict) -> str:
+        return cleaned.get("email", "")
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("This username is taken."), code="taken")
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            probe = User(username=cleaned.get("username", ""), email=self.account_email(cleaned))
+            try:
+                password_validation.validate_password(password1, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class SignupForm(NewAccountForm):
     """An MSP signs itself up: the tenant and its owner in one go."""
+
+    field_order = [
+        "company_name", "slug", "default_currency", "timezone", "language",
+        "username", "email", "password1", "password2",
+    ]  # fmt: skip
 
     company_name = forms.CharField(label=_("Company name"), max_length=120)
     slug = forms.CharField(
@@ -66,33 +103,11 @@ class SignupForm(forms.Form):
     default_currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="EUR")
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES, initial="Europe/Rome")
     language = forms.ChoiceField(label=_("Language"), choices=Tenant._meta.get_field("language").choices)
-    username = forms.CharField(label=_("Your username"), max_length=150)
+    username = forms.CharField(label=_("Your username"), max_length=150, validators=[User.username_validator])
     email = forms.EmailField(label=_("Your email"))
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"].strip().lower()
         if Tenant.objects.filter(slug=slug).exists():
             raise ValidationError(_("This short name is already taken: choose another."), code="taken")
         return slug
-
-    def clean_username(self):
-        username = self.cleaned_data["username"].strip()
-        User.username_validator(username)
-        if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError(_("This username is taken."), code="taken")
-        return username
-
-    def clean(self):
-        cleaned = super().clean()
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", _("The two passwords differ."))
-        elif password1:
-            probe = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
-            try:
-                password_validation.validate_password(password1, probe)
-            except ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned

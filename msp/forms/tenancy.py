@@ -1,9 +1,8 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from msp.forms.auth import NewAccountForm
 from msp.identity import logo_data_uri
 from msp.models import Client, Membership, Tenant, User
 from msp.models.tenancy import TIMEZONE_CHOICES
@@ -125,32 +124,12 @@ class LanguageForm(forms.Form):
     )
 
 
-class InvitationSignupForm(forms.Form):
+class InvitationSignupForm(NewAccountForm):
     """The invitee without an account chooses a username and a password on the invitation page."""
-
-    username = forms.CharField(label=_("Username"), max_length=150, validators=[User.username_validator])
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.email = email
 
-    def clean_username(self):
-        username = self.cleaned_data["username"].strip()
-        if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError(_("This username is taken."), code="taken")
-        return username
-
-    def clean(self):
-        cleaned = super().clean()
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", _("The two passwords differ."))
-        elif password1:
-            probe = User(username=cleaned.get("username", ""), email=self.email)
-            try:
-                password_validation.validate_password(password1, probe)
-            except ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
+    def account_email(self, cleaned: dict) -> str:
+        return self.email
