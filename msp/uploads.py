@@ -41,6 +41,14 @@ def request_cap_bytes(limit: int) -> int:
     return min(limit * MAX_FILES_PER_REQUEST, max(limit, settings.ATTACHMENT_MAX_MB_CEILING * 1024 * 1024))
 
 
+def upload_refused(request) -> str | None:
+    """Why the handler stopped reading this request's body, or None when it did not."""
+    size = getattr(request, "upload_refused_mb", None)
+    if size is None:
+        return None
+    return _("The upload is larger than %(size)d MB in all; nothing was saved.") % {"size": size}
+
+
 class CappedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,10 +91,9 @@ class UploadTooLargeMiddleware:
             # (a refused role gets its 403 first) and answers this 413 itself (msp.api.parsers).
             return None
         request.FILES  # noqa: B018 - parse now (the CSRF check may have already)
-        size = getattr(request, "upload_refused_mb", None)
-        if size is None:
+        message = upload_refused(request)
+        if message is None:
             return None
-        message = _("The upload is larger than %(size)d MB in all; nothing was saved.") % {"size": size}
         messages.error(request, message)
         back = request.headers.get("referer", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

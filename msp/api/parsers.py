@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import APIException, ParseError
 
+from msp.uploads import upload_refused
+
 MAX_DEPTH = 64
 
 
@@ -64,11 +66,9 @@ class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parsed = super().parse(stream, media_type, parser_context)
         request = (parser_context or {}).get("request")
-        size = getattr(getattr(request, "_request", None), "upload_refused_mb", None)
-        if size is not None:  # msp.uploads stopped reading the body
-            raise UploadTooLarge(
-                _("The upload is larger than %(size)d MB in all; nothing was saved.") % {"size": size}
-            )
+        refused = upload_refused(getattr(request, "_request", None))
+        if refused is not None:
+            raise UploadTooLarge(refused)
         sent = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
         if sent and not parsed.data and not parsed.files:
             raise ParseError(_("The multipart body holds no field."))
