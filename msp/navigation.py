@@ -17,6 +17,7 @@ NAV = [
     (_("Contracts"), "contracts:list", "contract.view", "contracts:"),
     (_("Timesheet"), "timesheet:week", "timeentry.view", "timesheet:"),
     (_("Invoices"), "billing:list", "invoice.view", "billing:"),
+    (_("Reports"), "monthly_reports:list", "monthlyreport.view", "monthly_reports:"),
     (_("Monitoring"), "monitoring:board", "alert.view", "monitoring:"),
     (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
     (_("SLA"), "sla:list", "businesscalendar.view", "sla:"),
@@ -35,6 +36,7 @@ STAFF_ONLY = {
     "tiers:list",
     "tickets:list",
     "billing:list",
+    "monthly_reports:list",  # client contacts read their sent reports in the portal
     "monitoring:board",
 }
 
