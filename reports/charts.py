@@ -102,8 +102,13 @@ class _Frame:
         share = (Decimal(value) - self.low) / span if span else Decimal(0)
         return (Decimal(self.top) + Decimal(self.plot_height) * (1 - share)).quantize(Decimal("0.1"))
 
-    def grid(self, unit: str, ticks: int = 4) -> list[str]:
-        step = (self.high - self.low) / ticks
+    def grid(self, unit: str, whole: bool = False) -> list[str]:
+        """Gridlines with their values; counts (`whole`) get whole-numbered lines only."""
+        span = self.high - self.low
+        ticks = next(
+            (t for t in (4, 5, 2, 1) if not whole or (span / t) == (span / t).to_integral_value()), 4
+        )
+        step = span / ticks
         parts = []
         for i in range(ticks + 1):
             value = self.low + step * i
@@ -189,7 +194,8 @@ def line_chart(
     xs = [(Decimal(frame.left) + step * i).quantize(Decimal("0.1")) for i in range(count)]
     if count == 1:
         xs = [Decimal(frame.left + frame.plot_width // 2)]
-    body = frame.grid(y_unit) + _x_labels(list(x_labels), xs, frame) + legend
+    whole = all(Decimal(v) == Decimal(v).to_integral_value() for v in values)
+    body = frame.grid(y_unit, whole) + _x_labels(list(x_labels), xs, frame) + legend
     described = []
     for s, colour in zip(series, colours, strict=True):
         dash = ' stroke-dasharray="6 4"' if s.dashed else ""
@@ -253,7 +259,8 @@ def column_chart(
     slot = Decimal(frame.plot_width) / max(len(columns), 1)
     bar = max(min(slot * Decimal("0.7"), Decimal(48)), Decimal(2))
     xs = [(Decimal(frame.left) + slot * i + slot / 2).quantize(Decimal("0.1")) for i in range(len(columns))]
-    body = frame.grid(y_unit) + _x_labels([c.label for c in columns], xs, frame) + legend
+    whole = all(Decimal(v) == Decimal(v).to_integral_value() for c in columns for v in c.values)
+    body = frame.grid(y_unit, whole) + _x_labels([c.label for c in columns], xs, frame) + legend
     described = []
     for column, x in zip(columns, xs, strict=True):
         base = Decimal(0)

@@ -100,3 +100,9 @@ def test_template_tags_render_the_same_charts():
 def test_no_data_still_draws_an_empty_chart():
     parse(line_chart([], "Nothing", []))
     parse(column_chart([], "Nothing"))
+
+
+def test_counts_get_whole_numbered_gridlines():
+    svg = parse(column_chart([Column("a", (7,)), Column("b", (3,))], "Tickets"))
+    assert {"0", "2", "4", "6", "8", "10"} <= set(texts(svg))
+    assert "2.5" not in texts(svg)
