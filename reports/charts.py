@@ -102,12 +102,15 @@ class _Frame:
         share = (Decimal(value) - self.low) / span if span else Decimal(0)
         return (Decimal(self.top) + Decimal(self.plot_height) * (1 - share)).quantize(Decimal("0.1"))
 
+    def _fits(self, step: Decimal, whole: bool) -> bool:
+        """A step keeps zero on a gridline, and counts on whole numbers."""
+        on_zero = (self.low / step) == (self.low / step).to_integral_value()
+        return on_zero and (not whole or step == step.to_integral_value())
+
     def grid(self, unit: str, whole: bool = False) -> list[str]:
         """Gridlines with their values; counts (`whole`) get whole-numbered lines only."""
         span = self.high - self.low
-        ticks = next(
-            (t for t in (4, 5, 2, 1) if not whole or (span / t) == (span / t).to_integral_value()), 4
-        )
+        ticks = next((t for t in (4, 5, 2, 1) if self._fits(span / t, whole)), 1)
         step = span / ticks
         parts = []
         for i in range(ticks + 1):
