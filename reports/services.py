@@ -39,7 +39,7 @@ from msp.locking import lock_row
 from msp.mail import compose, email_queue
 from msp.models import Client, Tenant
 from msp.scoping import current_scope, scope_of
-from msp.selectors import document_language
+from msp.selectors import document_language, time_zone_for
 from reports.figures import MonthFigures, month_figures
 from reports.models import MonthlyReport, ReportStatus
 from reports.render import report_html, report_pdf
@@ -58,14 +58,14 @@ def month_label(period: Period) -> str:
     return date_format(period.start, "YEAR_MONTH_FORMAT")
 
 
+def tenant_zone(tenant: Tenant) -> zoneinfo.ZoneInfo | None:
+    """The MSP's time zone: its reports' months begin and end at its midnights."""
+    return time_zone_for(tenant=tenant)
+
+
 def month_is_over(client: Client, period: Period) -> bool:
-    """Whether the month has ended where the client is (its time zone, else the MSP's)."""
-    name = client.timezone or client.tenant.timezone
-    try:
-        zone = zoneinfo.ZoneInfo(name) if name else None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = None
-    return timezone.localdate(timezone=zone) > period.end
+    """Whether the month has ended in the MSP's time zone (where the report's month ends)."""
+    return timezone.localdate(timezone=tenant_zone(client.tenant)) > period.end
 
 
 def _in_scope_of(client: Client):
@@ -81,9 +81,9 @@ def _in_scope_of(client: Client):
 
 
 def render_report(client: Client, figures: MonthFigures, *, for_pdf: bool = False) -> str:
-    """The report's HTML, in the client's document language."""
-    with translation.override(document_language(client)):
-        return report_html(figures, for_pdf=for_pdf)
+    """The report's HTML (in the client's document language and the MSP's time zone, which
+    the figures carry)."""
+    return report_html(figures, for_pdf=for_pdf)
 
 
 def _digest(html: str) -> str:
@@ -304,7 +304,7 @@ def generate_month(
     keeps its report as a draft. `each` wraps the clients' iteration (the command's progress
     bar). One client's failure is logged and the others go on."""
     period = as_period(period)
-    with scope_of(tenant.pk):
+    with scope_of(tenant.pk), timezone.override(tenant_zone(tenant)):
         send = tenant.reports_auto_send if send is None else send
         clients = list(
             Client.objects.filter(pk__in=report_clients(period))
