@@ -1,74 +1,22 @@
 """Monthly client reports as the MSP lives them: generated once per client and month, a draft
 regenerated on purpose, sent with its PDF, and frozen once sent whatever the data does later.
-The figures themselves are reports.figures' (tests/reports/test_figures*.py): here, what is
+The figures themselves are reports.figures' (tests/reports/test_monthly_report.py): here, what is
 stored, when, and what never changes."""
 
 from __future__ import annotations
 
-import io
-from datetime import datetime, time, timedelta
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
-from pypdf import PdfReader
 
 from billing.periods import Period
 from msp.models import OutboundEmail
 from msp.scoping import scope_of
 from reports.models import MonthlyReport, ReportStatus
 from reports.services import generate_month, generate_or_get, generate_report, report_pdf_bytes, send_report
-from tests.factories import ClientFactory, ContactFactory, TicketFactory, UserFactory, tenant_today
-from tests.timetracking.helpers import prepaid, ticket_on
-from timetracking.services import time_entry_create
+from tests.factories import ClientFactory, ContactFactory, TicketFactory, tenant_today
+from tests.reports.helpers import last_month, pdf_text, work, worked_in
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def last_month(tenant) -> Period:
-    return Period.of(tenant_today(tenant)).previous()
-
-
-def worked_in(period: Period, day: int, hour: int = 10):
-    """A moment of `period` (local time)."""
-    return timezone.make_aware(datetime.combine(period.start + timedelta(days=day - 1), time(hour)))
-
-
-def work(ticket, technician, period: Period, day: int, minutes: int):
-    """A time entry of `minutes` on `day` of the month (a start and an end, as a timer's)."""
-    start = worked_in(period, day)
-    with scope_of(ticket.tenant_id):
-        return time_entry_create(
-            ticket=ticket,
-            technician=technician,
-            started_at=start,
-            ended_at=start + timedelta(minutes=minutes),
-        )
-
-
-@pytest.fixture
-def acme(tenant):
-    client = ClientFactory(tenant=tenant, name="Acme Dental", billing_email="accounts@acme.example")
-    ContactFactory(
-        tenant=tenant, client=client, name="Dana Boss", email="dana@acme.example", receives_reports=True
-    )
-    ContactFactory(tenant=tenant, client=client, name="Sam Clerk", email="sam@acme.example")
-    return client
-
-
-@pytest.fixture
-def month(tenant, acme):
-    """Last month of Acme: a prepaid contract, a ticket with 90 minutes of work in it."""
-    period = last_month(tenant)
-    contract = prepaid(acme)
-    ticket = ticket_on(contract, subject="Printer jams")
-    tech = UserFactory(username="tech")
-    work(ticket, tech, period, 3, 90)
-    return period, ticket, tech
 
 
 def test_a_month_is_generated_once_and_regenerated_only_as_a_draft(acme, month, owner):
