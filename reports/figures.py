@@ -22,7 +22,7 @@ import math
 import types
 import typing
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -110,6 +110,20 @@ class KeyCount:
     key: str
     opened: int
     closed: int
+
+
+@dataclass(frozen=True)
+class WeekTickets:
+    """Tickets opened in one week of the month (days 1-7, 8-14, ...), by priority: ``counts``
+    follows ``tickets.choices.Priority`` (P1 first)."""
+
+    first_day: date
+    last_day: date
+    counts: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
 
 
 @dataclass(frozen=True)
@@ -220,6 +234,7 @@ class MonthFigures:
     tickets_closed: int
     by_priority: tuple[KeyCount, ...]
     by_source: tuple[KeyCount, ...]
+    by_week: tuple[WeekTickets, ...]
     sla_response: SlaTarget
     sla_resolution: SlaTarget
     breaches: tuple[SlaBreach, ...]
@@ -378,7 +393,7 @@ def _read(client, period: Period, now: datetime) -> MonthFigures:
     cutoff = min(end, now)
 
     contracts = _contracts(period, start, end, zone, cutoff)
-    counts, sla_response, sla_resolution = _ticket_counts(start, cutoff)
+    counts, sla_response, sla_resolution = _ticket_counts(start, cutoff, zone)
     breaches = _breaches(start, cutoff)
     time_rows = list(
         TimeEntry.objects.filter(worked_between(start, cutoff))
@@ -429,6 +444,15 @@ def _read(client, period: Period, now: datetime) -> MonthFigures:
             pair[0] += row["opened"]
             pair[1] += row["closed"]
     proactive_tickets = sum(by_source.get(s, [0, 0])[0] for s in PROACTIVE_SOURCES)
+    weeks = [
+        [period.start + timedelta(days=first), period.start + timedelta(days=min(first + 6, period.days - 1))]
+        for first in range(0, period.days, 7)
+    ]
+    week_counts = [[0] * len(Priority.values) for _week in weeks]
+    for row in counts:
+        if row["opened"] and row["priority"] in Priority.values:
+            week = (row["day"] - period.start).days // 7
+            week_counts[week][Priority.values.index(row["priority"])] += row["opened"]
     tickets_opened = sum(pair[0] for pair in by_priority.values())
 
     # Time: by work type, proactive against reactive.
@@ -463,7 +487,7 @@ def _read(client, period: Period, now: datetime) -> MonthFigures:
         period=str(period),
         start=period.start,
         end=period.end,
-        as_of=cutoff,
+        as_of=cutoff.astimezone(UTC),
         timezone=tenant.timezone,
         language=document_language(client),
         currency=currency,
@@ -476,6 +500,9 @@ def _read(client, period: Period, now: datetime) -> MonthFigures:
         tickets_closed=sum(pair[1] for pair in by_priority.values()),
         by_priority=tuple(KeyCount(k, *v) for k, v in by_priority.items()),
         by_source=tuple(KeyCount(k, *v) for k, v in by_source.items()),
+        by_week=tuple(
+            WeekTickets(first, last, tuple(n)) for (first, last), n in zip(weeks, week_counts, strict=True)
+        ),
         sla_response=sla_response,
         sla_resolution=sla_resolution,
         breaches=breaches,
@@ -644,8 +671,8 @@ def _contracts(period: Period, start: datetime, end: datetime, zone: ZoneInfo, c
     return {"prepaid": tuple(result), "break_fix": break_fix}
 
 
-def _ticket_counts(start: datetime, cutoff: datetime):
-    """Tickets opened and resolved in the month by priority and source, and the SLA targets
+def _ticket_counts(start: datetime, cutoff: datetime, zone: ZoneInfo):
+    """Tickets opened and resolved in the month by priority, source and day opened, and the SLA targets
     decided in it (met: answered in time in the month; breached: due in the month and not
     answered by then), in one grouped query."""
     response_met = Q(
@@ -672,7 +699,8 @@ def _ticket_counts(start: datetime, cutoff: datetime):
             | Q(resolution_due_at__gte=start, resolution_due_at__lt=cutoff)
             | Q(first_response_at__gte=start, first_response_at__lt=cutoff)
         )
-        .values("priority", "source")
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("priority", "source", "day")
         .annotate(
             opened=Count("pk", filter=opened),
             closed=Count("pk", filter=closed),
