@@ -101,7 +101,7 @@ def _contract_context(contract: ContractHours, figures: MonthFigures) -> dict:
         _("%(name)s: balance each day of the month") % {"name": name},
         days,
         y_unit=" h",
-        height=200,
+        height=180,
     )
     ahead = _forecast_points(contract, figures.end)
     labels = [_month_label(point.period) for point in contract.month_ends]
@@ -130,7 +130,7 @@ def _contract_context(contract: ContractHours, figures: MonthFigures) -> dict:
         _("%(name)s: balance over the last months") % {"name": name},
         labels,
         y_unit=" h",
-        height=200,
+        height=180,
     )
     return {"hours": contract, "name": name, "month_chart": month, "history_chart": history}
 
@@ -148,7 +148,7 @@ def _weeks_chart(figures: MonthFigures) -> str:
         _("Tickets opened each week, by priority"),
         stacked_names=[value for value in Priority.values],
         tones=["danger", "warning", "", "muted"],
-        height=200,
+        height=180,
     )
 
 
