@@ -40,9 +40,10 @@ _CLIENT_CONTACT = (
     | _crud("ticket", "view", "add")  # their own company's tickets, in the portal
     | {"ticket.reply"}
     | _crud("invoice", "view")  # issued ones of their own company, in the portal
+    | _crud("monthlyreport", "view")  # sent ones of their own company, in the portal
 )
 _TECHNICIAN = (
-    _CLIENT_CONTACT - {"offer.decide", PORTAL, "invoice.view"}
+    _CLIENT_CONTACT - {"offer.decide", PORTAL, "invoice.view", "monthlyreport.view"}
     | _crud("ticket", "change")
     | {"ticket.note", "ticket.assign"}
     | _crud("timeentry", "view", "add", "change", "delete")

@@ -14,6 +14,7 @@ from reports import selectors
 from reports.selectors import AGE_BUCKETS, Bar
 from tickets.choices import Priority
 
+HOME_MONTHS = 12  # the portal home's burn-down: the balance at the end of each of the last 12 months
 PRIORITY_TONES = {Priority.P1: "danger", Priority.P2: "warning", Priority.P3: "info", Priority.P4: "muted"}
 
 
@@ -49,7 +50,7 @@ class DashboardView(MemberRequiredMixin, TemplateView):
 
     def get_template_names(self):
         if self.request.membership.is_client:
-            return ["reports/dashboard_client.html"]
+            return ["portal/home.html"]  # the client portal's home (portal/)
         return ["reports/dashboard.html"]
 
     def get_context_data(self, **kwargs):
@@ -61,7 +62,7 @@ class DashboardView(MemberRequiredMixin, TemplateView):
     def client_widgets(self) -> dict:
         tickets = selectors.open_tickets()
         return {
-            "forecasts": selectors.hour_forecasts(),
+            "forecasts": selectors.hour_forecasts(months=HOME_MONTHS),
             "open_tickets": tickets[: selectors.LIST_SIZE],
             "more_tickets": len(tickets) > selectors.LIST_SIZE,
             "offers": selectors.offers_to_decide(),
