@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
@@ -108,7 +109,7 @@ class PortalTicketMixin(MemberRequiredMixin):
 
 TICKET_TABS = (
     ("", _lazy("All")),
-    ("open", _lazy("Open")),
+    ("open", pgettext_lazy("tickets", "Open")),
     ("done", _lazy("Resolved or closed")),
 )
 
