@@ -4,17 +4,25 @@ of queries whatever the data); the view only picks the widgets the member may se
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from msp.roles import ANY_MEMBER
 from msp.views.base import MemberRequiredMixin
 from reports import selectors
-from reports.selectors import AGE_BUCKETS, Bar
+from reports.charts import Series
+from reports.selectors import AGE_BUCKETS, Bar, HourForecast, next_month_ends
+from reports.templatetags.charts import render_line_chart
 from tickets.choices import Priority
 
 HOME_MONTHS = 12  # the portal home's burn-down: the balance at the end of each of the last 12 months
+FORECAST_MONTHS = 6  # and its dashed forecast, up to the renewal threshold or this many months ahead
 PRIORITY_TONES = {Priority.P1: "danger", Priority.P2: "warning", Priority.P3: "info", Priority.P4: "muted"}
 
 
@@ -36,6 +44,41 @@ def age_bars(figures: selectors.TicketFigures) -> list[Bar]:
         Bar(str(label), figures.by_age[key], tone="danger" if key == "older" else "")
         for key, label, *_rest in AGE_BUCKETS
     ]
+
+
+def hours(minutes: int) -> Decimal:
+    """Minutes as hours to a tenth, for a chart's axis (the figures beside it write h:mm)."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def burn_down_chart(forecast: HourForecast) -> SafeString:
+    """A prepaid contract's balance at each month's end and now; dashed, the balance expected
+    at the next months' ends at the last 30 days' pace until it reaches the renewal threshold;
+    and the threshold."""
+    shown = forecast.shown_history
+    labels = [_("Now") if point.now else date_format(point.day, "M y") for point in shown]
+    actual = [hours(point.minutes) for point in shown]
+    threshold = hours(forecast.threshold_minutes)
+    ahead = []
+    if forecast.reaches_threshold_on is not None:
+        for end in next_month_ends(forecast.today, FORECAST_MONTHS):
+            labels.append(date_format(end, "M y"))
+            if end >= forecast.reaches_threshold_on:
+                ahead.append(threshold)
+                break
+            ahead.append(hours(forecast.projected(end)))
+    series = [Series(_("Balance at the month's end"), actual + [None] * len(ahead), tone="success")]
+    if ahead:
+        series.append(
+            Series(
+                _("Forecast"), [None] * (len(actual) - 1) + [actual[-1], *ahead], tone="muted", dashed=True
+            )
+        )
+    series.append(Series(_("Renewal threshold"), [threshold] * len(labels), tone="warning", dashed=True))
+    name = forecast.contract.name or _("Prepaid hours")
+    return render_line_chart(
+        series, _("%(name)s: balance over the last months") % {"name": name}, labels, y_unit=" h", height=240
+    )
 
 
 def utilisation_bars(rows: list[selectors.Utilisation]) -> list[Bar]:
@@ -62,7 +105,10 @@ class DashboardView(MemberRequiredMixin, TemplateView):
     def client_widgets(self) -> dict:
         tickets = selectors.open_tickets()
         return {
-            "forecasts": selectors.hour_forecasts(months=HOME_MONTHS),
+            "balances": [
+                {"forecast": forecast, "chart": burn_down_chart(forecast)}
+                for forecast in selectors.hour_forecasts(months=HOME_MONTHS)
+            ],
             "open_tickets": tickets[: selectors.LIST_SIZE],
             "more_tickets": len(tickets) > selectors.LIST_SIZE,
             "offers": selectors.offers_to_decide(),
