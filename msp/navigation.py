@@ -17,6 +17,7 @@ NAV = [
     (_("Contracts"), "contracts:list", "contract.view", "contracts:"),
     (_("Timesheet"), "timesheet:week", "timeentry.view", "timesheet:"),
     (_("Invoices"), "billing:list", "invoice.view", "billing:"),
+    (_("Reports"), "monthly_reports:list", "monthlyreport.view", "monthly_reports:"),
     (_("Monitoring"), "monitoring:board", "alert.view", "monitoring:"),
     (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
     (_("SLA"), "sla:list", "businesscalendar.view", "sla:"),
@@ -36,6 +37,7 @@ PORTAL_NAV = [
     (_("Tickets"), "portal:tickets", "ticket.view", ("portal:ticket",)),
     (_("Assets"), "portal:assets", "asset.view", ("portal:asset", "assets:")),
     (_("Invoices"), "portal:invoices", "invoice.view", ("portal:invoice",)),
+    (_("Reports"), "portal:reports", "monthlyreport.view", ("portal:report",)),
     (_("Offers"), "portal:offers", "offer.decide", ("portal:offer",)),
 ]
 

@@ -43,6 +43,7 @@ _CLIENT_CONTACT = (
     | _crud("monthlyreport", "view")  # sent ones of their own company, in the portal
 )
 _TECHNICIAN = (
+    # Monthly reports are the account's: what the client paid and what it would have cost.
     _CLIENT_CONTACT - {"offer.decide", PORTAL, "invoice.view", "monthlyreport.view"}
     | _crud("ticket", "change")
     | {"ticket.note", "ticket.assign"}
@@ -70,6 +71,9 @@ _ACCOUNT_MANAGER = (
     | _crud("hourblock", "view", "add")
     | _crud("invoice", "view", "add", "change", "delete")  # drafts, and issuing them
     | {"invoice.history"}  # the audit trail of an invoice, its payments and credit notes
+    # Monthly client reports: preview, generate and regenerate drafts, send, share by link.
+    | _crud("monthlyreport", "view", "add", "change")
+    | {"monthlyreport.send", "monthlyreport.share"}
 )
 _ADMIN = (
     _ACCOUNT_MANAGER
@@ -87,6 +91,7 @@ _ADMIN = (
     | {"tenant.change", "timeentry.manage_all"}
     | _crud("ingestkey", "view", "add", "change", "delete")  # monitoring tools' credentials
     | {"invoice.pay", "invoice.void", "billing.run", "billing.settings"}
+    | {"monthlyreport.run"}  # every client's report of a month at once
     | {"dashboard.tenant"}  # the whole MSP's figures on the dashboard (reports/): SLA, hours, utilisation
     | {"outboundemail.view", "outboundemail.retry"}  # the tenant's outgoing mail, failures included
 )

@@ -325,6 +325,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.billing_run_dispatch_task",
         "schedule": crontab(day_of_month="1", hour="2", minute="0"),
     },
+    # Last month's client reports, every hour of the 1st: each tenant's once its month is
+    # over in its time zone (reports.tasks); the runs after that find them made.
+    "reports-monthly": {
+        "task": "reports.tasks.reports_month_dispatch_task",
+        "schedule": crontab(day_of_month="1", minute="30"),
+    },
 }
 
 # Email: console by default, so nothing fails for want of an SMTP server.

@@ -37,3 +37,11 @@ urlpatterns += [
     path("assets/", PortalAssetListView.as_view(), name="assets"),
     path("assets/<int:pk>/", PortalAssetDetailView.as_view(), name="asset"),
 ]
+
+from portal.reports import PortalReportDetailView, PortalReportListView, PortalReportPdfView  # noqa: E402
+
+urlpatterns += [
+    path("reports/", PortalReportListView.as_view(), name="reports"),
+    path("reports/<int:pk>/", PortalReportDetailView.as_view(), name="report"),
+    path("reports/<int:pk>/pdf/", PortalReportPdfView.as_view(), name="report-pdf"),
+]

@@ -22,8 +22,10 @@ from billing.periods import Period
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract, LedgerEntry, SlaPolicy
 from contracts.selectors import USE_KINDS
+from monitoring.models import Alert
 from msp.models import Client, Contact, Membership, OutboundEmail, OutboundEmailStatus, Site
 from msp.roles import Role
+from reports.models import MonthlyReport, ReportStatus
 from sales.choices import OfferStatus
 from sales.models import Offer
 from tickets import sla
@@ -507,3 +509,57 @@ def client_overview(*, with_failed_emails: bool = False) -> ClientOverview:
         },
         failed_emails=(first.total_failed or 0) if with_failed_emails else 0,
     )
+
+
+# --- monthly client reports (reports.models) ----------------------------------------------------
+
+
+def reports_visible(membership):
+    """The monthly reports a member may open: a client contact sees its own company's (the
+    scope) once they are sent, never a draft."""
+    reports = MonthlyReport.objects.select_related("client")
+    if membership is not None and membership.is_client:
+        reports = reports.filter(status=ReportStatus.SENT)
+    return reports
+
+
+def report_clients(period) -> set[int]:
+    """The clients with something to report for the month (a `billing.periods.Period`): a
+    contract running some day of it, or a ticket opened or resolved, time worked, or an alert
+    raised in it (the month cut at the active time zone's midnights). Four index reads."""
+    start, end = local_midnight(period.start), local_midnight(period.end + timedelta(days=1))
+    contracts = (
+        Contract.objects.filter(start_date__lte=period.end)
+        .exclude(end_date__lt=period.start)
+        .exclude(status=ContractStatus.ENDED, end_date__isnull=True)
+        .values_list("client_id", flat=True)
+    )
+    tickets = Ticket.objects.filter(
+        Q(created_at__gte=start, created_at__lt=end) | Q(resolved_at__gte=start, resolved_at__lt=end)
+    ).values_list("client_id", flat=True)
+    worked = TimeEntry.objects.filter(
+        Q(started_at__gte=start, started_at__lt=end)
+        | Q(started_at__isnull=True, created_at__gte=start, created_at__lt=end)
+    ).values_list("ticket__client_id", flat=True)
+    alerts = Alert.objects.filter(
+        first_seen_at__gte=start, first_seen_at__lt=end, client__isnull=False
+    ).values_list("client_id", flat=True)
+    found: set[int] = set()
+    for ids in (contracts, tickets, worked, alerts):
+        found.update(ids.order_by().distinct())
+    return found
+
+
+def report_recipients(client: Client) -> list[str]:
+    """Where the client's monthly report goes: its contacts marked "receives monthly
+    reports", else its billing email (one query); [] when it has neither."""
+    emails = list(
+        Contact.objects.filter(client=client, receives_reports=True)
+        .exclude(email="")
+        .order_by("name", "pk")
+        .values_list("email", flat=True)
+    )
+    unique = list(dict.fromkeys(email.strip() for email in emails))
+    if unique:
+        return unique
+    return [client.billing_email] if client.billing_email else []

@@ -17,7 +17,9 @@ from msp.roles import ANY_MEMBER
 from msp.views.base import MemberRequiredMixin
 from reports import selectors
 from reports.charts import Series
+from reports.models import MonthlyReport
 from reports.selectors import AGE_BUCKETS, Bar, HourForecast, next_month_ends
+from reports.services import as_period, month_label
 from reports.templatetags.charts import render_line_chart
 from tickets.choices import Priority
 
@@ -81,6 +83,19 @@ def burn_down_chart(forecast: HourForecast) -> SafeString:
     )
 
 
+def latest_report(membership) -> MonthlyReport | None:
+    """The last report sent to the client contact's company, its month named (one query)."""
+    report = (
+        selectors.reports_visible(membership)
+        .only("id", "period", "sent_at", "client__id", "client__name")
+        .order_by("-period", "-pk")
+        .first()
+    )
+    if report is not None:
+        report.month = month_label(as_period(report.period))
+    return report
+
+
 def utilisation_bars(rows: list[selectors.Utilisation]) -> list[Bar]:
     return [
         Bar(row.name, row.percent, text=f"{row.percent} %", tone="success" if row.percent >= 60 else "")
@@ -112,6 +127,7 @@ class DashboardView(MemberRequiredMixin, TemplateView):
             "open_tickets": tickets[: selectors.LIST_SIZE],
             "more_tickets": len(tickets) > selectors.LIST_SIZE,
             "offers": selectors.offers_to_decide(),
+            "latest_report": latest_report(self.request.membership),
         }
 
     def staff_widgets(self) -> dict:

@@ -33,6 +33,7 @@ from msp.models import (
 )
 from msp.models.invitations import INVITATION_LIFETIME
 from msp.roles import Role
+from reports.models import MonthlyReport, ReportShare
 from sales.models import Offer
 from tickets.models import Attachment, Ticket, TicketComment
 from timetracking.models import TimeEntry, WorkType
@@ -453,6 +454,11 @@ ISOLATION_FACTORIES = {
     Alert: _alert,
     IngestKey: _ingest_key,
     UnknownSource: _unknown_source,
+    MonthlyReport: lambda tenant, client, marker: sent_report(client),
+    # Right after MonthlyReport: a link to the report it made for this client.
+    ReportShare: lambda tenant, client, marker: report_link(
+        MonthlyReport.unscoped.filter(tenant=tenant, client=client).latest("pk")
+    ),
 }
 
 
@@ -473,3 +479,25 @@ def issued_invoice(client, marker: str = "Work done", amount: str = "100.00"):
         kind=LineKind.ADJUSTMENT, description=marker, unit_price=Money(Decimal(amount), client.currency)
     )
     return invoice_issue(invoice=invoice_draft_create(client=client, lines=[line]))
+
+
+def sent_report(client, period=None, **sent):
+    """The client's monthly report of last month (or `period`), generated (no PDF) and marked
+    sent as reports.services.send_report leaves it, without its e-mail; its snapshot names
+    the client."""
+    from billing.periods import Period
+    from reports.services import generate_report
+
+    period = period or Period.of(tenant_today(client.tenant)).previous()
+    report = generate_report(client, period, pdf=False)
+    values = {"status": "sent", "sent_at": timezone.now(), "sent_to": ["boss@client.example"], **sent}
+    MonthlyReport.unscoped.filter(pk=report.pk).update(**values)
+    report.refresh_from_db()
+    return report
+
+
+def report_link(report, days: int = 30):
+    """A link to the report as reports.shares.report_share_create makes it (its key dropped)."""
+    from reports.shares import report_share_create
+
+    return report_share_create(report=report, days=days)[0]

@@ -36,6 +36,8 @@ from tests.factories import ISOLATION_FACTORIES, ClientFactory, TenantFactory
 EXEMPT = {
     "password_reset_confirm": "uidb64/token identify a user by a signed token, not a tenant row",
     "invitation": "the key is the e-mailed credential of one invitation, not a row's id",
+    "report_share": "the key is the credential of a shared link to a report, not a row's id",
+    "report_share_pdf": "the key is the credential of a shared link to a report, not a row's id",
 }
 # Extra kwargs that DRF's format-suffix routes add; those routes repeat the plain ones.
 SKIP_KWARGS = {"format"}

@@ -57,6 +57,9 @@ BUDGET = 15  # queries per request (issue 5)
 EXEMPT = {
     "password_reset_confirm": "uidb64/token identify a user by a signed e-mail token, not a row",
     "invitation": "the key is a secret e-mailed to the invitee: only its digest is stored",
+    # Measured by tests/reports/test_shares.py (constant queries, whatever the report's size).
+    "report_share": "the key is a shared link's secret: only its digest is stored",
+    "report_share_pdf": "the key is a shared link's secret: only its digest is stored",
 }
 # Pages for people who are not signed in: measured signed out.
 ANONYMOUS = {"login", "signup", "password_reset", "password_reset_done", "password_reset_complete"}
@@ -168,6 +171,14 @@ VARIANTS = {
     ],
     "monitoring:health-client": [Variant(query="?problem=warranty"), Variant(query="?problem=patches")],
     "monitoring:unknown-link": [Variant(query="?client={client}&q=Asset")],
+    "monthly_reports:list": [
+        Variant(query="?client={client}&status=sent"),
+        Variant(query="?period=2026-01", htmx=True),
+        Variant(role="contact"),
+    ],
+    "monthly_reports:detail": [Variant(role="contact")],
+    "monthly_reports:preview": [Variant(query="?period=2026-01")],
+    "api:monthlyreport-list": [Variant(query="?client={client}&ordering=-generated_at")],
 }
 
 # Text the big world's rows put on a page ("{last}" is the last row's number): proof that
@@ -223,6 +234,7 @@ SHOWS = {
     "monitoring:unknown": ["unknown-{last}"],
     "monitoring:keys": ["Key {last}"],
     "assets:detail": ["check_0"],
+    "monthly_reports:list": ["Acme {last}"],
 }
 
 GET_ACTIONS = {"get"}

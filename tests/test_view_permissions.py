@@ -53,6 +53,8 @@ PUBLIC = {
     "password_reset_confirm": "the signed token e-mailed to the user is the credential",
     "password_reset_complete": "the 'password changed' page of the password reset",
     "invitation": "the secret key e-mailed to the invitee is the credential (they may have no account yet)",
+    "report_share": "the key of a shared link is the credential (a client's director has no login)",
+    "report_share_pdf": "the key of a shared link is the credential (a client's director has no login)",
     "api:token": "the API's sign-in: exchanges a password for a token",
     "api-schema": "the API's description: no tenant data",
     "api-docs": "the API's browsable description: no tenant data",

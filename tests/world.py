@@ -49,6 +49,8 @@ from monitoring.services.keys import ingest_key_create
 from msp.models import ApiToken, Client, Contact, Invitation, Membership, Notification, OutboundEmail, Site
 from msp.roles import Role
 from msp.scoping import unscoped
+from reports.models import MonthlyReport, ReportShare
+from reports.services import generate_report
 from sales.models import Offer
 from tests.factories import (
     AssetFactory,
@@ -70,6 +72,8 @@ from tests.factories import (
     UserFactory,
     WorkTypeFactory,
     attachment_create,
+    report_link,
+    sent_report,
 )
 from tickets.choices import Priority, TicketStatus
 from tickets.models import Attachment, Ticket
@@ -101,6 +105,8 @@ OPENED_MODELS = (
     Alert,
     IngestKey,
     UnknownSource,
+    MonthlyReport,
+    ReportShare,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -438,6 +444,20 @@ def _build(n: int, slug: str) -> World:
     alerts = list(Alert.unscoped.filter(tenant=tenant).order_by("pk"))
     unknowns = list(UnknownSource.unscoped.filter(tenant=tenant).order_by("pk"))
 
+    # Monthly reports: the opened client's last n months (the last one sent, with its PDF,
+    # and n links to it), and last month's draft of every other client.
+    last_month = Period.of(timezone.localdate()).previous()
+    months = [last_month]
+    for _i in range(n - 1):
+        months.append(months[-1].previous())
+    report = sent_report(client, last_month)
+    generate_report(client, last_month, pdf=True)  # the stored PDF (the download reads it)
+    for month in months[1:]:
+        generate_report(client, month, pdf=False)
+    for other in clients[1:]:
+        generate_report(other, last_month, pdf=False)
+    links = [report_link(report) for _i in range(n)]
+
     _token, key = ApiToken.issue(owner)
     opened = {
         Alert: alerts[0],
@@ -463,6 +483,8 @@ def _build(n: int, slug: str) -> World:
     opened[Asset] = assets[0]
     opened[BusinessCalendar] = calendars[0]
     opened[SlaPolicy] = policies[0]
+    opened[MonthlyReport] = report
+    opened[ReportShare] = links[0]
     assert set(opened) == set(OPENED_MODELS)
     alternates = {
         "managed contract": {**opened, Contract: managed},

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from msp.api.base import MAX_ID, LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
 from msp.models import Client, Contact, Invitation, InvitationStatus, Membership, Notification, Site
+from msp.models.clients import REPORT_RECIPIENT_NEEDS_EMAIL
 from msp.roles import Role
 from msp.selectors import client_name_taken, notification_list, site_name_taken
 
@@ -42,13 +43,26 @@ class SiteSerializer(TenantModelSerializer):
 class ContactSerializer(TenantModelSerializer):
     class Meta:
         model = Contact
-        fields = ["id", "client", "site", "name", "email", "phone", "job_title", "portal_access"]
+        fields = [
+            "id",
+            "client",
+            "site",
+            "name",
+            "email",
+            "phone",
+            "job_title",
+            "portal_access",
+            "receives_reports",
+        ]
 
     def validate(self, attrs):
         client = attrs.get("client") or getattr(self.instance, "client", None)
         site = attrs.get("site", getattr(self.instance, "site", None))
         if site is not None and site.client_id != client.pk:
             raise serializers.ValidationError({"site": [_("The site belongs to another client.")]})
+        receives = attrs.get("receives_reports", getattr(self.instance, "receives_reports", False))
+        if receives and not attrs.get("email", getattr(self.instance, "email", "")):
+            raise serializers.ValidationError({"email": [REPORT_RECIPIENT_NEEDS_EMAIL]})
         return attrs
 
 

@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("timetracking.api.urls")),
     path("", include("billing.api.urls")),
     path("", include("monitoring.api.urls")),
+    path("", include("reports.api.urls")),
 ]

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from msp.forms.base import TenantModelForm
 from msp.models import Client, Contact, Site
+from msp.models.clients import REPORT_RECIPIENT_NEEDS_EMAIL
 from msp.selectors import client_name_taken, site_name_taken
 
 
@@ -39,9 +40,15 @@ class SiteForm(TenantModelForm):
 class ContactForm(TenantModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "email", "phone", "job_title", "site", "portal_access"]
+        fields = ["name", "email", "phone", "job_title", "site", "portal_access", "receives_reports"]
 
     def __init__(self, *args, client: Client, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client
         self.fields["site"].queryset = Site.objects.filter(client=client)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("receives_reports") and not cleaned.get("email") and "email" not in self._errors:
+            self.add_error("email", REPORT_RECIPIENT_NEEDS_EMAIL)
+        return cleaned

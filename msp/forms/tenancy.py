@@ -42,6 +42,8 @@ class TenantSettingsForm(forms.ModelForm):
             "email_from_address",
             "dispatch_email",
             "attachment_max_mb",
+            # monthly client reports (issue 12)
+            "reports_auto_send",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),

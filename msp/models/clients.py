@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,9 @@ class Site(TenantOwnedModel):
         return reverse("sites:detail", args=[self.pk])
 
 
+REPORT_RECIPIENT_NEEDS_EMAIL = _("Give an email address to send the monthly reports to.")
+
+
 class Contact(TenantOwnedModel):
     """A person at a client; may log into the portal."""
 
@@ -107,6 +111,13 @@ class Contact(TenantOwnedModel):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
     portal_access = models.BooleanField(_("portal access"), default=False)
+    receives_reports = models.BooleanField(
+        _("receives monthly reports"),
+        default=False,
+        help_text=_(
+            "The client's monthly report is e-mailed to this address (none ticked: the billing email)."
+        ),
+    )
 
     class Meta:
         ordering = ["client__name", "name"]
@@ -115,6 +126,13 @@ class Contact(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "email"]),
             models.Index(fields=["tenant", "name", "id"], name="contact_tenant_name"),  # API ordering
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(receives_reports=True, email=""),
+                name="%(app_label)s_%(class)s_report_recipient_has_email",
+                violation_error_message=REPORT_RECIPIENT_NEEDS_EMAIL,
+            )
         ]
 
     def __str__(self) -> str:

@@ -143,6 +143,16 @@ class Tenant(models.Model):
         currency_choices=CURRENCY_CHOICES,
         help_text=_("What work for a client without a contract is billed at."),
     )
+    # Monthly client reports (reports/): made on the 1st for the month before; sent at once,
+    # or kept as drafts for the MSP to review and send.
+    reports_auto_send = models.BooleanField(
+        _("send monthly reports automatically"),
+        default=True,
+        help_text=_(
+            "On: each client's report for the month before is e-mailed on the 1st. Off: the reports "
+            "wait as drafts for you to review and send."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -49,6 +49,8 @@ class ClientDetailView(TenantDetailView):
             # Billing's pages, named by URL (msp never imports billing).
             can_view_invoices=self.has_perm("invoice.view") and not self.request.membership.is_client,
             can_set_billing_terms=self.has_perm("billing.settings"),
+            # The monthly reports (reports/), by URL: the MSP's, client contacts use the portal.
+            can_view_reports=self.has_perm("monthlyreport.view") and not self.request.membership.is_client,
             **kwargs,
         )
 

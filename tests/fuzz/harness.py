@@ -43,6 +43,7 @@ from monitoring.services.keys import ingest_key_create
 from msp.models import ApiToken, Client, Contact, Invitation, Membership, Notification, Site
 from msp.roles import Role
 from msp.scoping import unscoped
+from reports.models import MonthlyReport
 from sales.models import Offer
 from tests.factories import MembershipFactory, UserFactory
 from tests.world import build_world
@@ -71,6 +72,7 @@ COLLECTIONS = {
     "notifications": Notification,
     "offers": Offer,
     "recurring-services": RecurringService,
+    "reports": MonthlyReport,
     "sites": Site,
     "tickets": Ticket,
     "tiers": ServiceTier,
