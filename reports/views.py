@@ -23,8 +23,9 @@ from reports.services import as_period, month_label
 from reports.templatetags.charts import render_line_chart
 from tickets.choices import Priority
 
-HOME_MONTHS = 12  # the portal home's burn-down: the balance at the end of each of the last 12 months
-FORECAST_MONTHS = 6  # and its dashed forecast, up to the renewal threshold or this many months ahead
+HOME_MONTHS = 8  # the portal home's burn-down: the balance at the end of each of the last 8 months
+FORECAST_MONTHS = 3  # and its dashed forecast, up to the renewal threshold or this many months ahead
+# (8 + now + 3: the chart then writes every one of its 12 x labels)
 PRIORITY_TONES = {Priority.P1: "danger", Priority.P2: "warning", Priority.P3: "info", Priority.P4: "muted"}
 
 

@@ -1,14 +1,18 @@
 """The client portal in headless Chromium: Jane, a client contact of Acme Dental, logs in to
 her MSP's portal (its name and identity, her company's name, the portal's own navigation),
 sees the prepaid balance large with its burn-down chart and forecast, opens a ticket and
-follows its service level, looks at her company's assets, and reads the hours statement."""
+follows its service level, looks at her company's assets, reads the hours statement, and
+downloads last month's report as a PDF (generated and sent by reports.services, as on the 1st)."""
 
 import re
 
 from playwright.sync_api import expect
 
+from billing.periods import Period
+from reports.services import month_label
 from tests.factories import PASSWORD
 from tests.portal import scenario
+from tests.reports.helpers import pdf_text
 
 
 def field(page, label):
@@ -19,6 +23,7 @@ def test_client_contact_portal_journey(page, live_server, shot):
     url = live_server.url
     world = scenario.build()
     contract = world.contract
+    report = scenario.send_last_months_report(world)
 
     # Jane logs in: the portal's home, not the MSP's dashboard ------------------------------
     page.goto(f"{url}/login/")
@@ -27,7 +32,9 @@ def test_client_contact_portal_journey(page, live_server, shot):
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{url}/")
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link")).to_have_text(["Home", "Hours", "Tickets", "Assets", "Invoices", "Offers"])
+    expect(nav.get_by_role("link")).to_have_text(
+        ["Home", "Hours", "Tickets", "Assets", "Invoices", "Reports", "Offers"]
+    )
     expect(page.get_by_test_id("portal-client")).to_contain_text("Acme Dental")
     expect(page.locator(".portal-brand")).to_contain_text("Lantern IT")
     expect(page.get_by_test_id("msp-identity")).to_contain_text("Lantern IT S.r.l.")
@@ -79,3 +86,22 @@ def test_client_contact_portal_journey(page, live_server, shot):
     shot(page, "portal-hours")
     first.get_by_role("link", name=re.compile("Printer offline")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Printer offline at reception")
+    shot(page, "portal-ticket-from-the-statement")
+
+    # Last month's report: the home links it, its page shows it as sent, its PDF downloads -----
+    nav.get_by_role("link", name="Home").click()
+    month = month_label(Period.parse(report.period))
+    latest = page.get_by_test_id("latest-report")
+    expect(latest).to_have_text(f"Monthly report, {month}")
+    latest.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Monthly report, {month}")
+    expect(page.frame_locator("iframe.report-snapshot").locator("body")).to_contain_text("Acme Dental")
+    shot(page, "portal-report")
+    with page.expect_download() as download:
+        page.get_by_test_id("report-pdf").click()
+    assert download.value.suggested_filename.endswith(f"{report.period}.pdf")
+    text = pdf_text(open(download.value.path(), "rb").read())
+    assert "Acme Dental" in text and month in text
+    nav.get_by_role("link", name="Reports").click()
+    expect(page.get_by_test_id("reports").locator("tbody tr")).to_have_count(1)
+    shot(page, "portal-reports")

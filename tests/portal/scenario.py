@@ -12,6 +12,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from assets.choices import PatchStatus
+from billing.periods import Period
 from contracts.choices import ContractKind
 from contracts.models import BlockOrigin, Contract, HourBlock, LedgerEntry
 from contracts.services import sla_seed
@@ -37,8 +38,18 @@ from timetracking.services import SOURCE_KIND
 
 BLOCK_MINUTES = 30 * 60
 THRESHOLD_MINUTES = 5 * 60
-# (days ago, minutes): one piece of work a month, the oldest first, then one this week.
-WORK = [(195, 150), (165, 120), (135, 180), (105, 90), (75, 210), (45, 120), (3, 60)]
+# (months back, minutes): one piece of work on the 15th of each of the last six months, the
+# oldest first; then an hour three days ago (the open ticket).
+WORK = [(6, 150), (5, 120), (4, 180), (3, 90), (2, 210), (1, 120)]
+RECENT_MINUTES = 60
+
+
+def month_day(now: datetime, months_back: int, day: int = 15) -> datetime:
+    """10:00 on `day` of the month `months_back` months before `now`'s, in the active zone."""
+    period = Period.of(timezone.localdate(now))
+    for _n in range(months_back):
+        period = period.previous()
+    return timezone.make_aware(datetime(period.year, period.month, day, 10))
 
 
 @dataclass
@@ -84,7 +95,14 @@ def _build(tenant, now) -> Scenario:
         user=UserFactory(username="tom", first_name="Tom", last_name="Bianchi", email="tom@lantern.example"),
     )
     acme = ClientFactory(tenant=tenant, name="Acme Dental", currency="EUR")
-    ContactFactory(tenant=tenant, client=acme, name="Jane Doe", email="jane@acme.example", portal_access=True)
+    ContactFactory(
+        tenant=tenant,
+        client=acme,
+        name="Jane Doe",
+        email="jane@acme.example",
+        portal_access=True,
+        receives_reports=True,
+    )
     jane = MembershipFactory(
         tenant=tenant,
         role=Role.CLIENT,
@@ -102,9 +120,9 @@ def _build(tenant, now) -> Scenario:
         renew_threshold_minutes=THRESHOLD_MINUTES,
         renew_block_minutes=10 * 60,
         renew_block_price=Money("900.00", "EUR"),
-        start_date=(now - timedelta(days=210)).date(),
+        start_date=month_day(now, 7, day=1).date(),
     )
-    bought_at = now - timedelta(days=210)
+    bought_at = month_day(now, 7, day=1)
     block = block_purchase(
         contract=contract, minutes=BLOCK_MINUTES, price=Money("2400.00", "EUR"), origin=BlockOrigin.INITIAL
     )
@@ -141,19 +159,21 @@ def _build(tenant, now) -> Scenario:
         assets={"pc": server, "nas": nas},
         bought_at=bought_at,
     )
-    for n, (days_ago, minutes) in enumerate(WORK):
-        at = now - timedelta(days=days_ago)
+    work = [(month_day(now, back), minutes) for back, minutes in WORK]
+    work.append((now - timedelta(days=3), RECENT_MINUTES))
+    for n, (at, minutes) in enumerate(work):
+        recent = n == len(work) - 1
         ticket = TicketFactory(
             tenant=tenant,
             client=acme,
             contract=contract,
-            subject=f"Monthly check {n + 1}" if days_ago > 10 else "Printer offline at reception",
-            asset=server if days_ago <= 10 else None,
+            subject="Printer offline at reception" if recent else f"Monthly check {n + 1}",
+            asset=server if recent else None,
             now=at,
         )
         entry = TimeEntryFactory(ticket=ticket, technician=tom.user, minutes=minutes, note=f"Work {n + 1}")
         backdate(entry, at)
-        if days_ago > 10:  # answered within half an hour, resolved (the third one late)
+        if not recent:  # answered within half an hour, resolved (the third one late)
             comment_add(ticket, author=tom.user, body="We are on it.", now=at + timedelta(minutes=30))
             done = at + (timedelta(days=15) if n == 2 else timedelta(hours=3))
             ticket_update(
@@ -166,3 +186,13 @@ def _build(tenant, now) -> Scenario:
     # The week's ticket is open, its first response due (an SLA running).
     scenario.open_ticket = Ticket.unscoped.get(pk=scenario.tickets[-1].pk)
     return scenario
+
+
+def send_last_months_report(world: Scenario):
+    """Last month's report, generated (figures, snapshot, PDF) and sent to Jane, as the beat
+    task on the 1st does (reports.services)."""
+    from reports.services import generate_report, send_report
+
+    period = Period.of(timezone.localdate()).previous()
+    with unscoped():
+        return send_report(generate_report(world.acme, period))

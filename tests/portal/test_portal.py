@@ -54,7 +54,7 @@ def test_a_client_contact_sees_the_portals_navigation_never_the_msps(jane, world
     response = jane.get(reverse("dashboard"))
     html = _html(response)
     labels = [str(item["label"]) for item in response.context["nav_items"]]
-    assert labels == ["Home", "Hours", "Tickets", "Assets", "Invoices", "Offers"]
+    assert labels == ["Home", "Hours", "Tickets", "Assets", "Invoices", "Reports", "Offers"]
     assert 'class="site-header portal-header"' in html and 'class="portal"' in html
     assert "Acme Dental" in html and "Lantern IT" in html  # the client's and the MSP's names
     assert "Lantern IT S.r.l." in html and "Via Roma 1, 20121 Milano" in html and "IT01234567890" in html
@@ -114,11 +114,12 @@ def test_hour_forecast_month_end_balances_and_the_threshold(world):
     assert now.now and now.minutes == world.contract.balance_minutes == forecast.balance_minutes
     skipped = len(forecast.history) - len(forecast.shown_history)  # the months before the block
     assert all(p.minutes is None for p in forecast.history[:skipped]) and forecast.shown_history[0].minutes
-    # Only this week's hour is in the last 30 days: 60 minutes a month.
-    assert forecast.used_minutes == 60
+    # The last 30 days' work: this week's hour, and the 15th of last month's when that is recent.
+    used = sum(m for at, m, _e in world.entries if at >= timezone.now() - timedelta(days=30))
+    assert forecast.used_minutes == used >= scenario.RECENT_MINUTES
     above = forecast.balance_minutes - scenario.THRESHOLD_MINUTES
-    assert forecast.reaches_threshold_on == today + timedelta(days=int(above * 30 / 60))
-    assert forecast.runs_out_on == today + timedelta(days=int(forecast.balance_minutes * 30 / 60))
+    assert forecast.reaches_threshold_on == today + timedelta(days=int(above * 30 / used))
+    assert forecast.runs_out_on == today + timedelta(days=int(forecast.balance_minutes * 30 / used))
     assert forecast.renews_automatically and not forecast.below_threshold
 
 
@@ -267,6 +268,39 @@ def test_an_asset_page_with_its_tickets_and_another_clients_is_404(jane, world):
     assert jane.get(reverse("portal:asset", args=[sibling.pk])).status_code == 404
     html = _html(jane.get(reverse("portal:ticket-create") + f"?asset={pc.pk}"))
     assert f'<option value="{pc.pk}" selected>' in html
+
+
+# --- monthly reports ------------------------------------------------------------------------
+
+
+def test_the_contact_reads_its_companys_sent_reports_as_sent_and_their_pdf(jane, world):
+    from reports.models import MonthlyReport
+    from reports.services import generate_report
+    from tests.factories import sent_report
+
+    report = scenario.send_last_months_report(world)
+    month = report.period
+    older = Period.parse(month).previous()
+    with unscoped():
+        draft = generate_report(world.acme, older, pdf=False)  # a draft: never in the portal
+        sibling = sent_report(ClientFactory(tenant=world.tenant, name="Sibling Co"))
+    html = _html(jane.get(reverse("portal:reports")))
+    assert f'href="{reverse("portal:report", args=[report.pk])}"' in html
+    assert reverse("portal:report", args=[draft.pk]) not in html and "Sibling" not in html
+    html = _html(jane.get(reverse("portal:report", args=[report.pk])))
+    assert "Acme Dental" in html and 'class="report-snapshot"' in html
+    # The snapshot as sent: a later edit of the stored data does not change the page.
+    assert html.count("srcdoc=") == 1
+    response = jane.get(reverse("portal:report-pdf", args=[report.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and month in response["Content-Disposition"]
+    for other in (draft, sibling):
+        assert jane.get(reverse("portal:report", args=[other.pk])).status_code == 404
+        assert jane.get(reverse("portal:report-pdf", args=[other.pk])).status_code == 404
+    # The home links the latest one.
+    html = _html(jane.get(reverse("dashboard")))
+    assert f'href="{reverse("portal:report", args=[report.pk])}" data-testid="latest-report"' in html
+    assert MonthlyReport.unscoped.get(pk=report.pk).status == "sent"
 
 
 # --- the MSP invites a contact to the portal -------------------------------------------------
