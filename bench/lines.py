@@ -12,7 +12,10 @@ there when the line needs a new id. Kinds:
   ``messages`` per request from the fleet's stream (``bench.ingest``), ``clients`` agents at
   once, each sending N requests; judged on throughput (``min_rps``);
 - ``ingest_queries``: in-process, the queries of a batch of 10 and of 100 heartbeats and
-  repeats (``bench.ingest.queries_once``), which must be equal (``constant_queries``).
+  repeats (``bench.ingest.queries_once``), which must be equal (``constant_queries``);
+- ``report``: in-process, one client's monthly report made (``bench.probe.report_once``);
+- ``report_month``: in-process, every report of a month, no PDFs, rolled back
+  (``bench.probe.report_month_once``).
 """
 
 from __future__ import annotations
@@ -74,6 +77,10 @@ QUEUE = Budget(p50=20, p95=150, queries=15, min_open=FULL_SIZE_OPEN, max_ratio=1
 # one invoice's PDF in under 300 ms.
 BILLING_RUN = Budget(p50=60_000, min_open=FULL_SIZE_OPEN)
 INVOICE_PDF = Budget(p50=300)
+# Issue 12: one client's monthly report made (figures, SVG charts, PDF) in under a second;
+# every report of a month (500 clients at full size, no PDFs) in under a minute on PostgreSQL.
+REPORT_ONE = Budget(p50=1000)
+REPORT_MONTH = Budget(p50=60_000, min_open=FULL_SIZE_OPEN)
 # Issue 11: a fleet's messages, through gunicorn on PostgreSQL: at least 500 per second in
 # batches of 100 (5 requests/s), 100 single-message requests per second; and a batch of
 # heartbeats and repeats costs the same queries at 10 messages as at 100.
@@ -192,6 +199,14 @@ LINES: list[Line] = [
     Line("invoice PDF render, a typical invoice (in-process)", kind="pdf", budget=INVOICE_PDF),
     Line("invoice PDF render, the longest invoice (in-process)", kind="pdf", all_due=True,
          budget=Budget(report_only=True)),
+    # Issue 12: monthly client reports. The MSP's report page (the stored snapshot) under the
+    # page budget; one report's generation and the month's run in-process.
+    Line("monthly report page", "/reports/monthly/{report}/", who="owner"),
+    Line("monthly report list", "/reports/monthly/", who="owner"),
+    Line("API reports/", "/api/v1/reports/?page_size=50", who="owner"),
+    Line("monthly report, one client: data + SVG + PDF (in-process)", kind="report", budget=REPORT_ONE),
+    Line("monthly reports, every client of a month, no PDFs (in-process)", kind="report_month",
+         budget=REPORT_MONTH),
     # Issue 11: monitoring ingestion as a fleet sends it (heartbeats and repeats of open
     # alerts, a new problem and a recovery per 50 messages): four agents at once, judged on
     # what the server takes; one agent alone, shown (its rate is its latency's inverse).

@@ -57,6 +57,7 @@ def fixtures() -> dict:
     with tenant_scope(tenant):
         inventory = asset_counts_by_kind(client=offer_client)
     invoice = _invoices(tenant)
+    report = _report(tenant)
     token, key = ApiToken.issue(tech)  # revoked again at the end of the run (``revoke``)
     ingest_key_id, ingest_key = ingest.key_create(tenant)  # deleted with the token
     # The fleet kept reporting since the data set was generated (its pages show it so).
@@ -92,6 +93,7 @@ def fixtures() -> dict:
         "ticket_word": SUBJECT_NOUNS[2],
         "asset_search": "host0001",
         "invoice": invoice.pk,
+        "report": report.pk,
         # The monitoring pages: the client with most open alerts, the asset with most alerts.
         **_monitoring(tenant),
     }
@@ -129,6 +131,41 @@ def _invoices(tenant):
             )
             billing_run(tenant=tenant, period=last_month)
         return Invoice.objects.annotate(n=Count("lines")).order_by("-n", "pk").first()
+
+
+def _report_client(tenant, period):
+    """The main tenant's client with the most tickets opened in `period`: the honest worst
+    case of one report (its month has the most to count and draw)."""
+    from django.db.models import Count, Q
+
+    from msp.models import Client
+    from msp.scoping import tenant_scope
+    from reports.figures import month_bounds
+    from reports.services import tenant_zone
+
+    start, end = month_bounds(period, tenant_zone(tenant))
+    with tenant_scope(tenant):
+        busiest = (
+            Client.objects.annotate(
+                n=Count("tickets", filter=Q(tickets__created_at__gte=start, tickets__created_at__lt=end))
+            )
+            .order_by("-n", "pk")
+            .select_related("tenant")
+            .first()
+        )
+    return busiest
+
+
+def _report(tenant):
+    """Last month's report of the busiest client, stored once (with its PDF), so the report
+    page has one to open."""
+    from django.utils import timezone
+
+    from billing.periods import Period
+    from reports.services import generate_report
+
+    period = Period.of(timezone.localdate()).previous()
+    return generate_report(_report_client(tenant, period), period)
 
 
 def _vendor(connection) -> str:
@@ -308,6 +345,88 @@ def pdf_once(all_due: bool = False) -> dict:
     return {"ms": ms, "queries": None, "bytes": len(data), "lines": invoice.n}
 
 
+def _main_tenant():
+    from bench.generate import MAIN_SLUG
+    from msp.models import Tenant
+
+    return Tenant.objects.get(slug=MAIN_SLUG)
+
+
+def _counting(queries: list):
+    def count(execute, sql, params, many, context):
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
+    return count
+
+
+def report_once(all_due: bool = False) -> dict:
+    """One client's monthly report made from the data, nothing stored: its figures (the
+    database), its HTML with the SVG charts (screen and print) and its PDF (WeasyPrint), as
+    reports.services.generate_report makes them; the busiest client of the main tenant, last
+    month."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from billing.periods import Period
+    from reports.figures import month_figures
+    from reports.render import report_html, report_pdf
+
+    tenant = _main_tenant()
+    period = Period.of(timezone.localdate()).previous()
+    client = _report_client(tenant, period)
+    queries = [0]
+    with connection.execute_wrapper(_counting(queries)):
+        began = time.perf_counter()
+        figures = month_figures(client, period)
+        html = report_html(figures)
+        data = report_pdf(report_html(figures, for_pdf=True))
+        ms = (time.perf_counter() - began) * 1000
+    return {
+        "ms": ms,
+        "queries": queries[0],
+        "bytes": len(data),
+        "html_bytes": len(html),
+        "client": client.name,
+    }
+
+
+def report_month_once(all_due: bool = False) -> dict:
+    """Every report of a month for the main tenant's clients, without PDFs, as the beat task
+    on the 1st makes them (reports.services.generate_month, nothing sent), inside a
+    transaction rolled back: every repetition makes the same month. The month before last,
+    any report of it deleted first (untimed), so each run makes them all."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from billing.periods import Period
+    from msp.scoping import tenant_scope
+    from reports.models import MonthlyReport
+    from reports.services import generate_month
+
+    tenant = _main_tenant()
+    period = Period.of(timezone.localdate()).previous().previous()
+    queries = [0]
+    with transaction.atomic():
+        with tenant_scope(tenant):
+            MonthlyReport.objects.filter(period=str(period)).delete()
+        with connection.execute_wrapper(_counting(queries)):
+            began = time.perf_counter()
+            run = generate_month(tenant, period, pdf=False, send=False)
+            ms = (time.perf_counter() - began) * 1000
+        transaction.set_rollback(True)
+    made = len(run.generated)
+    return {
+        "ms": ms,
+        "queries": queries[0],
+        "clients": run.clients,
+        "reports": made,
+        "failed": len(run.failed),
+        "per_report_ms": round(ms / max(made, 1), 1),
+        "per_report_queries": round(queries[0] / max(made, 1), 1),
+    }
+
+
 # --- Draw-down bookkeeping: mark before, verify and remove after ----------------------------
 
 
@@ -455,6 +574,8 @@ def serve() -> None:
         "sweep": lambda a: sweep_once(all_due=a.get("all_due", False)),
         "billing": lambda a: billing_once(),
         "pdf": lambda a: pdf_once(all_due=a.get("all_due", False)),
+        "report": lambda a: report_once(),
+        "report_month": lambda a: report_month_once(),
         "draw_mark": lambda a: draw_mark(a["tickets"]),
         "draw_verify": lambda a: draw_verify(a["mark"]),
         "draw_cleanup": lambda a: draw_cleanup(a["mark"]),

@@ -210,7 +210,8 @@ def measure_draw(db: Database, line: Line, n: int) -> dict:
     return summary(times, time.perf_counter() - began[0], statuses)
 
 
-IN_PROCESS = {"sweep", "billing", "pdf", "ingest_queries"}  # kinds timed inside the probe, not over HTTP
+# Kinds timed inside the probe, not over HTTP.
+IN_PROCESS = {"sweep", "billing", "pdf", "ingest_queries", "report", "report_month"}
 CONCURRENT = {"draw", "ingest"}  # kinds measured by ``measure_draw``
 
 
@@ -435,6 +436,19 @@ def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: d
                 print(
                     f"- {line.name}, {label}: {r['queries_small']} queries for {sizes[0]} heartbeats and repeats, "
                     f"{r['queries']} for {sizes[-1]} ({r['results']}); rolled back each time"
+                )
+        if line.kind == "report":
+            for label, r in results[line.name].items():
+                print(
+                    f"- {line.name}, {label}: runs {r['samples']} ms; {r['client']}, {r['queries']} queries, "
+                    f"HTML {r['html_bytes']:,} bytes, PDF {r['bytes']:,} bytes; nothing stored"
+                )
+        if line.kind == "report_month":
+            for label, r in results[line.name].items():
+                print(
+                    f"- {line.name}, {label}: runs {r['samples']} ms after one warm-up; {r['reports']:,} reports "
+                    f"for {r['clients']:,} clients of the main tenant ({r['per_report_ms']} ms and "
+                    f"{r['per_report_queries']} queries each, {r['failed']} failed); no PDFs; rolled back each time"
                 )
         if line.kind == "pdf":
             for label, r in results[line.name].items():

@@ -159,23 +159,31 @@ def generate_or_get(
             return existing, False
         if existing is not None and not existing.is_draft:
             raise _refuse_sent(existing)
-        if not month_is_over(client, period):
-            raise ValidationError(
-                {
-                    "period": _("%(month)s is not over yet: preview it instead.")
-                    % {"month": month_label(period)}
-                }
-            )
-        figures = month_figures(client, period)  # the slow part, outside any lock
-        html = render_report(client, figures)
-        pdf_html = render_report(client, figures, for_pdf=True) if pdf else ""
-        digest = _digest(pdf_html) if pdf else ""
+        made = _compute(client, period, pdf=pdf)
         if existing is not None:
-            return _regenerate(existing, figures, html, pdf_html, digest, by=by), False
-        return _create(client, period, figures, html, pdf_html, digest, by=by)
+            return _regenerate(existing, *made, by=by), False
+        return _create(client, period, *made, by=by)
 
 
-def _create(client, period, figures, html, pdf_html, digest, *, by) -> tuple[MonthlyReport, bool]:
+def _compute(client: Client, period: Period, *, pdf: bool) -> tuple:
+    """The month's figures, HTML snapshot, and with `pdf` the print HTML and its digest: the
+    slow part, done outside any lock."""
+    if not month_is_over(client, period):
+        raise ValidationError(
+            {"period": _("%(month)s is not over yet: preview it instead.") % {"month": month_label(period)}}
+        )
+    figures = month_figures(client, period)
+    html = render_report(client, figures)
+    pdf_html = render_report(client, figures, for_pdf=True) if pdf else ""
+    return figures, html, pdf_html, _digest(pdf_html) if pdf else ""
+
+
+def _create(
+    client, period, figures, html, pdf_html, digest, *, by, savepoint: bool = True
+) -> tuple[MonthlyReport, bool]:
+    """Store a new report. The same report may be made at this moment (a double click, the
+    beat task beside the command): the unique key lets one in, and the other returns it. With
+    `savepoint` False the caller's own savepoint catches the IntegrityError instead."""
     report = MonthlyReport(
         tenant_id=client.tenant_id,
         client=client,
@@ -187,8 +195,11 @@ def _create(client, period, figures, html, pdf_html, digest, *, by) -> tuple[Mon
     )
     if pdf_html:
         _store_pdf(report, report_pdf(pdf_html), digest)
+    if not savepoint:
+        report.save()
+        return report, True
     try:
-        with transaction.atomic():  # a savepoint: the same report may be generated at this moment
+        with transaction.atomic():
             report.save()
     except IntegrityError:
         if report.pdf:
@@ -316,15 +327,15 @@ def generate_month(
             MonthlyReport.objects.filter(period=str(period)).values_list("client_id", "pdf").order_by()
         )
         for client in each(clients, len(clients)) if each is not None else clients:
-            if client.pk in have_pdf and (have_pdf[client.pk] or not pdf):
-                run.existing += 1  # nothing to do: not even a query
-                continue
             try:
-                with transaction.atomic():
-                    report, created = generate_or_get(client, period, by=by, pdf=pdf)
-                    if not created:
-                        run.existing += 1
-                        continue
+                if client.pk in have_pdf:
+                    if pdf and not have_pdf[client.pk]:  # made without its PDF: add it
+                        generate_or_get(client, period, pdf=True)
+                    run.existing += 1
+                    continue
+                with transaction.atomic():  # one client's report, and its sending, or nothing
+                    made = _compute(client, period, pdf=pdf)
+                    report, _created = _create(client, period, *made, by=by, savepoint=False)
                     run.generated.append(report.pk)
                     if send:
                         try:
@@ -332,6 +343,8 @@ def generate_month(
                             run.sent += 1
                         except ValidationError:
                             run.no_recipient.append(client.name)
+            except IntegrityError:  # made at this moment by another run (the beat task, a member)
+                run.existing += 1
             except Exception:  # one client's bad data must not stop the month of the others
                 logger.exception("Monthly report of %s (client %s) for %s failed", client, client.pk, period)
                 run.failed.append(client.name)

@@ -41,6 +41,8 @@ def test_registry_is_well_formed():
         "pdf",
         "ingest",
         "ingest_queries",
+        "report",
+        "report_month",
     }
     assert {line.who for line in LINES} <= {"tech", "client", "owner", "api", "ingest"}
     assert [line.clients for line in LINES if line.kind == "draw"] == [1, 4, 4]
@@ -111,6 +113,14 @@ def test_runner_pieces_on_generated_data():
     assert run["invoices"] > 0 and run["lines"] >= run["invoices"] and run["per_invoice"] < 40
     assert Invoice.unscoped.count() == invoices
     assert probe.pdf_once()["bytes"] > 1000
+    # A monthly report is made and nothing stored; the month is made and rolled back.
+    from reports.models import MonthlyReport
+
+    assert fx["report"] == MonthlyReport.unscoped.get().pk  # last month's, for the report page
+    assert probe.report_once()["bytes"] > 1000
+    month = probe.report_month_once()
+    assert month["reports"] == month["clients"] > 0 and month["failed"] == 0
+    assert MonthlyReport.unscoped.count() == 1
     assert probe.revoke(fx["token_id"], fx["tenant_id"], fx["ingest_key_id"]) == 1
 
 
