@@ -156,6 +156,7 @@ VARIANTS = {
         Variant(query="?q=Asset&page=2"),
     ],
     "portal:ticket-create": [Variant(query="?asset={asset}")],
+    "portal:report-pdf": [Variant(query="?inline=1")],
     "api:ticket-list": [Variant(query="?status=open&priority=P2"), Variant(query="?search=Ticket")],
     "api:asset-list": [Variant(query="?client={client}&kind=server")],
     "api:contract-list": [Variant(query="?client={client}")],
