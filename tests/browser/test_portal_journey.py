@@ -105,3 +105,14 @@ def test_client_contact_portal_journey(page, live_server, shot):
     nav.get_by_role("link", name="Reports").click()
     expect(page.get_by_test_id("reports").locator("tbody tr")).to_have_count(1)
     shot(page, "portal-reports")
+
+    # On a phone the portal's navigation folds behind the menu button -------------------------
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{url}/")
+    toggle = page.get_by_role("button", name="Menu")
+    expect(toggle).to_be_visible()
+    expect(nav.get_by_role("link", name="Tickets")).to_be_hidden()
+    shot(page, "portal-home-phone")
+    toggle.click()
+    expect(nav.get_by_role("link", name="Tickets")).to_be_visible()
+    shot(page, "portal-phone-menu-open")
