@@ -140,7 +140,7 @@ def _report_client(tenant, period):
 
     from msp.models import Client
     from msp.scoping import tenant_scope
-    from reports.figures import month_bounds
+    from reports.figures.queries import month_bounds
     from reports.services import tenant_zone
 
     start, end = month_bounds(period, tenant_zone(tenant))
