@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ class LedgerSource:
     ticket_subject: str
     person: str
     note: str
+    worked_at: datetime | None = None  # when the work was done (a time entry's start)
 
     @property
     def ticket_label(self) -> str:

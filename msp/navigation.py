@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from msp.roles import ANY_MEMBER
 
-# (label, url name, permission needed, url-name prefix that marks it active). Client
-# contacts get "My company" instead of the MSP-wide lists, so those are staff-only.
+# (label, url name, permission needed, url-name prefix that marks it active): the staff's.
+# Client contacts get the portal's own navigation (PORTAL_NAV) and never these.
 NAV = [
     (_("Dashboard"), "dashboard", ANY_MEMBER, "dashboard"),
     (_("Clients"), "clients:list", "client.view", "clients:"),
@@ -26,19 +26,28 @@ NAV = [
     (_("Outgoing mail"), "mail:list", "outboundemail.view", "mail:"),
     (_("API"), "api-docs", "client.view", "api-"),
 ]
-STAFF_ONLY = {
-    "clients:list",
-    "contacts:list",
-    "api-docs",
-    "assets:list",
-    "contracts:list",
-    "offers:list",
-    "tiers:list",
-    "tickets:list",
-    "billing:list",
-    "monthly_reports:list",  # client contacts read their sent reports in the portal
-    "monitoring:board",
-}
+
+
+# The client portal's navigation: (label, url name, permission, url-name prefixes that mark
+# it active). Only client contacts see it; staff pages they may open (their company's page,
+# a contract) show it too, so a client contact never meets the MSP's own navigation.
+PORTAL_NAV = [
+    (_("Home"), "dashboard", ANY_MEMBER, ("dashboard",)),
+    (_("Hours"), "portal:hours", "contract.view", ("portal:hours", "contracts:")),
+    (_("Tickets"), "portal:tickets", "ticket.view", ("portal:ticket",)),
+    (_("Assets"), "portal:assets", "asset.view", ("portal:asset", "assets:")),
+    (_("Invoices"), "portal:invoices", "invoice.view", ("portal:invoice",)),
+    (_("Reports"), "portal:reports", "monthlyreport.view", ("portal:report",)),
+    (_("Offers"), "portal:offers", "offer.decide", ("portal:offer",)),
+]
+
+
+def portal_nav_items(membership, current: str) -> list[dict]:
+    return [
+        {"label": label, "url": reverse(url_name), "active": current.startswith(prefixes)}
+        for label, url_name, permission, prefixes in PORTAL_NAV
+        if membership.has_perm(permission)
+    ]
 
 
 def nav_items(request) -> list[dict]:
@@ -47,51 +56,11 @@ def nav_items(request) -> list[dict]:
         return []
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
+    if membership.is_client:
+        return portal_nav_items(membership, current)
     items = []
-    if membership.is_client and membership.client_id:
-        items.append(
-            {
-                "label": _("My company"),
-                "url": reverse("clients:detail", args=[membership.client_id]),
-                "active": current.startswith("clients:"),
-            }
-        )
-        if membership.has_perm("ticket.view"):
-            items.append(
-                {
-                    "label": _("Tickets"),
-                    "url": reverse("portal:tickets"),
-                    "active": current.startswith("portal:ticket"),
-                }
-            )
-        if membership.has_perm("contract.view"):
-            items.append(
-                {
-                    "label": _("Prepaid hours"),
-                    "url": reverse("portal:hours"),
-                    "active": current.startswith("portal:hours"),
-                }
-            )
-        if membership.has_perm("invoice.view"):
-            items.append(
-                {
-                    "label": _("Invoices"),
-                    "url": reverse("portal:invoices"),
-                    "active": current.startswith("portal:invoice"),
-                }
-            )
-        if membership.has_perm("offer.decide"):
-            items.append(
-                {
-                    "label": _("Offers"),
-                    "url": reverse("portal:offers"),
-                    "active": current.startswith("portal:offer"),
-                }
-            )
     for label, url_name, permission, prefix in NAV:
         if not membership.has_perm(permission):
-            continue
-        if membership.is_client and url_name in STAFF_ONLY:
             continue
         items.append({"label": label, "url": reverse(url_name), "active": current.startswith(prefix)})
     return items

@@ -1,10 +1,12 @@
 """Reads of the tenancy core."""
 
 import zoneinfo
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from msp.models import Client, Membership, Notification, Site, Tenant
+from msp.models import Client, Invitation, Membership, Notification, Site, Tenant
+from msp.models.invitations import OPEN
 
 
 def time_zone_for(*, tenant: Tenant | None, user=None) -> zoneinfo.ZoneInfo | None:
@@ -100,3 +102,29 @@ def notification_list(membership, *, unread: bool | None = None):
 def notification_unread_count(membership) -> int:
     """One query, from the partial index of unread rows."""
     return Notification.objects.filter(membership=membership, read_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class PortalStatus:
+    """Where a contact stands with the client portal: the tenant's member with its address
+    (its portal login, or a staff member), else its open invitation, if any."""
+
+    member: Membership | None
+    invitation: Invitation | None
+
+    @property
+    def has_login(self) -> bool:
+        return self.member is not None
+
+
+def contact_portal_status(contact) -> PortalStatus:
+    """Two queries (none for a contact without an address)."""
+    if not contact.email:
+        return PortalStatus(None, None)
+    member = Membership.objects.filter(user__email__iexact=contact.email).select_related("client").first()
+    invitation = None
+    if member is None:
+        invitation = (
+            Invitation.objects.filter(OPEN, email__iexact=contact.email).order_by("-sent_at", "-pk").first()
+        )
+    return PortalStatus(member, invitation)

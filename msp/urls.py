@@ -31,6 +31,7 @@ contact_patterns = (
         path("<int:pk>/", clients.ContactDetailView.as_view(), name="detail"),
         path("<int:pk>/edit/", clients.ContactUpdateView.as_view(), name="update"),
         path("<int:pk>/delete/", clients.ContactDeleteView.as_view(), name="delete"),
+        path("<int:pk>/invite/", invitations.ContactPortalInviteView.as_view(), name="invite"),
     ],
     "contacts",
 )

@@ -26,3 +26,22 @@ urlpatterns += [
     path("invoices/", PortalInvoiceListView.as_view(), name="invoices"),
     path("invoices/<int:pk>/pdf/", PortalInvoicePdfView.as_view(), name="invoice-pdf"),
 ]
+
+from portal.identity import PortalLogoView  # noqa: E402
+
+urlpatterns += [path("logo/", PortalLogoView.as_view(), name="logo")]
+
+from portal.assets import PortalAssetDetailView, PortalAssetListView  # noqa: E402
+
+urlpatterns += [
+    path("assets/", PortalAssetListView.as_view(), name="assets"),
+    path("assets/<int:pk>/", PortalAssetDetailView.as_view(), name="asset"),
+]
+
+from portal.reports import PortalReportDetailView, PortalReportListView, PortalReportPdfView  # noqa: E402
+
+urlpatterns += [
+    path("reports/", PortalReportListView.as_view(), name="reports"),
+    path("reports/<int:pk>/", PortalReportDetailView.as_view(), name="report"),
+    path("reports/<int:pk>/pdf/", PortalReportPdfView.as_view(), name="report-pdf"),
+]

@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
@@ -15,12 +17,14 @@ from django.views.generic.detail import SingleObjectMixin
 from msp.roles import PORTAL
 from msp.views.base import MemberRequiredMixin
 from msp.views.once import OnceOnlyMixin
+from portal.sla import sla_targets
 from sales.columns import columns_from_offer, with_tax
 from sales.models import Offer
 from sales.pdf import offer_pdf_response
 from sales.selectors import offer_contract, offer_detail_list, offer_parties, offer_replaces, offers_sent_list
 from sales.views import accept_option, decline_offer, hour_block_of
 from tickets.attachments import comment_add_with_files, ticket_create_with_files, with_attachments
+from tickets.choices import OPEN_STATUSES
 from tickets.models import Ticket
 
 PORTAL_ACCEPTED = _lazy(
@@ -103,12 +107,38 @@ class PortalTicketMixin(MemberRequiredMixin):
     permission_required = (PORTAL, "ticket.view")
 
 
+TICKET_TABS = (
+    ("", _lazy("All")),
+    ("open", pgettext_lazy("tickets", "Open")),
+    ("done", _lazy("Resolved or closed")),
+)
+
+
 class PortalTicketListView(PortalTicketMixin, ListView):
+    """The company's tickets, newest first, each with its SLA; `?status=open|done` and
+    `?asset=<id>` narrow the list."""
+
     template_name = "portal/tickets/list.html"
     paginate_by = 25
 
     def get_queryset(self):
-        return Ticket.objects.select_related("contact").order_by("-created_at", "-pk")
+        self.status = self.request.GET.get("status", "")
+        self.status = self.status if self.status in dict(TICKET_TABS) else ""
+        queryset = Ticket.objects.select_related("asset").order_by("-created_at", "-pk")
+        if self.status == "open":
+            queryset = queryset.filter(status__in=OPEN_STATUSES)
+        elif self.status == "done":
+            queryset = queryset.exclude(status__in=OPEN_STATUSES)
+        asset = self.request.GET.get("asset", "")
+        self.asset_id = int(asset) if asset.isdecimal() and len(asset) < 19 else None
+        if self.asset_id is not None:
+            queryset = queryset.filter(asset_id=self.asset_id)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            tabs=TICKET_TABS, status=self.status, asset_id=self.asset_id, now=timezone.now(), **kwargs
+        )
 
 
 class PortalTicketCreateView(PortalTicketMixin, OnceOnlyMixin, View):
@@ -127,7 +157,11 @@ class PortalTicketCreateView(PortalTicketMixin, OnceOnlyMixin, View):
     def get(self, request):
         from django.shortcuts import render
 
-        return render(request, self.template_name, {"form": self._form()})
+        form = self._form()
+        asset = request.GET.get("asset", "")
+        if asset.isdecimal() and form.fields["asset"].queryset.filter(pk=int(asset[:18])).exists():
+            form.initial["asset"] = int(asset[:18])  # "Open a ticket about it", from the asset's page
+        return render(request, self.template_name, {"form": form})
 
     def post(self, request):
         from django.core.exceptions import ValidationError
@@ -183,6 +217,7 @@ class PortalTicketDetailView(PortalTicketMixin, DetailView):
         )
         return super().get_context_data(
             ticket=self.object,
+            sla_targets=sla_targets(self.object),
             comments=comments,
             ticket_files=files,
             reply_form=ReplyForm(can_note=False, tenant=self.request.membership.tenant),

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, FilteredRelation, IntegerField, Q, Subquery, Sum
+from django.db.models import Count, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import Asset
+from billing.periods import Period
 from contracts.choices import ContractKind, ContractStatus
 from contracts.models import Contract, LedgerEntry, SlaPolicy
 from contracts.selectors import USE_KINDS
@@ -311,58 +312,153 @@ def offers_awaiting() -> list[Offer]:
 
 
 @dataclass(frozen=True)
+class MonthBalance:
+    """A prepaid contract's balance at the end of a month (`day`: its last day), or now;
+    None before the contract had any movement."""
+
+    day: date
+    minutes: int | None
+    now: bool = False
+
+
+@dataclass(frozen=True)
 class HourForecast:
     contract: Contract
     used_minutes: int  # drawn over the last BURN_DAYS days
     today: date
+    # The balance at the end of each of the last HISTORY_MONTHS months, oldest first, then now.
+    history: tuple[MonthBalance, ...] = ()
 
     @property
     def balance_minutes(self) -> int:
         return self.contract.balance_minutes
 
     @property
+    def shown_history(self) -> tuple[MonthBalance, ...]:
+        """The history from the first month with a balance (the months before the contract's
+        first movement left out)."""
+        first = next(
+            (i for i, point in enumerate(self.history) if point.minutes is not None), len(self.history)
+        )
+        return self.history[first:]
+
+    @property
+    def threshold_minutes(self) -> int:
+        return self.contract.renew_threshold_minutes
+
+    @property
     def minutes_per_week(self) -> int:
         return round(self.used_minutes * 7 / BURN_DAYS)
 
     @property
-    def runs_out_on(self) -> date | None:
-        """When the balance reaches zero at the current burn rate (None: no recent use)."""
-        if self.used_minutes <= 0 or self.balance_minutes <= 0:
+    def below_threshold(self) -> bool:
+        """The balance is under the renewal threshold already."""
+        return self.balance_minutes < self.threshold_minutes
+
+    @property
+    def renews_automatically(self) -> bool:
+        """A block is bought by itself when the balance falls under the threshold."""
+        contract = self.contract
+        return bool(contract.auto_renew and contract.renew_block_price and contract.renew_block_minutes > 0)
+
+    def _day_at(self, minutes_to_burn: int) -> date | None:
+        if self.used_minutes <= 0 or minutes_to_burn < 0:
             return None
-        days = Decimal(self.balance_minutes) * BURN_DAYS / self.used_minutes
+        days = Decimal(minutes_to_burn) * BURN_DAYS / self.used_minutes
         return self.today + timedelta(days=int(days))
 
+    @property
+    def runs_out_on(self) -> date | None:
+        """When the balance reaches zero at the current burn rate (None: no recent use)."""
+        if self.balance_minutes <= 0:
+            return None
+        return self._day_at(self.balance_minutes)
 
-def hour_forecasts(*, now: datetime | None = None) -> list[HourForecast]:
-    """The scope's active prepaid contracts with their burn rate: two queries."""
+    @property
+    def reaches_threshold_on(self) -> date | None:
+        """When the balance falls under the renewal threshold at the current burn rate (None:
+        no recent use, or it is under the threshold already)."""
+        if self.below_threshold:
+            return None
+        return self._day_at(self.balance_minutes - self.threshold_minutes)
+
+    def projected(self, day: date) -> int:
+        """The balance expected on `day` at the current burn rate (never under zero)."""
+        burnt = Decimal(self.used_minutes) * (day - self.today).days / BURN_DAYS
+        return max(int(self.balance_minutes - burnt), 0)
+
+
+def month_ends(today: date, months: int) -> list[date]:
+    """The last day of each of the `months` months before `today`'s, oldest first."""
+    periods = [Period.of(today).previous()]
+    while len(periods) < months:
+        periods.append(periods[-1].previous())
+    return [period.end for period in reversed(periods[:months])]
+
+
+def next_month_ends(today: date, months: int) -> list[date]:
+    """The last day of this month and of the `months - 1` months after it."""
+    ends = [Period.of(today).end]
+    while len(ends) < months:
+        ends.append(Period.of(ends[-1] + timedelta(days=1)).end)
+    return ends[:months]
+
+
+def _balance_before(moment: datetime) -> Subquery:
+    """The contract's balance just before `moment`: its last ledger row's running balance."""
+    last = LedgerEntry.objects.filter(contract=OuterRef("pk"), created_at__lt=moment).order_by("-pk")
+    return Subquery(last.values("balance_after")[:1], output_field=IntegerField())
+
+
+def hour_forecasts(*, now: datetime | None = None, months: int = 0) -> list[HourForecast]:
+    """The scope's active prepaid contracts with their burn rate over the last BURN_DAYS
+    days and, with `months`, their balance at the end of each of the last `months` months:
+    one query whatever the number of contracts, months or ledger rows (each month-end is the
+    running balance of the contract's last ledger row before the next month's first midnight,
+    read backwards along the ledger's (contract, id) index)."""
     now = now or timezone.now()
-    contracts = list(
-        Contract.objects.filter(kind=ContractKind.PREPAID_HOURS, status=ContractStatus.ACTIVE).order_by(
-            "start_date", "pk"
-        )
-    )
-    if not contracts:
-        return []
-    used = dict(
+    today = timezone.localdate(now)
+    ends = month_ends(today, months)
+    used = (
         LedgerEntry.objects.filter(
-            contract__in=[c.pk for c in contracts],
-            kind__in=USE_KINDS,
-            created_at__gte=now - timedelta(days=BURN_DAYS),
+            contract=OuterRef("pk"), kind__in=USE_KINDS, created_at__gte=now - timedelta(days=BURN_DAYS)
         )
         .order_by()
         .values("contract")
         .annotate(total=Sum("minutes"))
-        .values_list("contract", "total")
+        .values("total")
     )
-    today = timezone.localdate(now)
-    return [HourForecast(contract=c, used_minutes=-(used.get(c.pk) or 0), today=today) for c in contracts]
+    ends_at = {
+        f"end_{i}": _balance_before(local_midnight(end + timedelta(days=1))) for i, end in enumerate(ends)
+    }
+    contracts = list(
+        Contract.objects.filter(kind=ContractKind.PREPAID_HOURS, status=ContractStatus.ACTIVE)
+        .annotate(used_total=Subquery(used[:1], output_field=IntegerField()), **ends_at)
+        .order_by("start_date", "pk")
+    )
+    forecasts = []
+    for contract in contracts:
+        history = [MonthBalance(end, getattr(contract, f"end_{i}")) for i, end in enumerate(ends)]
+        if months:
+            history.append(MonthBalance(today, contract.balance_minutes, now=True))
+        forecasts.append(
+            HourForecast(
+                contract=contract,
+                used_minutes=-(contract.used_total or 0),
+                today=today,
+                history=tuple(history),
+            )
+        )
+    return forecasts
 
 
 def open_tickets() -> list[Ticket]:
     """The scope's open tickets, newest first (the portal's home shows its client's)."""
     return list(
         Ticket.objects.filter(status__in=OPEN_STATUSES)
-        .only("id", "subject", "status", "priority", "created_at")
+        .only(
+            "id", "subject", "status", "priority", "sla_state", "sla_warn_at", "sla_breach_at", "created_at"
+        )
         .order_by("-created_at", "-pk")[: LIST_SIZE + 1]
     )
 

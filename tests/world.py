@@ -136,6 +136,7 @@ class World:
             "client": self.client.pk,
             "technician_user": self.technician.user_id,
             "prepaid": self.opened[Contract].pk,
+            "asset": self.opened[Asset].pk,
         }
 
 

@@ -116,14 +116,19 @@ def ticket_entries(ticket):
 def time_entry_ledger_sources(ids: list[int]) -> dict[int, LedgerSource]:
     """The hour ledger's view of these time entries (registered with contracts.ledger): the
     ticket, the technician's name and the work note, in one query, in the active scope."""
-    rows = TimeEntry.objects.filter(pk__in=ids).values_list(
-        "pk",
-        "ticket_id",
-        "ticket__subject",
-        "technician__first_name",
-        "technician__last_name",
-        "technician__username",
-        "note",
+    rows = (
+        TimeEntry.objects.filter(pk__in=ids)
+        .annotate(worked_at=worked_at())
+        .values_list(
+            "pk",
+            "ticket_id",
+            "ticket__subject",
+            "technician__first_name",
+            "technician__last_name",
+            "technician__username",
+            "note",
+            "worked_at",
+        )
     )
     return {
         pk: LedgerSource(
@@ -131,6 +136,7 @@ def time_entry_ledger_sources(ids: list[int]) -> dict[int, LedgerSource]:
             ticket_subject=subject,
             person=f"{first} {last}".strip() or username,
             note=note,
+            worked_at=worked,
         )
-        for pk, ticket_id, subject, first, last, username, note in rows
+        for pk, ticket_id, subject, first, last, username, note, worked in rows
     }

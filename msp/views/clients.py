@@ -4,7 +4,7 @@ from django.urls import reverse, reverse_lazy
 
 from msp.forms.clients import ClientForm, ContactForm, SiteForm
 from msp.models import Client, Contact, Site
-from msp.selectors import client_list
+from msp.selectors import client_list, contact_portal_status
 from msp.views.base import (
     TenantCreateView,
     TenantDeleteView,
@@ -159,6 +159,15 @@ class ContactDetailView(TenantDetailView):
 
     def get_queryset(self):
         return super().get_queryset().select_related("client", "site")
+
+    def get_context_data(self, **kwargs):
+        # Who may invite sees where the contact stands with the portal, and the invite button.
+        can_invite = self.has_perm("member.add")
+        return super().get_context_data(
+            can_invite=can_invite,
+            portal=contact_portal_status(self.object) if can_invite else None,
+            **kwargs,
+        )
 
 
 class ContactCreateView(ClientChildMixin, TenantCreateView):

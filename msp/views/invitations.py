@@ -19,6 +19,7 @@ from msp.invitations import (
     InvitationClosed,
     invitation_accept,
     invitation_accept_new_user,
+    invitation_create,
     invitation_decline,
     invitation_for_key,
     invitation_resend,
@@ -26,7 +27,8 @@ from msp.invitations import (
     username_suggestion,
 )
 from msp.middleware import SESSION_TENANT_KEY
-from msp.models import Invitation, InvitationStatus, User
+from msp.models import Contact, Invitation, InvitationStatus, User
+from msp.roles import Role
 from msp.views.base import MemberRequiredMixin
 
 # --- the MSP's side --------------------------------------------------------------------------
@@ -60,6 +62,45 @@ class InvitationRevokeView(_InvitationActionView):
         messages.success(
             self.request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation}
         )
+
+
+class ContactPortalInviteView(MemberRequiredMixin, View):
+    """A contact's page: "Invite to the portal". A client-contact invitation to the contact's
+    address, for its company; the e-mailed link lets them choose a password (or sign in), and
+    accepting makes the client login and turns the contact's portal access on
+    (msp.invitations). Asked again while it is open, it sends the invitation again."""
+
+    model = Contact
+    permission_required = "member.add"  # who may invite members may invite a client's contact
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        contact = get_object_or_404(Contact.objects.select_related("client"), pk=pk)
+        if not contact.email:
+            messages.error(
+                request, _("Add the contact's e-mail address first: the invitation is sent there.")
+            )
+            return redirect(contact)
+        try:
+            invitation_create(
+                by=request.membership,
+                email=contact.email,
+                role=Role.CLIENT,
+                client=contact.client,
+                request=request,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s was invited to the portal at %(email)s; they get access once they accept "
+                    "the e-mailed invitation and choose a password."
+                )
+                % {"name": contact.name, "email": contact.email},
+            )
+        return redirect(contact)
 
 
 # --- the invitee's side ------------------------------------------------------------------------

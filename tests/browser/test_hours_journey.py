@@ -123,7 +123,7 @@ def test_hours_journey(page, live_server, shot):
 
     # The client's contact sees the new balance in the portal ------------------------------
     log_in(page, url, "jane")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Prepaid hours").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Hours").click()
     expect(page.get_by_test_id("balance")).to_have_text("Balance 9:44")
     expect(page.get_by_test_id("ledger")).to_contain_text("-0:15")
     shot(page, "portal-balance")

@@ -172,7 +172,12 @@ def test_client_page_uses_a_constant_number_of_queries(owner_client, tenant):
     [
         (Role.OWNER, ["Clients", "Contacts", "Members", "Settings"], []),
         (Role.TECHNICIAN, ["Clients", "Contacts"], ["Members", "Settings", "New client"]),
-        (Role.CLIENT, ["My company"], ["Contacts", "Members", "Settings", "New client"]),
+        # Client contacts get the portal's own navigation, never the MSP's.
+        (
+            Role.CLIENT,
+            ["Home", "Tickets", "Assets"],
+            ["Dashboard", "Clients", "Contacts", "Members", "Settings", "New client"],
+        ),
     ],
 )
 def test_navigation_and_actions_follow_the_role(client, tenant, make_member, role, shown, hidden):

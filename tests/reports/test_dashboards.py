@@ -225,9 +225,10 @@ def test_portal_home(shop, make_member, client):
     client.force_login(contact.user)
     html = client.get(reverse("dashboard")).content.decode()
     assert "Upgrade to Gold" in html and "Still a draft" not in html
-    assert "2:00 h" in html  # the low contract's balance
+    assert ">2:00<small>h</small>" in html  # the low contract's balance
     runs_out = timezone.localdate() + timedelta(days=7)
-    assert "the hours run out around" in html and str(runs_out.year) in html
+    assert "under the renewal threshold" in html and "the hours run out around" in html
+    assert str(runs_out.year) in html
     assert "Draws hours" in html  # an open ticket
     assert "Clients low on hours" not in html
 
