@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django import template
 
+from reports import charts
+
 register = template.Library()
 
 BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, VALUE_WIDTH, WIDTH = 22, 8, 130, 70, 420
@@ -72,3 +74,21 @@ def gauge(percent, title: str, caption: str = "", warn_below: int = 95, bad_belo
         "circumference": CIRCUMFERENCE,
         "tone": tone,
     }
+
+
+@register.simple_tag
+def line_chart(series, title, x_labels, y_unit="", width=560, height=220):
+    """`series`: a list of reports.charts.Series over `x_labels` (see reports.charts)."""
+    return charts.line_chart(list(series), str(title), [str(x) for x in x_labels], str(y_unit), width, height)
+
+
+@register.simple_tag
+def column_chart(columns, title, stacked_names=(), tones=(), y_unit="", width=560, height=220):
+    """`columns`: a list of reports.charts.Column (see reports.charts)."""
+    return charts.column_chart(
+        list(columns), str(title), [str(n) for n in stacked_names], list(tones), str(y_unit), width, height
+    )
+
+
+render_line_chart = charts.line_chart
+render_column_chart = charts.column_chart
