@@ -145,6 +145,28 @@ class Ticket(TenantOwnedModel):
             ),
             models.Index(fields=["tenant", "assignee", "status"]),
             models.Index(fields=["tenant", "client", "status"]),
+            # The owner's dashboard (issue 12): the SLA outcome of every ticket opened in a month
+            # (by client, and month by month) read from the index alone; tickets with an SLA only.
+            models.Index(
+                fields=["tenant", "created_at", "id"],
+                include=[
+                    "client",
+                    "status",
+                    "sla_state",
+                    "first_response_at",
+                    "response_due_at",
+                    "resolved_at",
+                    "resolution_due_at",
+                ],
+                condition=~Q(sla_state=SlaState.NONE),
+                name="tickets_sla_outcome",
+            ),
+            # ... and the tickets resolved (or closed) per week.
+            models.Index(
+                fields=["tenant", "resolved_at", "id"],
+                condition=Q(status__in=["resolved", "closed"]),
+                name="tickets_resolved",
+            ),
             models.Index(fields=["sla_warn_at"], condition=Q(sla_state="ok"), name="tickets_sla_warn_due"),
             models.Index(
                 fields=["sla_breach_at"],
