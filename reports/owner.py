@@ -308,12 +308,12 @@ def history_key(now: datetime) -> str:
     )
 
 
-def cached_history(*, now: datetime | None = None) -> History:
-    """`history()`, kept per tenant for HISTORY_SECONDS: one cache read, and on a miss the
-    five queries and one write."""
+def cached_history(*, now: datetime | None = None, refresh: bool = False) -> History:
+    """`history()`, kept per tenant for HISTORY_SECONDS: one cache read, and on a miss (or
+    when asked to `refresh`) the five queries and one write."""
     now = now or timezone.now()
     key = history_key(now)
-    found = cache.get(key)
+    found = None if refresh else cache.get(key)
     if isinstance(found, History):
         return found
     computed = history(now=now)

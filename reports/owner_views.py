@@ -89,7 +89,7 @@ class OwnerDashboardView(MemberRequiredMixin, TemplateView):
             now=now,
             sla_order=order,
             sla_limit=None if all_sla else owner.ROWS,
-            past=owner.cached_history(now=now),
+            past=owner.cached_history(now=now, refresh=self.request.GET.get("refresh") == "1"),
         )
         months = figures.hours_by_month
         prepaid = (
