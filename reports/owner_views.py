@@ -4,6 +4,8 @@ into charts and picks the SLA table's order."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -65,12 +67,23 @@ def revenue_tables(last: list[owner.Revenue], this: list[owner.Revenue], month) 
                 "credited": sum((r.credited for r in before.values()), zero),
                 "net": sum((r.net for r in before.values()), zero),
                 "this_net": sum((r.net for r in now.values()), zero),
-                "columns": [
-                    Column(row["label"], (row["last"].net.amount,)) for row in rows if row["last"] is not None
-                ],
+                **revenue_columns([row for row in rows if row["last"] is not None]),
             }
         )
     return tables
+
+
+def revenue_columns(rows: list[dict]) -> dict:
+    """Last month's net revenue per kind as columns, in whole units, or in thousands once a
+    column passes 10,000 (the axis has room for five digits; the table has the exact amounts)."""
+    amounts = [row["last"].net.amount for row in rows]
+    thousands = any(abs(amount) >= 10_000 for amount in amounts)
+    step = Decimal("0.1") if thousands else Decimal("1")
+    values = [(amount / 1000 if thousands else amount).quantize(step, ROUND_HALF_UP) for amount in amounts]
+    return {
+        "columns": [Column(row["label"], (value,)) for row, value in zip(rows, values, strict=True)],
+        "chart_unit": " k" if thousands else "",
+    }
 
 
 class OwnerDashboardView(MemberRequiredMixin, TemplateView):
@@ -124,6 +137,9 @@ class OwnerDashboardView(MemberRequiredMixin, TemplateView):
             more_sla=not all_sla and len(figures.sla_by_client) > owner.ROWS,
             sla_this_month=figures.sla_by_month[-1].counts,
             sla_series=sla_series(figures.sla_by_month),
+            sla_decided=any(
+                p is not None for series in sla_series(figures.sla_by_month) for p in series.points
+            ),
             week_series=week_series(figures.tickets_by_week),
             week_labels=[formats.date_format(w.monday, "j M") for w in figures.tickets_by_week],
             revenue=revenue_tables(figures.revenue_last_month, figures.revenue_this_month, figures.month),

@@ -496,3 +496,26 @@ def test_constant_queries_at_10_and_100_clients(tenant, other_tenant, make_membe
         counts_by_size[size] = len(captured)
     assert counts_by_size[10] == counts_by_size[100] <= 15
     assert Client.unscoped.count() == 110 and InvoiceLine.unscoped.count() == 220
+
+
+def test_the_page_keeps_the_history_until_asked_to_add_it_up_again(tenant, owner_client):
+    contract = prepaid(tenant, "Kilo", balance=600)
+    last_month = timezone.now() - timedelta(days=40)
+    ledger(contract, LedgerKind.CREDIT, 600, last_month)
+    url = reverse("owner_dashboard")
+
+    def sold_before() -> int:
+        return sum(
+            m.sold_minutes for m in owner_client.get(url + query).context["figures"].hours_by_month[:-1]
+        )
+
+    query = ""
+    assert sold_before() == 600
+    ledger(contract, LedgerKind.CREDIT, 300, last_month)  # written into the past (an import, say)
+    assert sold_before() == 600  # kept
+    query = "?refresh=1"
+    assert sold_before() == 900  # added up again, and kept so
+    query = ""
+    assert sold_before() == 900
+    page = owner_client.get(url).content.decode()
+    assert "?refresh=1" in page and "every 10 minutes" in page
