@@ -8,10 +8,10 @@ request activates it); durations are integer minutes; money is Decimal, per curr
 **Flat at any size.** The page reads the current month and week live, on every request, in a
 fixed number of queries whose rows are bounded by the period or by the number of prepaid
 contracts, never by the years of history behind them. The months and weeks before (the
-charts' history, each contract's last 12 months, last month's revenue) are aggregated by
-`history()` in a fixed few queries too, but those read a year of rows: the page keeps them
-per tenant for HISTORY_SECONDS (`cached_history()`), so they are at most that old, which
-the page says. The ledger's past months never change (it is append-only, stamped at insert);
+charts' history, each contract's last 12 months and burn rate, last month's revenue) are
+aggregated by `history()` in a fixed few queries too, but those read a year of rows: the page
+keeps them per tenant for HISTORY_SECONDS (`cached_history()`), so they are at most that old,
+which the page says (every balance is live). The ledger's past months never change (it is append-only, stamped at insert);
 a past month's SLA figures move while its last tickets are answered and resolved.
 
 What counts (the page states it too):
@@ -235,14 +235,16 @@ class History:
     hours_by_contract: dict[int, tuple[int, int]]  # contract id: (sold, used) over those months
     sla_by_month: dict[Period, SlaCounts]
     tickets_by_week: dict[date, tuple[int, int]]  # Monday: (opened, resolved)
+    recent_use: dict[int, int] = field(default_factory=dict)  # contract id: minutes used in BURN_DAYS
     revenue: list[Revenue] = field(default_factory=list)  # last month's
     computed_at: datetime | None = None
 
 
 def history(*, now: datetime | None = None) -> History:
-    """The months and weeks before the current ones, in five queries, each grouping a window
+    """The months and weeks before the current ones, in six queries, each grouping a window
     of rows by period: the ledger's (by contract and month), the tickets' SLA outcomes (by
-    month), the tickets opened and those resolved (by week), last month's invoice lines."""
+    month), the tickets opened and those resolved (by week), last month's invoice lines; and
+    each contract's use over the last BURN_DAYS days, the burn rate of its forecast."""
     now = now or timezone.now()
     months, mondays = last_months(now), last_mondays(now)
     since, until = local_midnight(months[0].start), local_midnight(months[-1].start)
@@ -263,6 +265,13 @@ def history(*, now: datetime | None = None) -> History:
         for total in (by_month[Period.of(_local_date(row["month"]))], by_contract[row["contract"]]):
             total[0] += sold
             total[1] += used
+    recent = (
+        LedgerEntry.objects.filter(kind__in=USE_KINDS, created_at__gte=now - timedelta(days=BURN_DAYS))
+        .order_by()
+        .values("contract")
+        .annotate(total=Sum("minutes"))
+        .values_list("contract", "total")
+    )
     sla = (
         _with_sla(since, until)
         .annotate(month=TruncMonth("created_at"))
@@ -291,6 +300,7 @@ def history(*, now: datetime | None = None) -> History:
         hours_by_contract={pk: tuple(total) for pk, total in by_contract.items()},
         sla_by_month={Period.of(_local_date(row["month"])): SlaCounts.of(row) for row in sla},
         tickets_by_week={m: (opened.get(m, 0), resolved.get(m, 0)) for m in mondays[:-1]},
+        recent_use={contract: -total for contract, total in recent},
         revenue=revenue(months[-2]),
         computed_at=now,
     )
@@ -303,14 +313,14 @@ def history_key(now: datetime) -> str:
     today = timezone.localdate(now)
     monday = today - timedelta(days=today.weekday())
     return (
-        f"reports:owner-history:v1:{scope.tenant_id if scope else 0}:"
+        f"reports:owner-history:v2:{scope.tenant_id if scope else 0}:"
         f"{timezone.get_current_timezone_name()}:{Period.of(today)}:{monday.isoformat()}"
     )
 
 
 def cached_history(*, now: datetime | None = None, refresh: bool = False) -> History:
     """`history()`, kept per tenant for HISTORY_SECONDS: one cache read, and on a miss (or
-    when asked to `refresh`) the five queries and one write."""
+    when asked to `refresh`) its six queries and one write."""
     now = now or timezone.now()
     key = history_key(now)
     found = None if refresh else cache.get(key)
@@ -357,7 +367,7 @@ class NearThreshold:
     client_name: str
     balance_minutes: int
     threshold_minutes: int
-    used_minutes: int  # over the last BURN_DAYS days
+    used_minutes: int  # over the last BURN_DAYS days (as of the history: the burn rate)
     auto_renew: bool
     today: date
 
@@ -433,16 +443,15 @@ def _ledger_sum(condition: Q) -> Coalesce:
 
 
 def prepaid_contracts(*, now: datetime) -> list[dict]:
-    """Every prepaid contract (ended ones too: their hours were sold and used), with what it
-    bought and used this month and used in the last BURN_DAYS days: one query, three
-    index ranges per contract, whatever the years of ledger behind them."""
+    """Every prepaid contract (ended ones too: their hours were sold and used), with its
+    balance and what it bought and used this month: one query, two index ranges of this
+    month per contract, whatever the years of ledger behind them."""
     month_start = local_midnight(timezone.localdate(now).replace(day=1))
     return list(
         Contract.objects.filter(kind=ContractKind.PREPAID_HOURS)
         .annotate(
             sold_month=_ledger_sum(Q(kind=LedgerKind.CREDIT, created_at__gte=month_start)),
             used_month=_ledger_sum(Q(kind__in=USE_KINDS, created_at__gte=month_start)),
-            used_recent=_ledger_sum(Q(kind__in=USE_KINDS, created_at__gte=now - timedelta(days=BURN_DAYS))),
         )
         .values(
             "pk",
@@ -455,7 +464,6 @@ def prepaid_contracts(*, now: datetime) -> list[dict]:
             "auto_renew",
             "sold_month",
             "used_month",
-            "used_recent",
         )
         .order_by("client__name", "pk")
     )
@@ -502,8 +510,9 @@ def owner_dashboard(
     sla_limit: int | None = ROWS,
     past: History | None = None,
 ) -> OwnerDashboard:
-    """Every widget of the page: the current month and week read live (six queries), the
-    months and weeks before from `past` (`history()` when not given)."""
+    """Every widget of the page: the current month and week and every balance read live (six
+    queries), the months and weeks before and the burn rates from `past` (`history()` when not
+    given)."""
     now = now or timezone.now()
     past = past if past is not None else history(now=now)
     months, mondays = last_months(now), last_mondays(now)
@@ -542,7 +551,7 @@ def owner_dashboard(
             client_name=c["client__name"],
             balance_minutes=c["balance_minutes"],
             threshold_minutes=c["renew_threshold_minutes"],
-            used_minutes=-c["used_recent"],
+            used_minutes=past.recent_use.get(c["pk"], 0),
             auto_renew=c["auto_renew"],
             today=today,
         )
