@@ -68,20 +68,23 @@ def _month_label(period: str) -> str:
     return date_format(date(year, month, 1), "M y")
 
 
-def _forecast_points(contract: ContractHours, end: date, months: int = FORECAST_MONTHS) -> list[Decimal]:
-    """The balance at the end of each month after this one, at this month's pace, until it
-    reaches the renewal threshold (that month's point is the threshold) or `months` pass."""
+def _forecast_points(contract: ContractHours, start: date, months: int = FORECAST_MONTHS) -> list[Decimal]:
+    """The balance at the end of each month after this one, at this month's pace (its days
+    read so far), until it reaches the renewal threshold (that month's point is the
+    threshold) or `months` pass."""
     forecast = contract.forecast
-    if forecast.state != "date":
+    days = len(contract.daily_balance)
+    if forecast.state != "date" or not days:
         return []
-    per_day = Decimal(contract.used_minutes) / end.day
-    points, period = [], Period.of(end)
+    per_day = Decimal(contract.used_minutes) / days
+    last_day = start + timedelta(days=days - 1)
+    points, period = [], Period.of(start)
     for _n in range(months):
         period = Period.of(period.end + timedelta(days=1))
         if period.end >= forecast.on:
             points.append(hours(contract.threshold_minutes))
             break
-        points.append(hours(int(contract.balance_end_minutes - per_day * (period.end - end).days)))
+        points.append(hours(int(contract.balance_end_minutes - per_day * (period.end - last_day).days)))
     return points
 
 
@@ -101,9 +104,9 @@ def _contract_context(contract: ContractHours, figures: MonthFigures) -> dict:
         _("%(name)s: balance each day of the month") % {"name": name},
         days,
         y_unit=" h",
-        height=200,
+        height=180,
     )
-    ahead = _forecast_points(contract, figures.end)
+    ahead = _forecast_points(contract, figures.start)
     labels = [_month_label(point.period) for point in contract.month_ends]
     period = Period.parse(figures.period)
     for _n in ahead:
@@ -130,7 +133,7 @@ def _contract_context(contract: ContractHours, figures: MonthFigures) -> dict:
         _("%(name)s: balance over the last months") % {"name": name},
         labels,
         y_unit=" h",
-        height=200,
+        height=180,
     )
     return {"hours": contract, "name": name, "month_chart": month, "history_chart": history}
 
@@ -148,7 +151,7 @@ def _weeks_chart(figures: MonthFigures) -> str:
         _("Tickets opened each week, by priority"),
         stacked_names=[value for value in Priority.values],
         tones=["danger", "warning", "", "muted"],
-        height=200,
+        height=180,
     )
 
 

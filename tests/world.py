@@ -16,7 +16,9 @@ rows hanging off it, and every list has about ``n`` to ``2n`` rows:
   service lines), a draft and a declined one; the other clients accepted one each (their
   managed contract);
 * ``n`` outgoing e-mails, every other one failed;
-* ``n`` notifications of the owner (every other one read), and one of the technician.
+* ``n`` notifications of the owner (every other one read), and one of the technician;
+* monthly reports: the opened client's last ``n`` months (last month's sent, with its PDF
+  and ``n`` links to it), and last month's draft of every other client.
 
 Two worlds of different sizes live side by side in one database: each is its own tenant,
 so the scope keeps them apart and the same pages can be measured in both.

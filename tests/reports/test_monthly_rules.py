@@ -1,6 +1,7 @@
 """The monthly report's pure rules: the renewal forecast, break/fix pricing, lateness."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from djmoney.money import Money
@@ -67,3 +68,53 @@ def test_break_fix_cost_prices_the_minutes_once_half_up():
 def test_lateness_runs_to_the_answer_or_to_the_cutoff(done, minutes):
     due, cutoff = datetime(2026, 10, 31, 11, 0, tzinfo=UTC), datetime(2026, 10, 31, 23, 0, tzinfo=UTC)
     assert late_minutes(due, done, cutoff) == minutes
+
+
+def test_the_burn_down_forecast_runs_month_by_month_to_the_threshold():
+    from reports.figures import ContractHours
+    from reports.render import _forecast_points
+
+    def contract(balance, used, days=31):
+        read_to = date(2026, 10, days)
+        return ContractHours(
+            contract_id=1,
+            name="",
+            auto_renew=False,
+            threshold_minutes=300,
+            renew_block_minutes=600,
+            balance_start_minutes=balance + used,
+            bought_minutes=0,
+            renewed_minutes=0,
+            blocks_bought=0,
+            renewals=0,
+            used_minutes=used,
+            expired_minutes=0,
+            balance_end_minutes=balance,
+            daily_balance=(balance,) * days,
+            month_ends=(),
+            forecast=threshold_forecast(
+                balance_minutes=balance, threshold_minutes=300, used_minutes=used, days=days, from_day=read_to
+            ),
+        )
+
+    october = date(2026, 10, 1)
+    # 787 left at 533 a month: the threshold (5 h) is reached on 29 November.
+    assert _forecast_points(contract(787, 533), october) == [Decimal("5.0")]
+    # 3,000 left at 620 a month (20 a day): 2,400 on 30 November, 1,780 on 31 December,
+    # 1,160 on 31 January, 600 at the end of February, the threshold in March.
+    assert _forecast_points(contract(3000, 620), october) == [
+        Decimal("40.0"),
+        Decimal("29.7"),
+        Decimal("19.3"),
+        Decimal("10.0"),
+        Decimal("5.0"),
+    ]
+    # Read on 10 October, 200 used so far (20 a day): 3,000 - 20 x 51 days on 30 November,
+    # - 20 x 82 on 31 December, - 20 x 113 on 31 January; the threshold on 22 February.
+    assert _forecast_points(contract(3000, 200, days=10), october) == [
+        Decimal("33.0"),
+        Decimal("22.7"),
+        Decimal("12.3"),
+        Decimal("5.0"),
+    ]
+    assert _forecast_points(contract(200, 100), october) == []  # already below: nothing to draw
