@@ -143,7 +143,7 @@ def _x_labels(labels: list[str], xs: list[Decimal], frame: _Frame, most: int = 1
     return [
         f'<text x="{x}" y="{y}" text-anchor="middle" font-size="11" fill="{INK}">{escape(label)}</text>'
         for i, (label, x) in enumerate(zip(labels, xs, strict=False))
-        if i % every == 0 or i == len(labels) - 1
+        if i % every == 0 or (i == len(labels) - 1 and i % every > every // 2)
     ]
 
 

@@ -106,3 +106,16 @@ def test_counts_get_whole_numbered_gridlines():
     svg = parse(column_chart([Column("a", (7,)), Column("b", (3,))], "Tickets"))
     assert {"0", "2", "4", "6", "8", "10"} <= set(texts(svg))
     assert "2.5" not in texts(svg)
+
+
+def test_many_x_labels_are_thinned_and_the_last_never_overprints_its_neighbour():
+    labels = [f"M{i}" for i in range(25)]
+    svg = parse(line_chart([Series("B", list(range(25)))], "Hours", labels))
+    shown = [t for t in texts(svg) if t.startswith("M")]
+    assert shown == ["M0", "M3", "M6", "M9", "M12", "M15", "M18", "M21", "M24"]
+    labels = [f"M{i}" for i in range(13)]
+    svg = parse(line_chart([Series("B", list(range(13)))], "Hours", labels))
+    assert [t for t in texts(svg) if t.startswith("M")] == ["M0", "M2", "M4", "M6", "M8", "M10", "M12"]
+    labels = [f"M{i}" for i in range(14)]
+    svg = parse(line_chart([Series("B", list(range(14)))], "Hours", labels))
+    assert [t for t in texts(svg) if t.startswith("M")][-2:] == ["M10", "M12"]
