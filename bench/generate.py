@@ -51,6 +51,10 @@ SMALL_TENANTS = 20
 # scale >= 0.04 (half of the tenant's assets below that), and one draft offer built from them.
 OFFER_CLIENT = 1
 OFFER_ASSETS = 200
+# The portal contact's company (issue 12): client index 3, the first on prepaid hours (slot 3 of
+# the five contract kinds below), so at every scale the portal shows a client with two years of
+# time entries, hour blocks and ledger (its contract starts DAYS ago with a block).
+PORTAL_CLIENT = 3
 OPEN_SHARE = 0.2
 DAYS = 730
 
@@ -330,7 +334,7 @@ def _tenant(
                     site=sites[i],
                     name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                     email=f"contact{i}@client{i}.test",
-                    portal_access=(i == 0),
+                    portal_access=(i == PORTAL_CLIENT),
                 )
                 for i, c in enumerate(clients)
             ],
@@ -341,7 +345,7 @@ def _tenant(
             Membership,
             [Membership(tenant=tenant, user=owner, role=Role.OWNER)]
             + [Membership(tenant=tenant, user=t, role=Role.TECHNICIAN) for t in techs]
-            + [Membership(tenant=tenant, user=portal_user, role=Role.CLIENT, client=clients[0])],
+            + [Membership(tenant=tenant, user=portal_user, role=Role.CLIENT, client=clients[PORTAL_CLIENT])],
             "memberships",
             quiet=True,
         )

@@ -386,6 +386,13 @@ class LedgerEntry(TenantOwnedModel):
         indexes = [
             models.Index(fields=["contract", "id"]),
             models.Index(fields=["source_kind", "source_id"]),
+            # A contract's minutes bought and used over a window (this month, the last 30 days:
+            # the owner's dashboard, issue 12), read from the index alone.
+            models.Index(
+                fields=["contract", "created_at"],
+                include=["tenant", "kind", "minutes"],
+                name="ledger_contract_created",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(minutes=0), name="%(app_label)s_%(class)s_minutes_not_zero"),

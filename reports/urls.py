@@ -5,6 +5,7 @@ page a shared link opens at /r/<key>/ (`report_share`, public: the key is the cr
 from django.urls import include, path
 
 from reports import monthly_views, views
+from reports.owner_views import OwnerDashboardView
 
 monthly_patterns = (
     [
@@ -24,6 +25,7 @@ monthly_patterns = (
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("reports/clients/", OwnerDashboardView.as_view(), name="owner_dashboard"),
     path("reports/monthly/", include(monthly_patterns)),
     path("r/<str:key>/", monthly_views.ReportShareView.as_view(), name="report_share"),
     path("r/<str:key>/pdf/", monthly_views.ReportShareView.as_view(), {"pdf": True}, name="report_share_pdf"),

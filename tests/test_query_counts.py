@@ -104,6 +104,7 @@ API_PAGE_2 = Variant(query="?page=2&page_size={half}")
 # Filters, searches and sorts that take other code paths, and pages opened on other objects.
 VARIANTS = {
     "dashboard": [Variant(role="contact"), Variant(role="technician")],
+    "owner_dashboard": [Variant(query="?sla=response&all=sla")],
     "mail:list": [Variant(query="?status=failed")],
     "notifications:list": [Variant(query="?status=unread"), Variant(role="technician")],
     "notifications:badge": [HTMX, Variant(role="technician")],
@@ -186,6 +187,7 @@ VARIANTS = {
 # the plain page really shows the rows whose number changes between the sizes.
 SHOWS = {
     "dashboard": ["tech{last}", "Asset {last}"],  # utilisation per technician, warranties ending
+    "owner_dashboard": ["Acme {last}"],  # SLA compliance by client
     "clients:list": ["Acme {last}"],
     "clients:detail": ["Site {last}", "Contact {last}"],
     "sites:detail": ["Contact {last}"],

@@ -111,7 +111,21 @@ class Ticket(TenantOwnedModel):
                 name="tickets_queue_order",
             ),
             # The API's newest-first list (and its paginator) without sorting the whole tenant.
-            models.Index(fields=["tenant", "created_at", "id"], name="tickets_tenant_created"),
+            # It carries each ticket's SLA outcome too: the owner's dashboard (issue 12) counts
+            # the targets met and missed of a month's tickets, by client, from the index alone.
+            models.Index(
+                fields=["tenant", "created_at", "id"],
+                include=[
+                    "client",
+                    "status",
+                    "sla_state",
+                    "first_response_at",
+                    "response_due_at",
+                    "resolved_at",
+                    "resolution_due_at",
+                ],
+                name="tickets_tenant_created",
+            ),
             # The API's urgency orderings of open tickets (`?status=…&ordering=priority,
             # sla_breach_at`, each field either way: PostgreSQL scans an index backwards for
             # the descending one, and an ascending index keeps NULLs last as ORDER BY does).
@@ -145,6 +159,12 @@ class Ticket(TenantOwnedModel):
             ),
             models.Index(fields=["tenant", "assignee", "status"]),
             models.Index(fields=["tenant", "client", "status"]),
+            # The owner's dashboard (issue 12): the tickets resolved (or closed) per week.
+            models.Index(
+                fields=["tenant", "resolved_at", "id"],
+                condition=Q(status__in=["resolved", "closed"]),
+                name="tickets_resolved",
+            ),
             models.Index(fields=["sla_warn_at"], condition=Q(sla_state="ok"), name="tickets_sla_warn_due"),
             models.Index(
                 fields=["sla_breach_at"],

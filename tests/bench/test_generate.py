@@ -200,3 +200,30 @@ def test_catch_up_brings_the_reporting_fleet_to_the_present_and_leaves_the_silen
     # catch-up right after moves nothing.
     assert sweep(tenant=main, now=now).opened["offline"] == 0
     assert catch_up(main, now=now + timedelta(minutes=1))["machines"] == 0
+
+
+@pytest.mark.django_db
+def test_the_portal_contact_has_two_years_of_prepaid_hours():
+    """Issue 12: the portal's lines open the home of a client with two years of history: its
+    contact belongs to a prepaid client whose ledger runs from its first block, two years ago,
+    to this month, with the time entries that drew it; at every scale."""
+    from datetime import timedelta
+
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    from bench.generate import DAYS, PORTAL_CLIENT
+    from msp.models import Client, Contact, Membership
+    from msp.roles import Role
+
+    generate(scale=SCALE, seed=5, quiet=True)
+    main = Tenant.objects.get(slug=MAIN_SLUG)
+    contact = Membership.unscoped.get(tenant=main, role=Role.CLIENT)
+    assert contact.client == Client.unscoped.filter(tenant=main).order_by("pk")[PORTAL_CLIENT]
+    assert Contact.unscoped.get(tenant=main, portal_access=True).client == contact.client
+    contract = Contract.unscoped.get(client=contact.client, kind=ContractKind.PREPAID_HOURS)
+    span = LedgerEntry.unscoped.filter(contract=contract).aggregate(first=Min("created_at"), last=Max("created_at"))
+    now = timezone.now()
+    assert span["first"] <= now - timedelta(days=DAYS - 1) and span["last"] >= now - timedelta(days=60)
+    drew = TimeEntry.unscoped.filter(contract=contract, drawn_minutes__gt=0)
+    assert drew.count() > 20 and drew.aggregate(first=Min("started_at"))["first"] < now - timedelta(days=365)
