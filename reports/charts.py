@@ -9,7 +9,7 @@ read a length. Values are plain numbers in the unit the caller chose (hours, tic
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,7 +27,6 @@ TONES = {
 }
 PALETTE = ("#2563eb", "#079455", "#dc6803", "#d92d20", "#7a5af8", "#0086c9", "#98a2b3")
 INK, GRID, AXIS = "#101828", "#eaecf0", "#98a2b3"
-_ids = itertools.count(1)
 
 Number = int | Decimal
 
@@ -165,7 +164,9 @@ def _legend(names: list[tuple[str, str, bool]], frame: _Frame) -> tuple[list[str
 def _svg(
     title: str, description: str, width: int, height: int, body: list[str], css_class: str
 ) -> SafeString:
-    uid = next(_ids)
+    # The id comes from what the chart shows, so the same figures make the same HTML (a stored
+    # report regenerated is byte-for-byte the same).
+    uid = hashlib.blake2s(f"{title}|{description}|{''.join(body)}".encode(), digest_size=5).hexdigest()
     return mark_safe(
         f'<figure class="chart"><svg class="{css_class}" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-labelledby="chart{uid}-t chart{uid}-d" preserveAspectRatio="xMinYMin meet" '

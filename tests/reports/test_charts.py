@@ -119,3 +119,10 @@ def test_many_x_labels_are_thinned_and_the_last_never_overprints_its_neighbour()
     labels = [f"M{i}" for i in range(14)]
     svg = parse(line_chart([Series("B", list(range(14)))], "Hours", labels))
     assert [t for t in texts(svg) if t.startswith("M")][-2:] == ["M10", "M12"]
+
+
+def test_the_same_chart_renders_the_same_markup_every_time():
+    def draw():
+        return line_chart([Series("B", [1, 2])], "Hours", ["a", "b"])
+
+    assert draw() == draw()
