@@ -115,7 +115,9 @@ class TimeEntry(TenantOwnedModel):
     onsite = models.BooleanField(
         _("on-site visit"),
         default=False,
-        help_text=_("Work at the client's premises: a call-out fee is billed, less the tier's on-site discount."),
+        help_text=_(
+            "Work at the client's premises: a call-out fee is billed, less the tier's on-site discount."
+        ),
     )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -137,6 +139,8 @@ class TimeEntry(TenantOwnedModel):
             models.Index(fields=["tenant", "started_at", "id"], name="time_entry_tenant_started"),
             models.Index(fields=["tenant", "minutes", "id"], name="time_entry_tenant_minutes"),
             models.Index(fields=["tenant", "ticket"]),
+            # The monthly billing run: a client's entries on its contracts, up to the period's end.
+            models.Index(fields=["tenant", "contract", "created_at"], name="time_entry_contract_created"),
         ]
         constraints = [
             models.CheckConstraint(

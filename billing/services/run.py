@@ -93,8 +93,8 @@ def _client_invoice_lines(client, contracts, period, asset_counts, settings) -> 
         for contract in contracts:
             lines += fee_lines(contract, period, asset_counts, since)
         lines += block_lines(contracts, since=since)
-        lines += labour_lines(contracts, period, client.pk, since)
-        lines += onsite_lines(contracts, period, settings.onsite_fee, client.pk, since)
+        lines += labour_lines(contracts, period, client, since)
+        lines += onsite_lines(contracts, period, settings.onsite_fee, client, since)
         if not lines:
             return None
         try:

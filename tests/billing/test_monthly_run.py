@@ -7,7 +7,7 @@ from django.core.management import call_command
 from djmoney.money import Money
 
 from assets.choices import AssetKind
-from billing.models import BillingSettings, Invoice, InvoiceStatus, LineKind
+from billing.models import BillingSettings, Invoice, InvoiceLine, InvoiceStatus, LineKind
 from billing.periods import Period
 from billing.services.run import billing_run
 from contracts.choices import ContractKind
@@ -333,3 +333,62 @@ def test_what_came_before_billing_started_here_is_never_invoiced(tenant):
         (LineKind.LABOUR, eur("60.00")),  # the new entry only
     ]
     assert billing_run(tenant=tenant, period=Period(2026, 11)).invoices == []  # before: nothing
+
+
+def _minutes_billed(tenant, invoice_ids) -> list[int]:
+    """The minutes of the labour lines of these invoices ("… · 40 min at …")."""
+    with scope_of(tenant.pk):
+        lines = InvoiceLine.objects.filter(invoice_id__in=invoice_ids, kind=LineKind.LABOUR)
+        return sorted(int(line.description.split(" min at ")[0].rsplit(" · ", 1)[1]) for line in lines)
+
+
+def test_the_periods_days_are_the_run_time_zones(tenant):
+    """Work logged at 23:30 on the period's last day is in it, at 00:30 the next day it is
+    not, in the run's time zone (the task runs in the MSP's); likewise the day billing starts."""
+    import datetime
+
+    from django.utils import timezone
+
+    from timetracking.models import TimeEntry
+
+    acme = ClientFactory(tenant=tenant, currency="EUR")
+    breakfix = ContractFactory(
+        tenant=tenant, client=acme, kind=ContractKind.BREAK_FIX, tier=None, hourly_rate=eur("60")
+    )
+    ticket = TicketFactory(tenant=tenant, client=acme, contract=breakfix)
+    logged = {  # minutes: when, in UTC
+        10: datetime.datetime(2026, 11, 30, 22, 30, tzinfo=datetime.UTC),  # 30 November, 23:30 in Rome
+        20: datetime.datetime(2026, 11, 30, 23, 30, tzinfo=datetime.UTC),  # 1 December, 00:30 in Rome
+        30: datetime.datetime(2026, 12, 31, 22, 30, tzinfo=datetime.UTC),  # 31 December, 23:30 in Rome
+        40: datetime.datetime(2026, 12, 31, 23, 30, tzinfo=datetime.UTC),  # 1 January, 00:30 in Rome
+    }
+    with scope_of(tenant.pk):
+        for minutes, at in logged.items():
+            entry = TimeEntryFactory(ticket=ticket, technician=UserFactory(), minutes=minutes)
+            TimeEntry.objects.filter(pk=entry.pk).update(created_at=at, started_at=None, ended_at=None)
+        BillingSettings.objects.create(tenant=tenant, billing_starts=DECEMBER.start)
+
+    with timezone.override("Europe/Rome"):
+        december = billing_run(tenant=tenant, period=DECEMBER).invoices
+        assert _minutes_billed(tenant, december) == [20, 30]
+        january = billing_run(tenant=tenant, period=Period(2027, 1)).invoices
+        assert _minutes_billed(tenant, january) == [40]
+
+
+def test_voiding_an_invoice_gives_its_labour_back_to_the_next_run(month):
+    """An issued invoice's entries are stamped and not read again; a voided one's are billed
+    again, and a draft's never twice."""
+    from billing.services import invoice_issue, invoice_void
+
+    tenant, acme = month["tenant"], month["acme"]
+    first = billing_run(tenant=tenant, period=DECEMBER).invoices
+    assert _minutes_billed(tenant, first) == [30, 60, 90]
+    assert billing_run(tenant=tenant, period=DECEMBER).invoices == []  # drafts: claimed
+    with scope_of(tenant.pk):
+        (invoice,) = Invoice.objects.filter(pk__in=first, client=acme)
+    invoice_void(invoice=invoice_issue(invoice=invoice), reason="Wrong rate")
+    again = billing_run(tenant=tenant, period=DECEMBER).invoices
+    assert _minutes_billed(tenant, again) == [30, 60, 90]
+    invoice_issue(invoice=Invoice.unscoped.get(pk=again[0]))
+    # January bills the fees again; the labour is on an issued invoice.
+    assert _minutes_billed(tenant, billing_run(tenant=tenant, period=Period(2027, 1)).invoices) == []
