@@ -70,6 +70,9 @@ elif DEBUG:
     SECRET_KEY = key_file.read_text().strip()
 else:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+# Encrypts the passwords the application must read back (msp.secrets); derived from
+# SECRET_KEY when unset. Set it before rotating SECRET_KEY, or stored passwords are lost.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 
 ALLOWED_HOSTS = get_list_from_env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
@@ -107,6 +110,7 @@ INSTALLED_APPS = [
     "timetracking",
     "billing",
     "monitoring",
+    "inbox",
     "reports",
     "portal",
     "bench",

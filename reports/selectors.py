@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -221,30 +221,32 @@ def utilisation_per_technician(
 ) -> list[Utilisation]:
     """Each technician's (and any member who logged time's) minutes this month, billable and
     not, against the business time available, the most billable first (UTILISATION_ROWS of
-    them): one query over the members."""
+    them): one query over the members.
+
+    Each member's month is summed by a correlated subquery on the (tenant, technician,
+    started_at) and (tenant, technician, created_at) indexes: a join of the members to all
+    their entries read every entry the team ever logged."""
     now = now or timezone.now()
     month_start = local_midnight(timezone.localdate(now).replace(day=1))
-    month = FilteredRelation(
-        "user__time_entries",
-        condition=Q(user__time_entries__tenant=F("tenant"))
-        & (
-            Q(user__time_entries__started_at__gte=month_start)
-            | Q(user__time_entries__started_at__isnull=True, user__time_entries__created_at__gte=month_start)
-        ),
+    this_month = TimeEntry.objects.filter(
+        Q(started_at__gte=month_start) | Q(started_at__isnull=True, created_at__gte=month_start),
+        tenant=OuterRef("tenant"),
+        technician=OuterRef("user"),
     )
+
+    def month_sum(entries) -> Coalesce:
+        total = entries.order_by().values("technician").annotate(total=Sum("minutes")).values("total")
+        return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+
     members = (
         Membership.objects.filter(tenant=tenant, is_active=True)
         .exclude(role=Role.CLIENT)
-        .annotate(month=month)
-        .annotate(
-            logged=Sum("month__minutes"),
-            billable=Sum("month__minutes", filter=Q(month__billable=True)),
-        )
+        .annotate(logged=month_sum(this_month), billable=month_sum(this_month.filter(billable=True)))
         .filter(Q(role=Role.TECHNICIAN) | Q(logged__gt=0))
         .values("user__username", "user__first_name", "user__last_name", "logged", "billable")
-        .order_by(
-            F("billable").desc(nulls_last=True), "user__first_name", "user__last_name", "user__username"
-        )[:UTILISATION_ROWS]
+        .order_by(F("billable").desc(), "user__first_name", "user__last_name", "user__username")[
+            :UTILISATION_ROWS
+        ]
     )
     return [
         Utilisation(

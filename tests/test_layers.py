@@ -20,6 +20,7 @@ LAYERS = [
     "timetracking",
     "billing",
     "monitoring",
+    "inbox",
     "reports",
     "portal",
     "bench",

@@ -28,6 +28,12 @@ class OutboundEmail(TenantOwnedModel):
     # that every attempt sends the same bytes and Message-ID. Emptied once sent: links in it
     # (password resets, invitations) are not kept.
     mime = models.BinaryField(default=b"")
+    # Its Message-ID header (angle brackets stripped), kept after sending: a client's answer
+    # names it in In-Reply-To/References, which files the answer on ``thread``.
+    message_id = models.CharField(max_length=255, blank=True)
+    # What the mail is about, as "<app>.<model>:<id>" ("tickets.ticket:42"): the e-mails of a
+    # ticket are shown on it with their delivery state, and an answer is filed on it.
+    thread = models.CharField(max_length=60, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("error"), blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)  # a worker is sending it
@@ -47,6 +53,8 @@ class OutboundEmail(TenantOwnedModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "-created_at", "-id"], name="msp_outboundemail_list"),
+            models.Index(fields=["tenant", "message_id"], name="msp_outboundemail_msgid"),
+            models.Index(fields=["tenant", "thread", "created_at"], name="msp_outboundemail_thread"),
             models.Index(
                 fields=["tenant"],
                 condition=Q(status=OutboundEmailStatus.FAILED),
