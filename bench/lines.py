@@ -156,6 +156,8 @@ LINES: list[Line] = [
     Line("technician dashboard", "/", who="tech"),
     Line("owner dashboard", "/", who="owner"),
     Line("portal tickets", "/portal/tickets/", who="client"),
+    # Issue 12: the client's own monthly report, two years of history behind it.
+    Line("portal monthly report", "/portal/reports/{portal_report}/", who="client", budget=PORTAL_HOME),
     # Issue 12: the owner's dashboard across clients. The months before this one are added up
     # once per HISTORY_SECONDS and kept (reports.owner.cached_history): the warm-ups fill it, so
     # the first line is the page as owners get it; the second adds them up again on every

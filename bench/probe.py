@@ -58,6 +58,7 @@ def fixtures() -> dict:
         inventory = asset_counts_by_kind(client=offer_client)
     invoice = _invoices(tenant)
     report = _report(tenant)
+    portal_report = _portal_report(client)
     token, key = ApiToken.issue(tech)  # revoked again at the end of the run (``revoke``)
     ingest_key_id, ingest_key = ingest.key_create(tenant)  # deleted with the token
     # The fleet kept reporting since the data set was generated (its pages show it so).
@@ -94,6 +95,7 @@ def fixtures() -> dict:
         "asset_search": "host0001",
         "invoice": invoice.pk,
         "report": report.pk,
+        "portal_report": portal_report.pk,
         # The monitoring pages: the client with most open alerts, the asset with most alerts.
         **_monitoring(tenant),
     }
@@ -166,6 +168,28 @@ def _report(tenant):
 
     period = Period.of(timezone.localdate()).previous()
     return generate_report(_report_client(tenant, period), period)
+
+
+def _portal_report(membership):
+    """Last month's report of the portal user's client (two years of history behind it:
+    bench.generate.PORTAL_CLIENT), for the client's own report page."""
+    from django.utils import timezone
+
+    from billing.periods import Period
+    from reports.services import generate_report
+
+    from msp.models import Client
+
+    from reports.models import MonthlyReport, ReportStatus
+
+    client = Client.unscoped.select_related("tenant").get(pk=membership.client_id)
+    report = generate_report(client, Period.of(timezone.localdate()).previous())
+    # The portal shows sent reports only; marked sent without e-mailing anyone (the bench's
+    # contacts are not real people, and the line measures the page, not the sending).
+    MonthlyReport.unscoped.filter(pk=report.pk, status=ReportStatus.DRAFT).update(
+        status=ReportStatus.SENT, sent_at=timezone.now()
+    )
+    return report
 
 
 def _vendor(connection) -> str:

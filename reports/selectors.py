@@ -221,42 +221,43 @@ def utilisation_per_technician(
 ) -> list[Utilisation]:
     """Each technician's (and any member who logged time's) minutes this month, billable and
     not, against the business time available, the most billable first (UTILISATION_ROWS of
-    them): one query over the members.
+    them): two queries, whatever the team's size.
 
-    Each member's month is summed by a correlated subquery on the (tenant, technician,
-    started_at) and (tenant, technician, created_at) indexes: a join of the members to all
-    their entries read every entry the team ever logged."""
+    The month's entries are read once and summed per technician, then matched to the members:
+    a sum per member (a subquery each, or a join of the members to their entries) read every
+    member's month of entries once for the logged minutes and again for the billable ones."""
     now = now or timezone.now()
     month_start = local_midnight(timezone.localdate(now).replace(day=1))
-    this_month = TimeEntry.objects.filter(
-        Q(started_at__gte=month_start) | Q(started_at__isnull=True, created_at__gte=month_start),
-        tenant=OuterRef("tenant"),
-        technician=OuterRef("user"),
-    )
-
-    def month_sum(entries) -> Coalesce:
-        total = entries.order_by().values("technician").annotate(total=Sum("minutes")).values("total")
-        return Coalesce(Subquery(total, output_field=IntegerField()), 0)
-
+    sums = {
+        row["technician"]: row
+        for row in TimeEntry.objects.filter(
+            Q(started_at__gte=month_start) | Q(started_at__isnull=True, created_at__gte=month_start)
+        )
+        .order_by()
+        .values("technician")
+        .annotate(logged=Sum("minutes"), billable=Sum("minutes", filter=Q(billable=True)))
+    }
     members = (
         Membership.objects.filter(tenant=tenant, is_active=True)
         .exclude(role=Role.CLIENT)
-        .annotate(logged=month_sum(this_month), billable=month_sum(this_month.filter(billable=True)))
-        .filter(Q(role=Role.TECHNICIAN) | Q(logged__gt=0))
-        .values("user__username", "user__first_name", "user__last_name", "logged", "billable")
-        .order_by(F("billable").desc(), "user__first_name", "user__last_name", "user__username")[
-            :UTILISATION_ROWS
-        ]
+        .values("user_id", "role", "user__username", "user__first_name", "user__last_name")
     )
-    return [
-        Utilisation(
-            name=f"{m['user__first_name']} {m['user__last_name']}".strip() or m["user__username"],
-            logged_minutes=m["logged"] or 0,
-            billable_minutes=m["billable"] or 0,
+    ranked = []
+    for m in members:
+        month = sums.get(m["user_id"], {})
+        logged, billable = month.get("logged") or 0, month.get("billable") or 0
+        if m["role"] != Role.TECHNICIAN and not logged:
+            continue
+        first, last, username = m["user__first_name"], m["user__last_name"], m["user__username"]
+        row = Utilisation(
+            name=f"{first} {last}".strip() or username,
+            logged_minutes=logged,
+            billable_minutes=billable,
             available_minutes=available_minutes,
         )
-        for m in members
-    ]
+        ranked.append(((-billable, first, last, username), row))
+    ranked.sort(key=lambda pair: pair[0])
+    return [row for _key, row in ranked[:UTILISATION_ROWS]]
 
 
 # --- contracts, assets, offers --------------------------------------------------------------

@@ -116,11 +116,14 @@ def test_runner_pieces_on_generated_data():
     # A monthly report is made and nothing stored; the month is made and rolled back.
     from reports.models import MonthlyReport
 
-    assert fx["report"] == MonthlyReport.unscoped.get().pk  # last month's, for the report page
+    # Last month's, for the report pages: the busiest client's (the MSP's page) and the portal
+    # client's, sent (the client's own page shows sent reports only).
+    assert {fx["report"], fx["portal_report"]} == set(MonthlyReport.unscoped.values_list("pk", flat=True))
+    assert MonthlyReport.unscoped.get(pk=fx["portal_report"]).status == "sent"
     assert probe.report_once()["bytes"] > 1000
     month = probe.report_month_once()
     assert month["reports"] == month["clients"] > 0 and month["failed"] == 0
-    assert MonthlyReport.unscoped.count() == 1
+    assert MonthlyReport.unscoped.count() == len({fx["report"], fx["portal_report"]})
     assert probe.revoke(fx["token_id"], fx["tenant_id"], fx["ingest_key_id"]) == 1
 
 
