@@ -199,7 +199,7 @@ class ImapSession:
             raise self.fail(Stage.CONNECT, error.strerror or str(error)) from error
         except imaplib.IMAP4.error as error:  # a BYE or garbage instead of a greeting
             raise self.fail(Stage.CONNECT, error) from error
-        self.greeting = answer_text(self.connection.welcome)
+        self.greeting = re.sub(r"^\* OK\s*", "", answer_text(self.connection.welcome))
         if config.security == ImapSecurity.STARTTLS:
             try:
                 self.connection.starttls(ssl_context=tls_context())

@@ -149,7 +149,9 @@ def mailbox_test_connection(
             folder = session.select(readonly=True)
     except ImapFailure as failure:
         return False, failure.message()
-    security = ImapSecurity(config.security).label
+    security = {ImapSecurity.SSL: "TLS", ImapSecurity.STARTTLS: "STARTTLS"}.get(
+        config.security, _("not encrypted")
+    )
     answer = ngettext(
         "Signed in to %(where)s as %(user)s (%(security)s). The folder %(folder)s holds %(count)s message.",
         "Signed in to %(where)s as %(user)s (%(security)s). The folder %(folder)s holds %(count)s messages.",
