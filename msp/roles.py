@@ -90,6 +90,7 @@ _ADMIN = (
     | _crud("businesscalendar", "view", "add", "change", "delete")
     | {"tenant.change", "timeentry.manage_all"}
     | _crud("ingestkey", "view", "add", "change", "delete")  # monitoring tools' credentials
+    | _crud("mailbox", "view", "add", "change", "delete")  # support mailboxes (inbox/): IMAP, webhook
     | {"invoice.pay", "invoice.void", "billing.run", "billing.settings"}
     | {"monthlyreport.run"}  # every client's report of a month at once
     | {"dashboard.tenant"}  # the whole MSP's figures on the dashboard (reports/): SLA, hours, utilisation

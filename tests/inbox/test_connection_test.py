@@ -49,8 +49,14 @@ def test_settings_not_saved_yet_can_be_tried(imap_account, trust_test_ca):
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"password": "wrong"}, "The server refused the sign-in: [AUTHENTICATIONFAILED] Authentication failed."),
-        ({"folder": "Archive 2025"}, "The folder Archive 2025 cannot be opened: Mailbox doesn't exist: Archive 2025"),
+        (
+            {"password": "wrong"},
+            "The server refused the sign-in: [AUTHENTICATIONFAILED] Authentication failed.",
+        ),
+        (
+            {"folder": "Archive 2025"},
+            "The folder Archive 2025 cannot be opened: Mailbox doesn't exist: Archive 2025",
+        ),
         ({"port": "free"}, "Cannot reach 127.0.0.1:{port}: Connection refused"),
         ({"security": ImapSecurity.SSL, "port": "ssl"}, "failed: certificate verify failed"),
     ],

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from inbox import mailbox_views
+
+app_name = "inbox"
+urlpatterns = [
+    # Support mailboxes (inbox-imap): settings, polling state, connection test, poll now.
+    path("mailboxes/", mailbox_views.MailboxListView.as_view(), name="mailboxes"),
+    path("mailboxes/new/", mailbox_views.MailboxCreateView.as_view(), name="mailbox-create"),
+    path("mailboxes/test/", mailbox_views.MailboxTestView.as_view(), name="mailbox-test-settings"),
+    path("mailboxes/<int:pk>/", mailbox_views.MailboxDetailView.as_view(), name="mailbox"),
+    path("mailboxes/<int:pk>/edit/", mailbox_views.MailboxUpdateView.as_view(), name="mailbox-update"),
+    path("mailboxes/<int:pk>/delete/", mailbox_views.MailboxDeleteView.as_view(), name="mailbox-delete"),
+    path("mailboxes/<int:pk>/test/", mailbox_views.MailboxTestView.as_view(), name="mailbox-test"),
+    path("mailboxes/<int:pk>/poll/", mailbox_views.MailboxPollView.as_view(), name="mailbox-poll"),
+]
