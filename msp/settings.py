@@ -351,6 +351,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MSP PSA <noreply@loca
 EMAIL_TIMEOUT = get_int_from_env("EMAIL_TIMEOUT", 30)
 # Prepaid hours: email a warning when these percentages of the current block are used.
 HOURS_WARNING_LEVELS = get_int_list_from_env("HOURS_WARNING_LEVELS", "80,95")
+# Received e-mail (inbox/): a larger message is kept without its body and dropped as too large
+# (40 MB: a 20 MB attachment is 27 MB once base64-encoded); more Received headers than this
+# is a mail loop.
+INBOX_MAX_BYTES = get_int_from_env("INBOX_MAX_BYTES", 40 * 1024 * 1024)
+INBOX_MAX_RECEIVED = get_int_from_env("INBOX_MAX_RECEIVED", 30)
 
 # REST API v1
 REST_FRAMEWORK = {
