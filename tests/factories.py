@@ -385,6 +385,10 @@ class InboundMessageFactory(TenantOwnedFactory):
     body = "Hello, can you help?"
     status = InboundStatus.REVIEW
     note = "Left for review."
+    raw = factory.django.FileField(
+        filename="message.eml",
+        data=b"From: stranger@unknown.example\r\nSubject: Question\r\n\r\nHello, can you help?\r\n",
+    )
 
 
 class NotificationFactory(TenantOwnedFactory):
