@@ -363,6 +363,11 @@ INBOX_IMAP_CA_FILE = os.environ.get("INBOX_IMAP_CA_FILE", "")
 INBOX_POLL_MAX_MESSAGES = get_int_from_env("INBOX_POLL_MAX_MESSAGES", 2000)
 # Prepaid hours: email a warning when these percentages of the current block are used.
 HOURS_WARNING_LEVELS = get_int_list_from_env("HOURS_WARNING_LEVELS", "80,95")
+# Received e-mail (inbox/): a larger message is kept without its body and dropped as too large
+# (40 MB: a 20 MB attachment is 27 MB once base64-encoded); more Received headers than this
+# is a mail loop.
+INBOX_MAX_BYTES = get_int_from_env("INBOX_MAX_BYTES", 40 * 1024 * 1024)
+INBOX_MAX_RECEIVED = get_int_from_env("INBOX_MAX_RECEIVED", 30)
 
 # REST API v1
 REST_FRAMEWORK = {

@@ -43,6 +43,7 @@ from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy
 from contracts.services import sla_seed
 from contracts.services.hours import block_purchase
+from inbox.models import InboundMessage
 from monitoring.choices import Severity
 from monitoring.messages import ALERT, HEARTBEAT, Message
 from monitoring.models import Alert, IngestKey, UnknownSource
@@ -59,7 +60,9 @@ from tests.factories import (
     ClientFactory,
     ContactFactory,
     ContractFactory,
+    InboundMessageFactory,
     InvitationFactory,
+    MailboxFactory,
     MembershipFactory,
     NotificationFactory,
     OfferFactory,
@@ -109,6 +112,7 @@ OPENED_MODELS = (
     UnknownSource,
     MonthlyReport,
     ReportShare,
+    InboundMessage,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -385,6 +389,25 @@ def _build(n: int, slug: str) -> World:
     )
 
     emails = [OutboundEmailFactory(tenant=tenant, subject=f"Mail {i}", failed=i % 2 == 1) for i in range(n)]
+    # Received e-mails: n from strangers waiting for review, and n the opened client sent, filed
+    # as new tickets on its tickets (the log shows their client and ticket).
+    mailbox = MailboxFactory(tenant=tenant, address=f"support@{slug}.example")
+    inbound = [
+        InboundMessageFactory(
+            tenant=tenant, mailbox=mailbox, subject=f"E-mail {i}", from_name=f"Stranger {i}", body=f"Text {i}"
+        )
+        for i in range(n)
+    ]
+    for i in range(n):
+        InboundMessageFactory(
+            tenant=tenant,
+            mailbox=mailbox,
+            subject=f"Filed e-mail {i}",
+            status="ticket",
+            client=client,
+            ticket=tickets[i],
+            note=f"Opened ticket #{tickets[i].pk}.",
+        )
     # n open invitations on the members page (one of them expired), each by the owner.
     invitations = [
         InvitationFactory(tenant=tenant, email=f"invitee{i}.{slug}@example.com", invited_by=owner.user)
@@ -481,6 +504,7 @@ def _build(n: int, slug: str) -> World:
         WorkType: work_types[0],
         TimeEntry: entries[0],
         Attachment: files[0],  # on the ticket itself: the client contact may download it too
+        InboundMessage: inbound[0],
     }
     opened[Asset] = assets[0]
     opened[BusinessCalendar] = calendars[0]

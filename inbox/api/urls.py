@@ -1,21 +1,25 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from inbox.api import mailboxes
+from inbox.api import mailboxes, views
 
 router = SimpleRouter()
+router.register("inbox/messages", views.InboundMessageViewSet, basename="inbound-message")
 router.register("inbox/mailboxes", mailboxes.MailboxViewSet, basename="mailbox")
 
 urlpatterns = [
+    path("inbox/webhook/", views.InboxWebhookApi.as_view(), name="inbox-webhook"),
     path(
-        "inbox/mailboxes/<int:pk>/test/",
-        mailboxes.MailboxTestApi.as_view(),
-        name="mailbox-test",
+        "inbox/messages/<int:pk>/assign/",
+        views.InboundMessageAssignApi.as_view(),
+        name="inbound-message-assign",
     ),
     path(
-        "inbox/mailboxes/<int:pk>/poll/",
-        mailboxes.MailboxPollApi.as_view(),
-        name="mailbox-poll",
+        "inbox/messages/<int:pk>/discard/",
+        views.InboundMessageDiscardApi.as_view(),
+        name="inbound-message-discard",
     ),
+    path("inbox/mailboxes/<int:pk>/test/", mailboxes.MailboxTestApi.as_view(), name="mailbox-test"),
+    path("inbox/mailboxes/<int:pk>/poll/", mailboxes.MailboxPollApi.as_view(), name="mailbox-poll"),
     *router.urls,
 ]
