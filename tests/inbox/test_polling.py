@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inbox.choices import ImapSecurity, InboundSource
+from inbox.choices import DropReason, ImapSecurity, InboundSource, InboundStatus
 from inbox.models import InboundMessage, Mailbox
 from inbox.polling import BATCH, LEASE, backoff, mailbox_claim, mailbox_poll, mailboxes_dispatch
 from inbox.services import mailbox_update
@@ -15,6 +15,8 @@ from inbox.tasks import mailbox_poll_dispatch_task, mailbox_poll_task
 from msp.scoping import scope_of, unscoped
 from tests.inbox.conftest import imap_mailbox
 from tests.inbox.dovecot import free_port, message
+from tickets.choices import Source
+from tickets.models import Ticket, TicketComment
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.django_db]
 
@@ -46,6 +48,57 @@ def test_each_message_is_filed_once_however_often_the_mailbox_is_polled(tenant, 
     assert mailbox.failures == 0 and mailbox.last_error == ""
     assert mailbox.last_success_at == mailbox.last_polled_at
     assert mailbox.next_poll_at > timezone.now()
+
+
+def test_a_new_ticket_a_reply_and_an_out_of_office_are_each_filed_once_across_polls(shop, imap_account):
+    """The issue's scenario: a client writes (a new ticket), answers our e-mail about a ticket
+    ([#id] in the subject: a public reply on it), and her autoresponder answers too (dropped)."""
+    anna = "Anna Rossi <anna.rossi@acme-corp.example>"
+    imap_account.deliver(
+        [
+            message("Outlook keeps crashing", sender=anna, to=shop.mailbox.address),
+            message(
+                f"Re: [#{shop.ticket.pk}] Printer on floor 2 is down",
+                sender=anna,
+                to=shop.mailbox.address,
+                body="It prints again, thank you.",
+            ),
+            message(
+                "Out of office: Printer on floor 2 is down",
+                sender=anna,
+                to=shop.mailbox.address,
+                headers={"Auto-Submitted": "auto-replied"},
+                body="I am away until Monday.",
+            ),
+        ]
+    )
+    mailbox = mailbox_update(
+        mailbox=shop.mailbox,
+        imap_host="127.0.0.1",
+        imap_port=imap_account.server.port,
+        imap_security=ImapSecurity.NONE,
+        imap_username=imap_account.username,
+        password=imap_account.password,
+    )
+    with unscoped():
+        tickets_before = Ticket.unscoped.filter(tenant=shop.tenant).count()
+
+    for _poll in range(3):
+        mailbox_poll(mailbox=mailbox)
+
+    rows = {row.subject: row for row in filed(mailbox)}
+    assert len(rows) == 3
+    new = rows["Outlook keeps crashing"]
+    reply = rows[f"Re: [#{shop.ticket.pk}] Printer on floor 2 is down"]
+    away = rows["Out of office: Printer on floor 2 is down"]
+    assert (new.status, new.client_id) == (InboundStatus.NEW_TICKET, shop.acme.pk)
+    assert (reply.status, reply.ticket_id) == (InboundStatus.REPLY, shop.ticket.pk)
+    assert (away.status, away.reason) == (InboundStatus.DROPPED, DropReason.AUTO_REPLY)
+    with unscoped():
+        assert Ticket.unscoped.filter(tenant=shop.tenant).count() == tickets_before + 1
+        assert Ticket.unscoped.get(pk=new.ticket_id).source == Source.EMAIL
+        comments = TicketComment.unscoped.filter(ticket=shop.ticket, public=True)
+        assert [c.body for c in comments] == ["It prints again, thank you."]
 
 
 def test_messages_arriving_between_polls_are_picked_up(tenant, imap_account):
