@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from inbox.api.authentication import HEADER as WEBHOOK_HEADER
 from inbox.mailbox_forms import MailboxForm
 from inbox.models import Mailbox
 from inbox.selectors import mailbox_list
@@ -21,6 +22,8 @@ from inbox.services import (
     mailbox_poll_now,
     mailbox_test_connection,
     mailbox_update,
+    mailbox_webhook_token_revoke,
+    mailbox_webhook_token_rotate,
 )
 from msp.views.base import MemberRequiredMixin, TenantListView
 from msp.views.once import OnceOnlyMixin
@@ -215,4 +218,53 @@ class MailboxPollView(MailboxMixin, View):
             messages.success(
                 request, _("%(name)s is being polled: reload this page in a moment.") % {"name": self.object}
             )
+        return redirect("inbox:mailbox", pk)
+
+
+# The session entry that carries a new webhook token to the page that shows it, once.
+TOKEN_SESSION_KEY = "inbox:new-webhook-token"
+
+
+class MailboxWebhookTokenView(MailboxMixin, TemplateView):
+    """GET: the token just made, shown once (taken out of the session), with how the provider
+    sends; POST: a new token (the previous one stops working), then that page."""
+
+    permission_required = "mailbox.change"
+    template_name = "inbox/webhook_token.html"
+
+    def get_context_data(self, **kwargs):
+        pending = self.request.session.get(TOKEN_SESSION_KEY) or {}
+        token = None
+        if pending.get("mailbox") == self.object.pk:
+            token = pending["token"]
+            del self.request.session[TOKEN_SESSION_KEY]
+        return super().get_context_data(
+            mailbox=self.object,
+            token=token,
+            header=WEBHOOK_HEADER,
+            webhook_url=self.request.build_absolute_uri(reverse("api:inbox-webhook")),
+            **kwargs,
+        )
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"  # never kept by the browser's cache or history
+        return response
+
+    def post(self, request, pk):
+        token = mailbox_webhook_token_rotate(mailbox=self.object)
+        request.session[TOKEN_SESSION_KEY] = {"mailbox": self.object.pk, "token": token}
+        return redirect("inbox:mailbox-webhook", pk)
+
+
+class MailboxWebhookRevokeView(MailboxMixin, View):
+    """POST: the provider's next push is refused (401); the mailbox keeps its IMAP polling."""
+
+    http_method_names = ["post"]
+    permission_required = "mailbox.change"
+
+    def post(self, request, pk):
+        if self.object.webhook_digest:
+            mailbox_webhook_token_revoke(mailbox=self.object)
+            messages.success(request, _("The webhook token of %(name)s was revoked.") % {"name": self.object})
         return redirect("inbox:mailbox", pk)

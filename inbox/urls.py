@@ -19,4 +19,12 @@ urlpatterns = [
     path("mailboxes/<int:pk>/delete/", mailbox_views.MailboxDeleteView.as_view(), name="mailbox-delete"),
     path("mailboxes/<int:pk>/test/", mailbox_views.MailboxTestView.as_view(), name="mailbox-test"),
     path("mailboxes/<int:pk>/poll/", mailbox_views.MailboxPollView.as_view(), name="mailbox-poll"),
+    path(
+        "mailboxes/<int:pk>/webhook/", mailbox_views.MailboxWebhookTokenView.as_view(), name="mailbox-webhook"
+    ),
+    path(
+        "mailboxes/<int:pk>/webhook/revoke/",
+        mailbox_views.MailboxWebhookRevokeView.as_view(),
+        name="mailbox-webhook-revoke",
+    ),
 ]

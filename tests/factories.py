@@ -501,6 +501,15 @@ ISOLATION_FACTORIES = {
     InboundMessage: lambda tenant, client, marker: InboundMessageFactory(
         tenant=tenant, subject=marker, from_name=marker, body=f"{marker} body"
     ),
+    # A mailbox polled over IMAP, its last poll failed (its page shows the settings and the error).
+    Mailbox: lambda tenant, client, marker: MailboxFactory(
+        tenant=tenant,
+        name=marker,
+        address=f"{marker.lower()}@leak.example",
+        imap_host=f"imap.{marker.lower()}.example",
+        imap_username=marker,
+        last_error=f"{marker} refused the sign-in",
+    ),
 }
 
 

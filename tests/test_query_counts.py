@@ -243,6 +243,8 @@ SHOWS = {
     "monitoring:health-client": ["Asset {last}"],
     "monitoring:unknown": ["unknown-{last}"],
     "monitoring:keys": ["Key {last}"],
+    "inbox:mailboxes": ["Mailbox {last}", "Cannot reach 127.0.0.1:9"],
+    "api:mailbox-list": ["Mailbox {last}"],
     "assets:detail": ["check_0"],
     "monthly_reports:list": ["Acme {last}"],
 }

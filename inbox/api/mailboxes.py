@@ -18,6 +18,8 @@ from inbox.services import (
     mailbox_poll_now,
     mailbox_test_connection,
     mailbox_update,
+    mailbox_webhook_token_revoke,
+    mailbox_webhook_token_rotate,
 )
 from msp.api.base import LeanModelSerializer, StrictSerializerMixin, TenantAPIMixin
 
@@ -35,6 +37,11 @@ class MailboxSerializer(StrictSerializerMixin, LeanModelSerializer):
     )
     has_password = serializers.SerializerMethodField()
     messages_filed = serializers.IntegerField(read_only=True, default=0)
+    webhook_token_prefix = serializers.CharField(
+        source="webhook_prefix",
+        read_only=True,
+        help_text=_("The start of the webhook token, when it has one (the token itself is shown once)."),
+    )
 
     class Meta:
         model = Mailbox
@@ -57,6 +64,7 @@ class MailboxSerializer(StrictSerializerMixin, LeanModelSerializer):
             "failures",
             "next_poll_at",
             "messages_filed",
+            "webhook_token_prefix",
             "created_at",
         ]
         read_only_fields = [
@@ -85,6 +93,11 @@ class ConnectionAnswerSerializer(serializers.Serializer):
 
 class PollQueuedSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class WebhookTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Shown once: store it in the provider's route now."))
+    prefix = serializers.CharField()
 
 
 class MailboxViewSet(TenantAPIMixin, viewsets.ModelViewSet):
@@ -166,3 +179,21 @@ class MailboxPollApi(MailboxActionMixin, generics.GenericAPIView):
     def post(self, request, pk):
         mailbox_poll_now(mailbox=self.get_mailbox())
         return Response({"detail": str(_("The mailbox is being polled."))}, status=status.HTTP_202_ACCEPTED)
+
+
+class MailboxWebhookTokenApi(MailboxActionMixin, generics.GenericAPIView):
+    """POST: a new webhook token for the provider's pushes (`X-Mailbox-Token` on
+    `inbox/webhook/`), answered once; the previous one stops working. DELETE: revoke it."""
+
+    permission_required = "mailbox.change"
+    serializer_class = WebhookTokenSerializer
+
+    @extend_schema(request=None, responses={201: WebhookTokenSerializer})
+    def post(self, request, pk):
+        token = mailbox_webhook_token_rotate(mailbox=self.get_mailbox())
+        return Response({"token": token, "prefix": token[:12]}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk):
+        mailbox_webhook_token_revoke(mailbox=self.get_mailbox())
+        return Response(status=status.HTTP_204_NO_CONTENT)

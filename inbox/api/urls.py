@@ -21,5 +21,10 @@ urlpatterns = [
     ),
     path("inbox/mailboxes/<int:pk>/test/", mailboxes.MailboxTestApi.as_view(), name="mailbox-test"),
     path("inbox/mailboxes/<int:pk>/poll/", mailboxes.MailboxPollApi.as_view(), name="mailbox-poll"),
+    path(
+        "inbox/mailboxes/<int:pk>/webhook-token/",
+        mailboxes.MailboxWebhookTokenApi.as_view(),
+        name="mailbox-webhook-token",
+    ),
     *router.urls,
 ]

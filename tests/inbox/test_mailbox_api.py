@@ -139,3 +139,17 @@ def test_the_connection_test_and_the_poll_through_the_api(
         "ok": False,
         "answer": "The server refused the sign-in: [AUTHENTICATIONFAILED] Authentication failed.",
     }
+
+
+def test_a_webhook_token_through_the_api(owner):
+    api = api_for(owner)
+    pk = api.post(URL, {"name": "Pushed", "address": "pushed@alpha.example"}).json()["id"]
+    made = api.post(f"{URL}{pk}/webhook-token/")
+    assert made.status_code == 201
+    token = made.json()["token"]
+    assert token.startswith("mbx_") and made.json()["prefix"] == token[:12]
+    assert api.get(f"{URL}{pk}/").json()["webhook_token_prefix"] == token[:12]
+    assert token not in str(api.get(URL).json())
+
+    assert api.delete(f"{URL}{pk}/webhook-token/").status_code == 204
+    assert api.get(f"{URL}{pk}/").json()["webhook_token_prefix"] == ""

@@ -1,9 +1,12 @@
 """The support mailboxes' pages (owners and admins): the list with each one's polling state,
 the settings form (password write-only), the connection test inline, poll now, delete."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from inbox.models import InboundMessage, Mailbox
 from inbox.services import mailbox_create
@@ -157,3 +160,32 @@ def test_poll_now_polls_on_the_worker(owner_client, tenant, imap_account, django
     page = owner_client.get(answer["Location"]).content.decode()
     assert "is being polled" in page
     assert InboundMessage.unscoped.filter(mailbox=mailbox).count() == 1
+
+
+def test_a_webhook_token_is_made_shown_once_rotated_and_revoked(owner_client, tenant):
+    mailbox = mailbox_create(tenant=tenant, name="Pushed", address="pushed@alpha.example")
+    page_url = reverse("inbox:mailbox-webhook", args=[mailbox.pk])
+    assert (
+        "No webhook token" in owner_client.get(reverse("inbox:mailbox", args=[mailbox.pk])).content.decode()
+    )
+
+    made = owner_client.post(page_url)
+    assert made["Location"] == page_url
+    shown = owner_client.get(page_url)
+    assert shown["Cache-Control"] == "no-store"
+    token = re.search(r'id="new-token" type="text" value="(mbx_[^"]+)"', shown.content.decode()).group(1)
+    assert f"X-Mailbox-Token: {token}" in shown.content.decode()
+    again = owner_client.get(page_url).content.decode()
+    assert token not in again and "was shown once" in again  # once
+
+    webhook = "/api/v1/inbox/webhook/"
+    raw = message("Pushed by the provider")
+    pushed = APIClient().post(webhook, raw, content_type="message/rfc822", HTTP_X_MAILBOX_TOKEN=token)
+    assert pushed.status_code == 200, pushed.content
+
+    owner_client.post(page_url)  # a new one: the old one stops working
+    refused = APIClient().post(webhook, raw, content_type="message/rfc822", HTTP_X_MAILBOX_TOKEN=token)
+    assert refused.status_code == 401
+
+    owner_client.post(reverse("inbox:mailbox-webhook-revoke", args=[mailbox.pk]))
+    assert Mailbox.unscoped.get(pk=mailbox.pk).webhook_digest == ""
