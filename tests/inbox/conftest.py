@@ -12,7 +12,6 @@ from inbox.services import mailbox_create
 from msp.models import Contact, OutboundEmail
 from msp.roles import Role
 from msp.scoping import unscoped
-from tests.conftest import IN_CI
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -21,7 +20,6 @@ from tests.factories import (
     TicketFactory,
     UserFactory,
 )
-from tests.inbox.dovecot import Dovecot, available
 from tickets.choices import TicketStatus
 from tickets.models import Ticket
 
@@ -81,20 +79,6 @@ def shop(tenant) -> Shop:
 def contacts_of(client) -> list:
     with unscoped():
         return list(Contact.objects.filter(client=client).order_by("pk"))
-
-
-@pytest.fixture(scope="session")
-def dovecot(tmp_path_factory):
-    """A private Dovecot on loopback for the session (each test takes its own account).
-    Missing, it skips the test locally and fails it in CI (``.ci/run`` installs it)."""
-    reason = available()
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(f"{reason} (CI must run the IMAP tests)")
-        pytest.skip(reason)
-    server = Dovecot().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
