@@ -189,3 +189,15 @@ def test_a_webhook_token_is_made_shown_once_rotated_and_revoked(owner_client, te
 
     owner_client.post(reverse("inbox:mailbox-webhook-revoke", args=[mailbox.pk]))
     assert Mailbox.unscoped.get(pk=mailbox.pk).webhook_digest == ""
+
+
+def test_the_pages_in_italian(owner, owner_client, tenant):
+    owner.user.language = "it"
+    owner.user.save()
+    mailbox = mailbox_create(tenant=tenant, name="Assistenza", address="assistenza@alpha.example")
+
+    listed = owner_client.get(reverse("inbox:mailboxes")).content.decode()
+    page = owner_client.get(reverse("inbox:mailbox", args=[mailbox.pk])).content.decode()
+
+    assert "<h1>Caselle di assistenza</h1>" in listed and "Solo webhook" in listed
+    assert "Impostazioni IMAP" in page and "Crea un token" in page

@@ -361,3 +361,15 @@ def test_the_beat_dispatches_one_poll_per_due_mailbox(tenant, other_tenant, dove
     assert outcome == "dispatched 2 mailbox(es)"
     assert [len(filed(box)) for box in (box_a, box_b, box_later, box_idle)] == [1, 1, 0, 0]
     assert mailboxes_dispatch() == []  # polled: not due for another minute
+
+
+def test_an_italian_msps_mailbox_reads_its_failure_in_italian(tenant, imap_account):
+    tenant.language = "it"
+    tenant.save(update_fields=["language"])
+    mailbox = imap_mailbox(tenant, imap_account, password="sbagliata")
+
+    mailbox_poll_task(tenant.pk, mailbox.pk)  # the worker's task: in its tenant's language
+
+    assert fresh(mailbox).last_error == (
+        "Il server ha rifiutato l'accesso: [AUTHENTICATIONFAILED] Authentication failed."
+    )
