@@ -33,6 +33,8 @@ from msp.secrets import reveal
 MAX_LINE = 64 * 1024 * 1024
 # A FETCH reads messages up to this many bytes together (at least one, however large).
 FETCH_BYTES = 16 * 1024 * 1024
+# Of what a server (or whatever answers on its port) says, this much is kept and shown.
+ANSWER_CHARS = 500
 
 
 class Stage:
@@ -48,7 +50,10 @@ class ImapFailure(Exception):
 
     def __init__(self, stage: str, answer: str, *, settings: ImapSettings | None = None):
         self.stage = stage
-        self.answer = answer.strip() or _("no answer")
+        answer = answer.strip()
+        if len(answer) > ANSWER_CHARS:
+            answer = answer[:ANSWER_CHARS] + "…"
+        self.answer = answer or _("no answer")
         self.where = f"{settings.host}:{settings.port}" if settings else ""
         self.folder = settings.folder if settings else ""
         super().__init__(self.message())

@@ -373,3 +373,29 @@ def test_an_italian_msps_mailbox_reads_its_failure_in_italian(tenant, imap_accou
     assert fresh(mailbox).last_error == (
         "Il server ha rifiutato l'accesso: [AUTHENTICATIONFAILED] Authentication failed."
     )
+
+
+def test_a_server_that_is_not_imap_is_recorded_with_a_bounded_answer(tenant, imap_account):
+    """Whatever answers on the port (here a web server's error page, or nothing sensible) is
+    a failure with a short excerpt, never a crash or a page-long error."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def talk_nonsense():
+        connection, _address = listener.accept()
+        connection.sendall(b"HTTP/1.1 400 Bad Request " + b"x" * 5000 + b"\r\n")
+        connection.close()
+
+    threading.Thread(target=talk_nonsense, daemon=True).start()
+    mailbox = imap_mailbox(tenant, imap_account, imap_port=listener.getsockname()[1])
+    mailbox_poll(mailbox=mailbox)
+    listener.close()
+
+    mailbox = fresh(mailbox)
+    assert mailbox.failures == 1
+    assert mailbox.last_error.startswith(f"Cannot reach 127.0.0.1:{mailbox.imap_port}:")
+    assert len(mailbox.last_error) < 600
