@@ -399,3 +399,12 @@ def test_a_server_that_is_not_imap_is_recorded_with_a_bounded_answer(tenant, ima
     assert mailbox.failures == 1
     assert mailbox.last_error.startswith(f"Cannot reach 127.0.0.1:{mailbox.imap_port}:")
     assert len(mailbox.last_error) < 600
+
+
+def test_beat_dispatches_the_polls_every_minute(settings):
+    from msp.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start
+    entry = settings.CELERY_BEAT_SCHEDULE["inbox-poll"]
+    assert entry == {"task": "inbox.tasks.mailbox_poll_dispatch_task", "schedule": 60}
+    assert entry["task"] in app.tasks and "inbox.tasks.mailbox_poll_task" in app.tasks
