@@ -352,6 +352,8 @@ class _TextFromHtml(HTMLParser):
         elif tag in self.PARAGRAPH or tag in self.BLOCK:
             self._emit()
             if tag == "blockquote":
+                if self.quote and self.lines and self.lines[-1] == ("> " * self.quote).rstrip():
+                    self.lines.pop()  # the quote's own last paragraph break
                 self.quote = max(0, self.quote - 1)
             elif tag == "pre":
                 self.pre = max(0, self.pre - 1)

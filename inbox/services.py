@@ -421,7 +421,8 @@ def review_discard(*, message: InboundMessage, by) -> InboundMessage:
     message.status = InboundStatus.DISCARDED
     message.reviewed_by = by
     with translation.override(message.tenant.language):
-        message.note = f"{message.note} {_('Discarded by %(who)s.') % {'who': _who(by)}}".strip()
+        discarded = _("Discarded by %(who)s.") % {"who": _who(by)}
+        message.note = f"{message.note} {discarded}".strip()
     message.save(update_fields=["status", "reviewed_by", "note"])
     _log_outcome(message, f"discarded by user {getattr(by, 'pk', None)}")
     return message
