@@ -48,7 +48,13 @@ def _own_addresses(tenant: Tenant) -> set[str]:
 
 
 def _fields(raw: bytes, parsed: parsing.ParsedMessage | None) -> dict:
-    """The row's copy of the headers (from the header section alone when it was not parsed)."""
+    """The row's copy of the headers (from the header section alone when it was not parsed),
+    as text the database takes."""
+    fields = _header_fields(raw, parsed)
+    return {name: parsing.clean(value) if isinstance(value, str) else value for name, value in fields.items()}
+
+
+def _header_fields(raw: bytes, parsed: parsing.ParsedMessage | None) -> dict:
     if parsed is None:
         name, address, subject = parsing.sender_of_raw(raw)
         return {

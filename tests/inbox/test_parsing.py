@@ -175,3 +175,27 @@ def test_assembled_messages_read_back_and_are_deterministic():
     assert first.message_id == second.message_id and first.message_id.endswith("@webhook.invalid")
     assert (first.subject, first.text, first.from_address) == ("Ciao è", "plain", "a@b.example")
     assert [a.filename for a in first.attachments] == ["a.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "subject", "name"),
+    [
+        (
+            b"From: Nicol\xf2 <n@b.example>\r\nSubject: Gi\xe0 fatto\r\n\r\nx",
+            "Già fatto",
+            "Nicolò",
+        ),  # Latin-1
+        ("From: Zoë <z@b.example>\r\nSubject: Già – fatto\r\n\r\nx".encode(), "Già – fatto", "Zoë"),  # UTF-8
+    ],
+)
+def test_raw_8_bit_headers_without_rfc2047_are_decoded(raw, subject, name):
+    parsed = parse(raw)
+    assert (parsed.subject, parsed.from_name) == (subject, name)
+
+
+def test_nul_characters_and_surrogates_never_reach_the_database():
+    parsed = parse(b"From: a@b.example\r\nSubject: a\x00b\r\nMessage-ID: <x\x00y@b>\r\n\r\nbody\x00text\xff")
+    for value in (parsed.subject, parsed.message_id, parsed.text):
+        assert "\x00" not in value
+        value.encode("utf-8")  # no lone surrogate
+    assert parsing.clean("a\udcffb\x00") == "aÿb"
