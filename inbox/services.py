@@ -227,7 +227,7 @@ def _file(row: InboundMessage, parsed: parsing.ParsedMessage, *, tenant, mailbox
         _file_as_reply(row, parsed, ticket=answered, sender=sender)
         return
     refused = (
-        _("It names %(tickets)s, of another client: not filed there.")
+        _("It names %(tickets)s, whose client does not know the sender: not filed there.")
         % {"tickets": ", ".join(f"#{ticket.pk}" for ticket in referred)}
         if referred
         else ""
