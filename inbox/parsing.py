@@ -106,7 +106,7 @@ MSGID = re.compile(r"<([^<>\s]+)>")
 def normalise_id(value: str) -> str:
     """A Message-ID as stored (OutboundEmail.message_id does the same): without its brackets
     and surrounding white space."""
-    value = (value or "").strip()
+    value = clean(value or "").strip()
     found = MSGID.search(value)
     if found:
         return found.group(1)
@@ -150,9 +150,22 @@ def _decode_words(value: str) -> str:
         return "".join(parts)
 
 
+def _raw_header(message: Message, name: str) -> str | None:
+    return next((str(v) for k, v in message.raw_items() if k.lower() == name.lower()), None)
+
+
+def _eight_bit(value: str) -> bool:
+    """Raw 8-bit bytes in a header (kept by the parser as surrogates): a UTF-8 or Latin-1
+    subject or name sent without RFC 2047, which the parsed header would show as "�"."""
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
 def header_text(message: Message, name: str) -> str:
     """A header's text, decoded; "" when absent. Never raises: a header the parser chokes on
     is decoded from its raw value."""
+    raw = _raw_header(message, name)
+    if raw is not None and _eight_bit(raw):
+        return " ".join(_decode_words(clean(raw)).split())
     try:
         value = message.get(name)
         if value is None:
@@ -163,7 +176,7 @@ def header_text(message: Message, name: str) -> str:
         text = _decode_words(str(raw))
     if "=?" in text:  # an encoded word the parser left alone (inside a quoted string...)
         text = _decode_words(text)
-    return " ".join(text.replace("\x00", "").split())
+    return " ".join(clean(text).split())
 
 
 def header_all(message: Message, name: str) -> list[str]:
@@ -176,8 +189,9 @@ def header_all(message: Message, name: str) -> list[str]:
 def sender_of(message: Message) -> tuple[str, str]:
     """(name, address) of From; the address lower-cased, "" when there is none."""
     name, address = "", ""
+    raw = _raw_header(message, "From") or ""
     try:
-        header = message.get("From")
+        header = message.get("From") if not _eight_bit(raw) else None
         addresses = getattr(header, "addresses", None)
         if addresses:
             first = addresses[0]
@@ -185,12 +199,11 @@ def sender_of(message: Message) -> tuple[str, str]:
     except Exception:  # noqa: BLE001
         pass
     if "@" not in address:
-        raw = next((str(v) for k, v in message.raw_items() if k.lower() == "from"), "")
-        pairs = getaddresses([raw])
+        pairs = getaddresses([clean(raw)])
         if pairs:
             name, address = pairs[0]
             name = _decode_words(name)
-    address = address.strip().strip("<>").lower()
+    name, address = clean(name), clean(address).strip().strip("<>").lower()
     if address.count("@") != 1 or not all(address.split("@")) or any(c.isspace() for c in address):
         return name.strip(), ""
     return " ".join(name.split())[:255], address[:320]
@@ -254,6 +267,17 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         except (LookupError, UnicodeDecodeError):
             continue
     return data.decode("utf-8", errors="replace")
+
+
+def clean(text: str) -> str:
+    """Text a database takes: raw 8-bit bytes the header parser kept as surrogates (a UTF-8
+    subject sent without RFC 2047) decoded for real, other lone surrogates replaced, NULs
+    dropped (PostgreSQL refuses them)."""
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "replace")
+    return decode_bytes(data, "utf-8").replace("\x00", "")
 
 
 def part_bytes(part: Message) -> bytes:
@@ -352,6 +376,8 @@ class _TextFromHtml(HTMLParser):
         elif tag in self.PARAGRAPH or tag in self.BLOCK:
             self._emit()
             if tag == "blockquote":
+                if self.quote and self.lines and self.lines[-1] == ("> " * self.quote).rstrip():
+                    self.lines.pop()  # the quote's own last paragraph break
                 self.quote = max(0, self.quote - 1)
             elif tag == "pre":
                 self.pre = max(0, self.pre - 1)
@@ -468,7 +494,7 @@ def _filename(part: Message, index: int, content_type: str) -> str:
         name = ""
     if "=?" in name:
         name = _decode_words(name)
-    name = name.strip()
+    name = clean(name).strip()
     if not name and content_type == "message/rfc822":
         name = f"message-{index}.eml"
     if not name:
@@ -637,8 +663,8 @@ def sender_of_raw(raw: bytes) -> tuple[str, str, str]:
         subject = _decode_words(str(headers.get("Subject", "") or ""))
     except Exception:  # noqa: BLE001
         subject = ""
-    address = address.lower() if address.count("@") == 1 else ""
-    return _decode_words(name)[:255], address[:320], " ".join(subject.split())[:MAX_SUBJECT]
+    address = clean(address).lower() if address.count("@") == 1 else ""
+    return clean(_decode_words(name))[:255], address[:320], " ".join(clean(subject).split())[:MAX_SUBJECT]
 
 
 def assemble(

@@ -55,7 +55,13 @@ def _own_addresses(tenant: Tenant) -> set[str]:
 
 
 def _fields(raw: bytes, parsed: parsing.ParsedMessage | None) -> dict:
-    """The row's copy of the headers (from the header section alone when it was not parsed)."""
+    """The row's copy of the headers (from the header section alone when it was not parsed),
+    as text the database takes."""
+    fields = _header_fields(raw, parsed)
+    return {name: parsing.clean(value) if isinstance(value, str) else value for name, value in fields.items()}
+
+
+def _header_fields(raw: bytes, parsed: parsing.ParsedMessage | None) -> dict:
     if parsed is None:
         name, address, subject = parsing.sender_of_raw(raw)
         return {
@@ -228,7 +234,7 @@ def _file(row: InboundMessage, parsed: parsing.ParsedMessage, *, tenant, mailbox
         _file_as_reply(row, parsed, ticket=answered, sender=sender)
         return
     refused = (
-        _("It names %(tickets)s, of another client: not filed there.")
+        _("It names %(tickets)s, whose client does not know the sender: not filed there.")
         % {"tickets": ", ".join(f"#{ticket.pk}" for ticket in referred)}
         if referred
         else ""
@@ -428,7 +434,8 @@ def review_discard(*, message: InboundMessage, by) -> InboundMessage:
     message.status = InboundStatus.DISCARDED
     message.reviewed_by = by
     with translation.override(message.tenant.language):
-        message.note = f"{message.note} {_('Discarded by %(who)s.') % {'who': _who(by)}}".strip()
+        discarded = _("Discarded by %(who)s.") % {"who": _who(by)}
+        message.note = f"{message.note} {discarded}".strip()
     message.save(update_fields=["status", "reviewed_by", "note"])
     _log_outcome(message, f"discarded by user {getattr(by, 'pk', None)}")
     return message

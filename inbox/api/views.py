@@ -93,7 +93,7 @@ def webhook_max_bytes() -> int:
     """The largest body the webhook reads: a message at the inbox's cap, base64-encoded in JSON
     (4/3), with room for the fields around it. A message under this but over the cap is still
     recorded (dropped as too large); a larger body is refused before it is read whole."""
-    return parsing.max_bytes() * 4 // 3 + 1024 * 1024
+    return parsing.max_bytes() * 4 // 3 + 64 * 1024
 
 
 def _read_capped(stream) -> bytes:

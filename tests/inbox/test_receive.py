@@ -284,7 +284,7 @@ def test_a_tag_of_another_clients_ticket_opens_a_ticket_for_the_senders_own_clie
     )
     assert message.status == InboundStatus.NEW_TICKET and message.client_id == shop.bianchi.pk
     assert message.ticket_id != shop.ticket.pk
-    assert f"It names #{shop.ticket.pk}, of another client: not filed there." in message.note
+    assert f"It names #{shop.ticket.pk}, whose client does not know the sender: not filed there." in message.note
     assert not TicketComment.unscoped.filter(ticket=shop.ticket).exists()
 
 
@@ -421,3 +421,15 @@ def test_a_filing_failure_leaves_the_message_for_review_with_the_reason(shop, mo
     assert message.status == InboundStatus.REVIEW and message.ticket_id is None
     assert "Could not be filed (the ticket service refused it): left for review." == message.note
     assert not Ticket.unscoped.filter(client=shop.bianchi).exists()
+
+
+def test_bytes_postgresql_refuses_are_cleaned_before_they_are_stored(shop):
+    raw = (
+        b"From: Nicol\xf2 <nicolo@bianchi-srl.example>\r\nSubject: Gi\xe0 \x00rotto\r\n"
+        b"Message-ID: <nul\x00@bianchi-srl.example>\r\n\r\nLa stampante\x00 \xe8 rotta"
+    )
+    message = receive(shop.mailbox, raw)
+    assert message.status == InboundStatus.NEW_TICKET
+    ticket = Ticket.unscoped.get(pk=message.ticket_id)
+    assert ticket.subject == "Già rotto" and ticket.description == "La stampante è rotta"
+    assert receive(shop.mailbox, raw).pk == message.pk
