@@ -16,7 +16,7 @@ class MailboxForm(TenantModelForm):
     is kept."""
 
     password = forms.CharField(
-        label=_("password"),
+        label=_("Password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
