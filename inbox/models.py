@@ -40,6 +40,11 @@ class Mailbox(TenantOwnedModel):
     imap_username = models.CharField(_("user name"), max_length=255, blank=True)
     imap_password = models.TextField(blank=True)  # encrypted by inbox.secrets, never shown
     imap_folder = models.CharField(_("folder"), max_length=255, default="INBOX")
+    imap_mark_seen = models.BooleanField(
+        _("mark as read"),
+        default=False,
+        help_text=_("Mark each message as read on the server once it is filed (it is never deleted)."),
+    )
 
     # The provider's webhook authenticates with a token shown once; only its digest is kept.
     webhook_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -54,6 +59,9 @@ class Mailbox(TenantOwnedModel):
     last_error = models.TextField(_("last error"), blank=True, editable=False)
     failures = models.PositiveIntegerField(default=0, editable=False)  # in a row: the back-off
     next_poll_at = models.DateTimeField(_("next poll"), null=True, blank=True, editable=False)
+    # Held by the poll under way (inbox.polling): a lease, so that two workers never poll one
+    # mailbox at once and a worker killed mid-poll holds it no longer than the lease.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

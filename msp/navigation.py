@@ -19,6 +19,7 @@ NAV = [
     (_("Invoices"), "billing:list", "invoice.view", "billing:"),
     (_("Reports"), "monthly_reports:list", "monthlyreport.view", "monthly_reports:"),
     (_("Monitoring"), "monitoring:board", "alert.view", "monitoring:"),
+    (_("Inbox"), "inbox:review", "inboundmessage.view", "inbox:"),
     (_("Tiers"), "tiers:list", "servicetier.view", "tiers:"),
     (_("SLA"), "sla:list", "businesscalendar.view", "sla:"),
     (_("Members"), "members:list", "member.view", "members:"),

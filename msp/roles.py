@@ -57,6 +57,9 @@ _TECHNICIAN = (
     | _crud("notification", "view", "change")  # their own, in the app (contacts are mailed)
     | _crud("alert", "view")  # the alerts board, client health, the review of unknown machines
     | {"alert.review"}
+    # Received e-mails (inbox/): the log, and filing those waiting for review (or discarding them).
+    | _crud("inboundmessage", "view")
+    | {"inboundmessage.review"}
     # The audit trail (audit/): who changed a contract's money or hours, from where. Staff
     # only: a client contact reads the contract, not the MSP's people and addresses.
     | {"contract.history", "servicetier.history"}  # a tier's prices, as the tier page shows them
@@ -90,6 +93,7 @@ _ADMIN = (
     | _crud("businesscalendar", "view", "add", "change", "delete")
     | {"tenant.change", "timeentry.manage_all"}
     | _crud("ingestkey", "view", "add", "change", "delete")  # monitoring tools' credentials
+    | _crud("mailbox", "view", "add", "change", "delete")  # support mailboxes (inbox/): IMAP, webhook
     | {"invoice.pay", "invoice.void", "billing.run", "billing.settings"}
     | {"monthlyreport.run"}  # every client's report of a month at once
     | {"dashboard.tenant"}  # the whole MSP's figures on the dashboard (reports/): SLA, hours, utilisation

@@ -321,6 +321,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.trial_reminders_dispatch_task",
         "schedule": crontab(hour="7", minute="0"),
     },
+    # Support mailboxes: one poll task per mailbox that is due (inbox.tasks), every minute.
+    "inbox-poll": {
+        "task": "inbox.tasks.mailbox_poll_dispatch_task",
+        "schedule": 60,
+    },
     "monitoring-sweep": {
         "task": "monitoring.tasks.monitoring_sweep_dispatch_task",
         "schedule": 60 * 5,
@@ -349,8 +354,20 @@ if os.environ.get("EMAIL_URL") or os.environ.get("EMAIL_HOST"):
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MSP PSA <noreply@localhost>")
 # Seconds an SMTP connection may hang before the worker gives up on this attempt (msp.mail).
 EMAIL_TIMEOUT = get_int_from_env("EMAIL_TIMEOUT", 30)
+# Support mailboxes polled over IMAP (inbox.polling): how often, how long a server may keep
+# the worker waiting, and a CA bundle to trust besides the system's (a private CA's server).
+INBOX_POLL_SECONDS = get_int_from_env("INBOX_POLL_SECONDS", 60)
+INBOX_IMAP_TIMEOUT = get_int_from_env("INBOX_IMAP_TIMEOUT", 30)
+INBOX_IMAP_CA_FILE = os.environ.get("INBOX_IMAP_CA_FILE", "")
+# Messages one poll task files at most; a longer backlog goes on at the next beat.
+INBOX_POLL_MAX_MESSAGES = get_int_from_env("INBOX_POLL_MAX_MESSAGES", 2000)
 # Prepaid hours: email a warning when these percentages of the current block are used.
 HOURS_WARNING_LEVELS = get_int_list_from_env("HOURS_WARNING_LEVELS", "80,95")
+# Received e-mail (inbox/): a larger message is kept without its body and dropped as too large
+# (40 MB: a 20 MB attachment is 27 MB once base64-encoded); more Received headers than this
+# is a mail loop.
+INBOX_MAX_BYTES = get_int_from_env("INBOX_MAX_BYTES", 40 * 1024 * 1024)
+INBOX_MAX_RECEIVED = get_int_from_env("INBOX_MAX_RECEIVED", 30)
 
 # REST API v1
 REST_FRAMEWORK = {

@@ -124,6 +124,7 @@ urlpatterns = [
     path("time/", include("timetracking.urls")),
     path("invoices/", include("billing.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("inbox/", include("inbox.urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include("msp.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -93,3 +93,19 @@ def owner_client(client, owner):
     """Django's test client, signed in as the tenant's owner."""
     client.force_login(owner.user)
     return client
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """A private Dovecot on loopback for the session (each test takes its own account).
+    Missing, it skips the test locally and fails it in CI (``.ci/run`` installs it)."""
+    from tests.inbox.dovecot import Dovecot, available
+
+    reason = available()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI must run the IMAP tests)")
+        pytest.skip(reason)
+    server = Dovecot().start()
+    yield server
+    server.stop()

@@ -15,6 +15,8 @@ from assets.models import Asset
 from billing.models import Invoice, LineKind
 from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
+from inbox.choices import InboundSource, InboundStatus
+from inbox.models import InboundMessage, Mailbox
 from monitoring.messages import Message
 from monitoring.models import Alert, IngestKey, UnknownSource
 from monitoring.services.ingest import ingest
@@ -353,6 +355,42 @@ class TimeEntryFactory(factory.Factory):
             return time_entry_create(ticket=ticket, technician=technician, **kwargs)
 
 
+class MailboxFactory(TenantOwnedFactory):
+    """A support mailbox fed by its provider's webhook (no IMAP server)."""
+
+    class Meta:
+        model = Mailbox
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = "Support"
+    address = factory.LazyAttribute(lambda m: f"support@{m.tenant.slug}.example")
+
+
+class InboundMessageFactory(TenantOwnedFactory):
+    """A received e-mail left for review (an unknown sender), as inbox.services leaves it."""
+
+    class Meta:
+        model = InboundMessage
+
+    tenant = factory.SubFactory(TenantFactory)
+    mailbox = factory.LazyAttribute(
+        lambda m: Mailbox.unscoped.filter(tenant=m.tenant).first() or MailboxFactory(tenant=m.tenant)
+    )
+    source = InboundSource.WEBHOOK
+    key = factory.Sequence(lambda n: f"{n:064x}")
+    message_id = factory.Sequence(lambda n: f"message{n}@sender.example")
+    from_address = factory.Sequence(lambda n: f"stranger{n}@unknown.example")
+    from_name = "A Stranger"
+    subject = factory.Sequence(lambda n: f"Question {n}")
+    body = "Hello, can you help?"
+    status = InboundStatus.REVIEW
+    note = "Left for review."
+    raw = factory.django.FileField(
+        filename="message.eml",
+        data=b"From: stranger@unknown.example\r\nSubject: Question\r\n\r\nHello, can you help?\r\n",
+    )
+
+
 class NotificationFactory(TenantOwnedFactory):
     """An unread notification of one member (a technician of a new membership by default)."""
 
@@ -458,6 +496,19 @@ ISOLATION_FACTORIES = {
     # Right after MonthlyReport: a link to the report it made for this client.
     ReportShare: lambda tenant, client, marker: report_link(
         MonthlyReport.unscoped.filter(tenant=tenant, client=client).latest("pk")
+    ),
+    # An unknown sender's e-mail waiting for review: staff only (client contacts never see it).
+    InboundMessage: lambda tenant, client, marker: InboundMessageFactory(
+        tenant=tenant, subject=marker, from_name=marker, body=f"{marker} body"
+    ),
+    # A mailbox polled over IMAP, its last poll failed (its page shows the settings and the error).
+    Mailbox: lambda tenant, client, marker: MailboxFactory(
+        tenant=tenant,
+        name=marker,
+        address=f"{marker.lower()}@leak.example",
+        imap_host=f"imap.{marker.lower()}.example",
+        imap_username=marker,
+        last_error=f"{marker} refused the sign-in",
     ),
 }
 

@@ -248,6 +248,7 @@ NOT_INDEXED = {
     ("api:work-type-list", "*", "all"): _TINY,
     ("api:member-list", "*", "all"): _TINY,
     ("api:ingestkey-list", "*", "all"): _TINY,  # one per monitoring tool or client site
+    ("api:mailbox-list", "*", "all"): _TINY,  # a support address or two per MSP
     **{("api:ticket-list", field, "all"): _HISTORY for field in URGENCY},
 }
 

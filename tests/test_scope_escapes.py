@@ -19,6 +19,7 @@ APPS = [
     "timetracking",
     "billing",
     "monitoring",
+    "inbox",
     "reports",
     "portal",
     "bench",
@@ -42,9 +43,14 @@ ALLOWED = {
     "tickets/tasks.py": 1,
     # A monitoring tool's request carries only its ingest key: the key finds its tenant.
     "monitoring/api/authentication.py": 1,
+    # A mail provider's push carries only the mailbox's webhook token: the token finds its tenant.
+    "inbox/api/authentication.py": 1,
     # The proactive sweeps' beat job finds the tenants with assets to judge or a sweep's alert
     # open (two semi-joins over every tenant) and sweeps each in its own scope.
     "monitoring/sweeps.py": 2,
+    # The poll's beat job finds the due mailboxes of every tenant, gives them a grace period
+    # before they are due again, and polls each in its tenant's scope.
+    "inbox/polling.py": 2,
     # A shared report's link carries only its key: the key finds its tenant, and the page
     # works in that tenant's scope whatever tenant the reader is signed in to (if any).
     "reports/shares.py": 2,
@@ -95,6 +101,7 @@ NOT_TENANT_TASKS = {
     "billing.tasks.billing_run_dispatch_task": "beat, monthly: dispatches one billing run per tenant",
     "contracts.tasks.trial_reminders_dispatch_task": "beat, daily: one trial-reminder task per tenant",
     "monitoring.tasks.monitoring_sweep_dispatch_task": "beat: one proactive sweep task per tenant with assets to judge",
+    "inbox.tasks.mailbox_poll_dispatch_task": "beat, every minute: one poll task per due mailbox",
     "reports.tasks.reports_month_dispatch_task": "beat, the 1st: dispatches last month's reports, one task per tenant",
 }
 

@@ -15,7 +15,8 @@ rows hanging off it, and every list has about ``n`` to ``2n`` rows:
 * offers: ``n`` sent ones on the opened client (``n`` options each, one per tier, with ``n``
   service lines), a draft and a declined one; the other clients accepted one each (their
   managed contract);
-* ``n`` outgoing e-mails, every other one failed;
+* ``n`` outgoing e-mails, every other one failed; ``n`` support mailboxes polled over IMAP
+  (every other one failing), besides the webhook's;
 * ``n`` notifications of the owner (every other one read), and one of the technician;
 * monthly reports: the opened client's last ``n`` months (last month's sent, with its PDF
   and ``n`` links to it), and last month's draft of every other client.
@@ -43,6 +44,7 @@ from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy
 from contracts.services import sla_seed
 from contracts.services.hours import block_purchase
+from inbox.models import InboundMessage, Mailbox
 from monitoring.choices import Severity
 from monitoring.messages import ALERT, HEARTBEAT, Message
 from monitoring.models import Alert, IngestKey, UnknownSource
@@ -51,6 +53,7 @@ from monitoring.services.keys import ingest_key_create
 from msp.models import ApiToken, Client, Contact, Invitation, Membership, Notification, OutboundEmail, Site
 from msp.roles import Role
 from msp.scoping import unscoped
+from msp.secrets import conceal
 from reports.models import MonthlyReport, ReportShare
 from reports.services import generate_report
 from sales.models import Offer
@@ -59,7 +62,9 @@ from tests.factories import (
     ClientFactory,
     ContactFactory,
     ContractFactory,
+    InboundMessageFactory,
     InvitationFactory,
+    MailboxFactory,
     MembershipFactory,
     NotificationFactory,
     OfferFactory,
@@ -109,6 +114,8 @@ OPENED_MODELS = (
     UnknownSource,
     MonthlyReport,
     ReportShare,
+    InboundMessage,
+    Mailbox,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -385,6 +392,45 @@ def _build(n: int, slug: str) -> World:
     )
 
     emails = [OutboundEmailFactory(tenant=tenant, subject=f"Mail {i}", failed=i % 2 == 1) for i in range(n)]
+    # Received e-mails: n from strangers waiting for review, and n the opened client sent, filed
+    # as new tickets on its tickets (the log shows their client and ticket).
+    mailbox = MailboxFactory(tenant=tenant, address=f"support@{slug}.example")
+    # n more mailboxes, polled over IMAP (no server listens on port 9 of loopback: a connection
+    # test or a poll fails at once), every other one with its last poll failed.
+    mailboxes = [
+        MailboxFactory(
+            tenant=tenant,
+            name=f"Mailbox {i}",
+            address=f"mailbox{i}@{slug}.example",
+            imap_host="127.0.0.1",
+            imap_port=9,
+            imap_security="none",
+            imap_username=f"mailbox{i}",
+            imap_password=conceal("not-a-password"),
+            webhook_prefix="mbx_abcdefgh" if i % 2 else "",
+            last_error="Cannot reach 127.0.0.1:9: Connection refused" if i % 2 else "",
+            failures=i % 2,
+            last_polled_at=now,
+            next_poll_at=now + timedelta(minutes=2),
+        )
+        for i in range(n)
+    ]
+    inbound = [
+        InboundMessageFactory(
+            tenant=tenant, mailbox=mailbox, subject=f"E-mail {i}", from_name=f"Stranger {i}", body=f"Text {i}"
+        )
+        for i in range(n)
+    ]
+    for i in range(n):
+        InboundMessageFactory(
+            tenant=tenant,
+            mailbox=mailbox,
+            subject=f"Filed e-mail {i}",
+            status="ticket",
+            client=client,
+            ticket=tickets[i],
+            note=f"Opened ticket #{tickets[i].pk}.",
+        )
     # n open invitations on the members page (one of them expired), each by the owner.
     invitations = [
         InvitationFactory(tenant=tenant, email=f"invitee{i}.{slug}@example.com", invited_by=owner.user)
@@ -481,6 +527,8 @@ def _build(n: int, slug: str) -> World:
         WorkType: work_types[0],
         TimeEntry: entries[0],
         Attachment: files[0],  # on the ticket itself: the client contact may download it too
+        InboundMessage: inbound[0],
+        Mailbox: mailboxes[0],
     }
     opened[Asset] = assets[0]
     opened[BusinessCalendar] = calendars[0]

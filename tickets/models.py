@@ -189,6 +189,8 @@ class TicketComment(TenantOwnedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Who wrote it when no user did: the sender of an e-mail filed as a reply ("Anna <a@x.it>").
+    sender = models.CharField(_("sender"), max_length=400, blank=True)
     body = models.TextField(_("message"))
     public = models.BooleanField(_("public reply"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

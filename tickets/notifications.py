@@ -1,6 +1,6 @@
 """Who hears about what happens on a ticket, through msp's notify service.
 
-* A client opens a ticket in the portal, or replies on one: the assignee is notified; when
+* A client opens a ticket in the portal or by e-mail, or replies on one: the assignee is notified; when
   nobody is assigned, the tenant's technicians and its dispatch address (``Tenant.dispatch_email``).
   The client gets an acknowledgement with the ticket's number (for a new ticket only: its
   own reply needs none).
@@ -82,7 +82,7 @@ def ticket_opened_by_monitoring(ticket: Ticket) -> None:
 
 def client_replied(ticket: Ticket, comment: TicketComment) -> None:
     with scope_of(ticket.tenant_id):
-        author = display_name(comment.author) if comment.author_id else ticket.client.name
+        author = display_name(comment.author) if comment.author_id else (comment.sender or ticket.client.name)
 
         def content():
             title = _("%(author)s replied on %(ticket)s") % {"author": author, "ticket": ticket}

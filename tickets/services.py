@@ -254,7 +254,7 @@ def ticket_create(
         ticket.created_at = now
     sla_recompute(ticket, now=now)
     ticket.save()
-    if source == Source.PORTAL:
+    if source in (Source.PORTAL, Source.EMAIL):
         ticket_notifications.ticket_opened_by_client(ticket)
     elif source == Source.MONITORING and priority in (Priority.P1, Priority.P2) and assignee is None:
         ticket_notifications.ticket_opened_by_monitoring(ticket)
@@ -334,10 +334,12 @@ def comment_add(
     body: str,
     public: bool = True,
     by_staff: bool = True,
+    sender: str = "",
     now: datetime | None = None,
 ) -> TicketComment:
     """A public reply or an internal note. The first public reply by a member is the first
-    response; a contact's reply on a ticket waiting on them reopens it."""
+    response; a contact's reply on a ticket waiting on them reopens it. ``sender`` names who
+    wrote it when no user did (an e-mail's From, with ``author`` None)."""
     now = now or timezone.now()
     body = (body or "").strip()
     if not body:
@@ -345,7 +347,12 @@ def comment_add(
     if not public and not by_staff:
         raise ValidationError({"public": _("Only staff can write internal notes.")})
     comment = TicketComment.objects.create(
-        tenant_id=ticket.tenant_id, ticket=ticket, author=author, body=body, public=public
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        author=author,
+        body=body,
+        public=public,
+        sender=sender[:400],
     )
     changed = False
     if public and by_staff and ticket.first_response_at is None:

@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("timetracking.api.urls")),
     path("", include("billing.api.urls")),
     path("", include("monitoring.api.urls")),
+    path("", include("inbox.api.urls")),
     path("", include("reports.api.urls")),
 ]

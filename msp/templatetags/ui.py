@@ -40,3 +40,10 @@ def money(amount, currency=None):
 def person(user) -> str:
     """{{ comment.author|person }}: the person's full name, else their username."""
     return display_name(user)
+
+
+@register.filter
+def can(membership, permission: str) -> bool:
+    """{% if current_membership|can:"mailbox.view" %}: whether the member holds a permission of
+    msp/roles.py (a tab or a button shown only to those who may use it)."""
+    return membership is not None and membership.has_perm(permission)

@@ -38,6 +38,7 @@ from assets.models import Asset
 from billing.models import Invoice
 from billing.services.invoices import LineDraft, invoice_draft_create
 from contracts.models import Contract, RecurringService, ServiceTier
+from inbox.models import InboundMessage, Mailbox
 from monitoring.models import Alert, IngestKey
 from monitoring.services.keys import ingest_key_create
 from msp.models import ApiToken, Client, Contact, Invitation, Membership, Notification, Site
@@ -64,6 +65,8 @@ COLLECTIONS = {
     "clients": Client,
     "contacts": Contact,
     "contracts": Contract,
+    "inbox/mailboxes": Mailbox,
+    "inbox/messages": InboundMessage,
     "invoices": Invoice,
     "invitations": Invitation,
     "members": Membership,

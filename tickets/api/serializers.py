@@ -116,7 +116,9 @@ class TicketSerializer(TenantModelSerializer):
 
 class TicketCommentSerializer(TenantModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    author_name = serializers.SerializerMethodField(help_text="The author's name, as people read it.")
+    author_name = serializers.SerializerMethodField(
+        help_text="The author's name, as people read it; for a reply that came by e-mail, its sender."
+    )
     public = serializers.BooleanField(default=True)
 
     class Meta:
@@ -125,7 +127,7 @@ class TicketCommentSerializer(TenantModelSerializer):
         read_only_fields = ["author", "created_at"]
 
     def get_author_name(self, comment) -> str:
-        return display_name(comment.author)
+        return display_name(comment.author) if comment.author_id else comment.sender
 
     def create(self, validated_data):
         request = self.context["request"]
