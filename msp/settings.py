@@ -349,6 +349,11 @@ if os.environ.get("EMAIL_URL") or os.environ.get("EMAIL_HOST"):
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MSP PSA <noreply@localhost>")
 # Seconds an SMTP connection may hang before the worker gives up on this attempt (msp.mail).
 EMAIL_TIMEOUT = get_int_from_env("EMAIL_TIMEOUT", 30)
+# A tenant's own mail server (its SMTP server, set in its organisation settings) may be on a
+# private, loopback or link-local address only when this is on (the default in development):
+# otherwise any organisation's admin could make the app dial, and report the answers of,
+# services inside the network it runs in (msp.hosts).
+TENANT_SERVERS_ALLOW_PRIVATE = get_bool_from_env("TENANT_SERVERS_ALLOW_PRIVATE", DEBUG)
 # Prepaid hours: email a warning when these percentages of the current block are used.
 HOURS_WARNING_LEVELS = get_int_list_from_env("HOURS_WARNING_LEVELS", "80,95")
 
