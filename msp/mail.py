@@ -165,31 +165,45 @@ def email_queue(message: EmailMessage, *, tenant_id: int, thread: str = "") -> O
     without a sender of its own goes out in the tenant's name (tenant_from_email); one without
     a Message-ID gets one. The Message-ID is recorded, with `thread`: what the mail is about,
     as "<app>.<model>:<id>" ("tickets.ticket:42")."""
-    if not message.recipients():
-        return None
+    rows = email_queue_all([message], tenant_id=tenant_id, thread=thread)
+    return rows[0] if rows else None
+
+
+def email_queue_all(messages: list[EmailMessage], *, tenant_id: int, thread: str = "") -> list[OutboundEmail]:
+    """email_queue for many messages of one tenant (a notification to many people): two queries
+    for them all. Messages without recipients are left out."""
+    messages = [message for message in messages if message.recipients()]
+    if not messages:
+        return []
     tenant = _mail_tenant(tenant_id)
-    if message.from_email == settings.DEFAULT_FROM_EMAIL:
-        message.from_email = tenant_from_email(tenant)
-    headers = message.extra_headers
-    names = {name.lower(): name for name in headers}
-    if "message-id" not in names:
-        names["message-id"] = "Message-ID"
-        headers["Message-ID"] = make_msgid(domain=_message_id_domain(tenant.support_address))
-    if LOOP_HEADER.lower() not in names:
-        headers[LOOP_HEADER] = tenant.slug
-    row = OutboundEmail.objects.create(
-        tenant_id=tenant_id,
-        subject=str(message.subject),
-        from_email=message.from_email,
-        to=list(message.to),
-        cc=list(message.cc),
-        recipients=message.recipients(),
-        mime=message.message().as_bytes(),
-        message_id=bare_message_id(headers[names["message-id"]])[:255],
-        thread=thread,
-    )
-    _enqueue(tenant_id, row.pk)
-    return row
+    rows = []
+    for message in messages:
+        if message.from_email == settings.DEFAULT_FROM_EMAIL:
+            message.from_email = tenant_from_email(tenant)
+        headers = message.extra_headers
+        names = {name.lower(): name for name in headers}
+        if "message-id" not in names:
+            names["message-id"] = "Message-ID"
+            headers["Message-ID"] = make_msgid(domain=_message_id_domain(tenant.support_address))
+        if LOOP_HEADER.lower() not in names:
+            headers[LOOP_HEADER] = tenant.slug
+        rows.append(
+            OutboundEmail(
+                tenant_id=tenant_id,
+                subject=str(message.subject),
+                from_email=message.from_email,
+                to=list(message.to),
+                cc=list(message.cc),
+                recipients=message.recipients(),
+                mime=message.message().as_bytes(),
+                message_id=bare_message_id(headers[names["message-id"]])[:255],
+                thread=thread,
+            )
+        )
+    rows = OutboundEmail.objects.bulk_create(rows)
+    for row in rows:
+        _enqueue(tenant_id, row.pk)
+    return rows
 
 
 @scoped_by("email")
