@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tenant',
             name='smtp_security',
-            field=models.CharField(choices=[('starttls', 'STARTTLS (usually port 587)'), ('ssl', 'TLS (SMTPS, usually port 465)'), ('none', 'None (loopback or a trusted network only)')], default='starttls', max_length=10, verbose_name='SMTP security'),
+            field=models.CharField(choices=[('starttls', 'STARTTLS (usually port 587)'), ('ssl', 'TLS (SMTPS, usually port 465)'), ('none', 'None (a trusted network only: the password travels in clear)')], default='starttls', max_length=10, verbose_name='SMTP security'),
         ),
         migrations.AddField(
             model_name='tenant',

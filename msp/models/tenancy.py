@@ -56,7 +56,7 @@ def validate_logo(file) -> None:
 class SmtpSecurity(models.TextChoices):
     STARTTLS = "starttls", _("STARTTLS (usually port 587)")
     SSL = "ssl", _("TLS (SMTPS, usually port 465)")
-    NONE = "none", _("None (loopback or a trusted network only)")
+    NONE = "none", _("None (a trusted network only: the password travels in clear)")
 
 
 # The port a security mode is served on when the tenant names none.
