@@ -333,7 +333,7 @@ def _failed_attempt(row: OutboundEmail, error: Exception) -> Attempt:
 
 # --- the tenant's own SMTP server ------------------------------------------------------------
 
-SMTP_FIELDS = ("slug", "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password")
+SMTP_FIELDS = ("smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password")
 
 
 class SmtpPasswordUnreadable(Exception):
