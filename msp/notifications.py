@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from msp.links import absolute
-from msp.mail import compose, email_queue
+from msp.mail import compose, email_queue_all
 from msp.models import Membership, Notification, NotificationKind, NotificationPreference, Tenant
 from msp.roles import STAFF_ROLES
 from msp.scoping import scope_of, scoped_by
@@ -109,8 +109,7 @@ def notify(
                 title, body = content()
                 mails += [compose(tenant=tenant, to=[e], subject=title, body=body, link=link) for e in extra]
         created = Notification.objects.bulk_create(rows)
-        for mail in mails:
-            email_queue(mail, tenant_id=tenant.pk)
+        email_queue_all(mails, tenant_id=tenant.pk)
     return created
 
 

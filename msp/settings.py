@@ -361,6 +361,11 @@ INBOX_IMAP_TIMEOUT = get_int_from_env("INBOX_IMAP_TIMEOUT", 30)
 INBOX_IMAP_CA_FILE = os.environ.get("INBOX_IMAP_CA_FILE", "")
 # Messages one poll task files at most; a longer backlog goes on at the next beat.
 INBOX_POLL_MAX_MESSAGES = get_int_from_env("INBOX_POLL_MAX_MESSAGES", 2000)
+# A tenant's own mail server (its SMTP server, set in its organisation settings) may be on a
+# private, loopback or link-local address only when this is on (the default in development):
+# otherwise any organisation's admin could make the app dial, and report the answers of,
+# services inside the network it runs in (msp.hosts).
+TENANT_SERVERS_ALLOW_PRIVATE = get_bool_from_env("TENANT_SERVERS_ALLOW_PRIVATE", DEBUG)
 # Prepaid hours: email a warning when these percentages of the current block are used.
 HOURS_WARNING_LEVELS = get_int_list_from_env("HOURS_WARNING_LEVELS", "80,95")
 # Received e-mail (inbox/): a larger message is kept without its body and dropped as too large

@@ -108,6 +108,7 @@ urlpatterns = [
     path("account/language/", tenancy.account_language, name="account_language"),
     path("account/time-zone/", tenancy.account_time_zone, name="account_time_zone"),
     path("settings/", tenancy.TenantSettingsView.as_view(), name="tenant_settings"),
+    path("settings/mail-server/test/", tenancy.TenantSmtpTestView.as_view(), name="tenant_smtp_test"),
     path("settings/mail/", include(mail_patterns)),
     path("notifications/", include(notification_patterns)),
     path("settings/sla/", include("contracts.urls.sla")),  # SLA calendars and policies

@@ -109,3 +109,30 @@ def dovecot():
     server = Dovecot().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp(settings):
+    """Django's SMTP backend pointed at a loopback port where nothing listens yet;
+    `smtp.up(handler)` starts a real SMTP server there (tests/mailsink.py)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.mailsink import free_port
+
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+
+    class Server:
+        controller = None
+
+        def up(self, handler):
+            self.controller = Controller(handler, hostname="127.0.0.1", port=port)
+            self.controller.start()
+
+    server = Server()
+    yield server
+    if server.controller is not None:
+        server.controller.stop()

@@ -212,7 +212,7 @@ SHOWS = {
     "contracts:list": ["Acme {last}"],
     "contracts:detail": ["Manual purchase"],
     "tickets:list": ["Ticket {last}"],
-    "tickets:detail": ["Reply {last}", "Note {last}", "Work {last}", "tech{last}"],
+    "tickets:detail": ["Reply {last}", "Note {last}", "Work {last}", "tech{last}", "Mail {last}", "Inbound {last}"],
     "timesheet:week": ["Work {last}"],
     "timesheet:worktypes": ["Work {last}"],
     "portal:offers": ["Offer {last}"],

@@ -44,6 +44,7 @@ from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy
 from contracts.services import sla_seed
 from contracts.services.hours import block_purchase
+from inbox.choices import InboundSource, InboundStatus
 from inbox.models import InboundMessage, Mailbox
 from monitoring.choices import Severity
 from monitoring.messages import ALERT, HEARTBEAT, Message
@@ -391,7 +392,17 @@ def _build(n: int, slug: str) -> World:
         for m in [owner, *technicians]
     )
 
-    emails = [OutboundEmailFactory(tenant=tenant, subject=f"Mail {i}", failed=i % 2 == 1) for i in range(n)]
+    # n e-mails, all about the opened ticket: its page lists them with their delivery state.
+    emails = [
+        OutboundEmailFactory(
+            tenant=tenant,
+            subject=f"Mail {i}",
+            failed=i % 2 == 1,
+            message_id=f"mail-{i}.{slug}@psa.example",
+            thread=f"tickets.ticket:{ticket.pk}",
+        )
+        for i in range(n)
+    ]
     # Received e-mails: n from strangers waiting for review, and n the opened client sent, filed
     # as new tickets on its tickets (the log shows their client and ticket).
     mailbox = MailboxFactory(tenant=tenant, address=f"support@{slug}.example")
@@ -431,6 +442,19 @@ def _build(n: int, slug: str) -> World:
             ticket=tickets[i],
             note=f"Opened ticket #{tickets[i].pk}.",
         )
+    # ...and n received on it (inbox/ adds them to the same list, through tickets.hooks).
+    InboundMessage.unscoped.bulk_create(
+        InboundMessage(
+            tenant=tenant,
+            source=InboundSource.IMAP,
+            key=f"{slug}-{i}",
+            message_id=f"inbound-{i}.{slug}@client.example",
+            subject=f"Inbound {i}",
+            status=InboundStatus.REPLY,
+            ticket=ticket,
+        )
+        for i in range(n)
+    )
     # n open invitations on the members page (one of them expired), each by the owner.
     invitations = [
         InvitationFactory(tenant=tenant, email=f"invitee{i}.{slug}@example.com", invited_by=owner.user)

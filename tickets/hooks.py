@@ -10,15 +10,37 @@ tickets/ never imports them: they register here from their AppConfig.ready().
   they show (``tickets.rows``), so an action that depends on more than those, the member and
   the language must say what through ``register_row_vary``; and it must not carry a
   per-request value such as a CSRF token (htmx sends the token as a header).
+* ``register_email_thread(fn)``: ``fn(ticket)`` returns the e-mails received on the ticket
+  (``IncomingEmail``s; inbox/ registers it). The ticket's "E-mails" panel shows them beside
+  the ones sent (msp's OutboundEmail of the ticket's thread), and an e-mail about the ticket
+  answers the latest of either (In-Reply-To/References). One query per ticket, not per e-mail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from msp.panels import render_panels
 
+
+@dataclass(frozen=True)
+class IncomingEmail:
+    """An e-mail received on a ticket, as the ticket's thread shows it."""
+
+    at: datetime  # when it was received
+    message_id: str  # its Message-ID, without angle brackets ("" when it had none)
+    sender: str
+    subject: str
+    state: str  # what became of it, in words ("reply to a ticket")
+    url: str = ""  # its page, when it has one
+
+    incoming = True
+
+
 _panels: list[Callable] = []
+_email_threads: list[Callable[..., Iterable[IncomingEmail]]] = []
 _row_actions: list[str] = []
 _queue_context: list[Callable] = []
 _row_vary: list[Callable] = []
@@ -71,3 +93,15 @@ def queue_context(request, tickets) -> dict:
     for fn in _queue_context:
         context.update(fn(request, tickets) or {})
     return context
+
+
+def register_email_thread(fn: Callable[..., Iterable[IncomingEmail]]) -> Callable:
+    if fn not in _email_threads:
+        _email_threads.append(fn)
+    return fn
+
+
+def incoming_emails(ticket) -> list[IncomingEmail]:
+    """The e-mails received on `ticket`, oldest first, from every registered source."""
+    found = [email for fn in _email_threads for email in fn(ticket)]
+    return sorted(found, key=lambda email: email.at)

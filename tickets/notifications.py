@@ -3,7 +3,7 @@
 * A client opens a ticket in the portal or by e-mail, or replies on one: the assignee is notified; when
   nobody is assigned, the tenant's technicians and its dispatch address (``Tenant.dispatch_email``).
   The client gets an acknowledgement with the ticket's number (for a new ticket only: its
-  own reply needs none).
+  own reply needs none), the first e-mail of the ticket's thread (tickets.mail).
 * A ticket is assigned to someone (by someone else): that person is notified.
 * Monitoring opens an urgent ticket (P1 or P2): the same people as for a client's new ticket,
   before the client has noticed anything.
@@ -18,11 +18,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from msp.links import site_url
-from msp.mail import compose, email_queue
 from msp.models import Membership, NotificationKind
 from msp.notifications import display_name, notify
 from msp.roles import Role
 from msp.scoping import scope_of
+from tickets.mail import ticket_email_queue, ticket_tag
 from tickets.models import Ticket, TicketComment
 
 EXCERPT = 500  # characters of a description or reply quoted in a notification
@@ -135,22 +135,21 @@ def _acknowledge(ticket: Ticket) -> None:
     address, name = _client_address(ticket)
     if not address:
         return
-    tenant = ticket.tenant
     with translation.override(contact_language(ticket, address)):
         subject = _("We received your ticket %(number)s: %(subject)s") % {
-            "number": f"#{ticket.pk}",
+            "number": ticket_tag(ticket.pk),
             "subject": ticket.subject,
         }
         body = _(
             "Thank you: we received your request “%(subject)s”. Its number is %(number)s; "
             "quote it when you write to us. We will get back to you soon; you can follow it here:"
         ) % {"subject": ticket.subject, "number": f"#{ticket.pk}"}
-        mail = compose(
-            tenant=tenant,
-            to=[address],
+        ticket_email_queue(
+            ticket,
+            to=address,
+            name=name,
             subject=subject,
             body=body,
-            name=name,
             link=site_url("portal:ticket", ticket.pk),
+            automatic=True,
         )
-    email_queue(mail, tenant_id=tenant.pk)

@@ -1,10 +1,13 @@
-"""Reads of tickets: the technician's queue, in SLA urgency order."""
+"""Reads of tickets: the technician's queue, in SLA urgency order; a ticket's e-mails."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 
+from msp.models import OutboundEmail
 from tickets.choices import OPEN_STATUSES, SlaState
+from tickets.hooks import incoming_emails
+from tickets.mail import ticket_thread
 from tickets.models import QUEUE_ORDER, Ticket
 
 QUEUE_FILTERS = ("mine", "unassigned", "client", "priority", "status", "sla")
@@ -43,3 +46,20 @@ def ticket_queue(*, user, params) -> tuple:
             query |= Q(pk=int(search.lstrip("#")))
         queryset = queryset.filter(query)
     return queryset.order_by(*QUEUE_ORDER)
+
+
+EMAILS_SHOWN = 50  # the latest sent e-mails a ticket's page lists (all are on Outgoing mail)
+
+
+def ticket_emails(ticket: Ticket) -> list:
+    """The ticket's e-mails, oldest first: those sent (msp's OutboundEmail rows of its thread,
+    the latest EMAILS_SHOWN, with their delivery state) and those received (tickets.hooks'
+    IncomingEmail, from inbox/). Two queries, whatever the thread's length."""
+    sent = (
+        OutboundEmail.objects.filter(thread=ticket_thread(ticket.pk))
+        .defer("mime")
+        .order_by("-created_at", "-pk")[:EMAILS_SHOWN]
+    )
+    entries = [(email.created_at, email) for email in sent]
+    entries += [(email.at, email) for email in incoming_emails(ticket)]
+    return [email for _at, email in sorted(entries, key=lambda entry: entry[0])]

@@ -16,13 +16,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from msp.links import site_url
-from msp.mail import compose, email_queue
 from msp.models import Membership, NotificationKind, Tenant
 from msp.notifications import notify
 from msp.roles import Role
 from msp.scoping import current_scope, scope_of
 from msp.tenant_tasks import tenant_task
 from tickets.choices import SlaState
+from tickets.mail import ticket_email_queue, ticket_tag
 from tickets.models import Ticket, TicketComment
 
 SWEEP_LOCK = "tickets:sla-sweep"
@@ -250,32 +250,33 @@ def ticket_notify_contact_task(
     ticket = Ticket.objects.select_related("tenant", "contact", "client").filter(pk=ticket_id).first()
     if ticket is None or ticket.contact is None or not ticket.contact.email:
         return "no recipient"
+    reference = f"{ticket_tag(ticket.pk)} {ticket.subject}"
     with translation.override(contact_language(ticket)):
         link = site_url("portal:ticket", ticket.pk)
         if kind == "reply":
             comment = TicketComment.objects.filter(pk=comment_id, ticket=ticket, public=True).first()
             if comment is None:
                 return "no public reply"
-            subject = _("New reply on %(ticket)s") % {"ticket": ticket}
+            subject = _("New reply on %(ticket)s") % {"ticket": reference}
             body = comment.body
         else:
             subject = _("%(ticket)s is now %(status)s") % {
-                "ticket": ticket,
+                "ticket": reference,
                 "status": ticket.get_status_display(),
             }
             body = _("The status of your ticket changed to: %(status)s.") % {
                 "status": ticket.get_status_display()
             }
         follow = _("Follow your ticket:")
-        message = compose(
-            tenant=ticket.tenant,
-            to=[ticket.contact.email],
+        ticket_email_queue(
+            ticket,
+            to=ticket.contact.email,
+            name=ticket.contact.name,
             subject=subject,
             body=f"{body}\n\n{follow}",
-            name=ticket.contact.name,
             link=link,
+            automatic=kind != "reply",  # a technician wrote the reply; a status notice is the app's
         )
-    email_queue(message, tenant_id=ticket.tenant_id)
     return "queued"
 
 

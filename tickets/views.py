@@ -23,7 +23,7 @@ from tickets.choices import Priority, SlaState, TicketStatus
 from tickets.forms import ReplyForm, StatusForm, TicketForm, staff_users
 from tickets.models import Attachment, Ticket
 from tickets.rows import queue_rows, render_rows
-from tickets.selectors import ticket_queue
+from tickets.selectors import ticket_emails, ticket_queue
 from tickets.services import ticket_create, ticket_has_invoiced_time, ticket_update
 
 
@@ -99,6 +99,8 @@ class TicketDetailView(StaffTicketMixin, DetailView):
             priorities=Priority.choices,
             panels=hooks.extra_panels(self.request, ticket),
             can_edit=self.has_perm("ticket.change"),
+            emails=ticket_emails(ticket),
+            can_retry_email=self.has_perm("outboundemail.retry"),
             **kwargs,
         )
 

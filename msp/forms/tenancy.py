@@ -1,12 +1,19 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from msp.forms.auth import NewAccountForm
+from msp.hosts import literal_host_refused
 from msp.identity import logo_data_uri
-from msp.models import Client, Membership, Tenant, User
+from msp.models import Client, Membership, SmtpSecurity, Tenant, User
 from msp.models.tenancy import TIMEZONE_CHOICES
 from msp.roles import Role
+from msp.secrets import conceal
+
+# A host name or an IP address (IPv6 in brackets or bare): no scheme, path, port or spaces.
+SMTP_HOST = re.compile(r"[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?")
 
 
 class LogoInput(forms.ClearableFileInput):
@@ -44,14 +51,73 @@ class TenantSettingsForm(forms.ModelForm):
             "attachment_max_mb",
             # monthly client reports (issue 12)
             "reports_auto_send",
+            # its own SMTP server (issue 13); the password is smtp_password below
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+            "smtp_username",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "logo": LogoInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
         }
 
+    # Written, never shown: stored with msp.secrets.conceal; empty keeps the stored one.
+    smtp_password = forms.CharField(
+        label=_("SMTP password"),
+        required=False,
+        strip=False,
+        max_length=1000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["smtp_security"].required = False  # absent: STARTTLS, the model's default
+        self.fields["smtp_password"].help_text = (
+            _(
+                "A password is stored, encrypted. Leave this empty to keep it; clear the user name to remove it."
+            )
+            if self.instance.smtp_password
+            else _("Stored encrypted; never shown again.")
+        )
+
+    def clean_smtp_security(self):
+        return self.cleaned_data.get("smtp_security") or SmtpSecurity.STARTTLS
+
+    def clean_smtp_host(self):
+        host = (self.cleaned_data.get("smtp_host") or "").strip()
+        if host and not SMTP_HOST.fullmatch(host):
+            raise forms.ValidationError(_("Give the server's name or address, e.g. smtp.example.com."))
+        if literal_host_refused(host):
+            raise forms.ValidationError(
+                _("That is a private, loopback or link-local address: the app does not connect there.")
+            )
+        return host
+
+    def save(self, commit=True):
+        tenant = super().save(commit=False)
+        password = self.cleaned_data.get("smtp_password")
+        if password:
+            tenant.smtp_password = conceal(password)
+        elif not (tenant.smtp_host and tenant.smtp_username):
+            tenant.smtp_password = ""  # no server or no user: no password to keep
+        if commit:
+            tenant.save()
+            self._save_m2m()
+        return tenant
+
     def clean(self):
         cleaned = super().clean()
+        if (
+            cleaned.get("smtp_host")
+            and not cleaned.get("email_from_address")
+            and "email_from_address" not in self.errors
+        ):
+            self.add_error(
+                "email_from_address",
+                _("Mail sent through your own server goes out from your own address: give it here."),
+            )
         rate, currency = cleaned.get("default_hourly_rate"), cleaned.get("default_currency")
         if rate is not None and rate.amount < 0:
             self.add_error("default_hourly_rate", _("A rate cannot be negative."))

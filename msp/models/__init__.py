@@ -3,7 +3,7 @@ from msp.models.idempotency import IdempotencyKey
 from msp.models.invitations import Invitation, InvitationStatus
 from msp.models.mail import OutboundEmail, OutboundEmailStatus
 from msp.models.notifications import Notification, NotificationKind, NotificationPreference
-from msp.models.tenancy import ApiToken, Membership, Tenant, User
+from msp.models.tenancy import ApiToken, Membership, SmtpSecurity, Tenant, User
 
 __all__ = [
     "ApiToken",
@@ -19,6 +19,7 @@ __all__ = [
     "OutboundEmail",
     "OutboundEmailStatus",
     "Site",
+    "SmtpSecurity",
     "Tenant",
     "User",
 ]

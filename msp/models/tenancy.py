@@ -53,6 +53,16 @@ def validate_logo(file) -> None:
         raise ValidationError(_("The logo must be a PNG, JPEG, GIF or WebP image."))
 
 
+class SmtpSecurity(models.TextChoices):
+    STARTTLS = "starttls", _("STARTTLS (usually port 587)")
+    SSL = "ssl", _("TLS (SMTPS, usually port 465)")
+    NONE = "none", _("None (a trusted network only: the password travels in clear)")
+
+
+# The port a security mode is served on when the tenant names none.
+SMTP_DEFAULT_PORTS = {SmtpSecurity.STARTTLS: 587, SmtpSecurity.SSL: 465, SmtpSecurity.NONE: 25}
+
+
 class User(AbstractUser):
     """A person; what they may see comes from their memberships, never from the user itself."""
 
@@ -115,6 +125,25 @@ class Tenant(models.Model):
         blank=True,
         help_text=_("New client tickets and replies nobody is assigned to are also sent here."),
     )
+    # Its own SMTP server (msp.mail.tenant_connection); empty host: the server's (EMAIL_*).
+    smtp_host = models.CharField(
+        _("SMTP server"),
+        max_length=255,
+        blank=True,
+        help_text=_("Your own mail server for everything sent in your name; empty: the app's."),
+    )
+    smtp_port = models.PositiveIntegerField(
+        _("SMTP port"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(65535)],
+        help_text=_("Empty: the usual port of the security chosen (587, 465 or 25)."),
+    )
+    smtp_security = models.CharField(
+        _("SMTP security"), max_length=10, choices=SmtpSecurity.choices, default=SmtpSecurity.STARTTLS
+    )
+    smtp_username = models.CharField(_("SMTP user name"), max_length=255, blank=True)
+    smtp_password = models.TextField(blank=True, editable=False)  # msp.secrets.conceal: never shown
     attachment_max_mb = models.PositiveSmallIntegerField(
         _("largest attachment (MB)"),
         default=10,
@@ -166,6 +195,10 @@ class Tenant(models.Model):
     @property
     def attachment_max_bytes(self) -> int:
         return self.attachment_max_mb * 1024 * 1024
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        return self.smtp_port or SMTP_DEFAULT_PORTS.get(self.smtp_security, 587)
 
     @property
     def document_name(self) -> str:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -45,4 +46,9 @@ class OutboundEmailRetryView(ResourceMixin, View):
             messages.info(
                 request, _("“%(subject)s” has not failed: nothing to retry.") % {"subject": email.subject}
             )
+        target = request.POST.get("next", "")  # the ticket page it was sent again from
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(target)
         return redirect("mail:list")

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django.views.generic import FormView, TemplateView, UpdateView
 
 from msp.forms.tenancy import LanguageForm, MemberEditForm, MemberInviteForm, TenantSettingsForm, TimeZoneForm
 from msp.invitations import invitation_create
+from msp.mail import smtp_test
 from msp.middleware import SESSION_TENANT_KEY
 from msp.models import Invitation, Membership
 from msp.models.invitations import OPEN
@@ -83,7 +84,7 @@ def account_time_zone(request):
 class TenantSettingsView(MemberRequiredMixin, UpdateView):
     permission_required = "tenant.change"
     form_class = TenantSettingsForm
-    template_name = "msp/form.html"
+    template_name = "msp/tenant_settings.html"
     success_url = reverse_lazy("tenant_settings")
 
     def get_object(self, queryset=None):
@@ -97,6 +98,32 @@ class TenantSettingsView(MemberRequiredMixin, UpdateView):
     def form_valid(self, form):
         messages.success(self.request, _("Settings saved."))
         return super().form_valid(form)
+
+
+class TenantSmtpTestView(MemberRequiredMixin, View):
+    """ "Send test e-mail": through the organisation's mail server as saved, to the member
+    pressing it, and what the server answered (msp.mail.smtp_test)."""
+
+    permission_required = "tenant.change"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        target = reverse("tenant_settings") + "#mail-server"
+        address = request.user.email
+        if not address:
+            messages.error(request, _("Your account has no e-mail address to send the test to."))
+            return redirect(target)
+        result = smtp_test(tenant=request.membership.tenant, to=address)
+        names = {"address": address, "answer": result.answer}
+        if result.ok:
+            messages.success(
+                request, _("Test e-mail sent to %(address)s. The server answered: %(answer)s") % names
+            )
+        else:
+            messages.error(
+                request, _("The test e-mail to %(address)s was not sent. The answer: %(answer)s") % names
+            )
+        return redirect(target)
 
 
 class MemberListView(MemberRequiredMixin, TemplateView):

@@ -1,14 +1,12 @@
 """Outgoing mail (msp.mail): queued with the transaction, sent by the worker, retried with
 backoff while the server is down, failed for good where the owners can see it. Tested
-against a real SMTP server on loopback (aiosmtpd, in a thread of this process)."""
+against a real SMTP server on loopback (aiosmtpd, in a thread of this process: tests/mailsink.py)."""
 
 import logging
 import smtplib
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery.signals import task_retry
 from django.core import mail
 from django.core.mail import EmailMessage
@@ -23,6 +21,7 @@ from msp.roles import Role
 from msp.scoping import tenant_scope
 from msp.tasks import email_send_task
 from tests.factories import ClientFactory, ContactFactory, OutboundEmailFactory, UserFactory
+from tests.mailsink import Inbox, NoSuchUser
 from tests.timetracking.helpers import prepaid, ticket_on
 
 pytestmark = pytest.mark.django_db
@@ -43,51 +42,6 @@ def _message(**kwargs) -> EmailMessage:
     )
     message.attach("offer.pdf", PDF, "application/pdf")
     return message
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it accepted."""
-
-    def __init__(self):
-        self.received = []  # (envelope recipients, message bytes)
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((list(envelope.rcpt_tos), envelope.original_content))
-        return "250 OK"
-
-
-class NoSuchUser:
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        return "550 5.1.1 No such user"
-
-
-@pytest.fixture
-def smtp(settings):
-    """Django's SMTP backend pointed at a loopback port where nothing listens yet;
-    `smtp.up(handler)` starts a real SMTP server there."""
-    port = _free_port()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-
-    class Server:
-        controller = None
-
-        def up(self, handler):
-            self.controller = Controller(handler, hostname="127.0.0.1", port=port)
-            self.controller.start()
-
-    server = Server()
-    yield server
-    if server.controller is not None:
-        server.controller.stop()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from msp.mail import REPLY_MARKER
 from msp.models import Notification, NotificationKind, Tenant
 from msp.notifications import notification_preferences_set
 from msp.roles import Role
@@ -71,7 +72,8 @@ def test_unassigned_portal_ticket_reaches_technicians_and_dispatch_and_is_acknow
     assert _to("tech2@msp.example")[0].body.startswith("Hello Luca,")
     [ack] = _to(contact.email)
     assert f"#{ticket.pk}" in ack.subject and f"#{ticket.pk}" in ack.body
-    assert ack.body.startswith("Hello Giulia,")
+    # Its first line is where the client's answer ends (tickets.mail), then the greeting.
+    assert ack.body.startswith(f"{REPLY_MARKER}\n\nHello Giulia,")
     assert ack.body.rstrip().endswith("— Alpha MSP")
     assert f"/portal/tickets/{ticket.pk}/" in ack.body
     # Sent in the MSP's name, from the server's address when it set none of its own.
@@ -166,8 +168,8 @@ def test_the_acknowledgement_speaks_the_msps_language(
     Tenant.objects.filter(pk=seeded.pk).update(language="it")
     ticket = _open_in_portal(contact_http, django_capture_on_commit_callbacks)
     [ack] = _to(contact.email)
-    assert ack.subject == f"Abbiamo ricevuto il tuo ticket #{ticket.pk}: Printer on fire"
-    assert ack.body.startswith("Buongiorno Giulia,")
+    assert ack.subject == f"Abbiamo ricevuto il tuo ticket [#{ticket.pk}]: Printer on fire"
+    assert ack.body.startswith(f"{REPLY_MARKER}\n\nBuongiorno Giulia,")
     assert _to("tech@msp.example")[0].subject.startswith("Nuovo ticket da Acme")
 
 
