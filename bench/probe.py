@@ -176,11 +176,9 @@ def _portal_report(membership):
     from django.utils import timezone
 
     from billing.periods import Period
-    from reports.services import generate_report
-
     from msp.models import Client
-
     from reports.models import MonthlyReport, ReportStatus
+    from reports.services import generate_report
 
     client = Client.unscoped.select_related("tenant").get(pk=membership.client_id)
     report = generate_report(client, Period.of(timezone.localdate()).previous())
