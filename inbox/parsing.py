@@ -28,6 +28,8 @@ from html.parser import HTMLParser
 from django.conf import settings
 from django.utils import timezone
 
+from msp.mail import REPLY_MARKER
+
 
 def max_bytes() -> int:
     """The largest message read (settings.INBOX_MAX_BYTES): a larger one is stored without its
@@ -436,6 +438,8 @@ _RULE = re.compile(r"^\s*_{8,}\s*$")
 
 def _history_start(lines: list[str]) -> int | None:
     for index, line in enumerate(lines):
+        if REPLY_MARKER in line:  # our own mail's first line (msp.mail): the answer is above it
+            return index
         if line.lstrip().startswith(">"):
             # A quoted block, unless the rest of the message answers it line by line: cut at
             # the first quote that only quotes (and blanks) follow.
