@@ -24,8 +24,6 @@ def token_digest(token: str) -> str:
 
 
 class Mailbox(TenantOwnedModel):
-    CHOICE_LABEL = "name"
-
     name = models.CharField(_("name"), max_length=100)
     address = models.EmailField(
         _("address"), help_text=_("Clients write here; ticket e-mails carry it as their Reply-To.")
