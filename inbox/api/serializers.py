@@ -6,12 +6,20 @@ import binascii
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from inbox.choices import DropReason
 from inbox.models import InboundMessage
 from msp.api.base import StrictSerializerMixin, TenantModelSerializer
 from msp.models import Client, Contact
 
 
 class InboundMessageSerializer(TenantModelSerializer):
+    reason = serializers.ChoiceField(
+        choices=DropReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Why a dropped e-mail was dropped; empty for the others.",
+    )
+
     class Meta:
         model = InboundMessage
         fields = [

@@ -284,7 +284,9 @@ def test_a_tag_of_another_clients_ticket_opens_a_ticket_for_the_senders_own_clie
     )
     assert message.status == InboundStatus.NEW_TICKET and message.client_id == shop.bianchi.pk
     assert message.ticket_id != shop.ticket.pk
-    assert f"It names #{shop.ticket.pk}, whose client does not know the sender: not filed there." in message.note
+    assert (
+        f"It names #{shop.ticket.pk}, whose client does not know the sender: not filed there." in message.note
+    )
     assert not TicketComment.unscoped.filter(ticket=shop.ticket).exists()
 
 

@@ -186,3 +186,15 @@ def test_the_token_files_into_its_own_tenant_only(shop, provider):
 def test_unknown_content_type_is_415(shop, provider):
     answer = provider.post(URL, json.dumps({"x": 1}), content_type="text/csv")
     assert answer.status_code == 415
+
+
+def test_json_nested_too_deep_is_a_400(shop, provider):
+    from msp.api.parsers import MAX_DEPTH
+
+    for body in (
+        b"[" * 100_000 + b"]" * 100_000,
+        ('{"raw": ' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "}").encode(),
+    ):
+        answer = provider.post(URL, body, content_type="application/json")
+        assert answer.status_code == 400 and "nested more than 64 levels" in answer.json()["detail"]
+    assert not InboundMessage.unscoped.exists()

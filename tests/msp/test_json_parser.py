@@ -15,7 +15,12 @@ pytestmark = pytest.mark.django_db
 DEEP = b"[" * 100_000 + b"]" * 100_000
 JUST_TOO_DEEP = ('{"name": ' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "}").encode()
 
-INGESTION = {"/api/v1/monitoring/alerts/", "/api/v1/monitoring/alertmanager/", "/api/v1/monitoring/webhook/"}
+INGESTION = {
+    "/api/v1/monitoring/alerts/",
+    "/api/v1/monitoring/alertmanager/",
+    "/api/v1/monitoring/webhook/",
+    "/api/v1/inbox/webhook/",  # a mailbox token's: tests/inbox/test_webhook.py
+}
 
 
 def _owner_api(tenant, make_member) -> APIClient:
