@@ -24,7 +24,7 @@ def token_digest(token: str) -> str:
 
 
 class Mailbox(TenantOwnedModel):
-    CHOICE_LABEL = "name"
+    # No CHOICE_LABEL: a dropdown of mailboxes shows str() (name and address), as everywhere.
 
     name = models.CharField(_("name"), max_length=100)
     address = models.EmailField(
