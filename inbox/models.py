@@ -24,6 +24,8 @@ def token_digest(token: str) -> str:
 
 
 class Mailbox(TenantOwnedModel):
+    # No CHOICE_LABEL: a dropdown of mailboxes shows str() (name and address), as everywhere.
+
     name = models.CharField(_("name"), max_length=100)
     address = models.EmailField(
         _("address"), help_text=_("Clients write here; ticket e-mails carry it as their Reply-To.")

@@ -16,5 +16,6 @@ def test_a_round_files_every_message_as_a_ticket_or_a_reply(dovecot):
     statuses = list(InboundMessage.unscoped.values_list("status", flat=True))
     assert statuses.count(InboundStatus.NEW_TICKET) == 8
     assert statuses.count(InboundStatus.REPLY) == 2
+    assert 0 < result["filing_share"] <= 1
     line = summary([result, result, result], 10, "sqlite")
     assert line.startswith("| e-mail in: IMAP poll of 10 messages (sqlite) |")
