@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from inbox.choices import ImapSecurity
+from msp.hosts import PrivateHostError, host_check
 from msp.secrets import reveal
 
 # A UID SEARCH answers one line of every UID: imaplib refuses lines over 1 MB (about 130,000
@@ -183,6 +184,13 @@ class ImapSession:
 
     def open(self) -> None:
         config = self.config
+        try:
+            # A tenant's admin names the server: never one inside our own network (msp.hosts).
+            host_check(config.host, config.port)
+        except PrivateHostError as error:
+            raise self.fail(Stage.CONNECT, str(error)) from error
+        except OSError:
+            pass  # a name that does not resolve: connecting says so in its own words
         try:
             if config.security == ImapSecurity.SSL:
                 self.connection = _IMAP4_SSL(

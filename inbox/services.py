@@ -36,6 +36,7 @@ from inbox import filing, parsing
 from inbox.choices import DropReason, ImapSecurity, InboundSource, InboundStatus
 from inbox.imap import ImapFailure, ImapSession, ImapSettings
 from inbox.models import InboundMessage, Mailbox, token_digest
+from msp.hosts import literal_host_refused
 from msp.locking import lock_row
 from msp.models import Client, Contact, Tenant
 from msp.scoping import scoped_by
@@ -502,6 +503,10 @@ def _mailbox_check(mailbox: Mailbox) -> None:
         errors = {}
         if not 1 <= mailbox.imap_port <= 65535:
             errors["imap_port"] = [_("A port is a number from 1 to 65535.")]
+        if literal_host_refused(mailbox.imap_host):  # a name is judged when dialled (inbox.imap)
+            errors["imap_host"] = [
+                _("That is a private, loopback or link-local address: the app does not connect there.")
+            ]
         if not mailbox.imap_username:
             errors["imap_username"] = [_("Give the user name the server signs in.")]
         if not mailbox.imap_password:

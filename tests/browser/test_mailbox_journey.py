@@ -19,7 +19,8 @@ from tests.inbox.dovecot import message
 pytestmark = pytest.mark.dovecot
 
 
-def test_a_mailbox_is_set_up_tested_and_polled_in_the_browser(page, live_server, shot, dovecot):
+def test_a_mailbox_is_set_up_tested_and_polled_in_the_browser(page, live_server, shot, dovecot, settings):
+    settings.TENANT_SERVERS_ALLOW_PRIVATE = True  # Dovecot is on loopback (msp.hosts)
     url = live_server.url
     tenant = TenantFactory(name="Lantern IT", slug="lantern-it", default_currency="EUR")
     MembershipFactory(tenant=tenant, user=UserFactory(username="olga", first_name="Olga"), role=Role.OWNER)
