@@ -28,7 +28,7 @@ from html.parser import HTMLParser
 from django.conf import settings
 from django.utils import timezone
 
-from msp.mail import REPLY_MARKER
+from msp.mail import LOOP_HEADER, REPLY_MARKER
 
 
 def max_bytes() -> int:
@@ -43,8 +43,6 @@ def max_received() -> int:
     return settings.INBOX_MAX_RECEIVED
 
 
-# The header our outgoing mail carries (msp.mail): a message with it was sent by this product.
-LOOP_HEADER = "X-PSA-Loop"
 MAX_SUBJECT = 998  # a header line's limit; the ticket's own subject is cut shorter
 
 TICKET_TAG = re.compile(r"\[#(\d{1,12})\]")
@@ -605,12 +603,14 @@ class Verdict:
     why: str  # for the note and the log line (English, technical)
 
 
-def classify(parsed: ParsedMessage, *, own_addresses: set[str]) -> Verdict | None:
-    """Why this message must be dropped, or None. Loops first (our own mail, our own address,
-    too many hops), then bounces, then automatic replies."""
+def classify(parsed: ParsedMessage, *, own_addresses: set[str], own_slug: str) -> Verdict | None:
+    """Why this message must be dropped, or None. Loops first (the tenant's own mail come back
+    (msp.mail's LOOP_HEADER with its slug), its own address, too many hops), then bounces, then
+    automatic replies. Another tenant's mail on this platform (an MSP writing to the MSP it is
+    a client of) is mail like any other."""
     message = parsed.message
     loop = header_text(message, LOOP_HEADER)
-    if LOOP_HEADER.lower() in {k.lower() for k in message.keys()}:
+    if loop.strip().lower() == own_slug.lower():
         return Verdict("loop", f"{LOOP_HEADER}: {loop}")
     if parsed.from_address in own_addresses:
         return Verdict("own", f"From: {parsed.from_address}")

@@ -221,7 +221,7 @@ def _left_for_review(row: InboundMessage, exc: Exception) -> None:
 
 def _file(row: InboundMessage, parsed: parsing.ParsedMessage, *, tenant, mailbox) -> None:
     own = _own_addresses(tenant)
-    verdict = parsing.classify(parsed, own_addresses=own)
+    verdict = parsing.classify(parsed, own_addresses=own, own_slug=tenant.slug)
     if verdict is not None:
         _drop(row, verdict.reason, DROP_NOTES[verdict.reason]() % {"why": verdict.why})
         return

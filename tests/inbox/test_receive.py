@@ -202,6 +202,15 @@ def test_own_address_and_too_many_hops_are_loops(shop):
     assert "Received × 31 > 30" in looped.note
 
 
+def test_mail_from_another_tenant_of_the_platform_is_not_a_loop(shop):
+    """Acme's IT runs on this platform too (tenant "acme"): its technician's mail carries its own
+    loop header, and reaches this MSP's mailbox like any client's mail."""
+    theirs = receive(shop.mailbox, mail(subject="Our VPN is down", X_PSA_Loop="acme").as_bytes())
+    assert theirs.status == InboundStatus.NEW_TICKET and theirs.reason == ""
+    ours = receive(shop.mailbox, mail(subject="Came back", X_PSA_Loop="ALPHA").as_bytes())
+    assert (ours.status, ours.reason) == (InboundStatus.DROPPED, DropReason.LOOP)
+
+
 @pytest.mark.parametrize(
     "headers",
     [
