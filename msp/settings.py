@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "djmoney",
     "django_htmx",
+    "django_countries",
     "django_celery_beat",
     "msp",
     "audit",

@@ -1,15 +1,18 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from msp import fiscal
+from msp.models.fiscal import FiscalIdentity
 from msp.models.tenancy import CURRENCY_CHOICES, TIMEZONE_CHOICES
 from msp.scoping import TenantOwnedModel
 
 
-class Client(TenantOwnedModel):
+class Client(FiscalIdentity, TenantOwnedModel):
     """A company the MSP serves."""
 
     CHOICE_LABEL = "name"
@@ -33,6 +36,22 @@ class Client(TenantOwnedModel):
         ),
     )
     billing_email = models.EmailField(_("billing email"), blank=True)
+    # Who the invoices are addressed to, beyond the shared fiscal identity (msp.models.fiscal).
+    legal_name = models.CharField(
+        _("legal name"), max_length=200, blank=True, help_text=_("As on invoices; empty: the name above.")
+    )
+    sdi_code = models.CharField(
+        _("Codice Destinatario"),
+        max_length=7,
+        blank=True,
+        help_text=_(
+            "Italy: the SdI routing code (7 characters; 6 for a public administration's office). "
+            "0000000 with a PEC address, or for a private person."
+        ),
+    )
+    public_administration = models.BooleanField(
+        _("public administration"), default=False, help_text=_("Italy: invoiced in the FPA12 format.")
+    )
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -54,6 +73,23 @@ class Client(TenantOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        try:
+            self.sdi_code = fiscal.sdi_code_normalise(self.sdi_code, public_administration=self.public_administration)
+        except ValidationError as error:
+            errors["sdi_code"] = error.messages
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def document_name(self) -> str:
+        return self.legal_name or self.name
 
 
 class Site(TenantOwnedModel):

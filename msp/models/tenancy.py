@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
+from msp.models.fiscal import FiscalIdentity
 from msp.roles import MANAGER_ROLES, STAFF_ROLES, Role, role_has_perm
 from msp.scoping import TenantOwnedModel
 
@@ -86,7 +87,17 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
 
-class Tenant(models.Model):
+class TaxRegime(models.TextChoices):
+    """FatturaPA's RegimeFiscale of the seller (the common ones; RF01 is the ordinary regime)."""
+
+    RF01 = "RF01", _("RF01 Ordinary")
+    RF02 = "RF02", _("RF02 Minimum taxpayers")
+    RF04 = "RF04", _("RF04 Agriculture and fishing")
+    RF18 = "RF18", _("RF18 Other")
+    RF19 = "RF19", _("RF19 Flat rate (forfettario)")
+
+
+class Tenant(FiscalIdentity):
     """An MSP: the unit of isolation."""
 
     name = models.CharField(_("name"), max_length=120)
@@ -155,13 +166,20 @@ class Tenant(models.Model):
         _("legal name"), max_length=200, blank=True, help_text=_("As on invoices; empty: the name above.")
     )
     address = models.TextField(_("address"), blank=True)
-    vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
     logo = models.ImageField(
         _("logo"),
         upload_to=tenant_logo_path,
         blank=True,
         validators=[validate_logo],
         help_text=_("PNG or JPEG, at most 1 MB; shown at the top of offers and invoices."),
+    )
+    # What its e-invoices need beyond the shared identity (msp.models.fiscal): how it is paid
+    # and its tax regime.
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, help_text=_("Printed on invoices as where to pay."))
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    tax_regime = models.CharField(
+        _("tax regime"), max_length=4, choices=TaxRegime.choices, default=TaxRegime.RF01,
+        help_text=_("Italy: the RegimeFiscale on FatturaPA invoices."),
     )
     default_hourly_rate = MoneyField(
         _("break/fix hourly rate"),
@@ -199,6 +217,23 @@ class Tenant(models.Model):
     @property
     def smtp_port_or_default(self) -> int:
         return self.smtp_port or SMTP_DEFAULT_PORTS.get(self.smtp_security, 587)
+
+    def clean(self):
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        if self.iban:
+            from stdnum import iban
+
+            try:
+                self.iban = iban.validate(self.iban)
+            except Exception:
+                errors["iban"] = [_("%(iban)s is not a valid IBAN: check its digits.") % {"iban": self.iban}]
+        self.bic = (self.bic or "").replace(" ", "").upper()
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def document_name(self) -> str:

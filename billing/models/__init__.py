@@ -78,6 +78,16 @@ class ClientBillingTerms(TenantOwnedModel):
         blank=True,
         help_text=_("Printed on the invoice, e.g. the exemption's legal reference."),
     )
+    # A rate from the MSP's catalogue (with its exemption nature) wins over the bare percentage.
+    vat = models.ForeignKey(
+        "billing.TaxRate",
+        verbose_name=_("VAT rate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the organisation's default rate."),
+    )
 
     class Meta:
         verbose_name = _("billing terms")
@@ -198,6 +208,10 @@ class Invoice(TenantOwnedModel):
     # again only when what it shows changed (billing.pdf).
     pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
     pdf_digest = models.CharField(max_length=64, blank=True)
+    # The archive: the PDF exactly as issued (Factur-X for EN 16931 clients) and the SHA-256 of
+    # its bytes. Written once, after issue; never rendered again (billing.einvoice.archive).
+    issued_pdf = models.FileField(upload_to="archive/%Y/", blank=True)
+    issued_pdf_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-issue_date", "-pk"]
@@ -260,6 +274,11 @@ class InvoiceLine(TenantOwnedModel):
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     unit_price = MoneyField(_("unit price"), **MONEY)
     tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, validators=PERCENT)
+    # The rate's exemption nature, VAT code and legal reference as at drafting (billing.TaxRate):
+    # what the e-invoice and the accountant's export say about a 0 % line.
+    tax_nature = models.CharField(_("exemption nature"), max_length=4, blank=True)
+    tax_code = models.CharField(_("VAT code"), max_length=20, blank=True)
+    tax_reference = models.CharField(_("legal reference"), max_length=100, blank=True)
     amount = MoneyField(_("amount"), **MONEY)
     tax = MoneyField(_("tax"), **MONEY)
     # What produced the line, for people (the claim in BilledItem is what the database checks).
@@ -321,3 +340,7 @@ class Payment(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.amount} ({self.get_method_display()})"
+
+
+from billing.models.einvoices import EInvoice, EInvoiceFormat, EInvoiceState  # noqa: E402, F401  (the app's models, one module each)
+from billing.models.taxes import TaxNature, TaxRate, vat_category  # noqa: E402, F401  (the app's models, one module each)
