@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import BillingSettings, ClientBillingTerms, PaymentMethod
+from billing.models import BillingSettings, ClientBillingTerms, PaymentMethod, TaxRate
 from billing.periods import Period
-from msp.forms.base import TenantFormMixin
+from msp.forms.base import TenantFormMixin, TenantModelForm
 
 
 class PaymentForm(forms.Form):
@@ -23,6 +25,19 @@ class PaymentForm(forms.Form):
         if invoice is not None and not self.is_bound:
             self.initial.setdefault("amount", invoice.outstanding.amount)
             self.initial.setdefault("paid_at", timezone.localdate())
+
+
+class StatementForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def period(self) -> tuple:
+        """(from, to): as given when valid, else the last twelve months to today."""
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end - datetime.timedelta(days=365)
+        return (start, end) if start <= end else (end, start)
 
 
 class ReasonForm(forms.Form):
@@ -56,4 +71,30 @@ class BillingSettingsForm(TenantFormMixin, forms.ModelForm):
 class ClientBillingTermsForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = ClientBillingTerms
-        fields = ["payment_terms_days", "tax_rate", "tax_note"]
+        fields = ["payment_terms_days", "vat", "tax_rate", "tax_note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rates = TaxRate.objects.order_by("-rate", "name", "pk")
+        current = self.instance.vat_id
+        # Retired rates stay choosable only by the client that already has one.
+        self.fields["vat"].queryset = rates.filter(is_active=True) | rates.filter(pk=current)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("vat") and cleaned.get("tax_rate") is not None:
+            self.add_error("tax_rate", _("Choose a rate from the catalogue or type a percentage, not both."))
+        return cleaned
+
+
+class TaxRateForm(TenantModelForm):
+    class Meta:
+        model = TaxRate
+        fields = ["name", "code", "rate", "nature", "legal_reference", "is_active"]
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        others = TaxRate.objects.filter(code__iexact=code).exclude(pk=self.instance.pk)
+        if code and others.exists():
+            raise forms.ValidationError(_("Another rate already has this VAT code."), code="duplicate")
+        return code

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from billing.models import Invoice, InvoiceKind
+from billing.models import Invoice, InvoiceKind, TaxNature
 from contracts.choices import ContractKind
 from contracts.models import Contract
 from msp import scoping
@@ -33,6 +33,20 @@ def prepaid_balances(invoice: Invoice) -> list[tuple[Contract, int]]:
         .exclude(status="ended")
         .order_by("pk")
     ]
+
+
+def exemptions(lines) -> list[tuple[str, str, str]]:
+    """(nature, its label, legal reference) of each exemption the lines carry, once each, in
+    the order they first appear: what the printed invoice says about its 0 % lines."""
+    labels = dict(TaxNature.choices)
+    seen: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for line in lines:
+        if line.tax_nature:
+            label = str(labels.get(line.tax_nature, line.tax_nature))
+            seen.setdefault(
+                (line.tax_nature, line.tax_reference), (line.tax_nature, label, line.tax_reference)
+            )
+    return list(seen.values())
 
 
 def render_invoice_html(invoice: Invoice) -> str:
@@ -62,6 +76,7 @@ def render_invoice_html(invoice: Invoice) -> str:
                 "lines": lines,
                 "balances": balances,
                 "payments": payments,
+                "exemptions": exemptions(lines),
                 "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
                 "language": language,
             },

@@ -1,12 +1,18 @@
 from django.urls import path
 
-from billing import views
+from billing import taxrate_views, views
 
 app_name = "billing"
 urlpatterns = [
     path("", views.InvoiceListView.as_view(), name="list"),
     path("export.csv", views.InvoiceExportView.as_view(), name="export"),
     path("run/", views.BillingRunView.as_view(), name="run"),
+    path("issue/", views.InvoiceBatchIssueView.as_view(), name="issue-batch"),
+    path("tax-rates/", taxrate_views.TaxRateListView.as_view(), name="taxrates"),
+    path("tax-rates/new/", taxrate_views.TaxRateCreateView.as_view(), name="taxrate-create"),
+    path("tax-rates/<int:pk>/edit/", taxrate_views.TaxRateUpdateView.as_view(), name="taxrate-update"),
+    path("tax-rates/<int:pk>/delete/", taxrate_views.TaxRateDeleteView.as_view(), name="taxrate-delete"),
+    path("clients/<int:client_pk>/statement/", views.ClientStatementView.as_view(), name="client-statement"),
     path("clients/<int:client_pk>/terms/", views.ClientBillingTermsView.as_view(), name="client-terms"),
     path("<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice_detail"),
     path("<int:pk>/issue/", views.InvoiceIssueView.as_view(), name="issue"),

@@ -10,23 +10,33 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 from djmoney.money import Money
 
 from audit.selectors import history_context, invoice_history
 from billing.filtersets import InvoiceFilterSet
-from billing.forms import BillingSettingsForm, ClientBillingTermsForm, PaymentForm, ReasonForm, RunForm
+from billing.forms import (
+    BillingSettingsForm,
+    ClientBillingTermsForm,
+    PaymentForm,
+    ReasonForm,
+    RunForm,
+    StatementForm,
+)
 from billing.models import BillingSettings, ClientBillingTerms, Invoice, InvoiceLine, InvoiceStatus
 from billing.pdf import invoice_pdf_response
-from billing.selectors import invoices_visible, receivables
+from billing.selectors import client_statement, invoices_visible, receivables
 from billing.services import (
     credit_note_create,
     invoice_draft_delete,
     invoice_issue,
     invoice_pay,
     invoice_void,
+    invoices_issue,
 )
+from billing.services.invoices import MAX_BATCH
 from billing.tasks import billing_run_task
 from msp.models import Client
 from msp.views.base import MemberRequiredMixin, TenantDetailView, TenantListView
@@ -48,6 +58,8 @@ class InvoiceListView(TenantListView):
             filtered=self.filterset.is_bound,
             receivables=receivables(),
             can_run=self.has_perm("billing.run"),
+            can_issue=self.has_perm("invoice.change"),
+            can_set_rates=self.has_perm("taxrate.view"),
             **kwargs,
         )
 
@@ -117,6 +129,56 @@ class InvoiceIssueView(InvoiceActionView):
             return self.refuse(invoice, error)
         messages.success(request, _("Invoice %(number)s issued.") % {"number": invoice.number})
         return redirect(invoice)
+
+
+class InvoiceBatchIssueView(MemberRequiredMixin, View):
+    """Issue the drafts ticked on the list in one action; each refusal is listed with its
+    reason, and the drafts refused stay drafts (the others are issued all the same)."""
+
+    permission_required = "invoice.change"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        back = request.POST.get("next", "")
+        if not back.startswith(_list_url()) or "//" in back:
+            back = _list_url()
+        ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit() and len(value) < 19]
+        if not ids:
+            messages.error(request, _("Tick the drafts to issue."))
+            return redirect(back)
+        if len(ids) > MAX_BATCH:
+            messages.error(request, _("Issue at most %(max)s drafts at once.") % {"max": MAX_BATCH})
+            return redirect(back)
+        drafts = list(
+            invoices_visible(request.membership)
+            .filter(pk__in=ids, status=InvoiceStatus.DRAFT)
+            .order_by("created_at", "pk")
+        )
+        result = invoices_issue(invoices=drafts)
+        if result.issued:
+            messages.success(
+                request,
+                _("Issued: %(numbers)s.")
+                % {"numbers": ", ".join(invoice.number for invoice in result.issued)},
+            )
+        for invoice, reason in result.refused:
+            messages.error(
+                request,
+                _("Draft #%(id)s (%(client)s) was not issued: %(reason)s")
+                % {"id": invoice.pk, "client": invoice.client.name, "reason": reason},
+            )
+        skipped = len(set(ids)) - len(drafts)
+        if skipped:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s ticked document is not a draft any more (or not yours): left as it is.",
+                    "%(count)s ticked documents are not drafts any more (or not yours): left as they are.",
+                    skipped,
+                )
+                % {"count": skipped},
+            )
+        return redirect(back)
 
 
 class InvoicePayView(InvoiceActionView):
@@ -311,3 +373,24 @@ class ClientBillingTermsView(MemberRequiredMixin, View):
         form.save()
         messages.success(request, _("Billing terms of %(client)s saved.") % {"client": client})
         return redirect(client)
+
+
+class ClientStatementView(MemberRequiredMixin, TemplateView):
+    """A client's statement: invoices, credit notes and payments of a period with the running
+    balance, per currency (from/to, by default the last twelve months)."""
+
+    permission_required = "invoice.view"
+    template_name = "billing/statement.html"
+
+    def get_context_data(self, **kwargs):
+        client = get_object_or_404(Client.objects.all(), pk=self.kwargs["client_pk"])
+        form = StatementForm(self.request.GET or None)
+        start, end = form.period()
+        return super().get_context_data(
+            client=client,
+            form=form,
+            start=start,
+            end=end,
+            statements=client_statement(client, start=start, end=end),
+            **kwargs,
+        )

@@ -74,6 +74,7 @@ _ACCOUNT_MANAGER = (
     | _crud("hourblock", "view", "add")
     | _crud("invoice", "view", "add", "change", "delete")  # drafts, and issuing them
     | {"invoice.history"}  # the audit trail of an invoice, its payments and credit notes
+    | _crud("taxrate", "view")  # the VAT rates a draft's lines may carry
     # Monthly client reports: preview, generate and regenerate drafts, send, share by link.
     | _crud("monthlyreport", "view", "add", "change")
     | {"monthlyreport.send", "monthlyreport.share"}
@@ -95,6 +96,7 @@ _ADMIN = (
     | _crud("ingestkey", "view", "add", "change", "delete")  # monitoring tools' credentials
     | _crud("mailbox", "view", "add", "change", "delete")  # support mailboxes (inbox/): IMAP, webhook
     | {"invoice.pay", "invoice.void", "billing.run", "billing.settings"}
+    | _crud("taxrate", "add", "change", "delete")  # the VAT rate catalogue, exemptions included
     | {"monthlyreport.run"}  # every client's report of a month at once
     | {"dashboard.tenant"}  # the whole MSP's figures on the dashboard (reports/): SLA, hours, utilisation
     | {"outboundemail.view", "outboundemail.retry"}  # the tenant's outgoing mail, failures included

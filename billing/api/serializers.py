@@ -9,9 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 from rest_framework import serializers
 
-from billing.models import Invoice, InvoiceLine, LineKind, Payment, PaymentMethod
+from billing.models import Invoice, InvoiceLine, LineKind, Payment, PaymentMethod, TaxRate
+from billing.services.invoices import MAX_BATCH
 from contracts.api.serializers import AmountField, CurrencyOfField
-from msp.api.base import LeanModelSerializer, StrictSerializerMixin
+from msp.api.base import (
+    MAX_ID,
+    LeanModelSerializer,
+    ModelCleanMixin,
+    StrictSerializerMixin,
+    TenantModelSerializer,
+)
 from msp.models import Client
 
 
@@ -31,6 +38,9 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
             "unit",
             "unit_price",
             "tax_rate",
+            "tax_nature",
+            "tax_code",
+            "tax_reference",
             "amount",
             "tax",
             "contract",
@@ -50,6 +60,9 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
             "unit": line.unit,
             "unit_price": _decimal(line.unit_price.amount),
             "tax_rate": _decimal(line.tax_rate),
+            "tax_nature": line.tax_nature,
+            "tax_code": line.tax_code,
+            "tax_reference": line.tax_reference,
             "amount": _decimal(line.amount.amount),
             "tax": _decimal(line.tax.amount),
             "contract": line.contract_id,
@@ -127,6 +140,20 @@ class LineInputSerializer(StrictSerializerMixin, serializers.Serializer):
         allow_null=True,
         default=None,
     )
+    vat = serializers.PrimaryKeyRelatedField(
+        queryset=TaxRate.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "A rate of the catalogue (`tax-rates/`): its percentage, nature and legal reference; wins over tax_rate."
+        ),
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["vat"].queryset = TaxRate.objects.filter(is_active=True)  # scoped now, per request
+        return fields
 
 
 class InvoiceCreateSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -159,3 +186,39 @@ class PaymentSerializer(StrictSerializerMixin, LeanModelSerializer):
 
 class ReasonSerializer(StrictSerializerMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=255)
+
+
+class TaxRateSerializer(ModelCleanMixin, TenantModelSerializer):
+    category = serializers.CharField(
+        read_only=True, help_text=_("The EN 16931 VAT category (S, Z, E, AE, K, G, O).")
+    )
+
+    class Meta:
+        model = TaxRate
+        fields = ["id", "name", "code", "rate", "nature", "legal_reference", "is_active", "category"]
+
+    def validate_code(self, code):
+        code = code.strip()
+        others = TaxRate.objects.filter(code__iexact=code).exclude(pk=getattr(self.instance, "pk", None))
+        if others.exists():
+            raise serializers.ValidationError(_("Another rate already has this VAT code."))
+        return code
+
+
+class BatchIssueSerializer(StrictSerializerMixin, serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=MAX_BATCH,
+        help_text=_("The drafts to issue, in the order their numbers should follow."),
+    )
+
+
+class BatchRefusalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class BatchIssueResultSerializer(serializers.Serializer):
+    issued = InvoiceSerializer(many=True)
+    refused = BatchRefusalSerializer(many=True)

@@ -5,8 +5,10 @@ from billing.api import views
 
 router = SimpleRouter()
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
+router.register("tax-rates", views.TaxRateViewSet, basename="tax-rate")
 
 urlpatterns = [
+    path("invoices/issue/", views.InvoiceBatchIssueApi.as_view(), name="invoice-issue-batch"),
     path("invoices/<int:pk>/issue/", views.InvoiceIssueApi.as_view(), name="invoice-issue"),
     path("invoices/<int:pk>/pay/", views.InvoicePayApi.as_view(), name="invoice-pay"),
     path("invoices/<int:pk>/void/", views.InvoiceVoidApi.as_view(), name="invoice-void"),

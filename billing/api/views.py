@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from djmoney.money import Money
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -14,13 +15,16 @@ from rest_framework.response import Response
 from audit.api.views import HistoryApi
 from audit.selectors import invoice_history
 from billing.api.serializers import (
+    BatchIssueResultSerializer,
+    BatchIssueSerializer,
     InvoiceCreateSerializer,
     InvoiceSerializer,
     PaymentSerializer,
     ReasonSerializer,
+    TaxRateSerializer,
 )
 from billing.filtersets import InvoiceFilterSet
-from billing.models import Invoice
+from billing.models import Invoice, InvoiceStatus, TaxRate
 from billing.pdf import invoice_pdf_response
 from billing.selectors import invoices_visible
 from billing.services import (
@@ -31,8 +35,9 @@ from billing.services import (
     invoice_issue,
     invoice_pay,
     invoice_void,
+    invoices_issue,
 )
-from msp.api.base import TenantAPIMixin
+from msp.api.base import TenantAPIMixin, TenantModelViewSet
 
 
 class InvoiceViewSet(
@@ -75,6 +80,7 @@ class InvoiceViewSet(
                 unit=line["unit"],
                 unit_price=data_in.line_money(line, currency),
                 tax_rate=line["tax_rate"],
+                vat=line["vat"],
             )
             for line in data["lines"]
         ]
@@ -103,6 +109,57 @@ class InvoiceIssueApi(InvoiceActionMixin, generics.GenericAPIView):
     def post(self, request, pk):
         invoice = invoice_issue(invoice=self.get_invoice())
         return Response(InvoiceSerializer(invoice).data)
+
+
+class InvoiceBatchIssueApi(InvoiceActionMixin, generics.GenericAPIView):
+    """Issue several drafts in one call (`ids`, in the order their numbers should follow):
+    each is issued on its own, and each refused one is listed with its reason (it stays a
+    draft). An id that is not a draft of yours is refused too, as not found."""
+
+    permission_required = "invoice.change"
+    serializer_class = BatchIssueSerializer
+
+    @extend_schema(request=BatchIssueSerializer, responses={200: BatchIssueResultSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = list(dict.fromkeys(serializer.validated_data["ids"]))
+        found = invoices_visible(request.membership).in_bulk(ids)
+        drafts = [found[pk] for pk in ids if pk in found and found[pk].status == InvoiceStatus.DRAFT]
+        result = invoices_issue(invoices=drafts)
+        refused = [{"id": invoice.pk, "reason": reason} for invoice, reason in result.refused]
+        for pk in ids:
+            if pk not in found:
+                refused.append({"id": pk, "reason": _("No such draft.")})
+            elif found[pk].status != InvoiceStatus.DRAFT:
+                refused.append(
+                    {
+                        "id": pk,
+                        "reason": _("Invoice %(number)s has already been issued.")
+                        % {"number": found[pk].number},
+                    }
+                )
+        return Response(
+            {
+                "issued": InvoiceSerializer(result.issued, many=True).data,
+                "refused": sorted(refused, key=lambda r: ids.index(r["id"])),
+            }
+        )
+
+
+class TaxRateViewSet(TenantModelViewSet):
+    """The VAT rate catalogue: a 0 % rate names its exemption nature (N1–N7) and legal
+    reference; a rate a client's terms use cannot be deleted (409): retire it (is_active)."""
+
+    model = TaxRate
+    permission_resource = "taxrate"
+    serializer_class = TaxRateSerializer
+    filterset_fields = ["is_active", "nature"]
+    search_fields = ["name", "code"]
+    ordering_fields = ["name"]
+
+    def get_queryset(self):
+        return TaxRate.objects.order_by("name", "pk")
 
 
 class InvoicePayApi(InvoiceActionMixin, generics.GenericAPIView):

@@ -99,6 +99,11 @@ class TaxRate(TenantOwnedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("billing:taxrate-update", args=[self.pk])
+
     def clean(self):
         super().clean()
         if self.rate is not None and Decimal(self.rate) == 0 and not self.nature:

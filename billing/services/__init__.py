@@ -1,7 +1,9 @@
 """Billing's write services (views, API, tasks and commands call these)."""
 
 from billing.services.invoices import (
+    BatchIssue,
     Claim,
+    ClientTax,
     LineDraft,
     client_tax,
     credit_note_create,
@@ -11,12 +13,16 @@ from billing.services.invoices import (
     invoice_lines_add,
     invoice_pay,
     invoice_void,
+    invoices_issue,
     line_amounts,
+    line_vat,
 )
 from billing.services.numbering import format_number, number_take
 
 __all__ = [
+    "BatchIssue",
     "Claim",
+    "ClientTax",
     "LineDraft",
     "client_tax",
     "credit_note_create",
@@ -27,6 +33,8 @@ __all__ = [
     "invoice_lines_add",
     "invoice_pay",
     "invoice_void",
+    "invoices_issue",
     "line_amounts",
+    "line_vat",
     "number_take",
 ]

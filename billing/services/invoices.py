@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from billing.models import (
     InvoiceLine,
     InvoiceStatus,
     Payment,
+    TaxRate,
 )
 from billing.services.numbering import number_take
 from msp.locking import lock_row
@@ -55,6 +57,9 @@ class LineDraft:
     unit_price: Money
     quantity: Decimal = Decimal("1")
     tax_rate: Decimal | None = None  # None: the client's rate
+    # A rate of the catalogue (its percentage, nature, code and legal reference go on the line);
+    # wins over tax_rate. An unsaved TaxRate carries a snapshot (a credit note copies its lines').
+    vat: TaxRate | None = None
     unit: str = ""
     detail: str = ""
     contract: object | None = None
@@ -70,12 +75,39 @@ def line_amounts(quantity: Decimal, unit_price: Money, tax_rate: Decimal) -> tup
     return amount, tax
 
 
-def client_tax(client) -> tuple[Decimal, str]:
-    """The rate a client's lines are taxed at (its override, else the tenant's) and the note."""
-    terms = ClientBillingTerms.objects.filter(client=client).first()
+class ClientTax(NamedTuple):
+    """How a client's lines are taxed: the percentage, the note printed on its invoices, and
+    the catalogue's rate behind it (None: a bare percentage, no nature or VAT code)."""
+
+    rate: Decimal
+    note: str
+    vat: TaxRate | None
+
+
+def client_tax(client) -> ClientTax:
+    """The client's rate from its terms (a catalogue rate, else a bare percentage), else the
+    organisation's rate with the catalogue's standard rate of that percentage, if any."""
+    terms = ClientBillingTerms.objects.filter(client=client).select_related("vat").first()
+    note = terms.tax_note if terms is not None else ""
+    if terms is not None and terms.vat is not None:
+        vat = terms.vat
+        return ClientTax(vat.rate, note or _exemption_note(vat), vat)
     if terms is not None and terms.tax_rate is not None:
-        return terms.tax_rate, terms.tax_note
-    return client.tenant.tax_rate, terms.tax_note if terms is not None else ""
+        return ClientTax(terms.tax_rate, note, None)
+    rate = client.tenant.tax_rate
+    standard = (
+        TaxRate.objects.filter(rate=rate, nature="", is_active=True).order_by("name", "pk").first()
+        if rate
+        else None
+    )
+    return ClientTax(rate, note, standard)
+
+
+def _exemption_note(vat: TaxRate) -> str:
+    """The note an exempt client's invoices carry by default: the nature and its law."""
+    if not vat.nature:
+        return ""
+    return " · ".join(part for part in (vat.get_nature_display(), vat.legal_reference) if part)[:200]
 
 
 def payment_terms_days(client) -> int:
@@ -101,7 +133,7 @@ def invoice_draft_create(
     """A draft invoice with its lines; refuses a line in another currency or a thing already
     invoiced (the whole draft is then not created)."""
     currency = currency or client.currency
-    rate, tax_note = client_tax(client)
+    tax = client_tax(client)
     try:
         with transaction.atomic():
             invoice = Invoice.objects.create(
@@ -110,7 +142,7 @@ def invoice_draft_create(
                 currency=currency,
                 period_start=period_start,
                 period_end=period_end,
-                tax_note=tax_note,
+                tax_note=tax.note,
                 note=note,
                 comparison=comparison or {},
                 subtotal=zero(currency),
@@ -119,7 +151,7 @@ def invoice_draft_create(
                 paid=zero(currency),
                 credited=zero(currency),
             )
-            rows = _lines_add(invoice, lines, default_rate=rate, first=True)
+            rows = _lines_add(invoice, lines, default=tax, first=True)
             _totals_update(invoice, rows)
     except IntegrityError as error:
         if "billeditem" in str(error).lower():
@@ -132,18 +164,30 @@ def invoice_draft_create(
 def invoice_lines_add(*, invoice: Invoice, lines: Sequence[LineDraft]) -> Invoice:
     if not invoice.is_draft:
         raise ValidationError(_("Only a draft can be changed; correct an issued invoice with a credit note."))
-    rate, _note = client_tax(invoice.client)
+    tax = client_tax(invoice.client)
     try:
         with transaction.atomic():
-            _lines_add(invoice, lines, default_rate=rate)
+            _lines_add(invoice, lines, default=tax)
             _totals_update(invoice)
     except IntegrityError as error:
         raise ValidationError(_("Something on this invoice has already been invoiced.")) from error
     return invoice
 
 
+def _line_vat(draft: LineDraft, default: ClientTax) -> tuple[Decimal, TaxRate | None]:
+    """The line's percentage and the catalogue rate whose nature, code and reference it carries:
+    its own rate of the catalogue; else the client's (its percentage, or a typed percentage
+    that is the same)."""
+    if draft.vat is not None:
+        return draft.vat.rate, draft.vat
+    if draft.tax_rate is None:
+        return default.rate, default.vat
+    same = default.vat is not None and Decimal(default.vat.rate) == Decimal(draft.tax_rate)
+    return draft.tax_rate, default.vat if same else None
+
+
 def _lines_add(
-    invoice: Invoice, lines: Iterable[LineDraft], *, default_rate: Decimal, first: bool = False
+    invoice: Invoice, lines: Iterable[LineDraft], *, default: ClientTax, first: bool = False
 ) -> list[InvoiceLine]:
     """Add the lines and their claims in two INSERTs, whatever their number (the monthly run
     makes thousands of lines: its queries grow per invoice, not per line)."""
@@ -157,7 +201,7 @@ def _lines_add(
             )
         if draft.quantity <= 0:
             raise ValidationError(_("A line's quantity is positive."))
-        rate = default_rate if draft.tax_rate is None else draft.tax_rate
+        rate, vat = _line_vat(draft, default)
         amount, tax = line_amounts(draft.quantity, draft.unit_price, rate)
         if not (money_fits(amount) and money_fits(amount + tax)):
             raise ValidationError(_too_large(_("A line")))
@@ -174,6 +218,9 @@ def _lines_add(
                 unit=draft.unit,
                 unit_price=draft.unit_price,
                 tax_rate=rate,
+                tax_nature=vat.nature if vat is not None else "",
+                tax_code=vat.code if vat is not None else "",
+                tax_reference=vat.legal_reference if vat is not None else "",
                 amount=amount,
                 tax=tax,
                 contract=draft.contract,
@@ -254,6 +301,29 @@ def invoice_issue(*, invoice: Invoice, on: datetime.date | None = None) -> Invoi
     return locked
 
 
+MAX_BATCH = 500  # drafts issued in one action (the list shows at most 200 a page)
+
+
+@dataclass
+class BatchIssue:
+    """What a batch issue did: the documents numbered, and each refused with its reason."""
+
+    issued: list[Invoice] = field(default_factory=list)
+    refused: list[tuple[Invoice, str]] = field(default_factory=list)
+
+
+def invoices_issue(*, invoices: Iterable[Invoice], on: datetime.date | None = None) -> BatchIssue:
+    """Issue several drafts, each on its own (one refused leaves the others issued): in the
+    order given, so their numbers follow it. A refusal keeps the draft as it was, unnumbered."""
+    result = BatchIssue()
+    for invoice in invoices:
+        try:
+            result.issued.append(invoice_issue(invoice=invoice, on=on))
+        except ValidationError as error:
+            result.refused.append((invoice, " ".join(error.messages)))
+    return result
+
+
 def _email_on_issue(invoice: Invoice) -> None:
     from billing.tasks import invoice_email_task  # tasks import services: imported late
 
@@ -327,14 +397,40 @@ def _blocks_mark_paid(invoice: Invoice) -> None:
 
 
 def invoice_parties(invoice: Invoice) -> dict:
-    """The seller (the MSP's legal identity) and the buyer (the client, its first site's
-    address, its billing e-mail) as they are now: frozen on the invoice when it is issued."""
+    """The seller (the MSP's legal identity) and the buyer (the client's legal name, its fiscal
+    address or else its first site's, its billing e-mail) as they are now, with their tax
+    numbers and where the seller is paid: frozen on the invoice when it is issued."""
     tenant, client = invoice.client.tenant, invoice.client
-    address = client_address(client.pk)
     return {
-        "seller": {"name": tenant.document_name, "address": tenant.address, "vat": tenant.vat_number},
-        "buyer": {"name": client.name, "address": address, "email": client.billing_email},
+        "seller": {
+            "name": tenant.document_name,
+            "address": fiscal_address(tenant) or tenant.address,
+            "vat": tenant.vat_number,
+            "fiscal_code": tenant.fiscal_code if tenant.fiscal_code != tenant.vat_number[2:] else "",
+            "iban": tenant.iban,
+            "bic": tenant.bic,
+        },
+        "buyer": {
+            "name": client.document_name,
+            "address": fiscal_address(client) or client_address(client.pk),
+            "email": client.billing_email,
+            "vat": client.vat_number,
+            "fiscal_code": client.fiscal_code if client.fiscal_code != client.vat_number[2:] else "",
+            "sdi_code": client.sdi_code,
+            "pec": client.pec,
+        },
     }
+
+
+def fiscal_address(party) -> str:
+    """A structured address as a letter shows it ("Via Roma 1\n20121 Milano (MI)\nItalia"),
+    or "" when the party has none."""
+    if not party.has_fiscal_address:
+        return ""
+    town = " ".join(part for part in (party.postcode, party.city) if part)
+    if party.province:
+        town += f" ({party.province})"
+    return "\n".join((party.street, town, str(party.country.name)))
 
 
 def _credit_apply(credit_note: Invoice) -> None:
@@ -452,6 +548,9 @@ def credit_note_create(*, invoice: Invoice, reason: str, lines: Sequence[LineDra
                 unit=line.unit,
                 unit_price=line.unit_price,
                 tax_rate=line.tax_rate,
+                vat=line_vat(line),
+                period_start=line.period_start,
+                period_end=line.period_end,
             )
             for line in invoice.lines.all()
         ]
@@ -475,8 +574,7 @@ def credit_note_create(*, invoice: Invoice, reason: str, lines: Sequence[LineDra
             paid=zero(invoice.currency),
             credited=zero(invoice.currency),
         )
-        rate, _note = client_tax(invoice.client)
-        _lines_add(note, lines, default_rate=rate, first=True)
+        _lines_add(note, lines, default=client_tax(invoice.client), first=True)
         _totals_update(note)
         already = sum(
             (cn.total for cn in invoice.credit_notes.exclude(status=InvoiceStatus.VOID).exclude(pk=note.pk)),
@@ -485,3 +583,16 @@ def credit_note_create(*, invoice: Invoice, reason: str, lines: Sequence[LineDra
         if note.total + already > invoice.total:
             raise ValidationError(_("The credit notes would exceed the invoice's total."))
     return note
+
+
+def line_vat(line: InvoiceLine) -> TaxRate:
+    """A line's rate as it was drafted, as an unsaved rate: what a credit note's line copies
+    (the catalogue may have changed since; the corrected invoice's nature and law may not)."""
+    return TaxRate(
+        tenant_id=line.tenant_id,
+        name=line.tax_code or f"{line.tax_rate}",
+        code=line.tax_code,
+        rate=line.tax_rate,
+        nature=line.tax_nature,
+        legal_reference=line.tax_reference,
+    )

@@ -2,8 +2,14 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from msp.api.base import MAX_ID, LeanModelSerializer, StrictSerializerMixin, TenantModelSerializer
-from msp.models import Client, Contact, Invitation, InvitationStatus, Membership, Notification, Site
+from msp.api.base import (
+    MAX_ID,
+    LeanModelSerializer,
+    ModelCleanMixin,
+    StrictSerializerMixin,
+    TenantModelSerializer,
+)
+from msp.models import Client, Contact, Invitation, InvitationStatus, Membership, Notification, Site, Tenant
 from msp.models.clients import REPORT_RECIPIENT_NEEDS_EMAIL
 from msp.roles import Role
 from msp.selectors import client_name_taken, notification_list, site_name_taken
@@ -11,10 +17,27 @@ from msp.selectors import client_name_taken, notification_list, site_name_taken
 User = get_user_model()
 
 
-class ClientSerializer(TenantModelSerializer):
+FISCAL_FIELDS = ["vat_number", "fiscal_code", "street", "postcode", "city", "province", "country", "pec"]
+
+
+class ClientSerializer(ModelCleanMixin, TenantModelSerializer):
     class Meta:
         model = Client
-        fields = ["id", "name", "currency", "timezone", "language", "billing_email", "phone", "notes"]
+        fields = [
+            "id",
+            "name",
+            "currency",
+            "timezone",
+            "language",
+            "billing_email",
+            "phone",
+            "notes",
+            # its fiscal identity, checked by its country's rules (msp.fiscal, Client.clean)
+            "legal_name",
+            *FISCAL_FIELDS,
+            "sdi_code",
+            "public_administration",
+        ]
 
     def validate_name(self, name):
         name = name.strip()
@@ -269,3 +292,24 @@ class NotificationReadManySerializer(StrictSerializerMixin, serializers.Serializ
                 % {"ids": ", ".join(map(str, unknown[:10]))}
             )
         return ids
+
+
+class OrganisationSerializer(ModelCleanMixin, StrictSerializerMixin, LeanModelSerializer):
+    """The MSP's identity on its documents: names, tax numbers, address, how it is paid."""
+
+    class Meta:
+        model = Tenant
+        fields = [
+            "name",
+            "slug",
+            "default_currency",
+            "tax_rate",
+            "invoice_prefix",
+            "legal_name",
+            "address",
+            *FISCAL_FIELDS,
+            "tax_regime",
+            "iban",
+            "bic",
+        ]
+        read_only_fields = ["slug", "default_currency"]

@@ -21,6 +21,7 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenObtainApi.as_view(), name="token"),
+    path("organisation/", views.OrganisationApi.as_view(), name="organisation"),
     *router.urls,
     # Downstream apps bring their own routes (included by name: msp never imports them).
     path("", include("assets.api.urls")),

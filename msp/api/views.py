@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from msp.api.serializers import (
     NotificationReadManySerializer,
     NotificationReadSerializer,
     NotificationSerializer,
+    OrganisationSerializer,
     SiteSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
@@ -39,6 +40,19 @@ class ClientViewSet(TenantModelViewSet):
     filterset_fields = ["currency"]
     search_fields = ["name", "billing_email"]
     ordering_fields = ["name", "created_at"]
+
+
+class OrganisationApi(TenantAPIMixin, generics.RetrieveUpdateAPIView):
+    """The MSP's own identity as its documents show it (owner and admins): legal name, VAT
+    number and fiscal code (checked by the country's rules), address, PEC, tax regime, IBAN.
+    PATCH changes some fields; a malformed number answers 400 and nothing is saved."""
+
+    permission_required = "tenant.change"
+    serializer_class = OrganisationSerializer
+    filter_backends: list = []
+
+    def get_object(self):
+        return self.request.membership.tenant
 
 
 class SiteViewSet(TenantModelViewSet):

@@ -10,7 +10,27 @@ from msp.selectors import client_name_taken, site_name_taken
 class ClientForm(TenantModelForm):
     class Meta:
         model = Client
-        fields = ["name", "currency", "timezone", "language", "billing_email", "phone", "notes"]
+        fields = [
+            "name",
+            "currency",
+            "timezone",
+            "language",
+            "billing_email",
+            "phone",
+            "notes",
+            # the fiscal identity its invoices carry (msp.models.fiscal: checked in Client.clean)
+            "legal_name",
+            "vat_number",
+            "fiscal_code",
+            "street",
+            "postcode",
+            "city",
+            "province",
+            "country",
+            "sdi_code",
+            "pec",
+            "public_administration",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def clean_name(self):

@@ -43,6 +43,17 @@ class TenantSettingsForm(forms.ModelForm):
             "address",
             "vat_number",
             "logo",
+            # the fiscal identity e-invoices carry (msp.models.fiscal: checked in Tenant.clean)
+            "fiscal_code",
+            "street",
+            "postcode",
+            "city",
+            "province",
+            "country",
+            "pec",
+            "tax_regime",
+            "iban",
+            "bic",
             "default_hourly_rate",
             # mail identity and dispatch (issue 18, notifications)
             "email_from_name",

@@ -47,3 +47,10 @@ def can(membership, permission: str) -> bool:
     """{% if current_membership|can:"mailbox.view" %}: whether the member holds a permission of
     msp/roles.py (a tab or a button shown only to those who may use it)."""
     return membership is not None and membership.has_perm(permission)
+
+
+@register.filter
+def iban(number) -> str:
+    """An IBAN as people read it: in groups of four ("IT60 X054 2811 …")."""
+    compact = "".join(str(number or "").split()).upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
