@@ -3,6 +3,7 @@
 from django.dispatch import receiver
 
 from contracts.signals import hour_block_purchased
+from msp.signals import demo_loaded
 
 
 @receiver(hour_block_purchased)
@@ -11,3 +12,12 @@ def invoice_bought_block(sender, tenant_id, block_id, **kwargs):
     from billing.tasks import block_invoice_task
 
     block_invoice_task.delay(tenant_id, block_id)
+
+
+@receiver(demo_loaded)
+def seed_demo_tax_rates(sender, tenant, **kwargs):
+    """The demo MSP's VAT catalogue (Italian): the standard and reduced rates, an exemption, a
+    reverse charge and EU services; its German client is invoiced under the last."""
+    from billing.services.taxes import tax_rates_seed_italy
+
+    tax_rates_seed_italy(tenant=tenant, eu_clients=["Kaiser Maschinenbau GmbH"])
