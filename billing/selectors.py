@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, Q, Sum, When
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -119,7 +119,9 @@ def client_statement(client, *, start: datetime.date, end: datetime.date) -> lis
         status__in=(InvoiceStatus.DRAFT, InvoiceStatus.VOID)
     )
     payments = Payment.objects.filter(invoice__in=documents)
-    signed = Case(When(kind=InvoiceKind.CREDIT_NOTE, then=-F("total")), default=F("total"))
+    signed = Case(
+        When(kind=InvoiceKind.CREDIT_NOTE, then=-F("total")), default=F("total"), output_field=DecimalField()
+    )
     opening = {}
     for row in documents.filter(issue_date__lt=start).values("currency").annotate(sum=Sum(signed)).order_by():
         opening[row["currency"]] = opening.get(row["currency"], 0) + row["sum"]

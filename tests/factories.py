@@ -12,7 +12,7 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
-from billing.models import Invoice, LineKind
+from billing.models import Invoice, LineKind, TaxRate
 from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
 from inbox.choices import InboundSource, InboundStatus
@@ -464,6 +464,9 @@ ISOLATION_FACTORIES = {
     Ticket: lambda tenant, client, marker: _ticket_with_note(tenant, client, marker),
     Attachment: _attachments_on_last_ticket,  # right after Ticket: on its ticket
     WorkType: lambda tenant, client, marker: WorkTypeFactory(tenant=tenant, name=marker),
+    TaxRate: lambda tenant, client, marker: TaxRate.unscoped.create(
+        tenant=tenant, name=marker, code=marker[:20], rate=Decimal("0"), nature="N4", legal_reference=marker[:100]
+    ),
     BusinessCalendar: lambda tenant, client, marker: BusinessCalendar.unscoped.create(
         tenant=tenant, name=marker, hours={"0": [["09:00", "18:00"]]}
     ),

@@ -246,6 +246,7 @@ NOT_INDEXED = {
     ("api:tier-list", "*", "all"): _TINY,
     ("api:recurring-service-list", "*", "all"): _TINY,
     ("api:work-type-list", "*", "all"): _TINY,
+    ("api:tax-rate-list", "*", "all"): _TINY,  # a handful of VAT rates per MSP
     ("api:member-list", "*", "all"): _TINY,
     ("api:ingestkey-list", "*", "all"): _TINY,  # one per monitoring tool or client site
     ("api:mailbox-list", "*", "all"): _TINY,  # a support address or two per MSP

@@ -36,7 +36,7 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
-from billing.models import BillingSettings, Invoice
+from billing.models import BillingSettings, Invoice, TaxRate
 from billing.periods import Period
 from billing.services import invoice_pay
 from billing.services.run import billing_run
@@ -183,6 +183,10 @@ def _build(n: int, slug: str) -> World:
     ]
     work_types_seed(tenant=tenant)
     work_types = [WorkTypeFactory(tenant=tenant, name=f"Work {i}") for i in range(n)]
+    tax_rates = [
+        TaxRate.unscoped.create(tenant=tenant, name=f"Rate {i}", code=f"R{i}", rate=Decimal(i % 30 + 1))
+        for i in range(n)
+    ]
     tiers = [
         ServiceTierFactory(
             tenant=tenant,
@@ -549,6 +553,7 @@ def _build(n: int, slug: str) -> World:
         Contract: prepaid,
         Ticket: ticket,
         WorkType: work_types[0],
+        TaxRate: tax_rates[0],
         TimeEntry: entries[0],
         Attachment: files[0],  # on the ticket itself: the client contact may download it too
         InboundMessage: inbound[0],

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
+from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
 from msp.api.base import (
@@ -20,7 +21,13 @@ User = get_user_model()
 FISCAL_FIELDS = ["vat_number", "fiscal_code", "street", "postcode", "city", "province", "country", "pec"]
 
 
+def _country_field():
+    return CountryField(required=False, allow_blank=True, help_text=_("ISO 3166 code, e.g. IT, DE."))
+
+
 class ClientSerializer(ModelCleanMixin, TenantModelSerializer):
+    country = _country_field()
+
     class Meta:
         model = Client
         fields = [
@@ -296,6 +303,8 @@ class NotificationReadManySerializer(StrictSerializerMixin, serializers.Serializ
 
 class OrganisationSerializer(ModelCleanMixin, StrictSerializerMixin, LeanModelSerializer):
     """The MSP's identity on its documents: names, tax numbers, address, how it is paid."""
+
+    country = _country_field()
 
     class Meta:
         model = Tenant

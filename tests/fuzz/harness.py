@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from assets.models import Asset
-from billing.models import Invoice
+from billing.models import Invoice, TaxRate
 from billing.services.invoices import LineDraft, invoice_draft_create
 from contracts.models import Contract, RecurringService, ServiceTier
 from inbox.models import InboundMessage, Mailbox
@@ -77,6 +77,7 @@ COLLECTIONS = {
     "recurring-services": RecurringService,
     "reports": MonthlyReport,
     "sites": Site,
+    "tax-rates": TaxRate,
     "tickets": Ticket,
     "tiers": ServiceTier,
     "time-entries": TimeEntry,
