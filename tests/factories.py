@@ -465,7 +465,12 @@ ISOLATION_FACTORIES = {
     Attachment: _attachments_on_last_ticket,  # right after Ticket: on its ticket
     WorkType: lambda tenant, client, marker: WorkTypeFactory(tenant=tenant, name=marker),
     TaxRate: lambda tenant, client, marker: TaxRate.unscoped.create(
-        tenant=tenant, name=marker, code=marker[:20], rate=Decimal("0"), nature="N4", legal_reference=marker[:100]
+        tenant=tenant,
+        name=marker,
+        code=marker[:20],
+        rate=Decimal("0"),
+        nature="N4",
+        legal_reference=marker[:100],
     ),
     BusinessCalendar: lambda tenant, client, marker: BusinessCalendar.unscoped.create(
         tenant=tenant, name=marker, hours={"0": [["09:00", "18:00"]]}
