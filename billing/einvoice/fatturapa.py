@@ -146,18 +146,15 @@ def _buyer_missing(client) -> list[str]:
             _("%(client)s has neither a VAT number nor a fiscal code: FatturaPA needs one of them.")
             % {"client": name}
         )
-    for label, value, normalise in (
-        (_("VAT number"), client.vat_number, fiscal.vat_normalise),
-        (_("fiscal code"), client.fiscal_code, fiscal.fiscal_code_normalise),
+    for message, value, normalise in (
+        (_("%(client)s's VAT number: %(error)s"), client.vat_number, fiscal.vat_normalise),
+        (_("%(client)s's fiscal code: %(error)s"), client.fiscal_code, fiscal.fiscal_code_normalise),
     ):
         if value:
             try:
                 normalise(client.country_code, value)
             except ValidationError as error:
-                problems.append(
-                    _("%(client)s's %(what)s: %(error)s")
-                    % {"client": name, "what": label, "error": " ".join(error.messages)}
-                )
+                problems.append(message % {"client": name, "error": " ".join(error.messages)})
     if not _address_complete(client):
         problems.append(
             _(

@@ -13,7 +13,13 @@ from assets.choices import AssetKind
 from billing.einvoice.fatturapa import fatturapa_einvoice, progressive_text, schema
 from billing.models import EInvoice, Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus, LineKind
 from billing.periods import Period
-from billing.services import LineDraft, credit_note_create, invoice_draft_create, invoice_issue, invoice_lines_add
+from billing.services import (
+    LineDraft,
+    credit_note_create,
+    invoice_draft_create,
+    invoice_issue,
+    invoice_lines_add,
+)
 from billing.services.run import billing_run
 from contracts.choices import ContractKind
 from contracts.models import BlockOrigin
@@ -94,7 +100,9 @@ def month(tenant, django_capture_on_commit_callbacks):
         block_purchase(contract=prepaid, minutes=600, price=eur("900.00"), origin=BlockOrigin.INITIAL)
     with django_capture_on_commit_callbacks(execute=True):
         TimeEntryFactory(
-            ticket=TicketFactory(tenant=tenant, client=acme, contract=prepaid), technician=technician, minutes=400
+            ticket=TicketFactory(tenant=tenant, client=acme, contract=prepaid),
+            technician=technician,
+            minutes=400,
         )
     breakfix = ContractFactory(
         tenant=tenant, client=acme, kind=ContractKind.BREAK_FIX, tier=None, hourly_rate=eur("85.00")
@@ -158,17 +166,25 @@ def test_the_months_invoices_and_a_credit_note_are_valid_fatturapa_equal_to_the_
     assert one(root, f"{header}/DatiTrasmissione/CodiceDestinatario") == "ABC1234"
     assert one(root, f"{header}/CedentePrestatore/DatiAnagrafici/IdFiscaleIVA/IdCodice") == "01234560017"
     assert one(root, f"{header}/CedentePrestatore/DatiAnagrafici/RegimeFiscale") == "RF01"
-    assert one(root, f"{header}/CessionarioCommittente/DatiAnagrafici/Anagrafica/Denominazione") == "Acme S.p.A."
+    assert (
+        one(root, f"{header}/CessionarioCommittente/DatiAnagrafici/Anagrafica/Denominazione") == "Acme S.p.A."
+    )
     assert one(root, f"{DOCUMENT}/TipoDocumento") == "TD01"
     assert one(root, f"{DOCUMENT}/Numero") == monthly.number
     assert one(root, f"{DOCUMENT}/Data") == "2027-01-04"
 
     # To the cent: the document's total, the lines' totals and the summary's sums are the invoice's.
-    assert decimals(root, f"{DOCUMENT}/ImportoTotaleDocumento") == [monthly.total.amount] == [Decimal("2197.10")]
+    assert (
+        decimals(root, f"{DOCUMENT}/ImportoTotaleDocumento") == [monthly.total.amount] == [Decimal("2197.10")]
+    )
     rows = list(root.iterfind(f"{BODY}/DatiBeniServizi/DettaglioLinee"))
     assert len(rows) == len(monthly_lines) == 6
-    assert [Decimal(row.findtext("PrezzoTotale")) for row in rows] == [line.amount.amount for line in monthly_lines]
-    assert sum(decimals(root, f"{BODY}/DatiBeniServizi/DettaglioLinee/PrezzoTotale")) == monthly.subtotal.amount
+    assert [Decimal(row.findtext("PrezzoTotale")) for row in rows] == [
+        line.amount.amount for line in monthly_lines
+    ]
+    assert (
+        sum(decimals(root, f"{BODY}/DatiBeniServizi/DettaglioLinee/PrezzoTotale")) == monthly.subtotal.amount
+    )
     summary = [
         (r.findtext("AliquotaIVA"), r.findtext("Natura"), r.findtext("ImponibileImporto"), r.findtext("Imposta"),
          r.findtext("RiferimentoNormativo"))
@@ -178,7 +194,10 @@ def test_the_months_invoices_and_a_credit_note_are_valid_fatturapa_equal_to_the_
         ("22.00", None, "1555.00", "342.10", None),
         ("0.00", "N4", "300.00", "0.00", EXEMPT_REFERENCE),
     ]
-    assert sum(decimals(root, f"{BODY}/DatiBeniServizi/DatiRiepilogo/ImponibileImporto")) == monthly.subtotal.amount
+    assert (
+        sum(decimals(root, f"{BODY}/DatiBeniServizi/DatiRiepilogo/ImponibileImporto"))
+        == monthly.subtotal.amount
+    )
     assert sum(decimals(root, f"{BODY}/DatiBeniServizi/DatiRiepilogo/Imposta")) == monthly.tax.amount
     exempt = rows[-1]
     assert (exempt.findtext("AliquotaIVA"), exempt.findtext("Natura")) == ("0.00", "N4")
@@ -186,7 +205,10 @@ def test_the_months_invoices_and_a_credit_note_are_valid_fatturapa_equal_to_the_
     assert exempt.findtext("Descrizione") == "Corso di formazione - sicurezza informatica (EUR 300)"
     # The month's period on its lines; the fee of 2 servers at 350.00.
     fee = rows[0]
-    assert (fee.findtext("DataInizioPeriodo"), fee.findtext("DataFinePeriodo")) == ("2026-12-01", "2026-12-31")
+    assert (fee.findtext("DataInizioPeriodo"), fee.findtext("DataFinePeriodo")) == (
+        "2026-12-01",
+        "2026-12-31",
+    )
     assert (fee.findtext("Quantita"), fee.findtext("PrezzoUnitario"), fee.findtext("PrezzoTotale")) == (
         "2.00",
         "350.00",
@@ -201,7 +223,9 @@ def test_the_months_invoices_and_a_credit_note_are_valid_fatturapa_equal_to_the_
 
     # The prepaid block's invoice.
     root = xml_of(files[block.pk])
-    assert decimals(root, f"{DOCUMENT}/ImportoTotaleDocumento") == [block.total.amount] == [Decimal("1098.00")]
+    assert (
+        decimals(root, f"{DOCUMENT}/ImportoTotaleDocumento") == [block.total.amount] == [Decimal("1098.00")]
+    )
     assert sum(decimals(root, f"{BODY}/DatiBeniServizi/DatiRiepilogo/Imposta")) == block.tax.amount
 
     # The credit note: TD04 naming the invoice it corrects, no payment asked.
@@ -287,7 +311,9 @@ def test_what_the_schema_refuses_is_reported_with_its_message_and_nothing_change
 def test_a_zero_rate_line_without_its_nature_is_refused(tenant, italian):
     draft = invoice_draft_create(
         client=italian,
-        lines=[LineDraft(kind=LineKind.SERVICE, description="Licence", unit_price=eur("10"), tax_rate=Decimal(0))],
+        lines=[
+            LineDraft(kind=LineKind.SERVICE, description="Licence", unit_price=eur("10"), tax_rate=Decimal(0))
+        ],
     )
     with pytest.raises(ValidationError) as refused:
         invoice_issue(invoice=draft, on=ISSUED_ON)
@@ -309,7 +335,10 @@ def test_a_public_administration_and_a_private_person_get_their_formats(tenant, 
         sdi_code="0000000",
     )
     root = xml_of(_issued_file(tenant, person))
-    assert one(root, "FatturaElettronicaHeader/CessionarioCommittente/DatiAnagrafici/CodiceFiscale") == PERSON_CODE
+    assert (
+        one(root, "FatturaElettronicaHeader/CessionarioCommittente/DatiAnagrafici/CodiceFiscale")
+        == PERSON_CODE
+    )
     assert root.find("FatturaElettronicaHeader/CessionarioCommittente/DatiAnagrafici/IdFiscaleIVA") is None
 
 
