@@ -6,6 +6,7 @@ app_name = "billing"
 urlpatterns = [
     path("", views.InvoiceListView.as_view(), name="list"),
     path("export.csv", views.InvoiceExportView.as_view(), name="export"),
+    path("einvoices.zip", views.EInvoicesZipView.as_view(), name="einvoices-zip"),
     path("run/", views.BillingRunView.as_view(), name="run"),
     path("issue/", views.InvoiceBatchIssueView.as_view(), name="issue-batch"),
     path("tax-rates/", taxrate_views.TaxRateListView.as_view(), name="taxrates"),
@@ -21,4 +22,5 @@ urlpatterns = [
     path("<int:pk>/credit-note/", views.InvoiceCreditNoteView.as_view(), name="credit-note"),
     path("<int:pk>/delete/", views.InvoiceDeleteDraftView.as_view(), name="delete"),
     path("<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="pdf"),
+    path("<int:pk>/einvoice/", views.InvoiceEInvoiceView.as_view(), name="einvoice"),
 ]

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from djmoney.money import Money
 
 from audit.selectors import history_context, invoice_history
+from billing.einvoice.downloads import PeriodForm, einvoice_current, einvoice_response, einvoices_zip_response
 from billing.filtersets import InvoiceFilterSet
 from billing.forms import (
     BillingSettingsForm,
@@ -60,6 +61,7 @@ class InvoiceListView(TenantListView):
             can_run=self.has_perm("billing.run"),
             can_issue=self.has_perm("invoice.change"),
             can_set_rates=self.has_perm("taxrate.view"),
+            can_download_einvoices=self.has_perm("invoice.pay"),
             **kwargs,
         )
 
@@ -73,10 +75,13 @@ class InvoiceDetailView(TenantDetailView):
             Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "pk")),
             "payments",
             "credit_notes",
+            "einvoices",
         )
 
     def get_context_data(self, **kwargs):
         invoice = self.object
+        kwargs.setdefault("einvoice", einvoice_current(invoice))
+        kwargs.setdefault("earlier_einvoices", [row for row in invoice.einvoices.all() if row.superseded])
         kwargs.setdefault("pay_form", PaymentForm(invoice=invoice))
         kwargs.setdefault("void_form", ReasonForm(prefix="void"))
         kwargs.setdefault("credit_form", ReasonForm(prefix="credit"))
@@ -259,6 +264,29 @@ class InvoicePdfView(InvoiceActionView):
 
     def get(self, request, pk):
         return invoice_pdf_response(self.get_invoice(pk), attachment=request.GET.get("inline") != "1")
+
+
+class InvoiceEInvoiceView(InvoiceActionView):
+    """The invoice's current e-invoice file (FatturaPA or UBL) exactly as issued."""
+
+    permission_required = "invoice.view"
+
+    def get(self, request, pk):
+        return einvoice_response(self.get_invoice(pk))
+
+
+class EInvoicesZipView(MemberRequiredMixin, View):
+    """The e-invoice files of the documents issued in a period (`from`, `to`), as one ZIP."""
+
+    permission_required = "invoice.pay"
+    model = Invoice
+
+    def get(self, request):
+        form = PeriodForm(request.GET, tenant=request.membership.tenant)
+        if not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            return redirect("billing:list")
+        return einvoices_zip_response(form.cleaned_data["date_from"], form.cleaned_data["date_to"])
 
 
 class InvoiceExportView(MemberRequiredMixin, View):
