@@ -130,6 +130,12 @@ def line_category(line: InvoiceLine) -> str:
     return vat_category(line.tax_rate, line.tax_nature)
 
 
+def en16931_expected(invoice: Invoice) -> bool:
+    """Whether the invoice goes out under EN 16931: every pair but an Italian seller and an
+    Italian buyer (those exchange FatturaPA through the SdI)."""
+    return not (invoice.client.tenant.country_code == "IT" and invoice.client.country_code == "IT")
+
+
 def en16931_missing(invoice: Invoice, lines: list[InvoiceLine] | None = None) -> list[str]:
     """What the seller (the MSP) and the buyer (the client) lack for an EN 16931 invoice, as
     sentences for the invoice page; empty when an e-invoice can be made. `lines`: the

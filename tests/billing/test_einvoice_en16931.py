@@ -388,3 +388,22 @@ def test_a_draft_still_renders_live(german, owner_client):
     assert response.status_code == 200
     draft.refresh_from_db()
     assert not draft.issued_pdf and draft.pdf
+
+
+def test_the_invoice_page_says_what_en16931_lacks(tenant, german, owner_client):
+    bare = ClientFactory(tenant=tenant, name="Bare", currency=EUR)
+    draft = invoice_draft_create(
+        client=bare, lines=[LineDraft(kind=LineKind.LABOUR, description="Work", unit_price=eur("10.00"))]
+    )
+    page = owner_client.get(reverse("billing:invoice_detail", args=[draft.pk])).content.decode()
+    assert "without an EN 16931 e-invoice" in page and "The client&#x27;s address" in page
+    complete = invoice_draft_create(
+        client=german, lines=[LineDraft(kind=LineKind.LABOUR, description="Work", unit_price=eur("10.00"))]
+    )
+    page = owner_client.get(reverse("billing:invoice_detail", args=[complete.pk])).content.decode()
+    assert "en16931-missing" not in page
+    # Italian seller and buyer: FatturaPA's rules, not these.
+    german.country = "IT"
+    german.save()
+    page = owner_client.get(reverse("billing:invoice_detail", args=[complete.pk])).content.decode()
+    assert "en16931-missing" not in page
