@@ -1,8 +1,9 @@
 """The invoice as a PDF (WeasyPrint), in the client's document language.
 
-The PDF is stored with a digest of the HTML it came from; `invoice_pdf` renders again only
-when the digest changes (a line, a payment, the MSP's address...), so downloads after the
-first are a file read, and a stale PDF is never served.
+An issued invoice's PDF is its archive (billing.einvoice.archive): PDF/A-3 rendered once after
+issue, Factur-X for EN 16931 clients, and served byte for byte ever after. A draft's PDF is
+stored with a digest of the HTML it came from; `invoice_pdf` renders it again only when the
+digest changes (a line, the MSP's address...), so a stale draft is never served.
 """
 
 from __future__ import annotations
@@ -84,7 +85,12 @@ def render_invoice_html(invoice: Invoice) -> str:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
-    """The invoice's PDF: the stored one when it is current, else rendered and stored."""
+    """The invoice's PDF. An issued document is its archive, the bytes as issued (rendered once,
+    billing.einvoice.archive); a draft is rendered live, stored while what it shows is unchanged."""
+    if not invoice.is_draft:
+        from billing.einvoice.archive import invoice_archive
+
+        return invoice_archive(invoice)
     html = render_invoice_html(invoice)
     digest = hashlib.sha256(html.encode()).hexdigest()
     if invoice.pdf and invoice.pdf_digest == digest:

@@ -33,9 +33,9 @@ def billing_run_task(tenant_id: int, period: str) -> list[int]:
 
 @tenant_task(acks_late=True)
 def invoice_email_task(tenant_id: int, invoice_id: int, base_url: str = "") -> str:
-    """After issuing, in the worker: render and store the PDF (downloads then read the file),
-    and e-mail it to the client's billing address (queued: msp.mail sends and retries). The
-    client alone is addressed: staff never share its mail."""
+    """After issuing, in the worker: archive the PDF if not yet (billing.einvoice.archive:
+    downloads then read the file), and e-mail it to the client's billing address (queued:
+    msp.mail sends and retries). The client alone is addressed: staff never share its mail."""
     invoice = Invoice.objects.select_related("client__tenant", "corrects").filter(pk=invoice_id).first()
     if invoice is None or invoice.is_draft:
         return "not issued"
@@ -45,6 +45,21 @@ def invoice_email_task(tenant_id: int, invoice_id: int, base_url: str = "") -> s
         return "no billing address"
     email_queue(message, tenant_id=tenant_id)
     return "queued"
+
+
+@tenant_task(acks_late=True)
+def invoice_archive_task(tenant_id: int, invoice_id: int) -> str:
+    """After issuing: render the PDF as issued (PDF/A-3, Factur-X for EN 16931) and keep it.
+    Redelivery-safe: an archived invoice is left as it is."""
+    from billing.einvoice.archive import invoice_archive
+
+    invoice = Invoice.objects.select_related("client__tenant", "corrects").filter(pk=invoice_id).first()
+    if invoice is None or invoice.is_draft:
+        return "not issued"
+    if invoice.issued_pdf:
+        return "already archived"
+    invoice_archive(invoice)
+    return "archived"
 
 
 @shared_task

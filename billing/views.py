@@ -17,6 +17,7 @@ from djmoney.money import Money
 
 from audit.selectors import history_context, invoice_history
 from billing.einvoice.downloads import PeriodForm, einvoice_current, einvoice_response, einvoices_zip_response
+from billing.einvoice.en16931 import en16931_expected, en16931_missing
 from billing.filtersets import InvoiceFilterSet
 from billing.forms import (
     BillingSettingsForm,
@@ -86,6 +87,9 @@ class InvoiceDetailView(TenantDetailView):
         kwargs.setdefault("void_form", ReasonForm(prefix="void"))
         kwargs.setdefault("credit_form", ReasonForm(prefix="credit"))
         return super().get_context_data(
+            en16931_missing=en16931_missing(invoice, lines=list(invoice.lines.all()))
+            if en16931_expected(invoice)
+            else [],
             can_issue=self.has_perm("invoice.change") and invoice.is_draft,
             can_pay=self.has_perm("invoice.pay")
             and invoice.status == InvoiceStatus.ISSUED

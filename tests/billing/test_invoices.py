@@ -236,10 +236,11 @@ def test_issuing_renders_and_stores_the_pdf_in_the_worker(acme, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         issued = invoice_issue(invoice=draft, on=TODAY)
     issued.refresh_from_db()
-    assert issued.pdf.name.endswith(".pdf") and issued.pdf_digest
-    stored = issued.pdf.name
+    # The archive (billing.einvoice.archive): the PDF as issued, with the SHA-256 of its bytes.
+    assert issued.issued_pdf.name.endswith(".pdf") and issued.issued_pdf_sha256
+    stored = issued.issued_pdf.name
     from billing.pdf import invoice_pdf
 
-    invoice_pdf(issued)  # nothing changed: the stored file is served, not rendered again
+    invoice_pdf(issued)  # the stored file is served, never rendered again
     issued.refresh_from_db()
-    assert issued.pdf.name == stored
+    assert issued.issued_pdf.name == stored
