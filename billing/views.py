@@ -48,6 +48,7 @@ class InvoiceListView(TenantListView):
             filtered=self.filterset.is_bound,
             receivables=receivables(),
             can_run=self.has_perm("billing.run"),
+            perms_sdi=self.has_perm("sdireceipt.view"),
             **kwargs,
         )
 
@@ -65,6 +66,9 @@ class InvoiceDetailView(TenantDetailView):
 
     def get_context_data(self, **kwargs):
         invoice = self.object
+        from billing.sdi_views import einvoice_context  # the SdI panel (issue 19)
+
+        kwargs = {**einvoice_context(self.request, invoice), **kwargs}
         kwargs.setdefault("pay_form", PaymentForm(invoice=invoice))
         kwargs.setdefault("void_form", ReasonForm(prefix="void"))
         kwargs.setdefault("credit_form", ReasonForm(prefix="credit"))
