@@ -88,6 +88,7 @@ class SdiReceiptUploadForm(forms.Form):
         files = self.cleaned_data["files"]
         if len(files) > self.MAX_FILES:
             raise ValidationError(
-                _("At most %(count)d files at a time; drop more into the watched folder.") % {"count": self.MAX_FILES}
+                _("At most %(count)d files at a time; drop more into the watched folder.")
+                % {"count": self.MAX_FILES}
             )
         return files

@@ -109,7 +109,9 @@ class SdiReceiptFileView(MemberRequiredMixin, View):
             handle = receipt.file.open("rb")
         except FileNotFoundError as exc:
             raise Http404(_("The file is missing from the storage.")) from exc
-        response = FileResponse(handle, as_attachment=True, filename=receipt.filename, content_type="application/xml")
+        response = FileResponse(
+            handle, as_attachment=True, filename=receipt.filename, content_type="application/xml"
+        )
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
@@ -121,7 +123,9 @@ class EInvoiceMarkSentView(MemberRequiredMixin, View):
     permission_required = "einvoice.send"
 
     def post(self, request):
-        ids = [int(value) for value in request.POST.getlist("einvoice") if value.isdigit() and len(value) < 19]
+        ids = [
+            int(value) for value in request.POST.getlist("einvoice") if value.isdigit() and len(value) < 19
+        ]
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = ""
@@ -133,7 +137,9 @@ class EInvoiceMarkSentView(MemberRequiredMixin, View):
         if result.sent:
             messages.success(
                 request,
-                ngettext("%(count)d file marked as sent.", "%(count)d files marked as sent.", len(result.sent))
+                ngettext(
+                    "%(count)d file marked as sent.", "%(count)d files marked as sent.", len(result.sent)
+                )
                 % {"count": len(result.sent)},
             )
         for name, why in result.refused:
@@ -228,6 +234,8 @@ def einvoice_context(request, invoice) -> dict:
         "can_mark_sent": current is not None
         and current.state == EInvoiceState.READY
         and membership.has_perm("einvoice.send"),
-        "can_resend": current is not None and current.state in RESENDABLE and membership.has_perm("einvoice.send"),
+        "can_resend": current is not None
+        and current.state in RESENDABLE
+        and membership.has_perm("einvoice.send"),
         "receipt_form": SdiReceiptUploadForm(prefix="receipt"),
     }

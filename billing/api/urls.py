@@ -1,10 +1,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import views
+from billing.api import sdi, views
 
 router = SimpleRouter()
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
+router.register("einvoices/receipts", sdi.SdiReceiptViewSet, basename="sdireceipt")
 
 urlpatterns = [
     path("invoices/<int:pk>/issue/", views.InvoiceIssueApi.as_view(), name="invoice-issue"),
@@ -13,5 +14,11 @@ urlpatterns = [
     path("invoices/<int:pk>/credit-note/", views.InvoiceCreditNoteApi.as_view(), name="invoice-credit-note"),
     path("invoices/<int:pk>/pdf/", views.InvoicePdfApi.as_view(), name="invoice-pdf"),
     path("invoices/<int:pk>/history/", views.InvoiceHistoryApi.as_view(), name="invoice-history"),
+    path(
+        "invoices/<int:pk>/einvoice/resend/",
+        sdi.InvoiceEInvoiceResendApi.as_view(),
+        name="invoice-einvoice-resend",
+    ),
+    path("einvoices/sent/", sdi.EInvoicesMarkSentApi.as_view(), name="einvoices-sent"),
     *router.urls,
 ]

@@ -64,7 +64,11 @@ def waiting_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        (p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".part")),
+        (
+            p
+            for p in folder.iterdir()
+            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".part")
+        ),
         key=_order,
     )
 
@@ -80,9 +84,7 @@ def _free_name(folder: Path, name: str) -> Path:
     return candidate
 
 
-def sdi_folder_import(
-    *, tenant, each: Callable[[Iterable, int], Iterable] | None = None
-) -> FolderResult:
+def sdi_folder_import(*, tenant, each: Callable[[Iterable, int], Iterable] | None = None) -> FolderResult:
     """Import the files waiting in the tenant's folder (none when the folder is off or absent)."""
     result = FolderResult()
     folder = tenant_folder(tenant)
@@ -97,7 +99,10 @@ def sdi_folder_import(
             continue
         try:
             sdi_receipt_import(
-                tenant=tenant, content=claimed.read_bytes(), filename=path.name, source=SdiReceiptSource.FOLDER
+                tenant=tenant,
+                content=claimed.read_bytes(),
+                filename=path.name,
+                source=SdiReceiptSource.FOLDER,
             )
         except DuplicateReceipt:
             result.duplicates += 1
@@ -128,7 +133,9 @@ def failed_files(tenant, limit: int = 50) -> list[FailedFile]:
             FailedFile(
                 name=path.name,
                 error=note.read_text(encoding="utf-8", errors="replace").strip() if note.exists() else "",
-                failed_at=datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.get_current_timezone()),
+                failed_at=datetime.datetime.fromtimestamp(
+                    path.stat().st_mtime, tz=timezone.get_current_timezone()
+                ),
             )
         )
     return out

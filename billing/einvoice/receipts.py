@@ -107,7 +107,9 @@ def receipt_parse(content: bytes) -> ParsedReceipt:
     if kind is None:
         if qname.localname in NOT_OURS:
             raise _refuse(
-                _("This is an SdI %(name)s message for the recipient of an invoice, not a receipt for a file you sent.")
+                _(
+                    "This is an SdI %(name)s message for the recipient of an invoice, not a receipt for a file you sent."
+                )
                 % {"name": qname.localname}
             )
         if qname.localname == "FatturaElettronica":
@@ -120,7 +122,9 @@ def receipt_parse(content: bytes) -> ParsedReceipt:
         if not schema.validate(document):
             error = schema.error_log.last_error
             raise _refuse(
-                _("The receipt does not follow the SdI schema (MessaggiTypes 1.1): line %(line)s: %(message)s")
+                _(
+                    "The receipt does not follow the SdI schema (MessaggiTypes 1.1): line %(line)s: %(message)s"
+                )
                 % {"line": error.line, "message": error.message}
             )
     return _read(root, kind)
@@ -137,16 +141,20 @@ def _text(root, path: str, *, required: bool = True, max_length: int = 500) -> s
 def _read(root, kind: str) -> ParsedReceipt:
     sdi_id = _text(root, "IdentificativoSdI")
     if not SDI_ID.match(sdi_id):
-        raise _refuse(_("The receipt's IdentificativoSdI is not a number: %(value)s") % {"value": sdi_id[:30]})
+        raise _refuse(
+            _("The receipt's IdentificativoSdI is not a number: %(value)s") % {"value": sdi_id[:30]}
+        )
     filename = _text(root, "NomeFile", max_length=100)
     if filename.lower().endswith(".p7m"):
         filename = filename[: -len(".p7m")]
     notified_at = None
-    if kind != "DT":
+    if kind not in ("NE", "DT"):  # the only two without DataOraRicezione
         raw = _text(root, "DataOraRicezione")
         notified_at = parse_datetime(raw)
         if notified_at is None:
-            raise _refuse(_("The receipt's DataOraRicezione is not a date and time: %(value)s") % {"value": raw[:40]})
+            raise _refuse(
+                _("The receipt's DataOraRicezione is not a date and time: %(value)s") % {"value": raw[:40]}
+            )
         if timezone.is_naive(notified_at):  # the SdI's clock is Italy's
             notified_at = timezone.make_aware(notified_at, zoneinfo.ZoneInfo("Europe/Rome"))
     outcome = ""
@@ -169,7 +177,9 @@ def _read(root, kind: str) -> ParsedReceipt:
     if kind == "NE":
         outcome = _text(root, "EsitoCommittente/Esito")
         if outcome not in OUTCOMES:
-            raise _refuse(_("The outcome (Esito) is neither EC01 nor EC02: %(value)s") % {"value": outcome[:10]})
+            raise _refuse(
+                _("The outcome (Esito) is neither EC01 nor EC02: %(value)s") % {"value": outcome[:10]}
+            )
         description = _text(root, "EsitoCommittente/Descrizione", required=False) or description
         if outcome == "EC02":
             errors.append({"code": outcome, "text": description, "hint": ""})

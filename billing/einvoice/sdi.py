@@ -51,9 +51,13 @@ RESENDABLE = {S.REJECTED, S.REFUSED}
 def _target(parsed: ParsedReceipt) -> str:
     if parsed.kind == "NE":
         return S.ACCEPTED if parsed.outcome == "EC01" else S.REFUSED
-    return {"RC": S.DELIVERED, "MC": S.NOT_DELIVERED, "AT": S.NOT_DELIVERED, "NS": S.REJECTED, "DT": S.DEADLINE}[
-        parsed.kind
-    ]
+    return {
+        "RC": S.DELIVERED,
+        "MC": S.NOT_DELIVERED,
+        "AT": S.NOT_DELIVERED,
+        "NS": S.REJECTED,
+        "DT": S.DEADLINE,
+    }[parsed.kind]
 
 
 class DuplicateReceipt(ValidationError):
@@ -120,7 +124,8 @@ def _record(parsed, content, digest, filename, source, expected) -> SdiReceipt:
     if target is None:
         # Another tenant's file reads the same as none at all.
         raise ValidationError(
-            _("No e-invoice of yours is named %(file)s: the receipt was not imported.") % {"file": parsed.filename},
+            _("No e-invoice of yours is named %(file)s: the receipt was not imported.")
+            % {"file": parsed.filename},
             code="unknown_file",
         )
     if expected is not None and target.pk != expected.pk:
