@@ -222,8 +222,6 @@ def einvoice_resend(*, invoice) -> EInvoice:
     """A rejected (NS) or refused (NE EC02) file, corrected and sent again: a new FatturaPA
     file with a new progressive, built from the data as it is now, for the same invoice and
     number; the old file is kept, superseded. Refused (ValidationError) for any other file."""
-    from billing.einvoice.fatturapa import fatturapa_einvoice
-
     with transaction.atomic():
         current = (
             EInvoice.objects.select_for_update()
@@ -238,4 +236,6 @@ def einvoice_resend(*, invoice) -> EInvoice:
                 % {"file": current.filename, "state": current.get_state_display().lower()},
                 code="not_rejected",
             )
+        from billing.einvoice.fatturapa import fatturapa_einvoice  # helper "fatturapa"'s builder
+
         return fatturapa_einvoice(invoice)
