@@ -84,3 +84,28 @@ def einvoice_for(invoice, progressive: str = "00001", state: str = EInvoiceState
     row.xml.save(filename, ContentFile(content), save=False)
     row.save()
     return row
+
+
+def sdi_world(invoice, others, n: int):
+    """The harness's world (tests/world.py): the invoice's FatturaPA file sent n times, each
+    earlier one rejected (receipt `receipt-{i}_NS.xml`) and replaced, the current one delivered;
+    a file ready to send for each of `others`. Returns the delivery receipt."""
+    from billing.einvoice.sdi import sdi_receipt_import
+
+    tenant = invoice.tenant
+    for i in range(n):
+        old = einvoice_for(invoice, f"S{i}", EInvoiceState.SENT)
+        sdi_receipt_import(
+            tenant=tenant,
+            content=receipt_xml("NS", old.filename, str(1000 + i), errors=[("00311", f"Rejected {i}")]),
+            filename=f"receipt-{i}_NS.xml",
+            source="api",
+        )
+        EInvoice.objects.filter(pk=old.pk).update(superseded=True)
+    current = einvoice_for(invoice, "C0", EInvoiceState.SENT)
+    delivered = sdi_receipt_import(
+        tenant=tenant, content=receipt_xml("RC", current.filename, "2000"), filename="delivered_RC.xml", source="api"
+    )
+    for i, other in enumerate(others):
+        einvoice_for(other, f"R{i}")
+    return delivered
