@@ -98,3 +98,38 @@ class TaxRateForm(TenantModelForm):
         if code and others.exists():
             raise forms.ValidationError(_("Another rate already has this VAT code."), code="duplicate")
         return code
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ReceiptFilesField(forms.FileField):
+    """One or more files, as a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".xml,text/xml,application/xml"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(ReceiptFilesField, self).clean(item, initial) for item in items if item] or [
+            super().clean(None, initial)
+        ]
+
+
+class SdiReceiptUploadForm(forms.Form):
+    """SdI receipt files (RC, MC, NS, NE, DT, AT) as the intermediary or the PEC gave them."""
+
+    MAX_FILES = 50
+
+    files = ReceiptFilesField(label=_("Receipt files (XML)"))
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > self.MAX_FILES:
+            raise ValidationError(
+                _("At most %(count)d files at a time; drop more into the watched folder.")
+                % {"count": self.MAX_FILES}
+            )
+        return files

@@ -70,3 +70,27 @@ def billing_run_dispatch_task() -> int:
     for tenant_id in tenant_ids:
         billing_run_task.delay(tenant_id, period)
     return len(tenant_ids)
+
+
+@tenant_task(acks_late=True)
+def sdi_receipts_import_task(tenant_id: int) -> dict:
+    """The tenant's watched folder of SdI receipts, imported (billing.einvoice.folder)."""
+    from billing.einvoice.folder import sdi_folder_import
+
+    result = sdi_folder_import(tenant=Tenant.objects.get(pk=tenant_id))
+    return {"imported": result.imported, "duplicates": result.duplicates, "failed": len(result.failed)}
+
+
+@shared_task
+def sdi_receipts_dispatch_task() -> int:
+    """Beat: one import task per tenant whose folder has files waiting."""
+    from billing.einvoice.folder import receipts_root, waiting_files
+
+    root = receipts_root()
+    if root is None or not root.is_dir():
+        return 0
+    waiting = [entry.name for entry in root.iterdir() if entry.is_dir() and waiting_files(entry)]
+    tenant_ids = list(Tenant.objects.filter(slug__in=waiting).values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        sdi_receipts_import_task.delay(tenant_id)
+    return len(tenant_ids)

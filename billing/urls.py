@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import taxrate_views, views
+from billing import sdi_views, taxrate_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -15,6 +15,11 @@ urlpatterns = [
     path("tax-rates/<int:pk>/delete/", taxrate_views.TaxRateDeleteView.as_view(), name="taxrate-delete"),
     path("clients/<int:client_pk>/statement/", views.ClientStatementView.as_view(), name="client-statement"),
     path("clients/<int:client_pk>/terms/", views.ClientBillingTermsView.as_view(), name="client-terms"),
+    path("sdi-receipts/", sdi_views.SdiReceiptsView.as_view(), name="sdi-receipts"),
+    path("sdi-receipts/<int:pk>/file/", sdi_views.SdiReceiptFileView.as_view(), name="sdi-receipt-file"),
+    path("einvoices/sent/", sdi_views.EInvoiceMarkSentView.as_view(), name="einvoices-sent"),
+    path("<int:pk>/einvoice/receipt/", sdi_views.InvoiceReceiptUploadView.as_view(), name="einvoice-receipt"),
+    path("<int:pk>/einvoice/resend/", sdi_views.InvoiceEInvoiceResendView.as_view(), name="einvoice-resend"),
     path("<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice_detail"),
     path("<int:pk>/issue/", views.InvoiceIssueView.as_view(), name="issue"),
     path("<int:pk>/pay/", views.InvoicePayView.as_view(), name="pay"),

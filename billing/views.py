@@ -63,6 +63,7 @@ class InvoiceListView(TenantListView):
             can_issue=self.has_perm("invoice.change"),
             can_set_rates=self.has_perm("taxrate.view"),
             can_download_einvoices=self.has_perm("invoice.pay"),
+            perms_sdi=self.has_perm("sdireceipt.view"),
             **kwargs,
         )
 
@@ -83,6 +84,9 @@ class InvoiceDetailView(TenantDetailView):
         invoice = self.object
         kwargs.setdefault("einvoice", einvoice_current(invoice))
         kwargs.setdefault("earlier_einvoices", [row for row in invoice.einvoices.all() if row.superseded])
+        from billing.sdi_views import einvoice_context  # the SdI panel (issue 19)
+
+        kwargs = {**einvoice_context(self.request, invoice), **kwargs}
         kwargs.setdefault("pay_form", PaymentForm(invoice=invoice))
         kwargs.setdefault("void_form", ReasonForm(prefix="void"))
         kwargs.setdefault("credit_form", ReasonForm(prefix="credit"))

@@ -75,6 +75,9 @@ _ACCOUNT_MANAGER = (
     | _crud("invoice", "view", "add", "change", "delete")  # drafts, and issuing them
     | {"invoice.history"}  # the audit trail of an invoice, its payments and credit notes
     | _crud("taxrate", "view")  # the VAT rates a draft's lines may carry
+    # E-invoices at the SdI: its receipts (read, uploaded), marking files sent, sending again.
+    | _crud("sdireceipt", "view", "add")
+    | {"einvoice.send"}
     # Monthly client reports: preview, generate and regenerate drafts, send, share by link.
     | _crud("monthlyreport", "view", "add", "change")
     | {"monthlyreport.send", "monthlyreport.share"}

@@ -337,6 +337,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Last month's client reports, every hour of the 1st: each tenant's once its month is
     # over in its time zone (reports.tasks); the runs after that find them made.
+    # SdI receipts dropped into SDI_RECEIPTS_DIR/<tenant slug>/ (billing.einvoice.folder).
+    "billing-sdi-receipts": {
+        "task": "billing.tasks.sdi_receipts_dispatch_task",
+        "schedule": 60 * 5,
+    },
     "reports-monthly": {
         "task": "reports.tasks.reports_month_dispatch_task",
         "schedule": crontab(day_of_month="1", minute="30"),
@@ -374,6 +379,11 @@ HOURS_WARNING_LEVELS = get_int_list_from_env("HOURS_WARNING_LEVELS", "80,95")
 # is a mail loop.
 INBOX_MAX_BYTES = get_int_from_env("INBOX_MAX_BYTES", 40 * 1024 * 1024)
 INBOX_MAX_RECEIVED = get_int_from_env("INBOX_MAX_RECEIVED", 30)
+
+# SdI receipts (billing.einvoice): the watched folder, one subfolder per tenant slug, whose
+# files are imported and moved to done/ or failed/ (with a .error.txt); empty turns it off.
+SDI_RECEIPTS_DIR = os.environ.get("SDI_RECEIPTS_DIR", str(VAR_DIR / "sdi-receipts"))
+SDI_RECEIPT_MAX_BYTES = get_int_from_env("SDI_RECEIPT_MAX_BYTES", 1024 * 1024)
 
 # REST API v1
 REST_FRAMEWORK = {

@@ -32,6 +32,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 @pytest.fixture(autouse=True)
 def _media_and_celery(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SDI_RECEIPTS_DIR = str(tmp_path / "sdi-receipts")  # the watched folder (billing.einvoice.folder)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
-from billing.models import Invoice, LineKind, TaxRate
+from billing.models import EInvoice, EInvoiceState, Invoice, LineKind, SdiReceipt, TaxRate
 from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
 from inbox.choices import InboundSource, InboundStatus
@@ -509,6 +509,8 @@ ISOLATION_FACTORIES = {
     InboundMessage: lambda tenant, client, marker: InboundMessageFactory(
         tenant=tenant, subject=marker, from_name=marker, body=f"{marker} body"
     ),
+    # An SdI rejection of a file of an invoice of the client, its error text the marker.
+    SdiReceipt: lambda tenant, client, marker: _sdi_receipt(tenant, client, marker),
     # A mailbox polled over IMAP, its last poll failed (its page shows the settings and the error).
     Mailbox: lambda tenant, client, marker: MailboxFactory(
         tenant=tenant,
@@ -519,6 +521,20 @@ ISOLATION_FACTORIES = {
         last_error=f"{marker} refused the sign-in",
     ),
 }
+
+
+def _sdi_receipt(tenant, client, marker):
+    from billing.einvoice.sdi import sdi_receipt_import
+    from tests.billing.sdi_files import einvoice_for, receipt_xml
+
+    progressive = f"M{EInvoice.unscoped.filter(tenant=tenant).count()}"
+    file = einvoice_for(issued_invoice(client, f"{marker} services"), progressive, EInvoiceState.SENT)
+    return sdi_receipt_import(
+        tenant=tenant,
+        content=receipt_xml("NS", file.filename, str(abs(hash(marker)) % 10**9), errors=[("00311", f"{marker} error")]),
+        filename=f"{marker}_NS_001.xml",
+        source="api",
+    )
 
 
 def _ticket_with_note(tenant, client, marker):

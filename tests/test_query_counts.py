@@ -249,6 +249,9 @@ SHOWS = {
     "api:mailbox-list": ["Mailbox {last}"],
     "assets:detail": ["check_0"],
     "monthly_reports:list": ["Acme {last}"],
+    "billing:sdi-receipts": ["receipt-{last}_NS.xml", "Rejected {last}"],
+    "billing:invoice_detail": ["IT01234567890_S{last}.xml", "Rejected {last}"],
+    "api:sdireceipt-list": ["receipt-{last}_NS.xml"],
 }
 
 GET_ACTIONS = {"get"}

@@ -99,6 +99,7 @@ NOT_TENANT_TASKS = {
     "msp.tasks.email_requeue_stale_task": "beat: hands each tenant's lost e-mails to a task of that tenant",
     "tickets.tasks.sla_sweep_task": "beat: dispatches one sweep task per tenant with due tickets",
     "billing.tasks.billing_run_dispatch_task": "beat, monthly: dispatches one billing run per tenant",
+    "billing.tasks.sdi_receipts_dispatch_task": "beat: one SdI receipts import per tenant with files in its folder",
     "contracts.tasks.trial_reminders_dispatch_task": "beat, daily: one trial-reminder task per tenant",
     "monitoring.tasks.monitoring_sweep_dispatch_task": "beat: one proactive sweep task per tenant with assets to judge",
     "inbox.tasks.mailbox_poll_dispatch_task": "beat, every minute: one poll task per due mailbox",

@@ -36,7 +36,7 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
-from billing.models import BillingSettings, Invoice, TaxRate
+from billing.models import BillingSettings, Invoice, SdiReceipt, TaxRate
 from billing.periods import Period
 from billing.services import invoice_pay
 from billing.services.run import billing_run
@@ -59,6 +59,7 @@ from reports.models import MonthlyReport, ReportShare
 from reports.services import generate_report
 from sales.models import Offer
 from tests.billing.italy import italian_buyer, italian_seller
+from tests.billing.sdi_files import sdi_world
 from tests.factories import (
     AssetFactory,
     ClientFactory,
@@ -118,6 +119,7 @@ OPENED_MODELS = (
     ReportShare,
     InboundMessage,
     Mailbox,
+    SdiReceipt,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -481,6 +483,10 @@ def _build(n: int, slug: str) -> World:
         paid_at=timezone.localdate(),
         method="card",
     )
+    # E-invoices at the SdI (issue 19): the invoice's file sent n times, each earlier one
+    # rejected by an NS receipt and replaced, the current one delivered; a file ready to send
+    # for each other invoice of the run.
+    delivered = sdi_world(invoice, list(Invoice.objects.exclude(pk=invoice.pk).order_by("pk")[:n]), n)
     notifications = [
         NotificationFactory(
             tenant=tenant,
@@ -567,6 +573,7 @@ def _build(n: int, slug: str) -> World:
     opened[BusinessCalendar] = calendars[0]
     opened[SlaPolicy] = policies[0]
     opened[MonthlyReport] = report
+    opened[SdiReceipt] = delivered
     opened[ReportShare] = links[0]
     assert set(opened) == set(OPENED_MODELS)
     alternates = {

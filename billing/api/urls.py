@@ -1,11 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import views
+from billing.api import sdi, views
 
 router = SimpleRouter()
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
 router.register("tax-rates", views.TaxRateViewSet, basename="tax-rate")
+router.register("einvoices/receipts", sdi.SdiReceiptViewSet, basename="sdireceipt")
 
 urlpatterns = [
     path("invoices/issue/", views.InvoiceBatchIssueApi.as_view(), name="invoice-issue-batch"),
@@ -17,5 +18,11 @@ urlpatterns = [
     path("invoices/<int:pk>/einvoice/", views.InvoiceEInvoiceApi.as_view(), name="invoice-einvoice"),
     path("invoices/einvoices.zip", views.EInvoicesZipApi.as_view(), name="invoice-einvoices-zip"),
     path("invoices/<int:pk>/history/", views.InvoiceHistoryApi.as_view(), name="invoice-history"),
+    path(
+        "invoices/<int:pk>/einvoice/resend/",
+        sdi.InvoiceEInvoiceResendApi.as_view(),
+        name="invoice-einvoice-resend",
+    ),
+    path("einvoices/sent/", sdi.EInvoicesMarkSentApi.as_view(), name="einvoices-sent"),
     *router.urls,
 ]
