@@ -343,4 +343,12 @@ class Payment(TenantOwnedModel):
 
 
 from billing.models.einvoices import EInvoice, EInvoiceFormat, EInvoiceState  # noqa: E402, F401  (the app's models, one module each)
+from billing.models.exports import (  # noqa: E402, F401  (the app's models, one module each)
+    AccountMapping,
+    DocumentKind,
+    ExportBatch,
+    ExportedItem,
+    ExportFormat,
+    MappingKind,
+)
 from billing.models.taxes import TaxNature, TaxRate, vat_category  # noqa: E402, F401  (the app's models, one module each)
