@@ -161,8 +161,16 @@ def payment_needs(fmt: str, payment) -> list[Need]:
 # --- problems --------------------------------------------------------------------------------
 
 
-def _problem(code: str, kind: str, pk: int, document: str, reason: str, line: int | None = None) -> dict:
-    return {"code": code, "kind": kind, "id": pk, "document": document, "line": line, "reason": reason}
+def _problem(code: str, kind: str, pk: int, invoice: Invoice, reason: str, line: int | None = None) -> dict:
+    return {
+        "code": code,
+        "kind": kind,
+        "id": pk,
+        "invoice": invoice.pk,
+        "document": invoice.number,
+        "line": line,
+        "reason": reason,
+    }
 
 
 def buyer_vat(invoice: Invoice) -> str:
@@ -175,15 +183,13 @@ def document_problems(fmt: str, invoice: Invoice, lines, mappings: Mappings) -> 
     problems, seen = [], set()
     for need in document_needs(fmt):
         if not mappings.value(need):
-            problems.append(_problem("mapping", invoice.kind, invoice.pk, invoice.number, need_label(need)))
+            problems.append(_problem("mapping", invoice.kind, invoice.pk, invoice, need_label(need)))
     for line in lines:
         for need in line_needs(fmt, line):
             if not mappings.value(need) and (need, line.position) not in seen:
                 seen.add((need, line.position))
                 problems.append(
-                    _problem(
-                        "mapping", invoice.kind, invoice.pk, invoice.number, need_label(need), line.position
-                    )
+                    _problem("mapping", invoice.kind, invoice.pk, invoice, need_label(need), line.position)
                 )
     reverse_lines = [
         line.position
@@ -196,7 +202,7 @@ def document_problems(fmt: str, invoice: Invoice, lines, mappings: Mappings) -> 
                 "vat_number",
                 invoice.kind,
                 invoice.pk,
-                invoice.number,
+                invoice,
                 _("%(client)s has no VAT number, which a reverse-charge or intra-EU line needs.")
                 % {"client": invoice.client.name},
                 reverse_lines[0],
@@ -207,7 +213,7 @@ def document_problems(fmt: str, invoice: Invoice, lines, mappings: Mappings) -> 
 
 def payment_problems(fmt: str, payment: Payment, mappings: Mappings) -> list[dict]:
     return [
-        _problem("mapping", DocumentKind.PAYMENT, payment.pk, payment.invoice.number, need_label(need))
+        _problem("mapping", DocumentKind.PAYMENT, payment.pk, payment.invoice, need_label(need))
         for need in payment_needs(fmt, payment)
         if not mappings.value(need)
     ]

@@ -48,6 +48,7 @@ class InvoiceListView(TenantListView):
             filtered=self.filterset.is_bound,
             receivables=receivables(),
             can_run=self.has_perm("billing.run"),
+            can_export=self.has_perm("exportbatch.view"),
             **kwargs,
         )
 

@@ -1,10 +1,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import views
+from billing.api import exports, views
 
 router = SimpleRouter()
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
+router.register("exports", exports.ExportBatchViewSet, basename="export")
 
 urlpatterns = [
     path("invoices/<int:pk>/issue/", views.InvoiceIssueApi.as_view(), name="invoice-issue"),
@@ -13,5 +14,7 @@ urlpatterns = [
     path("invoices/<int:pk>/credit-note/", views.InvoiceCreditNoteApi.as_view(), name="invoice-credit-note"),
     path("invoices/<int:pk>/pdf/", views.InvoicePdfApi.as_view(), name="invoice-pdf"),
     path("invoices/<int:pk>/history/", views.InvoiceHistoryApi.as_view(), name="invoice-history"),
+    path("exports/mappings/", exports.AccountMappingsApi.as_view(), name="export-mappings"),
+    path("exports/<int:pk>/download/", exports.ExportDownloadApi.as_view(), name="export-download"),
     *router.urls,
 ]

@@ -99,8 +99,10 @@ class ExportBatch(TenantOwnedModel):
     payment_count = models.PositiveIntegerField(_("payments"), default=0)
     # Documents of the period left out because an earlier batch of the format exported them.
     skipped_count = models.PositiveIntegerField(_("already exported"), default=0)
-    # What could not be exported, and why: [{"code", "kind", "id", "document", "line", "reason"}].
+    # What could not be exported, and why: [{"code", "kind", "id", "invoice", "document", "line",
+    # "reason"}] (`invoice`: the document's id, a payment's invoice's; `line`: its position).
     problems = models.JSONField(default=list, blank=True)
+    problem_count = models.PositiveIntegerField(_("problems"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

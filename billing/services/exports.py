@@ -127,6 +127,7 @@ def export_batch_create(
                 "code": "voided",
                 "kind": kind,
                 "id": pk,
+                "invoice": pk,
                 "document": number,
                 "line": None,
                 "reason": _("Voided after it was exported: reverse it in your accounting program."),
@@ -147,6 +148,7 @@ def export_batch_create(
         payment_count=len(export.payments),
         skipped_count=skipped,
         problems=problems,
+        problem_count=len(problems),
     )
     if items:
         files = export.files()
