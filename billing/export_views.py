@@ -176,10 +176,10 @@ class ExportMappingsView(MemberRequiredMixin, View):
         return ("accountmapping.view",) if self.request.method == "GET" else ("accountmapping.change",)
 
     def get(self, request):
-        return self.render(request, mapping_rows())
+        return self.render(request, mapping_rows(tenant=request.membership.tenant))
 
     def post(self, request):
-        rows = mapping_rows()
+        rows = mapping_rows(tenant=request.membership.tenant)
         given, errors = [], {}
         for row in rows:  # a field the form did not send keeps its value
             values = {"kind": row.kind, "key": row.key}

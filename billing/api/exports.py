@@ -159,7 +159,7 @@ class AccountMappingsApi(TenantAPIMixin, generics.GenericAPIView):
         return super().get_permissions()
 
     def _page(self):
-        rows = [MappingSerializer(row).data for row in mapping_rows()]
+        rows = [MappingSerializer(row).data for row in mapping_rows(tenant=self.request.membership.tenant)]
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(page)
 

@@ -204,7 +204,8 @@ class MappingRow:
     xero_tax_type: str = ""
 
 
-def mapping_rows() -> list[MappingRow]:
+@scoped_by("tenant")
+def mapping_rows(*, tenant) -> list[MappingRow]:
     """Every mapping the MSP may need, set or not: sales per line kind, receivables, the bank
     per payment method, VAT per code of the catalogue and per rate its issued lines carry."""
     current = {(row.kind, row.key): row for row in AccountMapping.objects.all()}

@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from assets.models import Asset
-from billing.models import Invoice
+from billing.models import ExportBatch, Invoice
 from billing.services.invoices import LineDraft, invoice_draft_create
 from contracts.models import Contract, RecurringService, ServiceTier
 from inbox.models import InboundMessage, Mailbox
@@ -65,6 +65,7 @@ COLLECTIONS = {
     "clients": Client,
     "contacts": Contact,
     "contracts": Contract,
+    "exports": ExportBatch,
     "inbox/mailboxes": Mailbox,
     "inbox/messages": InboundMessage,
     "invoices": Invoice,
