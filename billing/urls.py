@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import sdi_views, taxrate_views, views
+from billing import export_views, sdi_views, taxrate_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -14,6 +14,10 @@ urlpatterns = [
     path("tax-rates/<int:pk>/edit/", taxrate_views.TaxRateUpdateView.as_view(), name="taxrate-update"),
     path("tax-rates/<int:pk>/delete/", taxrate_views.TaxRateDeleteView.as_view(), name="taxrate-delete"),
     path("clients/<int:client_pk>/statement/", views.ClientStatementView.as_view(), name="client-statement"),
+    path("exports/", export_views.ExportListView.as_view(), name="exports"),
+    path("exports/mappings/", export_views.ExportMappingsView.as_view(), name="export-mappings"),
+    path("exports/<int:pk>/", export_views.ExportDetailView.as_view(), name="export-detail"),
+    path("exports/<int:pk>/download/", export_views.ExportDownloadView.as_view(), name="export-download"),
     path("clients/<int:client_pk>/terms/", views.ClientBillingTermsView.as_view(), name="client-terms"),
     path("sdi-receipts/", sdi_views.SdiReceiptsView.as_view(), name="sdi-receipts"),
     path("sdi-receipts/<int:pk>/file/", sdi_views.SdiReceiptFileView.as_view(), name="sdi-receipt-file"),

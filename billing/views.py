@@ -64,6 +64,7 @@ class InvoiceListView(TenantListView):
             can_set_rates=self.has_perm("taxrate.view"),
             can_download_einvoices=self.has_perm("invoice.pay"),
             perms_sdi=self.has_perm("sdireceipt.view"),
+            can_export=self.has_perm("exportbatch.view"),
             **kwargs,
         )
 

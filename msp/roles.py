@@ -100,6 +100,7 @@ _ADMIN = (
     | _crud("mailbox", "view", "add", "change", "delete")  # support mailboxes (inbox/): IMAP, webhook
     | {"invoice.pay", "invoice.void", "billing.run", "billing.settings"}
     | _crud("taxrate", "add", "change", "delete")  # the VAT rate catalogue, exemptions included
+    | _crud("exportbatch", "view", "add") | _crud("accountmapping", "view", "add", "change")  # the accountant's export
     | {"monthlyreport.run"}  # every client's report of a month at once
     | {"dashboard.tenant"}  # the whole MSP's figures on the dashboard (reports/): SLA, hours, utilisation
     | {"outboundemail.view", "outboundemail.retry"}  # the tenant's outgoing mail, failures included

@@ -12,7 +12,7 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
-from billing.models import EInvoice, EInvoiceState, Invoice, LineKind, SdiReceipt, TaxRate
+from billing.models import EInvoice, EInvoiceState, ExportBatch, Invoice, LineKind, SdiReceipt, TaxRate
 from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy, TierPrice
 from inbox.choices import InboundSource, InboundStatus
@@ -488,6 +488,8 @@ ISOLATION_FACTORIES = {
         tenant=tenant, subject=marker, failed=True
     ),
     Invoice: lambda tenant, client, marker: issued_invoice(client, marker),
+    # Right after Invoice: an export whose problem names that invoice (owners and admins only).
+    ExportBatch: lambda tenant, client, marker: export_batch(tenant, marker),
     # A colleague's (a member of its tenant, not the one signed in): nobody else reads it.
     Notification: lambda tenant, client, marker: NotificationFactory(
         tenant=tenant, title=marker, body=f"{marker} body"
@@ -554,6 +556,37 @@ def issued_invoice(client, marker: str = "Work done", amount: str = "100.00"):
         kind=LineKind.ADJUSTMENT, description=marker, unit_price=Money(Decimal(amount), client.currency)
     )
     return invoice_issue(invoice=invoice_draft_create(client=client, lines=[line]))
+
+
+def export_batch(tenant, marker: str):
+    """An accounting export of the tenant's last invoice, its file and its one problem carrying the
+    marker, as billing.services.exports.export_batch_create records them."""
+    from django.core.files.base import ContentFile
+
+    invoice = Invoice.unscoped.filter(tenant=tenant).latest("pk")
+    batch = ExportBatch(
+        tenant=tenant,
+        format="journal",
+        period_start=invoice.issue_date,
+        period_end=invoice.issue_date,
+        filename=f"{marker}.csv",
+        invoice_count=1,
+        problem_count=1,
+        problems=[
+            {
+                "code": "mapping",
+                "kind": "invoice",
+                "id": invoice.pk,
+                "invoice": invoice.pk,
+                "document": invoice.number,
+                "line": 1,
+                "reason": f"No account code for {marker}.",
+            }
+        ],
+    )
+    batch.file.save(batch.filename, ContentFile(f"entry,document\n1,{marker}\n".encode()), save=False)
+    batch.save()
+    return batch
 
 
 def sent_report(client, period=None, **sent):

@@ -36,9 +36,10 @@ from djmoney.money import Money
 
 from assets.choices import AssetKind
 from assets.models import Asset
-from billing.models import BillingSettings, Invoice, SdiReceipt, TaxRate
+from billing.models import BillingSettings, ExportBatch, Invoice, SdiReceipt, TaxRate
 from billing.periods import Period
 from billing.services import invoice_pay
+from billing.services.exports import account_mappings_save, export_batch_create, mapping_rows
 from billing.services.run import billing_run
 from contracts.choices import ContractKind
 from contracts.models import BusinessCalendar, Contract, RecurringService, ServiceTier, SlaPolicy
@@ -120,6 +121,7 @@ OPENED_MODELS = (
     InboundMessage,
     Mailbox,
     SdiReceipt,
+    ExportBatch,
 )
 PRIORITIES = [Priority.P2, Priority.P3, Priority.P1, Priority.P4]
 STATUSES = [TicketStatus.OPEN, TicketStatus.NEW, TicketStatus.WAITING]
@@ -487,6 +489,28 @@ def _build(n: int, slug: str) -> World:
     # rejected by an NS receipt and replaced, the current one delivered; a file ready to send
     # for each other invoice of the run.
     delivered = sdi_world(invoice, list(Invoice.objects.exclude(pk=invoice.pk).order_by("pk")[:n]), n)
+    # Accounting exports of the month: n - 1 before any account was mapped (each lists every
+    # invoice as a problem), then one with everything mapped but the bank (it exports the
+    # invoices, and lists the payment).
+    this_month = Period.of(timezone.localdate())
+    period = {"period_start": this_month.start, "period_end": this_month.end}
+    for _i in range(n - 1):
+        export_batch_create(tenant=tenant, format="journal", **period)
+    account_mappings_save(
+        tenant=tenant,
+        rows=[
+            {
+                "kind": row.kind,
+                "key": row.key,
+                "account": f"{row.kind}-{row.key}",
+                "xero_tax_type": "VAT",
+                "qbo_name": "Q",
+            }
+            for row in mapping_rows(tenant=tenant)
+            if row.kind != "bank"
+        ],
+    )
+    export = export_batch_create(tenant=tenant, format="journal", **period)
     notifications = [
         NotificationFactory(
             tenant=tenant,
@@ -568,6 +592,7 @@ def _build(n: int, slug: str) -> World:
         Attachment: files[0],  # on the ticket itself: the client contact may download it too
         InboundMessage: inbound[0],
         Mailbox: mailboxes[0],
+        ExportBatch: export,
     }
     opened[Asset] = assets[0]
     opened[BusinessCalendar] = calendars[0]

@@ -1,12 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import sdi, views
+from billing.api import exports, sdi, views
 
 router = SimpleRouter()
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
 router.register("tax-rates", views.TaxRateViewSet, basename="tax-rate")
 router.register("einvoices/receipts", sdi.SdiReceiptViewSet, basename="sdireceipt")
+router.register("exports", exports.ExportBatchViewSet, basename="export")
 
 urlpatterns = [
     path("invoices/issue/", views.InvoiceBatchIssueApi.as_view(), name="invoice-issue-batch"),
@@ -24,5 +25,7 @@ urlpatterns = [
         name="invoice-einvoice-resend",
     ),
     path("einvoices/sent/", sdi.EInvoicesMarkSentApi.as_view(), name="einvoices-sent"),
+    path("exports/mappings/", exports.AccountMappingsApi.as_view(), name="export-mappings"),
+    path("exports/<int:pk>/download/", exports.ExportDownloadApi.as_view(), name="export-download"),
     *router.urls,
 ]

@@ -343,5 +343,13 @@ class Payment(TenantOwnedModel):
 
 
 from billing.models.einvoices import EInvoice, EInvoiceFormat, EInvoiceState  # noqa: E402, F401  (the app's models, one module each)
+from billing.models.exports import (  # noqa: E402, F401  (the app's models, one module each)
+    AccountMapping,
+    DocumentKind,
+    ExportBatch,
+    ExportedItem,
+    ExportFormat,
+    MappingKind,
+)
 from billing.models.receipts import SdiReceipt, SdiReceiptKind, SdiReceiptSource  # noqa: E402, F401  (the app's models, one module each)
 from billing.models.taxes import TaxNature, TaxRate, vat_category  # noqa: E402, F401  (the app's models, one module each)

@@ -64,7 +64,9 @@ class TaxRate(TenantOwnedModel):
 
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(
-        _("VAT code"), max_length=20, help_text=_("Your short name for it, used in accounting exports (e.g. 22, N4).")
+        _("VAT code"),
+        max_length=20,
+        help_text=_("Your short name for it, used in accounting exports (e.g. 22, N4)."),
     )
     rate = models.DecimalField(_("rate (%)"), max_digits=5, decimal_places=2, validators=PERCENT)
     nature = models.CharField(

@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from assets.models import Asset
-from billing.models import Invoice, SdiReceipt, TaxRate
+from billing.models import ExportBatch, Invoice, SdiReceipt, TaxRate
 from billing.services.invoices import LineDraft, invoice_draft_create
 from contracts.models import Contract, RecurringService, ServiceTier
 from inbox.models import InboundMessage, Mailbox
@@ -66,6 +66,7 @@ COLLECTIONS = {
     "contacts": Contact,
     "contracts": Contract,
     "einvoices/receipts": SdiReceipt,
+    "exports": ExportBatch,
     "inbox/mailboxes": Mailbox,
     "inbox/messages": InboundMessage,
     "invoices": Invoice,
