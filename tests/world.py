@@ -102,6 +102,7 @@ OPENED_MODELS = (
     Contract,
     Ticket,
     WorkType,
+    TaxRate,
     TimeEntry,
     OutboundEmail,
     Invitation,
