@@ -105,6 +105,7 @@ OPENED_MODELS = (
     Contract,
     Ticket,
     WorkType,
+    TaxRate,
     TimeEntry,
     OutboundEmail,
     Invitation,
