@@ -15,7 +15,11 @@ there when the line needs a new id. Kinds:
   repeats (``bench.ingest.queries_once``), which must be equal (``constant_queries``);
 - ``report``: in-process, one client's monthly report made (``bench.probe.report_once``);
 - ``report_month``: in-process, every report of a month, no PDFs, rolled back
-  (``bench.probe.report_month_once``).
+  (``bench.probe.report_month_once``);
+- ``einvoice``: in-process, one FatturaPA file made and stored as issuing makes it, rolled back
+  (``bench.einvoices.einvoice_once``);
+- ``einvoice_zip``: in-process, the FatturaPA files of 1,000 invoices made and zipped as the
+  period download streams them, rolled back (``bench.einvoices.einvoice_zip_once``).
 """
 
 from __future__ import annotations
@@ -93,6 +97,10 @@ INGEST_QUERIES = Budget(constant_queries=True)
 # home under 50 ms for a client with two years of hours (bench.generate.PORTAL_CLIENT).
 OWNER_DASHBOARD = Budget(p50=100, p95=250, queries=15, min_open=FULL_SIZE_OPEN, max_ratio=1.3)
 PORTAL_HOME = Budget(p50=50, p95=150, queries=15, min_open=FULL_SIZE_OPEN)
+# Issue 19: the e-invoices of a period, 1,000 invoices' FatturaPA files made (checked against the
+# XSD, stored) and zipped, in under 30 s; one invoice's file in under 30 ms (its share of that).
+EINVOICE_ONE = Budget(p50=30)
+EINVOICE_ZIP = Budget(p50=30_000)
 
 
 @dataclass(frozen=True)
@@ -214,6 +222,13 @@ LINES: list[Line] = [
     Line("invoice PDF render, a typical invoice (in-process)", kind="pdf", budget=INVOICE_PDF),
     Line("invoice PDF render, the longest invoice (in-process)", kind="pdf", all_due=True,
          budget=Budget(report_only=True)),
+    # Issue 19: e-invoicing. One FatturaPA file as issuing makes it; a period's ZIP of 1,000.
+    Line("FatturaPA file, a typical invoice: build + XSD + store (in-process)", kind="einvoice",
+         budget=EINVOICE_ONE),
+    Line("FatturaPA file, the longest invoice (in-process)", kind="einvoice", all_due=True,
+         budget=Budget(report_only=True)),
+    Line("e-invoices of a period: 1,000 FatturaPA files made + ZIP (in-process)", kind="einvoice_zip",
+         budget=EINVOICE_ZIP),
     # Issue 12: monthly client reports. The MSP's report page (the stored snapshot) under the
     # page budget; one report's generation and the month's run in-process.
     Line("monthly report page", "/reports/monthly/{report}/", who="owner"),

@@ -449,6 +449,20 @@ def report_month_once(all_due: bool = False) -> dict:
     }
 
 
+def einvoice_once(all_due: bool = False) -> dict:
+    """One FatturaPA file made as issuing makes it (bench.einvoices), rolled back."""
+    from bench import einvoices
+
+    return einvoices.einvoice_once(_main_tenant(), all_due=all_due)
+
+
+def einvoice_zip_once(all_due: bool = False) -> dict:
+    """The FatturaPA files of 1,000 invoices made and zipped (bench.einvoices), rolled back."""
+    from bench import einvoices
+
+    return einvoices.einvoice_zip_once(_main_tenant())
+
+
 # --- Draw-down bookkeeping: mark before, verify and remove after ----------------------------
 
 
@@ -598,6 +612,8 @@ def serve() -> None:
         "pdf": lambda a: pdf_once(all_due=a.get("all_due", False)),
         "report": lambda a: report_once(),
         "report_month": lambda a: report_month_once(),
+        "einvoice": lambda a: einvoice_once(all_due=a.get("all_due", False)),
+        "einvoice_zip": lambda a: einvoice_zip_once(),
         "draw_mark": lambda a: draw_mark(a["tickets"]),
         "draw_verify": lambda a: draw_verify(a["mark"]),
         "draw_cleanup": lambda a: draw_cleanup(a["mark"]),

@@ -211,7 +211,7 @@ def measure_draw(db: Database, line: Line, n: int) -> dict:
 
 
 # Kinds timed inside the probe, not over HTTP.
-IN_PROCESS = {"sweep", "billing", "pdf", "ingest_queries", "report", "report_month"}
+IN_PROCESS = {"sweep", "billing", "pdf", "ingest_queries", "report", "report_month", "einvoice", "einvoice_zip"}
 CONCURRENT = {"draw", "ingest"}  # kinds measured by ``measure_draw``
 
 
@@ -453,6 +453,19 @@ def report(args, dbs: list[Database], lines: list[Line], results: dict, extra: d
         if line.kind == "pdf":
             for label, r in results[line.name].items():
                 print(f"- {line.name}, {label}: runs {r['samples']} ms; {r['lines']} lines, {r['bytes']:,} bytes")
+        if line.kind == "einvoice":
+            for label, r in results[line.name].items():
+                print(
+                    f"- {line.name}, {label}: runs {r['samples']} ms; {r['lines']} lines, {r['bytes']:,} bytes, "
+                    f"{r['queries']} queries; rolled back each time"
+                )
+        if line.kind == "einvoice_zip":
+            for label, r in results[line.name].items():
+                print(
+                    f"- {line.name}, {label}: runs {r['samples']} ms; {r['files']:,} files made in {r['made_ms']:,} ms "
+                    f"({r['per_invoice_ms']} ms each, from {r['invoices']:,} invoices), zipped in {r['zip_ms']:,} ms "
+                    f"({r['zip_bytes']:,} bytes); rolled back each time"
+                )
         if line.kind != "sweep":
             continue
         for label, r in results[line.name].items():

@@ -6,6 +6,7 @@ app_name = "billing"
 urlpatterns = [
     path("", views.InvoiceListView.as_view(), name="list"),
     path("export.csv", views.InvoiceExportView.as_view(), name="export"),
+    path("einvoices.zip", views.EInvoicesZipView.as_view(), name="einvoices-zip"),
     path("run/", views.BillingRunView.as_view(), name="run"),
     path("clients/<int:client_pk>/terms/", views.ClientBillingTermsView.as_view(), name="client-terms"),
     path("sdi-receipts/", sdi_views.SdiReceiptsView.as_view(), name="sdi-receipts"),
@@ -20,4 +21,5 @@ urlpatterns = [
     path("<int:pk>/credit-note/", views.InvoiceCreditNoteView.as_view(), name="credit-note"),
     path("<int:pk>/delete/", views.InvoiceDeleteDraftView.as_view(), name="delete"),
     path("<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="pdf"),
+    path("<int:pk>/einvoice/", views.InvoiceEInvoiceView.as_view(), name="einvoice"),
 ]

@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from djmoney.money import Money
 
 from audit.selectors import history_context, invoice_history
+from billing.einvoice.downloads import PeriodForm, einvoice_current, einvoice_response, einvoices_zip_response
 from billing.filtersets import InvoiceFilterSet
 from billing.forms import BillingSettingsForm, ClientBillingTermsForm, PaymentForm, ReasonForm, RunForm
 from billing.models import BillingSettings, ClientBillingTerms, Invoice, InvoiceLine, InvoiceStatus
@@ -49,6 +50,7 @@ class InvoiceListView(TenantListView):
             receivables=receivables(),
             can_run=self.has_perm("billing.run"),
             perms_sdi=self.has_perm("sdireceipt.view"),
+            can_download_einvoices=self.has_perm("invoice.pay"),
             **kwargs,
         )
 
@@ -62,6 +64,7 @@ class InvoiceDetailView(TenantDetailView):
             Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "pk")),
             "payments",
             "credit_notes",
+            "einvoices",
         )
 
     def get_context_data(self, **kwargs):
@@ -69,6 +72,8 @@ class InvoiceDetailView(TenantDetailView):
         from billing.sdi_views import einvoice_context  # the SdI panel (issue 19)
 
         kwargs = {**einvoice_context(self.request, invoice), **kwargs}
+        kwargs.setdefault("einvoice", einvoice_current(invoice))
+        kwargs.setdefault("earlier_einvoices", [row for row in invoice.einvoices.all() if row.superseded])
         kwargs.setdefault("pay_form", PaymentForm(invoice=invoice))
         kwargs.setdefault("void_form", ReasonForm(prefix="void"))
         kwargs.setdefault("credit_form", ReasonForm(prefix="credit"))
@@ -201,6 +206,29 @@ class InvoicePdfView(InvoiceActionView):
 
     def get(self, request, pk):
         return invoice_pdf_response(self.get_invoice(pk), attachment=request.GET.get("inline") != "1")
+
+
+class InvoiceEInvoiceView(InvoiceActionView):
+    """The invoice's current e-invoice file (FatturaPA or UBL) exactly as issued."""
+
+    permission_required = "invoice.view"
+
+    def get(self, request, pk):
+        return einvoice_response(self.get_invoice(pk))
+
+
+class EInvoicesZipView(MemberRequiredMixin, View):
+    """The e-invoice files of the documents issued in a period (`from`, `to`), as one ZIP."""
+
+    permission_required = "invoice.pay"
+    model = Invoice
+
+    def get(self, request):
+        form = PeriodForm(request.GET, tenant=request.membership.tenant)
+        if not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            return redirect("billing:list")
+        return einvoices_zip_response(form.cleaned_data["date_from"], form.cleaned_data["date_to"])
 
 
 class InvoiceExportView(MemberRequiredMixin, View):

@@ -58,6 +58,7 @@ from msp.secrets import conceal
 from reports.models import MonthlyReport, ReportShare
 from reports.services import generate_report
 from sales.models import Offer
+from tests.billing.italy import italian_buyer, italian_seller
 from tests.billing.sdi_files import sdi_world
 from tests.factories import (
     AssetFactory,
@@ -198,6 +199,9 @@ def _build(n: int, slug: str) -> World:
 
     clients = [ClientFactory(tenant=tenant, name=f"Acme {i}") for i in range(n)]
     client = clients[0]
+    # The MSP and the opened client are Italian: the opened invoice is issued as a FatturaPA file.
+    italian_seller(tenant, legal_name=tenant.legal_name, iban="")
+    italian_buyer(client, legal_name="")
 
     def member(role, **kwargs):
         return MembershipFactory(tenant=tenant, role=role, **kwargs)

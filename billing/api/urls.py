@@ -13,6 +13,8 @@ urlpatterns = [
     path("invoices/<int:pk>/void/", views.InvoiceVoidApi.as_view(), name="invoice-void"),
     path("invoices/<int:pk>/credit-note/", views.InvoiceCreditNoteApi.as_view(), name="invoice-credit-note"),
     path("invoices/<int:pk>/pdf/", views.InvoicePdfApi.as_view(), name="invoice-pdf"),
+    path("invoices/<int:pk>/einvoice/", views.InvoiceEInvoiceApi.as_view(), name="invoice-einvoice"),
+    path("invoices/einvoices.zip", views.EInvoicesZipApi.as_view(), name="invoice-einvoices-zip"),
     path("invoices/<int:pk>/history/", views.InvoiceHistoryApi.as_view(), name="invoice-history"),
     path(
         "invoices/<int:pk>/einvoice/resend/",

@@ -1,4 +1,5 @@
-"""`invoices/` and its actions: `issue/`, `pay/`, `void/`, `credit-note/`, `pdf/`."""
+"""`invoices/` and its actions: `issue/`, `pay/`, `void/`, `credit-note/`, `pdf/`, `einvoice/`;
+`invoices/einvoices.zip`: a period's e-invoice files."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from djmoney.money import Money
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from audit.api.views import HistoryApi
@@ -19,6 +20,7 @@ from billing.api.serializers import (
     PaymentSerializer,
     ReasonSerializer,
 )
+from billing.einvoice.downloads import PeriodForm, einvoice_response, einvoices_zip_response
 from billing.filtersets import InvoiceFilterSet
 from billing.models import Invoice
 from billing.pdf import invoice_pdf_response
@@ -168,6 +170,43 @@ class InvoicePdfApi(InvoiceActionMixin, generics.GenericAPIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk):
         return invoice_pdf_response(self.get_invoice())
+
+
+class InvoiceEInvoiceApi(InvoiceActionMixin, generics.GenericAPIView):
+    """The current e-invoice file (FatturaPA, or UBL under EN 16931) exactly as issued; 404 when
+    the document has none."""
+
+    permission_required = "invoice.view"
+
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        return einvoice_response(self.get_invoice())
+
+
+class EInvoicesZipApi(TenantAPIMixin, generics.GenericAPIView):
+    """The e-invoice files of the documents issued from `from` to `to` (ISO dates; this month so
+    far by default, at most 366 days), as one ZIP streamed file by file."""
+
+    model = Invoice
+    permission_required = "invoice.pay"
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First issue date (default: the 1st)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last issue date (default: today)."),
+        ],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        form = PeriodForm(request.query_params, tenant=request.membership.tenant)
+        if not form.is_valid():
+            errors = {
+                "from" if k == "date_from" else "to" if k == "date_to" else k: v
+                for k, v in form.errors.items()
+            }
+            raise serializers.ValidationError(errors)
+        return einvoices_zip_response(form.cleaned_data["date_from"], form.cleaned_data["date_to"])
 
 
 class InvoiceHistoryApi(InvoiceActionMixin, HistoryApi):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from audit.services import changes_record
+from billing.einvoice.issue import einvoices_on_issue
 from billing.models import (
     BilledItem,
     ClientBillingTerms,
@@ -250,6 +251,7 @@ def invoice_issue(*, invoice: Invoice, on: datetime.date | None = None) -> Invoi
             _credit_apply(locked)
         else:
             _sources_mark(locked, at=locked.issued_at, ref=locked.number)
+        einvoices_on_issue(locked)  # FatturaPA or EN 16931; a refused file leaves the draft a draft
         transaction.on_commit(lambda: _email_on_issue(locked))
     return locked
 

@@ -37,6 +37,17 @@ def number_take(*, tenant, kind: str, year: int) -> str:
     return format_number(prefix, year, sequence.last_number)
 
 
+def counter_take(*, tenant, name: str) -> int:
+    """The next value of one of the tenant's own gap-free counters (e.g. the SdI's
+    progressive): a series of its own, year 0, taken under the same row lock as numbers."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a counter is taken inside the transaction that uses it")
+    sequence = _locked_sequence(tenant, name, 0)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number
+
+
 def _locked_sequence(tenant, prefix: str, year: int) -> InvoiceSequence:
     series = InvoiceSequence.objects.select_for_update().filter(prefix=prefix, year=year)
     sequence = series.first()

@@ -43,6 +43,8 @@ def test_registry_is_well_formed():
         "ingest_queries",
         "report",
         "report_month",
+        "einvoice",
+        "einvoice_zip",
     }
     assert {line.who for line in LINES} <= {"tech", "client", "owner", "api", "ingest"}
     assert [line.clients for line in LINES if line.kind == "draw"] == [1, 4, 4]
@@ -124,6 +126,14 @@ def test_runner_pieces_on_generated_data():
     month = probe.report_month_once()
     assert month["reports"] == month["clients"] > 0 and month["failed"] == 0
     assert MonthlyReport.unscoped.count() == len({fx["report"], fx["portal_report"]})
+    # E-invoicing: one FatturaPA file, and 1,000 made and zipped; rolled back, nothing left.
+    from billing.models import EInvoice
+
+    one = probe.einvoice_once()
+    assert one["bytes"] > 1000 and one["queries"] > 0
+    batch = probe.einvoice_zip_once()
+    assert batch["files"] == 1000 and batch["zip_bytes"] > 1000
+    assert not EInvoice.unscoped.exists()
     assert probe.revoke(fx["token_id"], fx["tenant_id"], fx["ingest_key_id"]) == 1
 
 
