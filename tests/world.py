@@ -489,7 +489,8 @@ def _build(n: int, slug: str) -> World:
     # E-invoices at the SdI (issue 19): the invoice's file sent n times, each earlier one
     # rejected by an NS receipt and replaced, the current one delivered; a file ready to send
     # for each other invoice of the run.
-    delivered = sdi_world(invoice, list(Invoice.objects.exclude(pk=invoice.pk).order_by("pk")[:n]), n)
+    others = Invoice.objects.filter(tenant=tenant).exclude(pk=invoice.pk).order_by("pk")[:n]
+    delivered = sdi_world(invoice, list(others), n)
     # Accounting exports of the month: n - 1 before any account was mapped (each lists every
     # invoice as a problem), then one with everything mapped but the bank (it exports the
     # invoices, and lists the payment).

@@ -28,7 +28,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from billing.einvoice.receipts import ParsedReceipt, receipt_parse
-from billing.models import EInvoice, EInvoiceFormat, EInvoiceState, SdiReceipt
+from billing.models import EInvoice, EInvoiceFormat, EInvoiceState, Invoice, SdiReceipt
 from msp.scoping import scoped_by
 
 S = EInvoiceState
@@ -236,6 +236,8 @@ def einvoice_resend(*, invoice) -> EInvoice:
                 % {"file": current.filename, "state": current.get_state_display().lower()},
                 code="not_rejected",
             )
-        from billing.einvoice.fatturapa import fatturapa_einvoice  # helper "fatturapa"'s builder
+        from billing.einvoice.fatturapa import fatturapa_einvoice
 
-        return fatturapa_einvoice(invoice)
+        # Built from the data as corrected now: the invoice, its client and the MSP read afresh.
+        fresh = Invoice.objects.select_related("client__tenant", "corrects").get(pk=invoice.pk)
+        return fatturapa_einvoice(fresh)

@@ -32,13 +32,19 @@ def receipt_xml(
     """The official sample of `kind`, for our `filename` (sent signed: `.p7m`)."""
     text = sample(kind).decode()
     text = text.replace("IT01234567890_11111.xml.p7m", f"{filename}.p7m")
-    text = re.sub(r"<IdentificativoSdI>111</IdentificativoSdI>", f"<IdentificativoSdI>{sdi_id}</IdentificativoSdI>", text)
+    text = re.sub(
+        r"<IdentificativoSdI>111</IdentificativoSdI>",
+        f"<IdentificativoSdI>{sdi_id}</IdentificativoSdI>",
+        text,
+    )
     if errors is not None:
         listed = "".join(
             f"<Errore><Codice>{code}</Codice><Descrizione>{escape(text_)}</Descrizione></Errore>"
             for code, text_ in errors
         )
-        text = re.sub(r"<ListaErrori>.*</ListaErrori>", f"<ListaErrori>{listed}</ListaErrori>", text, flags=re.S)
+        text = re.sub(
+            r"<ListaErrori>.*</ListaErrori>", f"<ListaErrori>{listed}</ListaErrori>", text, flags=re.S
+        )
     if kind == "NE":
         text = text.replace("<Esito>EC01</Esito>", f"<Esito>{outcome}</Esito>")
     if note:
@@ -51,11 +57,15 @@ def ade_receipt_xml(kind: str, filename: str, sdi_id: str = "222", errors=None) 
     root = {"RC": "RicevutaConsegna", "NS": "RicevutaScarto", "MC": "RicevutaImpossibilitaRecapito"}[kind]
     body = ""
     if kind == "NS":
-        body = "<ListaErrori>" + "".join(
-            f"<Errore><Codice>{code}</Codice><Descrizione>{escape(text)}</Descrizione>"
-            f"<Suggerimento>{escape(hint)}</Suggerimento></Errore>"
-            for code, text, hint in errors or []
-        ) + "</ListaErrori>"
+        body = (
+            "<ListaErrori>"
+            + "".join(
+                f"<Errore><Codice>{code}</Codice><Descrizione>{escape(text)}</Descrizione>"
+                f"<Suggerimento>{escape(hint)}</Suggerimento></Errore>"
+                for code, text, hint in errors or []
+            )
+            + "</ListaErrori>"
+        )
     if kind == "MC":
         body = "<Descrizione>Il file è a disposizione nell'area riservata</Descrizione>"
     return (
@@ -93,6 +103,8 @@ def sdi_world(invoice, others, n: int):
     from billing.einvoice.sdi import sdi_receipt_import
 
     tenant = invoice.tenant
+    # The file issuing made (an Italian invoice) is the first of those replaced.
+    EInvoice.objects.filter(invoice=invoice, superseded=False).update(superseded=True)
     for i in range(n):
         old = einvoice_for(invoice, f"S{i}", EInvoiceState.SENT)
         sdi_receipt_import(
@@ -104,7 +116,10 @@ def sdi_world(invoice, others, n: int):
         EInvoice.objects.filter(pk=old.pk).update(superseded=True)
     current = einvoice_for(invoice, "C0", EInvoiceState.SENT)
     delivered = sdi_receipt_import(
-        tenant=tenant, content=receipt_xml("RC", current.filename, "2000"), filename="delivered_RC.xml", source="api"
+        tenant=tenant,
+        content=receipt_xml("RC", current.filename, "2000"),
+        filename="delivered_RC.xml",
+        source="api",
     )
     for i, other in enumerate(others):
         einvoice_for(other, f"R{i}")

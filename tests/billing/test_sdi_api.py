@@ -22,7 +22,11 @@ def invoice(tenant):
 def test_receipts_are_sent_as_a_file_or_raw_xml_and_read_back(owner, invoice):
     api = api_for(owner)
     file = einvoice_for(invoice, "00001", S.SENT)
-    sent = api.post(URL, {"file": _file("IT01234567890_00001_RC_001.xml", receipt_xml("RC", file.filename, "31"))}, format="multipart")
+    sent = api.post(
+        URL,
+        {"file": _file("IT01234567890_00001_RC_001.xml", receipt_xml("RC", file.filename, "31"))},
+        format="multipart",
+    )
     assert sent.status_code == 201, sent.json()
     body = sent.json()
     assert (body["kind"], body["sdi_id"], body["einvoice"], body["invoice"], body["state_after"]) == (
@@ -31,11 +35,15 @@ def test_receipts_are_sent_as_a_file_or_raw_xml_and_read_back(owner, invoice):
     second = einvoice_for(issued_invoice(invoice.client), "00002", S.SENT)
     raw = api.post(
         f"{URL}?filename=ns.xml",
-        ade_receipt_xml("NS", second.filename, errors=[("00305", "IdCodice non valido", "Verificare il cliente")]),
+        ade_receipt_xml(
+            "NS", second.filename, errors=[("00305", "IdCodice non valido", "Verificare il cliente")]
+        ),
         content_type="application/xml",
     )
     assert raw.status_code == 201, raw.json()
-    assert raw.json()["errors"] == [{"code": "00305", "text": "IdCodice non valido", "hint": "Verificare il cliente"}]
+    assert raw.json()["errors"] == [
+        {"code": "00305", "text": "IdCodice non valido", "hint": "Verificare il cliente"}
+    ]
     listed = api.get(URL).json()
     assert [row["filename"] for row in listed["results"]] == ["ns.xml", "IT01234567890_00001_RC_001.xml"]
     assert api.get(f"{URL}{body['id']}/").json()["sha256"] == body["sha256"]
@@ -50,7 +58,9 @@ def test_bad_receipts_are_refused_with_the_reason_and_nothing_changes(owner, oth
     for name in ("IT01234567890_XXXXX.xml", theirs.filename):
         unknown = api.post(URL, receipt_xml("RC", name), content_type="text/xml")
         assert unknown.status_code == 400
-        assert unknown.json()["file"] == [f"No e-invoice of yours is named {name}: the receipt was not imported."]
+        assert unknown.json()["file"] == [
+            f"No e-invoice of yours is named {name}: the receipt was not imported."
+        ]
     nothing = api.post(URL, {"other": "x"}, format="multipart")
     assert nothing.status_code == 400 and "file" in nothing.json()
     first = api.post(URL, receipt_xml("RC", file.filename), content_type="application/xml")

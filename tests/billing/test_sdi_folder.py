@@ -25,7 +25,9 @@ def _drop(tenant, name, content) -> Path:
     return folder
 
 
-def test_the_command_imports_the_folder_and_files_each_by_its_fate(tenant, other_tenant, capsys, owner_client):
+def test_the_command_imports_the_folder_and_files_each_by_its_fate(
+    tenant, other_tenant, capsys, owner_client
+):
     invoice = issued_invoice(ClientFactory(tenant=tenant))
     files = [einvoice_for(issued_invoice(invoice.client), f"{i:05d}", S.SENT) for i in range(1, 31)]
     theirs = einvoice_for(issued_invoice(ClientFactory(tenant=other_tenant)), "00099", S.SENT)

@@ -31,7 +31,11 @@ def test_the_official_sample_receipts_are_read(kind, notified):
 
 def test_a_b2b_rejection_of_the_agenzia_carries_its_hint():
     parsed = receipt_parse(
-        ade_receipt_xml("NS", "IT01234567890_00001.xml", errors=[("00305", "1.4.1.1.2 <IdCodice> non valido", "Verificare il CessionarioCommittente")])
+        ade_receipt_xml(
+            "NS",
+            "IT01234567890_00001.xml",
+            errors=[("00305", "1.4.1.1.2 <IdCodice> non valido", "Verificare il CessionarioCommittente")],
+        )
     )
     assert parsed.kind == "NS" and parsed.errors[0]["hint"] == "Verificare il CessionarioCommittente"
 
@@ -47,7 +51,10 @@ def test_a_b2b_rejection_of_the_agenzia_carries_its_hint():
             "DOCTYPE",
         ),
         (b'<p:FatturaElettronica xmlns:p="urn:x"/>', r"an invoice \(FatturaPA\)"),
-        (b'<t:MetadatiInvioFile xmlns:t="http://www.fatturapa.gov.it/sdi/messaggi/v1.0"/>', "not a receipt for a file you sent"),
+        (
+            b'<t:MetadatiInvioFile xmlns:t="http://www.fatturapa.gov.it/sdi/messaggi/v1.0"/>',
+            "not a receipt for a file you sent",
+        ),
         (b"<html><body>hello</body></html>", "root element is html"),
         # The official RC without its MessageId: the schema says what is wrong.
         (sample("RC").replace(b"<MessageId>123456</MessageId>", b""), "does not follow the SdI schema"),
@@ -87,7 +94,12 @@ def test_a_delivery_receipt_delivers_the_file_and_is_kept_once(tenant, invoice):
 
 def test_a_rejection_records_its_codes_and_a_later_delivery_contradicts_it(tenant, invoice):
     file = einvoice_for(invoice)
-    _import(tenant, receipt_xml("NS", file.filename, "7", errors=[("00305", "IdCodice non valido"), ("00404", "File duplicato")]))
+    _import(
+        tenant,
+        receipt_xml(
+            "NS", file.filename, "7", errors=[("00305", "IdCodice non valido"), ("00404", "File duplicato")]
+        ),
+    )
     file.refresh_from_db()
     assert file.state == S.REJECTED
     assert file.errors == [
@@ -103,9 +115,18 @@ def test_a_rejection_records_its_codes_and_a_later_delivery_contradicts_it(tenan
 
 
 def test_a_public_administration_accepts_refuses_or_lets_the_deadline_pass(tenant, invoice, client):
-    accepted, refused, silent = (einvoice_for(issued_invoice(invoice.client), p, S.SENT) for p in ("0000A", "0000B", "0000C"))
+    accepted, refused, silent = (
+        einvoice_for(issued_invoice(invoice.client), p, S.SENT) for p in ("0000A", "0000B", "0000C")
+    )
     for file in (accepted, refused, silent):
-        _import(tenant, receipt_xml("RC", file.filename, file.progressive[-1].replace("A", "1").replace("B", "2").replace("C", "3")))
+        _import(
+            tenant,
+            receipt_xml(
+                "RC",
+                file.filename,
+                file.progressive[-1].replace("A", "1").replace("B", "2").replace("C", "3"),
+            ),
+        )
     _import(tenant, receipt_xml("NE", accepted.filename, "1"))
     _import(tenant, receipt_xml("NE", refused.filename, "2", outcome="EC02"))
     _import(tenant, receipt_xml("DT", silent.filename, "3"))
@@ -162,3 +183,37 @@ def test_files_are_marked_sent_one_or_many_and_each_refusal_says_why(tenant, oth
     ]
     with unscoped():
         assert EInvoice.unscoped.get(pk=theirs.pk).state == S.READY
+
+
+def test_a_rejected_file_is_corrected_and_sent_again_with_a_new_progressive(tenant):
+    from billing.einvoice.sdi import einvoice_resend
+    from billing.models import Invoice
+    from tests.billing.italy import italian_buyer, italian_seller
+
+    italian_seller(tenant)
+    client = italian_buyer(ClientFactory(tenant=tenant, name="Rossi"), sdi_code="XXXXXXX")
+    invoice = issued_invoice(client, "Managed services")
+    with scope_of(tenant.pk):
+        first = EInvoice.objects.get(invoice=invoice)
+    assert first.state == S.READY
+    with pytest.raises(ValidationError, match="only a rejected or refused file is sent again"):
+        einvoice_resend(invoice=invoice)
+    _import(
+        tenant,
+        receipt_xml("NS", first.filename, "77", errors=[("00311", "1.1.4 <CodiceDestinatario> non valido")]),
+    )
+    client.sdi_code = "ABC1234"  # the correction
+    client.save()
+
+    second = einvoice_resend(invoice=invoice)
+
+    first.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (first.superseded, first.state, first.errors[0]["code"]) == (True, S.REJECTED, "00311")
+    assert (second.superseded, second.state, second.progressive) == (False, S.READY, "00002")
+    assert second.filename != first.filename
+    assert b"<CodiceDestinatario>ABC1234</CodiceDestinatario>" in second.xml.read()
+    with scope_of(tenant.pk):
+        assert Invoice.objects.filter(client=client).count() == 1  # the same invoice, its number kept
+    with pytest.raises(ValidationError, match="only a rejected or refused file is sent again"):
+        einvoice_resend(invoice=invoice)  # the new file waits to be sent
