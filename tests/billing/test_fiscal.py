@@ -293,11 +293,14 @@ def test_lines_carry_the_clients_nature_code_and_law_and_credit_notes_copy_them(
 def test_the_pdf_prints_both_parties_tax_numbers_the_exemption_and_the_iban(owner_client, tenant):
     tenant.legal_name, tenant.country, tenant.vat_number = "Demo MSP S.r.l.", "IT", "IT02839750995"
     tenant.iban = "IT60X0542811101000000123456"
+    # Between two Italian parties issuing makes the FatturaPA file, which needs both addresses.
+    tenant.street, tenant.postcode, tenant.city, tenant.province = "Via Roma 1", "20121", "Milano", "MI"
     tenant.save()
     exempt = _rate(tenant, "N4", "0", "N4", "Art. 10 DPR 633/72")
     acme = ClientFactory(
         tenant=tenant, currency="EUR", legal_name="Acme Dental S.r.l.", country="IT",
         vat_number="IT00743110157", fiscal_code="RSSMRA85T10A562S", sdi_code="M5UXCR1",
+        street="Corso Italia 10", postcode="00184", city="Roma", province="RM",
     )  # fmt: skip
     invoice = invoice_issue(invoice=invoice_draft_create(client=acme, lines=[_line(acme, vat=exempt)]))
     assert invoice.parties["buyer"]["vat"] == "IT00743110157" and invoice.parties["seller"]["iban"]

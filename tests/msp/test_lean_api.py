@@ -32,7 +32,7 @@ from contracts.models import Contract
 from msp.api import base
 from msp.api.base import LeanModelSerializer, TenantModelSerializer
 from msp.api.renderers import JSONRenderer
-from msp.api.serializers import ClientSerializer
+from msp.api.serializers import FISCAL_FIELDS, ClientSerializer
 from msp.models import Client
 from msp.scoping import tenant_scope
 from tests.factories import ClientFactory
@@ -278,7 +278,8 @@ def test_the_plan_goes_drfs_way_for_what_it_does_not_know(world):
             == {
                 "id": lonely.pk,
                 **dict.fromkeys(
-                    ["name", "currency", "timezone", "language", "billing_email", "phone", "notes"]
+                    ["name", "currency", "timezone", "language", "billing_email", "phone", "notes",
+                     "legal_name", *FISCAL_FIELDS, "sdi_code", "public_administration"]  # fmt: skip
                 ),
             }
         )
