@@ -147,16 +147,9 @@ class AccountMappingsApi(TenantAPIMixin, generics.GenericAPIView):
     a row sent with every value empty is cleared."""
 
     model = AccountMapping
+    permission_resource = "accountmapping"  # GET: view; POST: add (owners and admins)
     serializer_class = MappingSerializer
     filter_backends: list = []
-
-    def get_permissions(self):
-        self.permission_required = (
-            "accountmapping.view"
-            if self.request.method in ("GET", "HEAD", "OPTIONS")
-            else "accountmapping.change"
-        )
-        return super().get_permissions()
 
     def _page(self):
         rows = [MappingSerializer(row).data for row in mapping_rows(tenant=self.request.membership.tenant)]
