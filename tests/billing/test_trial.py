@@ -111,7 +111,9 @@ def test_the_reminder_goes_once_fourteen_days_before_the_end(
     to = sorted(address for mail in mailoutbox for address in mail.to)
     assert to == ["am@lantern.example", "anna@bianchi.example"]  # one mail each, never shared
     client_mail = next(mail for mail in mailoutbox if mail.to == ["anna@bianchi.example"])
-    assert date_format(TRIAL_END, "DATE_FORMAT") in client_mail.subject and "/portal/offers/" in client_mail.body
+    assert (
+        date_format(TRIAL_END, "DATE_FORMAT") in client_mail.subject and "/portal/offers/" in client_mail.body
+    )
 
 
 def test_a_trial_only_on_a_managed_contract_and_not_before_it_starts(tenant):
