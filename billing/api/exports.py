@@ -159,4 +159,4 @@ class AccountMappingsApi(TenantAPIMixin, generics.ListAPIView):
         data_in = MappingsInputSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
         account_mappings_save(tenant=request.membership.tenant, rows=data_in.validated_data["mappings"])
-        return Response(MappingSerializer(self.get_queryset(), many=True).data)
+        return self.list(request)  # every mapping as it now is, a page like the GET

@@ -80,7 +80,7 @@ def test_mappings_are_listed_and_set(owner, month):
         format="json",
     )
     assert answer.status_code == 200
-    card = next(row for row in answer.json() if (row["kind"], row["key"]) == ("bank", "card"))
+    card = next(row for row in answer.json()["results"] if (row["kind"], row["key"]) == ("bank", "card"))
     assert card["account"] == "1300"
 
 
