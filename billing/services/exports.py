@@ -153,7 +153,7 @@ def export_batch_create(
     if items:
         files = export.files()
         stem = f"{format}-{period_start.isoformat()}-{period_end.isoformat()}"
-        if len(files) == 1:
+        if format == ExportFormat.JOURNAL:  # one CSV; Xero and QuickBooks always a ZIP of theirs
             content, batch.filename = next(iter(files.values())), f"{stem}.csv"
         else:
             content, batch.filename = zip_files(files), f"{stem}.zip"

@@ -410,3 +410,9 @@ def test_an_msp_in_the_united_states_gets_us_dates(tenant, month):
     batch = export_batch_create(tenant=tenant, format="xero", **NOVEMBER)
     _header, rows = rows_of(files_of(batch)["xero-sales-invoices.csv"])
     assert {row["*InvoiceDate"] for row in rows} == {"11/30/2026"}
+    # Without payments, Xero's file is still the ZIP the page describes.
+    tenant.country = "IT"
+    tenant.save()
+    account_mappings_save(tenant=tenant, rows=[{"kind": "bank", "key": "bank_transfer"}])
+    again = export_batch_create(tenant=tenant, format="xero", again=True, **NOVEMBER)
+    assert again.filename.endswith(".zip") and list(files_of(again)) == ["xero-sales-invoices.csv"]
