@@ -432,6 +432,8 @@ SPECTACULAR_SETTINGS = {
         "InvoiceLineKindEnum": "billing.models.LineKind",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus",
         "AlertmanagerStatusEnum": "monitoring.adapters.alertmanager.STATUSES",
+        "ExportFormatEnum": "billing.models.ExportFormat",  # an accounting export's format
+        "IngestFormatEnum": "monitoring.choices.KeyFormat",  # beside the export's: both fields are "format"
     },
 }
 

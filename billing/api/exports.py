@@ -141,34 +141,22 @@ class MappingsInputSerializer(StrictSerializerMixin, serializers.Serializer):
     mappings = MappingSerializer(many=True, max_length=500)
 
 
-class AccountMappingsApi(TenantAPIMixin, generics.GenericAPIView):
+class AccountMappingsApi(TenantAPIMixin, generics.ListAPIView):
     """Every mapping the exports may need, set or not (sales per line kind, receivables, the
-    bank per payment method, VAT per code). A POST of `{"mappings": [...]}` sets those given;
-    a row sent with every value empty is cleared."""
+    bank per payment method, VAT per code). A POST of `{"mappings": [...]}` sets those given (a
+    row sent with every value empty is cleared) and answers every mapping as it now is."""
 
     model = AccountMapping
+    permission_resource = "accountmapping"  # GET: view; POST: add (owners and admins)
     serializer_class = MappingSerializer
     filter_backends: list = []
 
-    def get_permissions(self):
-        self.permission_required = (
-            "accountmapping.view"
-            if self.request.method in ("GET", "HEAD", "OPTIONS")
-            else "accountmapping.change"
-        )
-        return super().get_permissions()
-
-    def _page(self):
-        rows = [MappingSerializer(row).data for row in mapping_rows(tenant=self.request.membership.tenant)]
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(page)
-
-    def get(self, request):
-        return self._page()
+    def get_queryset(self):
+        return mapping_rows(tenant=self.request.membership.tenant)
 
     @extend_schema(request=MappingsInputSerializer, responses={200: MappingSerializer(many=True)})
     def post(self, request):
         data_in = MappingsInputSerializer(data=request.data)
         data_in.is_valid(raise_exception=True)
         account_mappings_save(tenant=request.membership.tenant, rows=data_in.validated_data["mappings"])
-        return self._page()
+        return self.list(request)  # every mapping as it now is, a page like the GET

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 
 from billing.accounting import (
@@ -63,7 +63,7 @@ def period_check(period_start: datetime.date, period_end: datetime.date) -> None
 def export_batch_create(
     *,
     tenant,
-    format: str,  # noqa: A002  (the batch's field)
+    format: str,
     period_start: datetime.date,
     period_end: datetime.date,
     again: bool = False,
@@ -153,7 +153,7 @@ def export_batch_create(
     if items:
         files = export.files()
         stem = f"{format}-{period_start.isoformat()}-{period_end.isoformat()}"
-        if len(files) == 1:
+        if format == ExportFormat.JOURNAL:  # one CSV; Xero and QuickBooks always a ZIP of theirs
             content, batch.filename = next(iter(files.values())), f"{stem}.csv"
         else:
             content, batch.filename = zip_files(files), f"{stem}.zip"
@@ -177,7 +177,7 @@ def export_batch_create(
     return batch
 
 
-def _exported(format: str, documents, payments) -> set[tuple[str, int]]:  # noqa: A002
+def _exported(format: str, documents, payments) -> set[tuple[str, int]]:
     """(kind, id) of the documents and payments given that a batch of the format exported."""
     ids = [invoice.pk for invoice in documents] + [payment.pk for payment in payments]
     if not ids:
@@ -210,10 +210,10 @@ def mapping_rows(*, tenant) -> list[MappingRow]:
     per payment method, VAT per code of the catalogue and per rate its issued lines carry."""
     current = {(row.kind, row.key): row for row in AccountMapping.objects.all()}
     vat_keys = {rate.code: rate.name for rate in TaxRate.objects.filter(is_active=True).only("code", "name")}
-    for code, rate, nature in (
+    for code, rate, nature, _count in (  # grouped: one row per VAT code and rate the lines carry
         InvoiceLine.objects.exclude(invoice__status=InvoiceStatus.DRAFT)
         .values_list("tax_code", "tax_rate", "tax_nature")
-        .distinct()
+        .annotate(count=Count("pk"))
         .order_by()
     ):
         key = vat_key(_LineKey(code, rate, nature))

@@ -388,3 +388,31 @@ def test_the_mappings_list_every_kind_method_and_vat_code_and_refuse_nonsense(te
     with scope_of(tenant.pk):
         card = next(row for row in mapping_rows(tenant=tenant) if row.kind == "bank" and row.key == "card")
     assert (card.account, card.xero_tax_type) == ("1300", "")
+
+
+def test_two_exports_at_once_cannot_both_take_a_document(tenant, month, monkeypatch):
+    """The second of two exports that both read "not yet exported" (the first had not committed)
+    is refused by the unique first export of each document, and leaves no batch or file."""
+    from billing.models import ExportBatch
+    from billing.services import exports
+
+    first = export_batch_create(tenant=tenant, format="qbo", **NOVEMBER)
+    monkeypatch.setattr(exports, "_exported", lambda *args: set())
+    with pytest.raises(ValidationError, match="Another export of these documents has just been made"):
+        export_batch_create(tenant=tenant, format="qbo", **NOVEMBER)
+    assert list(ExportBatch.unscoped.values_list("pk", flat=True)) == [first.pk]
+    assert ExportedItem.unscoped.count() == first.document_count
+
+
+def test_an_msp_in_the_united_states_gets_us_dates(tenant, month):
+    tenant.country = "US"
+    tenant.save()
+    batch = export_batch_create(tenant=tenant, format="xero", **NOVEMBER)
+    _header, rows = rows_of(files_of(batch)["xero-sales-invoices.csv"])
+    assert {row["*InvoiceDate"] for row in rows} == {"11/30/2026"}
+    # Without payments, Xero's file is still the ZIP the page describes.
+    tenant.country = "IT"
+    tenant.save()
+    account_mappings_save(tenant=tenant, rows=[{"kind": "bank", "key": "bank_transfer"}])
+    again = export_batch_create(tenant=tenant, format="xero", again=True, **NOVEMBER)
+    assert again.filename.endswith(".zip") and list(files_of(again)) == ["xero-sales-invoices.csv"]
