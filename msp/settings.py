@@ -434,6 +434,9 @@ SPECTACULAR_SETTINGS = {
         "AlertmanagerStatusEnum": "monitoring.adapters.alertmanager.STATUSES",
         "ExportFormatEnum": "billing.models.ExportFormat",  # an accounting export's format
         "IngestFormatEnum": "monitoring.choices.KeyFormat",  # beside the export's: both fields are "format"
+        "CurrencyEnum": "msp.models.tenancy.CURRENCY_CHOICES",  # a client's currency, the tenant's default
+        "EInvoiceStateEnum": "billing.models.EInvoiceState",  # an e-invoice's state, before and after a receipt
+        "EInvoiceFormatEnum": "billing.models.EInvoiceFormat",
     },
 }
 

@@ -121,7 +121,11 @@ class InvoiceBatchIssueApi(InvoiceActionMixin, generics.GenericAPIView):
     permission_required = "invoice.change"
     serializer_class = BatchIssueSerializer
 
-    @extend_schema(request=BatchIssueSerializer, responses={200: BatchIssueResultSerializer})
+    @extend_schema(
+        operation_id="v1_invoices_issue_batch",
+        request=BatchIssueSerializer,
+        responses={200: BatchIssueResultSerializer},
+    )
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

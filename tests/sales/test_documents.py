@@ -118,10 +118,11 @@ def test_the_owner_sets_the_identity_and_a_logo_checked_as_an_image(client, tena
         "invoice_prefix": "",
         "legal_name": "Alpha S.r.l.",
         "address": "Via Roma 1",
-        "vat_number": "IT01234567890",
+        "vat_number": "IT01234560017",
         "default_hourly_rate_0": "85.00",
         "default_hourly_rate_1": "EUR",
         "attachment_max_mb": "10",
+        "tax_regime": "RF01",
     }
     fake = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>", content_type="image/png")
     response = client.post(reverse("tenant_settings"), {**data, "logo": fake})
@@ -136,7 +137,7 @@ def test_the_owner_sets_the_identity_and_a_logo_checked_as_an_image(client, tena
     tenant = Tenant.objects.get(pk=tenant.pk)
     assert (tenant.legal_name, tenant.vat_number, tenant.document_name) == (
         "Alpha S.r.l.",
-        "IT01234567890",
+        "IT01234560017",
         "Alpha S.r.l.",
     )
     assert tenant.default_hourly_rate == Money("85.00", "EUR")
