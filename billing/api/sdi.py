@@ -153,13 +153,14 @@ class MarkSentAnswerSerializer(serializers.Serializer):
 
 class EInvoicesMarkSentApi(TenantAPIMixin, generics.GenericAPIView):
     """Mark FatturaPA files as sent (READY -> SENT), by e-invoice id; each one that cannot be
-    is listed with the reason. 400 when none could be."""
+    is listed with the reason (200 either way, as the batch issue answers: `sent` says what
+    changed)."""
 
     permission_required = "einvoice.send"
     serializer_class = MarkSentSerializer
     filter_backends: list = []
 
-    @extend_schema(responses={200: MarkSentAnswerSerializer, 400: MarkSentAnswerSerializer})
+    @extend_schema(responses={200: MarkSentAnswerSerializer})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -168,7 +169,7 @@ class EInvoicesMarkSentApi(TenantAPIMixin, generics.GenericAPIView):
             "sent": EInvoiceSerializer(result.sent, many=True).data,
             "refused": [{"file": name, "reason": why} for name, why in result.refused],
         }
-        return Response(answer, status=status.HTTP_200_OK if result.sent else status.HTTP_400_BAD_REQUEST)
+        return Response(answer, status=status.HTTP_200_OK)
 
 
 class InvoiceEInvoiceResendApi(TenantAPIMixin, generics.GenericAPIView):

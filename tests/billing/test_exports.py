@@ -19,6 +19,7 @@ from billing.models import ExportedItem, Invoice, InvoiceLine, LineKind, TaxRate
 from billing.services import LineDraft, credit_note_create, invoice_draft_create, invoice_issue, invoice_pay
 from billing.services.exports import account_mappings_save, export_batch_create, mapping_rows
 from msp.scoping import scope_of
+from tests.billing.italy import italian_buyer, italian_seller
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,12 +85,11 @@ def month(tenant):
     reverse-charge invoice part paid, a credit note for the first, and a German client without
     a VAT number whose reverse-charge invoice cannot be exported."""
     tenant.tax_rate = Decimal("22.00")
-    tenant.country = "IT"
-    tenant.save()
+    italian_seller(tenant)  # issuing between Italians makes the FatturaPA file: full identities
     with scope_of(tenant.pk):
         TaxRate.objects.create(tenant=tenant, name="IVA 22%", code="22", rate=Decimal("22"))
         TaxRate.objects.create(tenant=tenant, name="Esente art. 10", code="N4", rate=0, nature="N4")
-    acme = ClientFactory(tenant=tenant, name="Acme", currency=EUR, country="IT", vat_number="IT01234567890")
+    acme = italian_buyer(ClientFactory(tenant=tenant, name="Acme", currency=EUR))
     globex = ClientFactory(
         tenant=tenant, name="Globex, GmbH", currency=EUR, country="DE", vat_number="DE136695976"
     )

@@ -251,6 +251,7 @@ def test_the_tenants_size_cap_applies_and_owners_set_it(client, owner, contact_m
             "tax_rate": seeded.tax_rate,
             "invoice_prefix": "",
             "attachment_max_mb": 1,
+            "tax_regime": "RF01",
         },
     )
     assert response.status_code == 302

@@ -181,6 +181,7 @@ def _settings_form(tenant, **changes):
         "tax_rate": "22.00",
         "invoice_prefix": "",
         "attachment_max_mb": "10",
+        "tax_regime": "RF01",
         "email_from_address": "support@alpha-it.example",
         **changes,
     }

@@ -187,6 +187,7 @@ def test_the_owner_sets_the_sender_and_dispatch_address(client, seeded, make_mem
         "email_from_address": "not an address",
         "dispatch_email": "dispatch@alpha.example",
         "attachment_max_mb": "10",
+        "tax_regime": "RF01",
     }
     refused = client.post(reverse("tenant_settings"), form)
     assert refused.status_code == 200 and "Enter a valid email address." in refused.content.decode()
