@@ -260,7 +260,7 @@ class EInvoicesZipApi(TenantAPIMixin, generics.GenericAPIView):
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
     )
     def get(self, request):
-        form = PeriodForm(request.query_params, tenant=request.membership.tenant)
+        form = PeriodForm(request.query_params, tenant=request.membership.tenant, strict=True)
         if not form.is_valid():
             errors = {
                 "from" if k == "date_from" else "to" if k == "date_to" else k: v

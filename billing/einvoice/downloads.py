@@ -48,18 +48,26 @@ def einvoice_response(invoice: Invoice) -> FileResponse:
 class PeriodForm(forms.Form):
     """The issue dates of a period's ZIP: this month so far by default."""
 
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False)
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False)
+    # ISO dates only (what a date input sends, and what the API documents): "10/11/2026" means
+    # two different days on two sides of the Atlantic.
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, input_formats=["%Y-%m-%d"])
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, input_formats=["%Y-%m-%d"])
 
-    def __init__(self, data=None, *, tenant, **kwargs):
+    def __init__(self, data=None, *, tenant, strict: bool = False, **kwargs):
         # The query string says from/to (a form field cannot be named "from").
+        self.given_empty = []
         if data is not None:
+            # The API's caller leaves a date out for its default; an empty one is a mistake
+            # there (the browser's form sends both fields, empty or not).
+            self.given_empty = [key for key in ("from", "to") if strict and key in data and not data[key]]
             data = {"date_from": data.get("from", ""), "date_to": data.get("to", "")}
         super().__init__(data, **kwargs)
         self.tenant = tenant
 
     def clean(self):
         cleaned = super().clean()
+        for key in self.given_empty:
+            self.add_error(f"date_{key}", _("Give a date (YYYY-MM-DD), or leave the parameter out."))
         today = tenant_today(self.tenant)
         start = cleaned.get("date_from") or today.replace(day=1)
         end = cleaned.get("date_to") or today
