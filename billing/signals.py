@@ -21,3 +21,12 @@ def seed_demo_tax_rates(sender, tenant, **kwargs):
     from billing.services.taxes import tax_rates_seed_italy
 
     tax_rates_seed_italy(tenant=tenant, eu_clients=["Kaiser Maschinenbau GmbH"])
+
+
+@receiver(demo_loaded)
+def seed_demo_account_mappings(sender, tenant, **kwargs):
+    """The demo MSP's accounts for the accountant's export (an Italian chart of accounts), so
+    "Export for the accountant" gives files at once instead of a list of missing mappings."""
+    from billing.services.exports import demo_account_mappings
+
+    demo_account_mappings(tenant=tenant)

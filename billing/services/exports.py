@@ -43,7 +43,7 @@ from billing.models import (
     PaymentMethod,
     TaxRate,
 )
-from msp.scoping import scoped_by
+from msp.scoping import scope_of, scoped_by
 
 MAX_PERIOD_DAYS = 366
 
@@ -305,3 +305,44 @@ def account_mappings_save(*, tenant, rows: list[dict]) -> int:
                 existing.save(update_fields=list(values))
                 changed += 1
     return changed
+
+
+# The demo MSP's chart of accounts (msp load_demo): revenue by what is sold, one receivables
+# account, the bank per way of paying, and each VAT code's account and Xero / QuickBooks names.
+DEMO_SALES = {
+    "recurring_fee": "58.01.01", "hour_block": "58.01.02", "labour": "58.01.03", "overage": "58.01.03",
+    "onsite": "58.01.04", "service": "58.01.05", "discount": "58.01.09", "adjustment": "58.01.09",
+}  # fmt: skip
+DEMO_VAT = {
+    "22": "OUTPUT",
+    "10": "OUTPUT",
+    "N4": "EXEMPTOUTPUT",
+    "N6.7": "ZERORATEDOUTPUT",
+    "N2.1": "ECZROUTPUTSERVICES",
+}
+
+
+def demo_account_mappings(*, tenant) -> int:
+    """Map every account the demo MSP's export needs (idempotent: the same rows again change
+    nothing)."""
+    rows = [
+        {"kind": MappingKind.SALES, "key": kind, "account": account, "qbo_name": f"Sales:{kind}"}
+        for kind, account in DEMO_SALES.items()
+    ]
+    rows.append({"kind": MappingKind.RECEIVABLES, "key": "", "account": "14.01.01"})
+    rows += [
+        {"kind": MappingKind.BANK, "key": method, "account": "18.01.01"}
+        for method, _label in PaymentMethod.choices
+    ]
+    rows += [
+        {
+            "kind": MappingKind.VAT,
+            "key": code,
+            "account": "25.05.01",
+            "xero_tax_type": xero,
+            "qbo_name": f"IVA {code}",
+        }
+        for code, xero in DEMO_VAT.items()
+    ]
+    with scope_of(tenant.pk):
+        return account_mappings_save(tenant=tenant, rows=rows)

@@ -418,3 +418,17 @@ def test_the_demo_msp_is_italian_with_a_catalogue_and_a_german_client(capsys):
         kaiser = clients["Kaiser Maschinenbau GmbH"]
         assert (kaiser.country_code, kaiser.vat_number) == ("DE", "DE136695976")
         assert ClientBillingTerms.objects.get(client=kaiser).vat.nature == "N2.1"
+    # Every client's invoice is an e-invoice (FatturaPA in Italy, UBL for Kaiser and Evergreen)
+    # and the accountant's export takes them all: the demo maps every account it needs.
+    from billing.models import EInvoice
+    from billing.services.exports import export_batch_create
+    from billing.services.invoices import tenant_today
+
+    with scope_of(demo.pk):
+        for client in clients.values():
+            invoice_issue(invoice=invoice_draft_create(client=client, lines=[_line(client, "Work")]))
+        formats = sorted(EInvoice.objects.values_list("invoice__client__country", "format"))
+        assert formats.count(("IT", "fatturapa")) == 4 and ("DE", "ubl") in formats and ("GB", "ubl") in formats
+        today = tenant_today(demo)  # the issue dates' day
+        batch = export_batch_create(tenant=demo, format="journal", period_start=today.replace(day=1), period_end=today)
+        assert (batch.document_count, batch.problems) == (len(clients), [])
