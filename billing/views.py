@@ -55,7 +55,7 @@ class InvoiceListView(TenantListView):
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
+        context = super().get_context_data(
             filter=self.filterset,
             filtered=self.filterset.is_bound,
             receivables=receivables(),
@@ -67,6 +67,10 @@ class InvoiceListView(TenantListView):
             can_export=self.has_perm("exportbatch.view"),
             **kwargs,
         )
+        # The batch button only where the page lists a draft (the page's rows, read once: the
+        # table reuses them).
+        context["drafts_listed"] = any(invoice.is_draft for invoice in context["object_list"])
+        return context
 
 
 class InvoiceDetailView(TenantDetailView):

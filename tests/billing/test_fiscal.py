@@ -362,6 +362,9 @@ def test_the_list_issues_the_ticked_drafts_and_says_which_were_refused(owner_cli
     assert f"Draft #{empty.pk} (Acme) was not issued: An invoice without lines cannot be issued." in page
     nothing = owner_client.post(reverse("billing:issue-batch"), {}, follow=True)
     assert "Tick the drafts to issue." in nothing.content.decode()
+    # A page without drafts offers no batch to issue.
+    issued_only = owner_client.get(reverse("billing:list") + "?status=issued").content.decode()
+    assert issued[0] in issued_only and "Issue the selected drafts" not in issued_only
 
 
 # --- credit notes in the AR summary and the statement -------------------------------------
