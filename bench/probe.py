@@ -228,16 +228,9 @@ def draw_tickets(tenant, count: int = 4) -> list[int]:
 def query_counts(requests: list[dict], fx: dict) -> dict[str, int]:
     """Queries per request, in-process (test Client, real logins); -status when not 2xx."""
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    clients = {}
-    for who in ("tech", "client", "owner"):  # a real login, so the session carries the tenant as in HTTP
-        clients[who] = Client(HTTP_HOST="127.0.0.1")
-        response = clients[who].post("/login/", {"username": fx[who], "password": fx["password"]})
-        assert response.status_code == 302, f"in-process login as {who}: HTTP {response.status_code}"
-    clients["api"] = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {fx['token']}")
-    clients["ingest"] = Client(HTTP_HOST="127.0.0.1", HTTP_X_INGEST_KEY=fx["ingest_key"])
+    clients = logged_in_clients(fx)
     counts = {}
     for spec in requests:
         client = clients[spec["who"]]
@@ -248,6 +241,21 @@ def query_counts(requests: list[dict], fx: dict) -> dict[str, int]:
             response = send(client, spec)
         counts[spec["name"]] = len(ctx) if 200 <= response.status_code < 300 else -response.status_code
     return counts
+
+
+def logged_in_clients(fx: dict) -> dict:
+    """Django test Clients per line's ``who``: real logins, so a session carries the tenant as
+    in HTTP, the run's API token and its ingest key."""
+    from django.test import Client
+
+    clients = {}
+    for who in ("tech", "client", "owner"):
+        clients[who] = Client(HTTP_HOST="127.0.0.1")
+        response = clients[who].post("/login/", {"username": fx[who], "password": fx["password"]})
+        assert response.status_code == 302, f"in-process login as {who}: HTTP {response.status_code}"
+    clients["api"] = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {fx['token']}")
+    clients["ingest"] = Client(HTTP_HOST="127.0.0.1", HTTP_X_INGEST_KEY=fx["ingest_key"])
+    return clients
 
 
 def send(client, spec: dict):

@@ -21,11 +21,18 @@ ROLE = "msp_tenant"
 POLICY = "tenant_fence"
 # NULLIF: an empty setting (the bypass state, or never set) matches no row rather than failing.
 TENANT = "NULLIF(current_setting('msp.tenant_id', true), '')::bigint"
-# The read policy is the equality spelled as a range: the ORM's own `tenant_id = 7` and a
-# `tenant_id = <setting>` would be merged by the planner into a one-time check on top of the
-# scan, through which every row then passes (a count over 100,000 tickets: 3.8 -> 15.6 ms);
-# as a range both are index conditions of the same scan (3.7 ms).
-READ = f"tenant_id >= {TENANT} AND tenant_id <= {TENANT}"
+# The read policy is an equality. The planner merges it with the ORM's own `tenant_id = 7` into
+# one index condition on the constant and a one-time check that the setting is 7 (a `Result`
+# above the scan): the two fences agree once per scan, and the tenant's selectivity is counted
+# once. Spelled as a range (`>= setting AND <= setting`, until 2026-12) it stayed a second
+# condition beside the ORM's: the planner multiplied the two selectivities, so thought the
+# tenant's rows a few times rarer than they are and preferred the tenant index to a search's
+# trigram index (a count of 12,000 tickets holding a common word: 28 -> 87 ms), and wherever
+# the tenant was not part of the index it read, evaluated the setting twice per row (a
+# contract's 768 ledger rows: 0.37 -> 0.70 ms). As an equality those read 21 and 0.38 ms. What
+# the one-time check costs is its node, some 13 ns per row the scan returns: a count of a
+# tenant's 100,000 tickets, 6.7 -> 8.0 ms (bench/fence_ab.py; BENCHMARKS.md has the lines).
+READ = f"tenant_id = {TENANT}"
 
 
 class _PostgresOnly(migrations.operations.base.Operation):
@@ -65,7 +72,7 @@ class TenantRowSecurity(_PostgresOnly):
         table = self._table(app_label, state)
         return [
             f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
-            f'CREATE POLICY {POLICY} ON "{table}" USING ({READ}) WITH CHECK (tenant_id = {TENANT})',
+            f'CREATE POLICY {POLICY} ON "{table}" USING ({READ}) WITH CHECK ({READ})',
         ]
 
     def backwards_sql(self, app_label, state):
@@ -74,6 +81,29 @@ class TenantRowSecurity(_PostgresOnly):
             f'DROP POLICY IF EXISTS {POLICY} ON "{table}"',
             f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY',
         ]
+
+
+class TenantPolicyRefresh(_PostgresOnly):
+    """Every tenant table's policy rewritten to today's ``READ`` and check, for databases
+    whose policies an older ``TenantRowSecurity`` created (a new one creates them so)."""
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [], {}
+
+    def describe(self):
+        return "The tenant policy of every fenced table brought up to date"
+
+    def forwards_sql(self, app_label, state):
+        policy = READ.replace("'", "''")  # quoted inside format()'s string
+        return [
+            "DO $$ DECLARE fenced record; BEGIN FOR fenced IN SELECT tablename FROM pg_policies"
+            f" WHERE policyname = '{POLICY}' AND schemaname = current_schema() LOOP"
+            f" EXECUTE format('ALTER POLICY {POLICY} ON %I USING ({policy}) WITH CHECK ({policy})',"
+            " fenced.tablename); END LOOP; END $$"
+        ]
+
+    def backwards_sql(self, app_label, state):
+        return []  # the newer policy reads the same rows
 
 
 class TenantRole(_PostgresOnly):
