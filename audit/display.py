@@ -1,8 +1,10 @@
 """Audit entries as people read them: field labels, money and minutes formatted, the person's
 name, in the reader's language and time zone. For the pages and the API alike.
 
-A page of entries costs one query more at most (the names of the people a change names,
-e.g. a time entry's technician), whatever its length.
+A page of entries costs one query more (the names of the rows its changes point to: a time
+entry's technician, a contract's client and tier), whatever its length and whatever kinds
+they are: a change reads "Acme S.r.l." rather than "Client #7". A row the reader's scope does not show (deleted
+since, or named by its id alone) keeps "Client #7".
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import TextField, Value
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -21,7 +25,6 @@ from djmoney.models.fields import MoneyField
 from audit.models import AuditAction, AuditEntry
 from msp.actors import Channel
 from msp.money import format_money
-from msp.people import display_name
 
 DASH = "—"
 
@@ -61,7 +64,7 @@ def _model(label: str):
         return None
 
 
-def _format(model_field, name: str, value, people: dict) -> str:
+def _format(model_field, name: str, value, names: dict) -> str:
     if value is None or value == "":
         return DASH
     if isinstance(model_field, MoneyField):
@@ -69,9 +72,10 @@ def _format(model_field, name: str, value, people: dict) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if model_field is not None and model_field.is_relation:
-        if model_field.related_model is get_user_model():
-            return people.get(value, f"#{value}")
-        return f"{capfirst(model_field.related_model._meta.verbose_name)} #{value}"
+        related = model_field.related_model
+        if related is get_user_model():
+            return names.get((related, value), f"#{value}")
+        return names.get((related, value), f"{capfirst(related._meta.verbose_name)} #{value}")
     if model_field is not None and model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, int) and (name == "minutes" or name.endswith("_minutes")):
@@ -86,9 +90,12 @@ def _format(model_field, name: str, value, people: dict) -> str:
     return str(value)
 
 
-def _people(entries) -> dict[int, str]:
-    """Names of the users the changes name (a technician), in one query."""
-    ids = set()
+def _names(entries) -> dict[tuple[type, int], str]:
+    """What the changes' foreign keys point to, as the pages name it: people by their names,
+    rows with a label column (``CHOICE_LABEL``: clients, tiers, assets, ...) by it; in one
+    query, each kind through its scoped manager."""
+    wanted: dict[type, set[int]] = {}
+    User = get_user_model()
     for entry in entries:
         model = _model(entry.object_type)
         for name, pair in entry.changes.items():
@@ -96,21 +103,35 @@ def _people(entries) -> dict[int, str]:
                 model_field = model._meta.get_field(name) if model else None
             except FieldDoesNotExist:
                 continue
-            if (
-                model_field is not None
-                and model_field.is_relation
-                and model_field.related_model is get_user_model()
-            ):
-                ids.update(value for value in pair if isinstance(value, int))
-    if not ids:
+            if model_field is None or not model_field.is_relation:
+                continue
+            related = model_field.related_model
+            if related is User or getattr(related, "CHOICE_LABEL", None):
+                wanted.setdefault(related, set()).update(value for value in pair if isinstance(value, int))
+    parts = []
+    for related, ids in wanted.items():
+        if not ids:
+            continue
+        label = _user_label() if related is User else Cast(related.CHOICE_LABEL, TextField())
+        rows = related.objects.filter(pk__in=ids).order_by()
+        parts.append(rows.values_list(Value(related._meta.label_lower), "pk", label))
+    if not parts:
         return {}
-    users = get_user_model().objects.filter(pk__in=ids).only("username", "first_name", "last_name")
-    return {user.pk: display_name(user) for user in users}
+    models = {related._meta.label_lower: related for related in wanted}
+    # One query whatever the kinds: a page's cost must not depend on what its changes name.
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return {(models[kind], pk): label for kind, pk, label in rows}
+
+
+def _user_label():
+    """msp.people.display_name in SQL: "first last", else the username."""
+    full = Trim(Concat(Coalesce("first_name", Value("")), Value(" "), Coalesce("last_name", Value(""))))
+    return Coalesce(NullIf(full, Value("")), "username", output_field=TextField())
 
 
 def describe(entries) -> list[Row]:
     entries = list(entries)
-    people = _people(entries)
+    names = _names(entries)
     rows = []
     for entry in entries:
         model = _model(entry.object_type)
@@ -128,8 +149,8 @@ def describe(entries) -> list[Row]:
                 Change(
                     name,
                     label,
-                    _format(model_field, name, before, people),
-                    _format(model_field, name, after, people),
+                    _format(model_field, name, before, names),
+                    _format(model_field, name, after, names),
                 )
             )
         who = entry.actor_name or str(Channel(entry.channel).label)
