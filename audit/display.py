@@ -3,8 +3,8 @@ name, in the reader's language and time zone. For the pages and the API alike.
 
 A page of entries costs one query more (the names of the rows its changes point to: a time
 entry's technician, a contract's client and tier), whatever its length and whatever kinds
-they are: a change reads "Acme S.r.l." rather than "Client #7". A row the reader's scope does not show (deleted
-since, or named by its id alone) keeps "Client #7".
+they are: a change reads "Acme S.r.l." rather than "Client #7". A row the reader's scope does
+not show (deleted since, or named by its id alone) keeps "Client #7".
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import TextField, Value
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from djmoney.models.fields import MoneyField
 from audit.models import AuditAction, AuditEntry
 from msp.actors import Channel
 from msp.money import format_money
+from msp.people import display_name_expression
 
 DASH = "—"
 
@@ -112,7 +113,7 @@ def _names(entries) -> dict[tuple[type, int], str]:
     for related, ids in wanted.items():
         if not ids:
             continue
-        label = _user_label() if related is User else Cast(related.CHOICE_LABEL, TextField())
+        label = display_name_expression() if related is User else Cast(related.CHOICE_LABEL, TextField())
         rows = related.objects.filter(pk__in=ids).order_by()
         parts.append(rows.values_list(Value(related._meta.label_lower), "pk", label))
     if not parts:
@@ -121,12 +122,6 @@ def _names(entries) -> dict[tuple[type, int], str]:
     # One query whatever the kinds: a page's cost must not depend on what its changes name.
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return {(models[kind], pk): label for kind, pk, label in rows}
-
-
-def _user_label():
-    """msp.people.display_name in SQL: "first last", else the username."""
-    full = Trim(Concat(Coalesce("first_name", Value("")), Value(" "), Coalesce("last_name", Value(""))))
-    return Coalesce(NullIf(full, Value("")), "username", output_field=TextField())
 
 
 def describe(entries) -> list[Row]:

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from msp.people import display_name
+from msp.models import User
+from msp.people import display_name, display_name_expression
 from msp.roles import Role
 from tests.factories import ClientFactory, TicketCommentFactory, TicketFactory, UserFactory
 
@@ -17,6 +18,17 @@ def test_display_name_is_the_full_name_else_the_username():
     assert display_name(UserFactory.build(username="tech", first_name="", last_name="")) == "tech"
     assert display_name(UserFactory.build(username="x", first_name="Cher", last_name="")) == "Cher"
     assert display_name(None) == ""
+
+
+def test_the_sql_name_is_the_same_rule():
+    people = [
+        UserFactory(username="grossi", first_name="Giulia", last_name="Rossi"),
+        UserFactory(username="tech", first_name="", last_name=""),
+        UserFactory(username="x", first_name="Cher", last_name=""),
+        UserFactory(username="y", first_name="", last_name="Prince"),
+    ]
+    in_sql = dict(User.objects.values_list("pk", display_name_expression()))
+    assert {user.pk: in_sql[user.pk] for user in people} == {user.pk: display_name(user) for user in people}
 
 
 def test_queue_ticket_page_and_comment_api_show_names(client, tenant, make_member):
